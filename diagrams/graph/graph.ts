@@ -1,0 +1,446 @@
+/**
+ * Building and querying the ResourceGraph.
+ *
+ * `buildGraph` is the one place where raw resource rows (from a state export, a checkpoint, a preview
+ * or a program run under mocks) become a ResourceGraph: validated, redacted, sorted, deeply frozen.
+ * Readers parse their format and hand the rows over as they are (no copies); everything here builds
+ * new values and never mutates its input.
+ *
+ * Invariants of the result (see ./types.ts): resources sorted by URN and unique; every `parent` is a
+ * live resource; every edge's `from` and `to` are live resources (an edge to something outside the
+ * live graph, e.g. a default provider a v0 checkpoint never recorded, is dropped, while the resource
+ * keeps its `provider` field); edges unique and sorted by (kind, from, to, property).
+ */
+
+import { GeneratorError } from '../errors.ts';
+import { isSecretId, redactProperties, redactValue, type RedactionCounter } from './redact.ts';
+import {
+  GRAPH_SCHEMA_VERSION,
+  REDACTED,
+  type Edge,
+  type EdgeKind,
+  type GraphSource,
+  type JsonObject,
+  type PlannedOp,
+  type Resource,
+  type ResourceGraph,
+} from './types.ts';
+
+/**
+ * One resource row as a reader found it. Fields are `unknown` on purpose: rows are the parsed JSON
+ * itself, validated here.
+ */
+export interface RawResource {
+  readonly urn?: unknown;
+  readonly type?: unknown;
+  readonly custom?: unknown;
+  readonly id?: unknown;
+  readonly parent?: unknown;
+  /** `<providerURN>::<id>` as in state files, or a bare provider URN. */
+  readonly provider?: unknown;
+  readonly protect?: unknown;
+  readonly external?: unknown;
+  readonly inputs?: unknown;
+  readonly outputs?: unknown;
+  readonly dependencies?: unknown;
+  readonly propertyDependencies?: unknown;
+  readonly additionalSecretOutputs?: unknown;
+  readonly plannedOp?: unknown;
+  /** Old copy awaiting deletion: not live, kept in metadata. */
+  readonly delete?: unknown;
+  /** Deleted before its replacement was created: not live, kept in metadata. */
+  readonly pendingReplacement?: unknown;
+  /** JSON path of this row in its file, for error messages (else `<resourcesPath>[i]`). */
+  readonly jsonPath?: string;
+}
+
+export interface GraphInput {
+  /** Project and stack names; when absent, taken from the first URN (`urn:pulumi:<stack>::<project>::...`). */
+  readonly project?: string;
+  readonly stack?: string;
+  readonly source: GraphSource;
+  /** Manifest time; zero times (`0001-01-01...`) and empty strings are treated as absent. */
+  readonly deployedAt?: string;
+  readonly pulumiVersion?: string;
+  readonly resources: readonly RawResource[];
+  /** JSON path of the resources array, for error messages, e.g. `$.deployment.resources`. */
+  readonly resourcesPath?: string;
+  /** Pending operations as `<type> <urn>`. */
+  readonly pendingOperations?: readonly string[];
+  readonly secretsProvider?: string;
+}
+
+const PLANNED_OPS: ReadonlySet<string> = new Set<PlannedOp>([
+  'create',
+  'update',
+  'replace',
+  'delete',
+  'same',
+  'read',
+  'import',
+  'refresh',
+  'discard',
+]);
+
+const EDGE_KIND_ORDER: Readonly<Record<EdgeKind, number>> = { parent: 0, dependency: 1, property: 2, provider: 3 };
+
+/** Code-unit order: deterministic and locale-independent. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareEdges(a: Edge, b: Edge): number {
+  return (
+    EDGE_KIND_ORDER[a.kind] - EDGE_KIND_ORDER[b.kind] ||
+    compareStrings(a.from, b.from) ||
+    compareStrings(a.to, b.to) ||
+    compareStrings(a.property ?? '', b.property ?? '')
+  );
+}
+
+/** Parts of an engine URN: `urn:pulumi:<stack>::<project>::<parentType$...$type>::<name>`. */
+export interface UrnParts {
+  readonly stack: string;
+  readonly project: string;
+  /** The resource's own type (the last `$` segment of the qualified type). */
+  readonly type: string;
+  /** The full qualified type, parent types chained with `$`. */
+  readonly qualifiedType: string;
+  readonly name: string;
+}
+
+/** Split a URN; undefined when it is not `urn:pulumi:` shaped. Names may themselves contain `::`. */
+export function parseUrn(urn: string): UrnParts | undefined {
+  if (!urn.startsWith('urn:pulumi:')) return undefined;
+  const parts = urn.slice('urn:pulumi:'.length).split('::');
+  if (parts.length < 4) return undefined;
+  const [stack, project, qualifiedType] = parts as [string, string, string];
+  const name = parts.slice(3).join('::');
+  const type = qualifiedType.slice(qualifiedType.lastIndexOf('$') + 1);
+  return { stack, project, qualifiedType, type, name };
+}
+
+/** `<providerURN>::<id>` -> provider URN. A bare URN (no id) is returned as is. */
+export function providerUrnOf(ref: string): string {
+  const parsed = parseUrn(ref);
+  if (parsed === undefined) return ref;
+  // A provider URN has exactly 4 `::` parts; a reference has an id appended after one more `::`.
+  const i = ref.lastIndexOf('::');
+  const candidate = parseUrn(ref.slice(0, i));
+  return candidate !== undefined && candidate.type.startsWith('pulumi:providers:') ? ref.slice(0, i) : ref;
+}
+
+function isZeroTime(t: string | undefined): boolean {
+  return t === undefined || t === '' || t.startsWith('0001-01-01');
+}
+
+function inputError(subject: string, jsonPath: string, message: string, expected?: string): GeneratorError {
+  return new GeneratorError('input', message, { subject, jsonPath, ...(expected ? { expected } : {}) });
+}
+
+function stringList(v: unknown, subject: string, path: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw inputError(subject, path, 'not a list of URNs', 'an array of URN strings');
+  const out: string[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'string') throw inputError(subject, `${path}[${i}]`, `not a string (${typeof x})`, 'a URN string');
+    out.push(x);
+  }
+  return out;
+}
+
+/**
+ * Normalise raw rows into a frozen, sorted, redacted ResourceGraph. Throws GeneratorError kind
+ * 'input' naming the source, the JSON path and what was expected, for a row that is not an object, a
+ * resource without a URN, a duplicate live URN, or a dangling parent.
+ */
+export function buildGraph(input: GraphInput): ResourceGraph {
+  const subject = input.source.location;
+  const basePath = input.resourcesPath ?? '$.resources';
+  const counter: RedactionCounter = { count: 0 };
+  const pendingDeletes: string[] = [];
+  const pendingReplacements: string[] = [];
+
+  // Pass 1: validate rows, separate live ones.
+  interface Live {
+    row: RawResource;
+    path: string;
+    urn: string;
+    type: string;
+  }
+  const live: Live[] = [];
+  const liveByUrn = new Map<string, string>();
+  for (let i = 0; i < input.resources.length; i++) {
+    const row = input.resources[i];
+    const path = (row as RawResource | undefined)?.jsonPath ?? `${basePath}[${i}]`;
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      throw inputError(subject, path, 'resource is not an object', 'an object with a `urn`');
+    }
+    const urn = row.urn;
+    if (typeof urn !== 'string' || urn === '') {
+      throw inputError(subject, `${path}.urn`, 'resource without a URN', 'a string `urn:pulumi:<stack>::<project>::<type>::<name>`');
+    }
+    const parts = parseUrn(urn);
+    if (parts === undefined) {
+      throw inputError(subject, `${path}.urn`, `not a Pulumi URN: ${JSON.stringify(urn.slice(0, 200))}`, '`urn:pulumi:<stack>::<project>::<type>::<name>`');
+    }
+    if (row.delete === true) {
+      pendingDeletes.push(urn);
+      continue;
+    }
+    if (row.pendingReplacement === true) {
+      pendingReplacements.push(urn);
+      continue;
+    }
+    const prev = liveByUrn.get(urn);
+    if (prev !== undefined) {
+      throw inputError(subject, `${path}.urn`, `duplicate URN ${urn} (also at ${prev})`, 'each live resource once');
+    }
+    liveByUrn.set(urn, path);
+    const type = typeof row.type === 'string' && row.type !== '' ? row.type : parts.type;
+    live.push({ row, path, urn, type });
+  }
+
+  // Pass 2: normalise resources and edges.
+  const resources: Resource[] = [];
+  const edges: Edge[] = [];
+  const edgeKeys = new Set<string>();
+  const addEdge = (kind: EdgeKind, from: string, to: string, property?: string): void => {
+    if (!liveByUrn.has(to) || from === to) return;
+    const key = `${kind}\u0000${from}\u0000${to}\u0000${property ?? ''}`;
+    if (edgeKeys.has(key)) return;
+    edgeKeys.add(key);
+    edges.push(Object.freeze(property === undefined ? { kind, from, to } : { kind, from, to, property }));
+  };
+  let stackOutputs: JsonObject = Object.freeze({});
+
+  for (const { row, path, urn, type } of live) {
+    const parts = parseUrn(urn)!;
+    const aso = row.additionalSecretOutputs === undefined ? [] : stringList(row.additionalSecretOutputs, subject, `${path}.additionalSecretOutputs`);
+    const inputs = redactProperties(row.inputs, { type, additionalSecretOutputs: aso, sibling: row.outputs }, counter);
+    const outputs = redactProperties(row.outputs, { type, additionalSecretOutputs: aso, sibling: row.inputs }, counter);
+
+    let parent: string | undefined;
+    if (row.parent !== undefined && row.parent !== null && row.parent !== '') {
+      if (typeof row.parent !== 'string') throw inputError(subject, `${path}.parent`, 'parent is not a string', 'a URN string');
+      if (!liveByUrn.has(row.parent)) {
+        throw inputError(subject, `${path}.parent`, `dangling parent ${row.parent} of ${urn}`, 'the URN of a live resource in the same file');
+      }
+      parent = row.parent;
+      addEdge('parent', urn, parent);
+    }
+
+    let provider: string | undefined;
+    if (typeof row.provider === 'string' && row.provider !== '') {
+      provider = providerUrnOf(row.provider);
+      addEdge('provider', urn, provider);
+    }
+
+    for (const dep of stringList(row.dependencies, subject, `${path}.dependencies`)) addEdge('dependency', urn, dep);
+    const pd = row.propertyDependencies;
+    if (pd !== undefined && pd !== null) {
+      if (typeof pd !== 'object' || Array.isArray(pd)) {
+        throw inputError(subject, `${path}.propertyDependencies`, 'not an object', 'an object of property name -> URN list');
+      }
+      for (const [prop, deps] of Object.entries(pd as Record<string, unknown>)) {
+        for (const dep of stringList(deps, subject, `${path}.propertyDependencies.${prop}`)) addEdge('property', urn, dep, prop);
+      }
+    }
+
+    let id: string | undefined;
+    if ((typeof row.id === 'string' && row.id !== '') || typeof row.id === 'number') {
+      if (isSecretId(type)) {
+        counter.count++;
+        id = REDACTED;
+      } else {
+        id = redactValue(String(row.id), counter) as string;
+      }
+    }
+
+    let plannedOp: PlannedOp | undefined;
+    if (row.plannedOp !== undefined) {
+      if (typeof row.plannedOp !== 'string' || !PLANNED_OPS.has(row.plannedOp)) {
+        throw inputError(subject, `${path}.op`, `unknown planned operation ${JSON.stringify(row.plannedOp)}`, [...PLANNED_OPS].join(', '));
+      }
+      plannedOp = row.plannedOp as PlannedOp;
+    }
+
+    const resource: Resource = {
+      urn,
+      type,
+      name: parts.name,
+      custom: row.custom === true,
+      ...(id !== undefined ? { id } : {}),
+      ...(parent !== undefined ? { parent } : {}),
+      ...(provider !== undefined ? { provider } : {}),
+      protect: row.protect === true,
+      external: row.external === true,
+      inputs,
+      outputs,
+      ...(plannedOp !== undefined ? { plannedOp } : {}),
+    };
+    resources.push(Object.freeze(resource));
+    if (type === 'pulumi:pulumi:Stack' && parent === undefined) stackOutputs = outputs;
+  }
+
+  resources.sort((a, b) => compareStrings(a.urn, b.urn));
+  edges.sort(compareEdges);
+
+  const first = live[0]?.urn ?? pendingDeletes[0] ?? pendingReplacements[0];
+  const fromUrn = first !== undefined ? parseUrn(first) : undefined;
+  const project = nonEmpty(input.project) ?? fromUrn?.project ?? '(unknown project)';
+  const stack = nonEmpty(input.stack) ?? fromUrn?.stack ?? '(unknown stack)';
+
+  const graph: ResourceGraph = {
+    schemaVersion: GRAPH_SCHEMA_VERSION,
+    stack: Object.freeze({
+      project,
+      stack,
+      source: Object.freeze({ ...input.source }),
+      ...(!isZeroTime(input.deployedAt) ? { deployedAt: input.deployedAt } : {}),
+      ...(nonEmpty(input.pulumiVersion) !== undefined ? { pulumiVersion: input.pulumiVersion } : {}),
+      resourceCount: resources.length,
+      outputs: stackOutputs,
+    }),
+    resources: Object.freeze(resources),
+    edges: Object.freeze(edges),
+    metadata: Object.freeze({
+      pendingDeletes: Object.freeze([...new Set(pendingDeletes)].sort(compareStrings)),
+      pendingReplacements: Object.freeze([...new Set(pendingReplacements)].sort(compareStrings)),
+      pendingOperations: Object.freeze([...(input.pendingOperations ?? [])].sort(compareStrings)),
+      ...(nonEmpty(input.secretsProvider) !== undefined ? { secretsProvider: input.secretsProvider } : {}),
+      redactedValues: counter.count,
+    }),
+  };
+  return Object.freeze(graph);
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === '' ? undefined : s;
+}
+
+/**
+ * Deep-freeze a graph built elsewhere (e.g. parsed back from JSON). Returns the same object.
+ * Graphs from `buildGraph` are frozen already.
+ */
+export function freezeGraph(graph: ResourceGraph): ResourceGraph {
+  deepFreeze(graph);
+  return graph;
+}
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+
+// ─── Lookups ──────────────────────────────────────────────────────────────────────
+
+function indexOfUrn(graph: ResourceGraph, urn: string): number {
+  const rs = graph.resources;
+  let lo = 0;
+  let hi = rs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareStrings(rs[mid]!.urn, urn);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The resource with this URN; throws GeneratorError naming the URN and the stack when it is absent. */
+export function getResource(graph: ResourceGraph, urn: string): Resource {
+  const i = indexOfUrn(graph, urn);
+  if (i < 0) {
+    throw new GeneratorError('input', `no resource ${urn} in stack ${graph.stack.project}/${graph.stack.stack}`, {
+      subject: graph.stack.source.location,
+      expected: 'the URN of a live resource of this graph',
+    });
+  }
+  return graph.resources[i]!;
+}
+
+/** The resource with this URN, or undefined. For the rare caller that handles absence itself. */
+export function findResource(graph: ResourceGraph, urn: string): Resource | undefined {
+  const i = indexOfUrn(graph, urn);
+  return i < 0 ? undefined : graph.resources[i];
+}
+
+export function hasResource(graph: ResourceGraph, urn: string): boolean {
+  return indexOfUrn(graph, urn) >= 0;
+}
+
+/** Direct children (sorted by URN). Throws when `urn` is not in the graph. */
+export function childrenOf(graph: ResourceGraph, urn: string): readonly Resource[] {
+  getResource(graph, urn);
+  return graph.resources.filter((r) => r.parent === urn);
+}
+
+/** The parent resource, or undefined for a root. Throws when `urn` is not in the graph. */
+export function parentOf(graph: ResourceGraph, urn: string): Resource | undefined {
+  const r = getResource(graph, urn);
+  return r.parent === undefined ? undefined : getResource(graph, r.parent);
+}
+
+/** Ancestors from the parent up to the root. */
+export function ancestorsOf(graph: ResourceGraph, urn: string): readonly Resource[] {
+  const out: Resource[] = [];
+  const seen = new Set<string>([urn]);
+  let p = parentOf(graph, urn);
+  while (p !== undefined && !seen.has(p.urn)) {
+    out.push(p);
+    seen.add(p.urn);
+    p = p.parent === undefined ? undefined : getResource(graph, p.parent);
+  }
+  return out;
+}
+
+/** The provider resource, or undefined when none is recorded or it is outside the graph. */
+export function providerOf(graph: ResourceGraph, urn: string): Resource | undefined {
+  const r = getResource(graph, urn);
+  return r.provider === undefined ? undefined : findResource(graph, r.provider);
+}
+
+/** Edges leaving `urn` (what it depends on / its parent / its provider), optionally of one kind. */
+export function edgesFrom(graph: ResourceGraph, urn: string, kind?: EdgeKind): readonly Edge[] {
+  return graph.edges.filter((e) => e.from === urn && (kind === undefined || e.kind === kind));
+}
+
+/** Edges arriving at `urn` (what depends on it / its children / users of a provider). */
+export function edgesTo(graph: ResourceGraph, urn: string, kind?: EdgeKind): readonly Edge[] {
+  return graph.edges.filter((e) => e.to === urn && (kind === undefined || e.kind === kind));
+}
+
+/** URNs `urn` depends on through dependency or property edges, sorted and unique. */
+export function dependenciesOf(graph: ResourceGraph, urn: string): readonly string[] {
+  const s = new Set<string>();
+  for (const e of graph.edges) if (e.from === urn && (e.kind === 'dependency' || e.kind === 'property')) s.add(e.to);
+  return [...s].sort(compareStrings);
+}
+
+/** URNs that depend on `urn` through dependency or property edges, sorted and unique. */
+export function dependentsOf(graph: ResourceGraph, urn: string): readonly string[] {
+  const s = new Set<string>();
+  for (const e of graph.edges) if (e.to === urn && (e.kind === 'dependency' || e.kind === 'property')) s.add(e.from);
+  return [...s].sort(compareStrings);
+}
+
+/** Resources of a type token (exact match), sorted by URN. */
+export function resourcesOfType(graph: ResourceGraph, type: string): readonly Resource[] {
+  return graph.resources.filter((r) => r.type === type);
+}
+
+/** The root `pulumi:pulumi:Stack` resource, if the state has one. */
+export function stackResource(graph: ResourceGraph): Resource | undefined {
+  return graph.resources.find((r) => r.type === 'pulumi:pulumi:Stack' && r.parent === undefined);
+}
+
+/** Count of resources by type token, keys sorted. */
+export function typeCounts(graph: ResourceGraph): Readonly<Record<string, number>> {
+  const m = new Map<string, number>();
+  for (const r of graph.resources) m.set(r.type, (m.get(r.type) ?? 0) + 1);
+  return Object.freeze(Object.fromEntries([...m.entries()].sort((a, b) => compareStrings(a[0], b[0]))));
+}
