@@ -23,21 +23,21 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** Read `location` (a path as the user gave it, or `-` for stdin) into bytes. */
-export async function readInput(location: string, opts: ReadOptions = {}, flag = '--state'): Promise<Buffer> {
+export async function readInput(location: string, opts: ReadOptions = {}, flag = '--state', shown = location): Promise<Buffer> {
   if (location === '-') return readStream(opts.stdin ?? process.stdin);
   const full = resolve(opts.cwd ?? process.cwd(), location);
   try {
     return await readFile(full);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new GeneratorError('input', 'file not found', { subject: location, expected: `an existing file for ${flag}` });
+    if (code === 'ENOENT') throw new GeneratorError('input', 'file not found', { subject: shown, expected: `an existing file for ${flag}` });
     if (code === 'EISDIR') {
       throw new GeneratorError('input', 'is a directory', {
-        subject: location,
+        subject: shown,
         expected: flag === '--state' ? 'a JSON file (use --backend <dir> for a file backend directory)' : 'a JSON file',
       });
     }
-    throw new GeneratorError('input', `cannot read file (${code ?? 'error'})`, { subject: location, expected: 'a readable file' });
+    throw new GeneratorError('input', `cannot read file (${code ?? 'error'})`, { subject: shown, expected: 'a readable file' });
   }
 }
 

@@ -21,12 +21,15 @@ export interface StateReadOptions extends ReadOptions {
   readonly kind?: SourceKind;
   /** Flag named in errors (default `--state`). */
   readonly flag?: string;
+  /** Name recorded as the source location and used in errors, when the path read differs from what the user gave. */
+  readonly displayAs?: string;
 }
 
 /** Read a state file (path, `.json.gz`, or `-` for stdin) into a ResourceGraph. */
 export async function readStateFile(location: string, opts: StateReadOptions = {}): Promise<ResourceGraph> {
-  const bytes = await readInput(location, opts, opts.flag ?? '--state');
-  return parseStateBytes(bytes, location, opts);
+  const shown = opts.displayAs ?? location;
+  const bytes = await readInput(location, opts, opts.flag ?? '--state', shown);
+  return parseStateBytes(bytes, shown, opts);
 }
 
 export function parseStateBytes(bytes: Buffer, location: string, opts: Pick<StateReadOptions, 'kind'> = {}): ResourceGraph {
