@@ -1,0 +1,151 @@
+/**
+ * Markdown from Handlebars templates: `page.hbs` (one per stack), `index.hbs` (the estate) and one
+ * partial per section under `partials/`. A user directory (`--templates <dir>`) with the same file
+ * names overrides any of them; what it lacks falls back to the built-in templates.
+ *
+ * Templates compile in strict mode without HTML escaping: the view model has already escaped every
+ * value for Markdown, and a field name the model does not have is an error, not an empty string.
+ */
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { GeneratorError } from '../errors.ts';
+import type { IndexModel, PageModel } from './viewmodel.ts';
+
+export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+type Compiled = (ctx: unknown) => string;
+
+export interface Templates {
+  renderPage(model: PageModel): string;
+  renderIndex(model: IndexModel): string;
+}
+
+interface Source {
+  readonly file: string;
+  readonly text: string;
+}
+
+async function readOptional(file: string): Promise<Source | undefined> {
+  try {
+    return { file, text: await fs.readFile(file, 'utf8') };
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return undefined;
+    throw new GeneratorError('input', `cannot read the template: ${(e as Error).message}`, { subject: file });
+  }
+}
+
+async function listPartials(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).filter((f) => f.endsWith('.hbs')).sort();
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+function compileError(src: Source, e: unknown): GeneratorError {
+  const err = e as { message?: string; lineNumber?: number };
+  const msg = String(err.message ?? e);
+  const line = err.lineNumber ?? Number(/on line (\d+)/.exec(msg)?.[1] ?? NaN);
+  const first = msg.split('\n')[0]!.replace(/ - \d+:\d+$/, '');
+  return new GeneratorError('render', `template does not compile: ${first}`, {
+    subject: src.file,
+    ...(Number.isFinite(line) ? { line } : {}),
+  });
+}
+
+/** Tidies what templates leave: at most one blank line in a row, one newline at the end. */
+export function tidy(markdown: string): string {
+  return markdown.replace(/\r\n/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+}
+
+/**
+ * Loads and compiles the templates (built-ins, overridden by `userDir`). Every file is parsed
+ * eagerly so a syntax error names the file and line before anything is rendered.
+ */
+export async function loadTemplates(userDir?: string): Promise<Templates> {
+  if (userDir !== undefined) {
+    const st = await fs.stat(userDir).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      throw new GeneratorError('usage', 'not a directory', { subject: `--templates ${userDir}`, expected: 'a directory with page.hbs, index.hbs and/or partials/*.hbs' });
+    }
+  }
+  const pick = async (rel: string): Promise<Source> => {
+    const user = userDir !== undefined ? await readOptional(path.join(userDir, rel)) : undefined;
+    const builtin = user ?? (await readOptional(path.join(BUILTIN_TEMPLATES, rel)));
+    if (!builtin) throw new GeneratorError('input', 'template not found', { subject: path.join(BUILTIN_TEMPLATES, rel) });
+    return builtin;
+  };
+  const hb = Handlebars.create();
+  const parse = (src: Source) => {
+    try {
+      hb.parse(src.text);
+    } catch (e) {
+      throw compileError(src, e);
+    }
+  };
+  const partialNames = new Set([...(await listPartials(path.join(BUILTIN_TEMPLATES, 'partials'))), ...(userDir ? await listPartials(path.join(userDir, 'partials')) : [])]);
+  for (const f of [...partialNames].sort()) {
+    const src = await pick(path.join('partials', f));
+    parse(src);
+    hb.registerPartial(f.slice(0, -'.hbs'.length), src.text);
+  }
+  const compile = async (rel: string): Promise<Compiled> => {
+    const src = await pick(rel);
+    parse(src);
+    const fn = hb.compile(src.text, { noEscape: true, strict: true });
+    return (ctx) => {
+      try {
+        return fn(ctx);
+      } catch (e) {
+        const err = e as { message?: string; lineNumber?: number };
+        throw new GeneratorError('render', `template failed: ${String(err.message ?? e).split('\n')[0]}`, {
+          subject: src.file,
+          ...(err.lineNumber !== undefined ? { line: err.lineNumber } : {}),
+        });
+      }
+    };
+  };
+  const page = await compile('page.hbs');
+  const index = await compile('index.hbs');
+  return {
+    renderPage: (m) => tidy(page(m)),
+    renderIndex: (m) => tidy(index(m)),
+  };
+}
+
+export const BEGIN_MARKER = '<!-- BEGIN_ARCHITECTURE_DOCS -->';
+export const END_MARKER = '<!-- END_ARCHITECTURE_DOCS -->';
+
+function countOf(s: string, needle: string): number {
+  return s.split(needle).length - 1;
+}
+
+/**
+ * Replaces what is between the markers of a hand-written Markdown file with `section`; the markers
+ * and everything outside them stay as they are. `file` names the file in errors.
+ */
+export function injectSection(original: string, section: string, file: string): string {
+  const text = original.replace(/\r\n/g, '\n');
+  const b = countOf(text, BEGIN_MARKER);
+  const e = countOf(text, END_MARKER);
+  const lineOf = (i: number) => text.slice(0, i).split('\n').length;
+  const expected = `one ${BEGIN_MARKER} line followed later by one ${END_MARKER} line`;
+  if (b === 0 || e === 0) {
+    throw new GeneratorError('input', `missing marker ${b === 0 ? BEGIN_MARKER : END_MARKER}`, { subject: `--inject ${file}`, expected });
+  }
+  if (b > 1 || e > 1) {
+    const which = b > 1 ? BEGIN_MARKER : END_MARKER;
+    const second = text.indexOf(which, text.indexOf(which) + 1);
+    throw new GeneratorError('input', `marker ${which} appears more than once`, { subject: `--inject ${file}`, line: lineOf(second), expected });
+  }
+  const bi = text.indexOf(BEGIN_MARKER);
+  const ei = text.indexOf(END_MARKER);
+  if (ei < bi) {
+    throw new GeneratorError('input', `marker ${END_MARKER} comes before ${BEGIN_MARKER}`, { subject: `--inject ${file}`, line: lineOf(ei), expected });
+  }
+  return `${text.slice(0, bi + BEGIN_MARKER.length)}\n${section.trim()}\n${text.slice(ei)}`;
+}
