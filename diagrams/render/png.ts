@@ -1,0 +1,315 @@
+/**
+ * PNG renderer: SVG string -> PNG bytes, with puppeteer-core driving a Chromium or Chrome.
+ *
+ * One browser per run (launch about 1.5 s), one page reused for every image. 2x device scale,
+ * capped at about 60 megapixels (Chromium leaves larger captures blank at the bottom), so the
+ * scale is lowered for a huge diagram rather than producing a broken image.
+ * Pure: returns bytes; the only file-system use is the browser's own temporary profile directory,
+ * created on launch and removed on close.
+ */
+
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import type { Browser, Page } from 'puppeteer-core';
+import { GeneratorError } from '../errors.ts';
+
+/** Chromium leaves the lower part of a larger capture blank. */
+export const MAX_PIXELS = 60_000_000;
+export const DEFAULT_SCALE = 2;
+
+export const NO_BROWSER_MESSAGE =
+  'no Chromium or Chrome found for PNG output: install one (e.g. `apt-get install chromium`), set PUPPETEER_EXECUTABLE_PATH, or pass --no-png';
+
+const SYSTEM_BROWSERS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
+
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+  '--font-render-hinting=none',
+];
+
+function isExecutableFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A browser installed by puppeteer in its cache (`~/.cache/puppeteer` or PUPPETEER_CACHE_DIR), newest first. */
+function puppeteerCacheBrowser(env: NodeJS.ProcessEnv): string | undefined {
+  const cache = env.PUPPETEER_CACHE_DIR ?? join(homedir(), '.cache', 'puppeteer');
+  const layouts: [string, string[]][] = [
+    ['chrome', ['chrome-linux64/chrome', 'chrome-linux/chrome']],
+    ['chromium', ['chrome-linux/chrome']],
+    ['chrome-headless-shell', ['chrome-headless-shell-linux64/chrome-headless-shell']],
+  ];
+  for (const [product, rels] of layouts) {
+    const dir = join(cache, product);
+    if (!existsSync(dir)) continue;
+    const versions = readdirSync(dir).sort().reverse();
+    for (const v of versions) {
+      for (const rel of rels) {
+        const p = join(dir, v, rel);
+        if (isExecutableFile(p)) return p;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Finds the browser: an explicit path, else PUPPETEER_EXECUTABLE_PATH, else puppeteer's cache, else
+ * a system Chromium/Chrome. Throws GeneratorError kind 'environment' when none is found.
+ */
+export function findBrowser(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const given = explicit ?? env.PUPPETEER_EXECUTABLE_PATH;
+  if (given !== undefined && given !== '') {
+    if (isExecutableFile(given)) return given;
+    throw new GeneratorError('environment', NO_BROWSER_MESSAGE, {
+      subject: explicit !== undefined ? given : `PUPPETEER_EXECUTABLE_PATH=${given}`,
+      expected: 'the path of a Chromium or Chrome executable',
+    });
+  }
+  const cached = puppeteerCacheBrowser(env);
+  if (cached) return cached;
+  for (const p of SYSTEM_BROWSERS) if (isExecutableFile(p)) return p;
+  throw new GeneratorError('environment', NO_BROWSER_MESSAGE);
+}
+
+/** Width and height of an SVG from its outer viewBox (or width/height attributes). */
+export function svgSize(svg: string): { width: number; height: number } {
+  const open = /<svg\b[^>]*>/.exec(svg);
+  if (!open) throw new GeneratorError('render', 'not an SVG document: no <svg> element', { expected: 'an SVG from D2' });
+  const vb = /\bviewBox="\s*([-\d.]+)[\s,]+([-\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)\s*"/.exec(open[0]);
+  if (vb) return { width: Math.ceil(Number(vb[3])), height: Math.ceil(Number(vb[4])) };
+  const w = /\bwidth="([\d.]+)"/.exec(open[0]);
+  const h = /\bheight="([\d.]+)"/.exec(open[0]);
+  if (w && h) return { width: Math.ceil(Number(w[1])), height: Math.ceil(Number(h[1])) };
+  throw new GeneratorError('render', 'the SVG has neither a viewBox nor width and height', { expected: 'an SVG from D2' });
+}
+
+/** The device scale for an image: 2, lowered so that the capture stays within MAX_PIXELS. */
+export function scaleFor(width: number, height: number, preferred = DEFAULT_SCALE, maxPixels = MAX_PIXELS): number {
+  const area = Math.max(1, width * height);
+  if (area * preferred * preferred <= maxPixels) return preferred;
+  // Round down to 1/100 so the product stays under the cap.
+  return Math.floor(Math.sqrt(maxPixels / area) * 100) / 100;
+}
+
+/** Sets the outer <svg>'s width and height from its viewBox (D2 gives only a viewBox). */
+function sizedSvg(svg: string, width: number, height: number): string {
+  const body = svg.replace(/^\s*<\?xml[^>]*\?>\s*/, '');
+  return body.replace(/<svg\b([^>]*)>/, (_m, attrs: string) => {
+    const cleaned = attrs.replace(/\s(width|height)="[^"]*"/g, '');
+    return `<svg${cleaned} width="${width}" height="${height}">`;
+  });
+}
+
+export interface PngLaunchOptions {
+  readonly executablePath?: string;
+}
+
+export class PngRenderer {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly browser: Browser,
+    private readonly page: Page,
+    private readonly userDataDir: string,
+    /** The browser executable in use. */
+    readonly executablePath: string,
+  ) {}
+
+  static async launch(opts: PngLaunchOptions = {}): Promise<PngRenderer> {
+    const executablePath = findBrowser(opts.executablePath);
+    const userDataDir = await mkdtemp(join(tmpdir(), 'diagrams-chromium-'));
+    const { default: puppeteer } = await import('puppeteer-core');
+    let browser: Browser;
+    try {
+      browser = await puppeteer.launch({
+        executablePath,
+        headless: true,
+        userDataDir,
+        args: LAUNCH_ARGS,
+        timeout: 60_000,
+      });
+    } catch (e) {
+      await rm(userDataDir, { recursive: true, force: true });
+      throw new GeneratorError('environment', `could not start the browser for PNG output: ${(e as Error).message}`, {
+        subject: executablePath,
+        expected: 'a working Chromium or Chrome (or pass --no-png)',
+      });
+    }
+    const page = await browser.newPage();
+    return new PngRenderer(browser, page, userDataDir, executablePath);
+  }
+
+  /** Renders an SVG to PNG bytes at 2x (lower for a huge diagram). Calls are queued on the one page. */
+  render(svg: string): Promise<Buffer> {
+    const job = this.queue.then(() => this.renderNow(svg));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  private async renderNow(svg: string): Promise<Buffer> {
+    if (this.closed) throw new GeneratorError('render', 'the PNG renderer is closed');
+    const { width, height } = svgSize(svg);
+    const deviceScaleFactor = scaleFor(width, height);
+    const page = this.page;
+    await page.setViewport({ width, height, deviceScaleFactor });
+    const html =
+      '<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head><body>' +
+      sizedSvg(svg, width, height) +
+      '</body></html>';
+    await page.setContent(html, { waitUntil: 'load' });
+    await page.evaluate(() => (document as unknown as { fonts: { ready: Promise<unknown> } }).fonts.ready.then(() => true));
+    const shot = await page.screenshot({
+      type: 'png',
+      clip: { x: 0, y: 0, width, height },
+      omitBackground: false,
+      captureBeyondViewport: false,
+    });
+    return stripAncillaryChunks(Buffer.from(shot));
+  }
+
+  /** Closes the browser and removes its temporary profile. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    try {
+      await this.browser.close();
+    } finally {
+      await rm(this.userDataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+// ─── PNG chunks ─────────────────────────────────────────────────────────────────────
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+interface Chunk {
+  readonly type: string;
+  readonly data: Buffer;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export function isPng(buf: Buffer): boolean {
+  return buf.length >= 8 && buf.subarray(0, 8).equals(PNG_SIGNATURE);
+}
+
+function parseChunks(png: Buffer): Chunk[] {
+  if (!isPng(png)) throw new GeneratorError('render', 'not a PNG: bad signature', { expected: 'PNG bytes' });
+  const chunks: Chunk[] = [];
+  let off = 8;
+  while (off + 12 <= png.length) {
+    const len = png.readUInt32BE(off);
+    const type = png.toString('latin1', off + 4, off + 8);
+    if (off + 12 + len > png.length) throw new GeneratorError('render', `truncated PNG chunk ${type}`, { expected: 'PNG bytes' });
+    chunks.push({ type, data: png.subarray(off + 8, off + 8 + len) });
+    off += 12 + len;
+    if (type === 'IEND') break;
+  }
+  return chunks;
+}
+
+function encodeChunks(chunks: readonly Chunk[]): Buffer {
+  const parts: Buffer[] = [PNG_SIGNATURE];
+  for (const c of chunks) {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(c.data.length, 0);
+    head.write(c.type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), c.data])), 0);
+    parts.push(head, c.data, crc);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Width and height from the IHDR chunk. */
+export function pngSize(png: Buffer): { width: number; height: number } {
+  const ihdr = parseChunks(png).find((c) => c.type === 'IHDR');
+  if (!ihdr) throw new GeneratorError('render', 'PNG without IHDR', { expected: 'PNG bytes' });
+  return { width: ihdr.data.readUInt32BE(0), height: ihdr.data.readUInt32BE(4) };
+}
+
+/** Keeps only the chunks that carry the image (no time, no text, no colour-profile metadata). */
+export function stripAncillaryChunks(png: Buffer): Buffer {
+  const keep = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
+  return encodeChunks(parseChunks(png).filter((c) => keep.has(c.type)));
+}
+
+/** Returns a copy of `png` with a tEXt chunk `key` = `value` (replacing one of the same key), placed before IDAT. */
+export function withPngTextChunk(png: Buffer, key: string, value: string): Buffer {
+  if (!/^[\x20-\x7e\xa1-\xff]{1,79}$/.test(key) || key.startsWith(' ') || key.endsWith(' ')) {
+    throw new GeneratorError('usage', `invalid PNG text keyword ${JSON.stringify(key)}`, {
+      expected: '1-79 Latin-1 printable characters, no leading or trailing space',
+    });
+  }
+  const chunks = parseChunks(png).filter((c) => !(c.type === 'tEXt' && textKey(c.data) === key));
+  const text: Chunk = { type: 'tEXt', data: Buffer.concat([Buffer.from(key, 'latin1'), Buffer.from([0]), Buffer.from(value, 'latin1')]) };
+  const firstIdat = chunks.findIndex((c) => c.type === 'IDAT');
+  const at = firstIdat < 0 ? chunks.length - 1 : firstIdat;
+  return encodeChunks([...chunks.slice(0, at), text, ...chunks.slice(at)]);
+}
+
+function textKey(data: Buffer): string {
+  const z = data.indexOf(0);
+  return data.toString('latin1', 0, z < 0 ? data.length : z);
+}
+
+/** The value of the tEXt (or zTXt) chunk `key`, or undefined. */
+export function readPngTextChunk(png: Buffer, key: string): string | undefined {
+  for (const c of parseChunks(png)) {
+    if ((c.type === 'tEXt' || c.type === 'zTXt') && textKey(c.data) === key) {
+      const z = c.data.indexOf(0);
+      if (c.type === 'tEXt') return c.data.toString('latin1', z + 1);
+      return inflateSync(c.data.subarray(z + 2)).toString('latin1');
+    }
+  }
+  return undefined;
+}
+
+/** Exposed for tests: a tiny valid PNG (1x1 white). */
+export function tinyPng(): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(1, 0);
+  ihdr.writeUInt32BE(1, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return encodeChunks([
+    { type: 'IHDR', data: ihdr },
+    { type: 'IDAT', data: deflateSync(Buffer.from([0, 255, 255, 255])) },
+    { type: 'IEND', data: Buffer.alloc(0) },
+  ]);
+}

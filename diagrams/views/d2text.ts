@@ -1,0 +1,88 @@
+/**
+ * D2 text helpers: escaping labels, safe ids, and a tiny line builder. Pure.
+ */
+
+/** A D2 double-quoted string: backslash, quote, `$` (substitutions) escaped; newlines as `\n`. */
+export function q(label: string): string {
+  const s = label
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\$/g, '\\$')
+    .replace(/\r\n|\r|\n/g, '\\n')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
+  return `"${s}"`;
+}
+
+/** A D2 key made of [a-z0-9_] only, never empty, never a D2 keyword. */
+export function slug(text: string): string {
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return `n_${s || 'x'}`;
+}
+
+/** Hands out unique, deterministic ids for names (same name -> same id within one view). */
+export class Ids {
+  private readonly byName = new Map<string, string>();
+  private readonly used = new Set<string>();
+  constructor(private readonly prefix = '') {}
+  id(name: string): string {
+    const known = this.byName.get(name);
+    if (known) return known;
+    const base = this.prefix + slug(name);
+    let id = base;
+    for (let i = 2; this.used.has(id); i++) id = `${base}_${i}`;
+    this.used.add(id);
+    this.byName.set(name, id);
+    return id;
+  }
+}
+
+/** Indented line builder. */
+export class D2Text {
+  private readonly lines: string[] = [];
+  private depth = 0;
+  line(text = ''): this {
+    this.lines.push(text === '' ? '' : '  '.repeat(this.depth) + text);
+    return this;
+  }
+  /** `key: label { ...body }` */
+  block(head: string, body: (t: this) => void): this {
+    this.line(`${head} {`);
+    this.depth++;
+    body(this);
+    this.depth--;
+    this.line('}');
+    return this;
+  }
+  toString(): string {
+    return this.lines.join('\n') + '\n';
+  }
+}
+
+/** Sorting helper: plain code-point order, so the output never depends on the locale. */
+export function byString<T>(key: (x: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+/** `n thing(s)`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Shortens a label to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
+}
+
+/** Columns for a grid of n cells: close to square, wider than tall, at most `max`. */
+export function gridColumns(n: number, max = 4): number {
+  if (n <= 1) return 1;
+  return Math.min(max, Math.max(2, Math.ceil(Math.sqrt(n * 1.5))));
+}

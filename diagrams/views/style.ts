@@ -1,0 +1,207 @@
+/**
+ * The shared visual language: the same colour and shape mean the same thing in every view.
+ * Each view declares the D2 classes it uses (from CLASSES), draws a legend of those classes with
+ * `legend()`, and a title line with `header()`. Pure text.
+ */
+
+import type { FindingStatus, ParameterType, SecretCategory, TrustKind } from '../estate/model.ts';
+import { D2Text, q } from './d2text.ts';
+import { iconDataUri, iconVar, type IconName } from './icons.ts';
+
+export interface ClassStyle {
+  /** What the class means, for the legend. */
+  readonly meaning: string;
+  /** D2 attributes inside the class body. */
+  readonly attrs: readonly string[];
+}
+
+const box = (fill: string, stroke: string, extra: readonly string[] = []): string[] => [
+  `style.fill: "${fill}"`,
+  `style.stroke: "${stroke}"`,
+  'style.border-radius: 4',
+  ...extra,
+];
+
+/** Every class of every view. Keys are D2 class names. */
+export const CLASSES = {
+  // Parameter types
+  'param-string': { meaning: 'String parameter', attrs: box('#EAF2FB', '#4A7FC1') },
+  'param-stringlist': { meaning: 'StringList parameter', attrs: box('#E8F5EC', '#3C8D5A', ['style.multiple: true']) },
+  'param-securestring': {
+    meaning: 'SecureString parameter (KMS-encrypted)',
+    attrs: box('#FDEDEC', '#B03A2E', ['style.stroke-width: 2', 'style.double-border: true']),
+  },
+  'param-unknown': { meaning: 'parameter of unknown type', attrs: box('#F2F3F4', '#7F8C8D', ['style.stroke-dash: 3']) },
+  'param-aggregate': {
+    meaning: 'folder drawn aggregated (name and count by type)',
+    attrs: box('#F4F6F7', '#566573', ['style.multiple: true', 'style.font-size: 13']),
+  },
+  // Secret categories
+  'secret-database': { meaning: 'database secret', attrs: box('#FEF5E7', '#CA6F1E') },
+  'secret-application': { meaning: 'application secret', attrs: box('#F4ECF7', '#7D3C98') },
+  'secret-service': { meaning: 'service secret', attrs: box('#E8F8F5', '#148F77') },
+  'secret-other': { meaning: 'other secret', attrs: box('#F2F3F4', '#7F8C8D') },
+  'secret-aggregate': {
+    meaning: 'secrets drawn aggregated (prefix and count)',
+    attrs: box('#F4F6F7', '#566573', ['style.multiple: true', 'style.font-size: 13']),
+  },
+  // Trust kinds of roles
+  'trust-eks-pod': { meaning: 'role: EKS pod (IRSA)', attrs: box('#FDEBD0', '#D35400', ['shape: hexagon']) },
+  'trust-lambda': { meaning: 'role: Lambda execution', attrs: box('#FCF3CF', '#B7950B', ['shape: oval']) },
+  'trust-ec2': { meaning: 'role: EC2 instance profile', attrs: box('#D6EAF8', '#2471A3', ['shape: package']) },
+  'trust-cross-account': {
+    meaning: 'role: cross-account',
+    attrs: box('#EBDEF0', '#6C3483', ['shape: page', 'style.stroke-dash: 4']),
+  },
+  'trust-ci-build': { meaning: 'role: CI build', attrs: box('#D5F5E3', '#1E8449', ['shape: step']) },
+  'trust-service': { meaning: 'role: other AWS service', attrs: box('#EAECEE', '#5D6D7E') },
+  'trust-other': { meaning: 'role: other trust', attrs: box('#EAECEE', '#5D6D7E', ['style.stroke-dash: 3']) },
+  // Finding status
+  'status-met': { meaning: 'control met', attrs: box('#E9F7EF', '#1E8449') },
+  'status-not-met': {
+    meaning: 'control NOT met',
+    attrs: box('#FADBD8', '#C0392B', ['style.stroke-width: 3', 'style.bold: true', 'style.font-color: "#922B21"']),
+  },
+  'status-not-applicable': {
+    meaning: 'control not applicable',
+    attrs: box('#F8F9F9', '#AAB7B8', ['style.stroke-dash: 3', 'style.font-color: "#707B7C"']),
+  },
+  // Building blocks
+  key: { meaning: 'KMS key', attrs: box('#FEF9E7', '#9A7D0A') },
+  function: { meaning: 'Lambda function', attrs: box('#FCF3CF', '#B7950B') },
+  note: { meaning: 'note', attrs: ['shape: text', 'style.font-size: 14', 'style.font-color: "#4D5656"'] },
+  external: {
+    meaning: 'from another stack',
+    attrs: ['style.fill: "#F8F9F9"', 'style.stroke: "#AAB7B8"', 'style.stroke-dash: 4', 'style.font-color: "#566573"'],
+  },
+  group: { meaning: 'group', attrs: ['style.fill: "#FFFFFF"', 'style.stroke: "#5D6D7E"', 'style.border-radius: 6'] },
+  lane: { meaning: 'lane', attrs: ['style.fill: "#FBFCFC"', 'style.stroke: "#85929E"', 'style.border-radius: 6'] },
+  step: { meaning: 'step', attrs: box('#FFFFFF', '#5D6D7E', ['style.font-size: 13']) },
+  warn: { meaning: 'attention', attrs: box('#FDEDEC', '#C0392B', ['style.stroke-width: 2']) },
+} as const satisfies Record<string, ClassStyle>;
+
+export type ClassName = keyof typeof CLASSES;
+
+export function paramClass(t: ParameterType): ClassName {
+  switch (t) {
+    case 'String':
+      return 'param-string';
+    case 'StringList':
+      return 'param-stringlist';
+    case 'SecureString':
+      return 'param-securestring';
+    default:
+      return 'param-unknown';
+  }
+}
+
+export function secretClass(c: SecretCategory): ClassName {
+  return `secret-${c}`;
+}
+
+export function trustClass(k: TrustKind): ClassName {
+  return `trust-${k}`;
+}
+
+export function statusClass(s: FindingStatus): ClassName {
+  return `status-${s}`;
+}
+
+export const TRUST_LABEL: Readonly<Record<TrustKind, string>> = {
+  'eks-pod': 'EKS pod role',
+  lambda: 'Lambda role',
+  ec2: 'EC2 instance profile',
+  'cross-account': 'cross-account role',
+  'ci-build': 'CI build role',
+  service: 'AWS service role',
+  other: 'role',
+};
+
+export const SECRET_CATEGORY_LABEL: Readonly<Record<SecretCategory, string>> = {
+  database: 'Database secrets',
+  application: 'Application secrets',
+  service: 'Service secrets',
+  other: 'Other secrets',
+};
+
+export const TITLE_FONT_SIZE = 26;
+
+/**
+ * The top of every view: layout engine, icon variables, class definitions, direction and title.
+ * Only the classes in `classes` and the icons in `icons` are emitted (smaller text and SVG).
+ */
+export function header(
+  t: D2Text,
+  opts: {
+    readonly title: string;
+    readonly subtitle?: string;
+    readonly direction: 'right' | 'down';
+    readonly layout: 'dagre' | 'elk';
+    readonly classes: Iterable<ClassName>;
+    readonly icons: Iterable<IconName>;
+  },
+): void {
+  const icons = [...new Set(opts.icons)].sort();
+  t.block('vars', (v) => {
+    v.block('d2-config', (c) => {
+      c.line(`layout-engine: ${opts.layout}`);
+      c.line('theme-id: 0');
+      c.line('pad: 40');
+    });
+    for (const i of icons) v.line(`${iconVar(i)}: ${q(iconDataUri(i))}`);
+  });
+  t.line(`direction: ${opts.direction}`);
+  const classes = [...new Set(opts.classes)].sort();
+  t.block('classes', (c) => {
+    for (const name of classes) {
+      c.block(name, (b) => {
+        for (const a of CLASSES[name].attrs) b.line(a);
+      });
+    }
+  });
+  t.block(`title: ${q(opts.title)}`, (b) => {
+    b.line('shape: text');
+    b.line('near: top-center');
+    b.line(`style.font-size: ${TITLE_FONT_SIZE}`);
+    b.line('style.bold: true');
+  });
+  if (opts.subtitle) {
+    // A second line under the title (counts, notes); placed with the title.
+    t.block(`subtitle: ${q(opts.subtitle)}`, (b) => {
+      b.line('shape: text');
+      b.line('near: bottom-center');
+      b.line('style.font-size: 16');
+      b.line('style.font-color: "#4D5656"');
+    });
+  }
+}
+
+export interface LegendEntry {
+  readonly cls: ClassName;
+  /** Overrides the class's default meaning. */
+  readonly text?: string;
+}
+
+/**
+ * A small legend, near the bottom right, with one sample box per class used, plus free-text notes
+ * (e.g. how aggregation works). Entries keep the given order; duplicates are dropped.
+ */
+export function legend(t: D2Text, entries: readonly LegendEntry[], notes: readonly string[] = []): void {
+  const seen = new Set<ClassName>();
+  const uniq = entries.filter((e) => (seen.has(e.cls) ? false : (seen.add(e.cls), true)));
+  if (uniq.length === 0 && notes.length === 0) return;
+  t.block('legend: Legend', (l) => {
+    l.line('near: bottom-right');
+    l.line('style.fill: "#FFFFFF"');
+    l.line('style.stroke: "#D5D8DC"');
+    l.line('style.font-size: 14');
+    l.line(`grid-columns: ${uniq.length > 4 ? 2 : 1}`);
+    l.line('grid-gap: 8');
+    uniq.forEach((e, i) => {
+      l.line(`e${i}: ${q(e.text ?? CLASSES[e.cls].meaning)} { class: ${e.cls}; style.font-size: 13 }`);
+    });
+    notes.forEach((n, i) => {
+      l.line(`n${i}: ${q(n)} { class: note; style.font-size: 13 }`);
+    });
+  });
+}
