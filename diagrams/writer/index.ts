@@ -32,7 +32,11 @@ export interface OutputFile {
    * derived binary file (a PNG) in check mode, where `sourceHash` stands for it.
    */
   readonly contents?: string | Uint8Array;
-  /** sha256 (hex) of the source a binary file was rendered from (the SVG of a PNG). */
+  /**
+   * What the file was rendered from (e.g. the sha256 of the SVG of a PNG), recorded in the
+   * manifest. In check mode a file given with `sourceHash` and without `contents` is compared by
+   * this hash (and by the bytes hash the manifest recorded), not by its bytes.
+   */
   readonly sourceHash?: string;
 }
 
@@ -270,7 +274,7 @@ export async function checkOutputs(outDir: string, files: readonly OutputFile[],
       problems.push({ kind: 'missing', path: name });
       continue;
     }
-    if (f.sourceHash !== undefined) {
+    if (f.contents === undefined) {
       const entry = manifest?.files[f.path];
       if (entry === undefined || entry.source !== f.sourceHash) {
         problems.push({ kind: 'out-of-date', path: name, reason: 'rendered from a different source' });

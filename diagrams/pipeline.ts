@@ -1,0 +1,270 @@
+/**
+ * The pipeline: sources -> ResourceGraph[] -> Estate -> findings and cost per stack -> views (D2)
+ * -> SVG -> PNG -> Markdown -> a list of output files -> the writer (write, or check).
+ *
+ * Every stage is a component passed in (`Components`), so tests can run the whole pipeline with
+ * stand-ins; `productionComponents()` loads the real modules. Heavy modules (the Pulumi SDK inside
+ * the sources, D2, puppeteer) are imported only when the run needs them: D2 and the browser start
+ * on the first render that neither the render cache nor the previous output can answer.
+ */
+
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheKey, RenderCache } from './cache/index.ts';
+import { injectSection, loadTemplates } from './docs/markdown.ts';
+import { buildIndexModel, buildPageModel } from './docs/viewmodel.ts';
+import type { CostEstimate, Estate, Finding, Severity } from './estate/model.ts';
+import { GeneratorError } from './errors.ts';
+import type { ResourceGraph } from './graph/types.ts';
+import type { SourceOptions } from './sources/index.ts';
+import { DIAGRAMS, type DiagramName, type View, type ViewFn } from './views/types.ts';
+import { checkOutputs, readManifest, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from './writer/index.ts';
+
+export const FORMATS = ['svg', 'png', 'md', 'd2'] as const;
+export type Format = (typeof FORMATS)[number];
+export const DEFAULT_FORMATS: readonly Format[] = ['svg', 'png', 'md'];
+
+/** The tEXt keyword under which a PNG records the sha256 of the SVG it was rendered from. */
+export const PNG_SOURCE_KEY = 'mono-repo-diagrams:svg-sha256';
+
+export interface SvgRendererLike {
+  render(d2: string, name: string): Promise<string>;
+  close(): Promise<void>;
+}
+export interface PngRendererLike {
+  render(svg: string): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export interface Components {
+  loadGraphs(opts: SourceOptions): Promise<ResourceGraph[]>;
+  buildEstate(graphs: readonly ResourceGraph[]): Estate;
+  evaluateRules(estate: Estate, stack: string): Finding[];
+  failsAt(findings: readonly Finding[], severity: Severity): boolean;
+  estimateCost(estate: Estate, stack?: string): CostEstimate;
+  readonly views: Readonly<Record<DiagramName, ViewFn>>;
+  startSvg(): Promise<SvgRendererLike>;
+  launchPng(): Promise<PngRendererLike>;
+  /** Identity of the SVG renderer (versions, code): part of the cache key and of the SVG's recorded source. */
+  svgIdentity(): Promise<string>;
+  pngIdentity(): Promise<string>;
+  /** Records the SVG hash inside the PNG (a tEXt chunk); identity when absent. */
+  tagPng?(png: Buffer, svgHash: string): Buffer;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+async function fileHash(file: string): Promise<string> {
+  try {
+    return createHash('sha256').update(await fs.readFile(file)).digest('hex').slice(0, 16);
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function packageVersion(name: string): Promise<string> {
+  try {
+    const { createRequire } = await import('node:module');
+    const req = createRequire(import.meta.url);
+    const pkgPath = req.resolve(`${name}/package.json`);
+    return `${name}@${(JSON.parse(await fs.readFile(pkgPath, 'utf8')) as { version: string }).version}`;
+  } catch {
+    return `${name}@unknown`;
+  }
+}
+
+/** The real modules, imported on demand. */
+export async function productionComponents(): Promise<Components> {
+  const [sources, estate, rules, cost, views] = await Promise.all([
+    import('./sources/index.ts'),
+    import('./estate/build.ts'),
+    import('./compliance/rules.ts'),
+    import('./compliance/cost.ts'),
+    import('./views/index.ts'),
+  ]);
+  let pngMod: typeof import('./render/png.ts') | undefined;
+  return {
+    loadGraphs: sources.loadGraphs,
+    buildEstate: estate.buildEstate,
+    evaluateRules: (e, s) => rules.evaluateRules(e, s),
+    failsAt: rules.failsAt,
+    estimateCost: cost.estimateCost,
+    views: views.VIEWS,
+    async startSvg() {
+      const { D2Renderer } = await import('./render/d2.ts');
+      return D2Renderer.start();
+    },
+    async launchPng() {
+      pngMod ??= await import('./render/png.ts');
+      return pngMod.PngRenderer.launch();
+    },
+    async svgIdentity() {
+      return `${await packageVersion('@terrastruct/d2')} d2.ts:${await fileHash(path.join(here, 'render', 'd2.ts'))}`;
+    },
+    async pngIdentity() {
+      return `${await packageVersion('puppeteer-core')} png.ts:${await fileHash(path.join(here, 'render', 'png.ts'))} browser:${process.env.PUPPETEER_EXECUTABLE_PATH ?? 'default'}`;
+    },
+    tagPng(png, svgHash) {
+      // png.ts is loaded whenever a PNG exists to tag (launchPng ran, or it is read from the cache/disk).
+      return pngMod ? pngMod.withPngTextChunk(png, PNG_SOURCE_KEY, svgHash) : png;
+    },
+  };
+}
+
+export interface PipelineOptions {
+  readonly source: SourceOptions;
+  /** Output directory, as the user gave it. */
+  readonly out: string;
+  readonly formats: readonly Format[];
+  readonly templates?: string;
+  /** A hand-written Markdown file whose marked section receives the index. */
+  readonly inject?: string;
+  /** Render cache directory; undefined disables the cache. */
+  readonly cacheDir?: string;
+  /** Progress messages (stderr in the CLI). */
+  readonly log?: (msg: string) => void;
+}
+
+export interface Rendered {
+  readonly files: readonly OutputFile[];
+  readonly extra: readonly ExtraFile[];
+  readonly stacks: readonly string[];
+  /** Findings per stack. */
+  readonly findings: Readonly<Record<string, readonly Finding[]>>;
+  readonly stats: { svgRendered: number; pngRendered: number; reused: number };
+}
+
+/** Reads a previously generated file when the manifest says it came from `source` and is unmodified. */
+async function reusable(outDir: string, manifest: Manifest | undefined, rel: string, source: string): Promise<Buffer | undefined> {
+  const entry = manifest?.files[rel];
+  if (!entry || entry.source !== source) return undefined;
+  try {
+    const bytes = await fs.readFile(path.join(outDir, ...rel.split('/')));
+    return sha256(bytes) === entry.sha256 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Renders every output in memory. `mode: 'check'` never starts the browser: PNGs are represented by their source hash. */
+export async function renderAll(opts: PipelineOptions, c: Components, mode: 'generate' | 'check'): Promise<Rendered> {
+  const log = opts.log ?? (() => undefined);
+  const formats = new Set(opts.formats);
+  if (formats.size === 0) throw new GeneratorError('usage', 'no output format selected', { subject: '--format', expected: FORMATS.join(', ') });
+  // Templates first: a broken template fails before any slow work.
+  const templates = formats.has('md') || opts.inject ? await loadTemplates(opts.templates) : undefined;
+  let injectOriginal: string | undefined;
+  if (opts.inject !== undefined) {
+    try {
+      injectOriginal = await fs.readFile(opts.inject, 'utf8');
+    } catch (e) {
+      throw new GeneratorError('input', `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        subject: `--inject ${opts.inject}`,
+        expected: 'an existing Markdown file with the BEGIN_ARCHITECTURE_DOCS and END_ARCHITECTURE_DOCS markers',
+      });
+    }
+    injectSection(injectOriginal, '', opts.inject); // validate the markers before any slow work
+  }
+
+  log('loading stacks');
+  const graphs = await c.loadGraphs(opts.source);
+  if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
+  const estate = c.buildEstate(graphs);
+  const stacks = [...new Set(graphs.map((g) => g.stack.stack))].sort();
+  const findings: Record<string, Finding[]> = {};
+  for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
+
+  const cache = new RenderCache(opts.cacheDir);
+  const manifest = await readManifest(opts.out);
+  const svgId = formats.has('svg') || formats.has('png') ? await c.svgIdentity() : '';
+  const pngId = formats.has('png') && mode === 'generate' ? await c.pngIdentity() : '';
+  let svgRenderer: SvgRendererLike | undefined;
+  let pngRenderer: PngRendererLike | undefined;
+  const stats = { svgRendered: 0, pngRendered: 0, reused: 0 };
+  const files: OutputFile[] = [];
+  try {
+    for (const stack of stacks) {
+      const views: View[] = DIAGRAMS.map((d) => c.views[d]({ estate, stack, findings: findings[stack]! }));
+      for (const view of views) {
+        const base = `${stack}/${view.name}`;
+        if (formats.has('d2')) files.push({ path: `${base}.d2`, contents: view.d2 });
+        if (!formats.has('svg') && !formats.has('png')) continue;
+        const svgSource = cacheKey(view.d2, svgId);
+        let svgBytes = (await cache.get('svg', svgSource)) ?? (await reusable(opts.out, manifest, `${base}.svg`, svgSource));
+        if (svgBytes === undefined) {
+          log(`rendering ${base}.svg`);
+          svgRenderer ??= await c.startSvg();
+          svgBytes = Buffer.from(await svgRenderer.render(view.d2, base), 'utf8');
+          stats.svgRendered++;
+        } else stats.reused++;
+        await cache.put('svg', svgSource, svgBytes);
+        const svg = svgBytes.toString('utf8');
+        if (formats.has('svg')) files.push({ path: `${base}.svg`, contents: svg, sourceHash: svgSource });
+        if (!formats.has('png')) continue;
+        const svgHash = sha256(svgBytes);
+        if (mode === 'check') {
+          files.push({ path: `${base}.png`, sourceHash: svgHash });
+          continue;
+        }
+        const pngKey = cacheKey(svgHash, pngId);
+        let png = (await cache.get('png', pngKey)) ?? (await reusable(opts.out, manifest, `${base}.png`, svgHash));
+        if (png === undefined) {
+          log(`rendering ${base}.png`);
+          pngRenderer ??= await c.launchPng();
+          png = await pngRenderer.render(svg);
+          png = c.tagPng ? c.tagPng(png, svgHash) : png;
+          stats.pngRendered++;
+        } else stats.reused++;
+        await cache.put('png', pngKey, png);
+        files.push({ path: `${base}.png`, contents: png, sourceHash: svgHash });
+      }
+      if (templates && formats.has('md')) {
+        const page = buildPageModel({
+          estate,
+          stack,
+          views,
+          findings: findings[stack]!,
+          cost: c.estimateCost(estate, stack),
+          formats: { svg: formats.has('svg'), png: formats.has('png'), d2: formats.has('d2') },
+        });
+        files.push({ path: `${stack}/README.md`, contents: templates.renderPage(page) });
+      }
+    }
+  } finally {
+    await Promise.all([svgRenderer?.close(), pngRenderer?.close()]);
+  }
+
+  const extra: ExtraFile[] = [];
+  if (templates) {
+    const indexInput = { estate, stacks, findings, cost: c.estimateCost(estate) };
+    if (formats.has('md')) files.push({ path: 'README.md', contents: templates.renderIndex(buildIndexModel(indexInput)) });
+    if (opts.inject !== undefined && injectOriginal !== undefined) {
+      const rel = path.relative(path.dirname(path.resolve(opts.inject)), path.resolve(opts.out)).split(path.sep).join('/');
+      const section = templates.renderIndex(buildIndexModel({ ...indexInput, linkBase: rel === '' ? '' : `${rel}/` }));
+      extra.push({ path: opts.inject, contents: injectSection(injectOriginal, section, opts.inject) });
+    }
+  }
+  return { files, extra, stacks, findings, stats };
+}
+
+export interface GenerateResult extends WriteResult {
+  readonly rendered: Rendered;
+}
+
+export async function generate(opts: PipelineOptions, c: Components): Promise<GenerateResult> {
+  const rendered = await renderAll(opts, c, 'generate');
+  const result = await writeOutputs(opts.out, rendered.files, rendered.extra);
+  return { ...result, rendered };
+}
+
+export interface CheckResult {
+  readonly problems: readonly Problem[];
+  readonly rendered: Rendered;
+}
+
+export async function check(opts: PipelineOptions, c: Components): Promise<CheckResult> {
+  const rendered = await renderAll(opts, c, 'check');
+  return { problems: await checkOutputs(opts.out, rendered.files, rendered.extra), rendered };
+}

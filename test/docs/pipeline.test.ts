@@ -1,0 +1,124 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { check, generate, type Components, type PipelineOptions } from '../../diagrams/pipeline.ts';
+import { GeneratorError } from '../../diagrams/errors.ts';
+import type { ResourceGraph } from '../../diagrams/graph/types.ts';
+import { fakeCost, fakeFindings, fakeViews, makeEstate } from './fixture.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+interface Counters {
+  svgStarts: number;
+  pngLaunches: number;
+  svgRenders: number;
+  pngRenders: number;
+}
+
+function components(counters: Counters, overrides: Partial<Components> = {}): Components {
+  const estate = makeEstate();
+  return {
+    loadGraphs: async () => ['dev', 'prod'].map((s) => ({ stack: { stack: s } }) as unknown as ResourceGraph),
+    buildEstate: () => estate,
+    evaluateRules: (_e, s) => fakeFindings(s),
+    failsAt: (f) => f.some((x) => x.status === 'not-met'),
+    estimateCost: (_e, s) => fakeCost(s),
+    views: fakeViews,
+    startSvg: async () => {
+      counters.svgStarts++;
+      return { render: async (d2: string) => (counters.svgRenders++, `<svg viewBox="0 0 10 10"><!-- ${d2} --></svg>`), close: async () => undefined };
+    },
+    launchPng: async () => {
+      counters.pngLaunches++;
+      return { render: async (svg: string) => (counters.pngRenders++, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.from(svg)])), close: async () => undefined };
+    },
+    svgIdentity: async () => 'svg-test',
+    pngIdentity: async () => 'png-test',
+    ...overrides,
+  };
+}
+
+const zero = (): Counters => ({ svgStarts: 0, pngLaunches: 0, svgRenders: 0, pngRenders: 0 });
+const opts = (extra: Partial<PipelineOptions> = {}): PipelineOptions => ({
+  source: {},
+  out: path.join(dir, 'out'),
+  formats: ['svg', 'png', 'md'],
+  cacheDir: path.join(dir, 'cache'),
+  ...extra,
+});
+
+describe('pipeline', () => {
+  it('writes the per-stack layout, and a second run starts no renderer', async () => {
+    const n = zero();
+    const r = await generate(opts(), components(n));
+    expect(r.written).toContain('prod/parameter_store_hierarchy.svg');
+    expect(r.written).toContain('prod/security_compliance_controls.png');
+    expect(r.written).toContain('prod/README.md');
+    expect(r.written).toContain('README.md');
+    expect(r.written).toHaveLength(2 * 4 * 2 + 2 + 1);
+    expect(n).toEqual({ svgStarts: 1, pngLaunches: 1, svgRenders: 8, pngRenders: 8 });
+    const again = zero();
+    const r2 = await generate(opts(), components(again));
+    expect(again).toEqual(zero());
+    expect(r2.written).toEqual([]);
+  });
+
+  it('reuses unchanged outputs from disk when the cache is empty (fresh clone)', async () => {
+    await generate(opts(), components(zero()));
+    const n = zero();
+    await generate(opts({ cacheDir: path.join(dir, 'other-cache') }), components(n));
+    expect(n).toEqual(zero());
+  });
+
+  it('check passes on fresh output without starting the browser, and finds an edit', async () => {
+    await generate(opts(), components(zero()));
+    const n = zero();
+    expect((await check(opts({ cacheDir: undefined }), components(n))).problems).toEqual([]);
+    expect(n.pngLaunches).toBe(0);
+    await fs.appendFile(path.join(dir, 'out', 'prod', 'README.md'), 'edited\n');
+    const { problems } = await check(opts(), components(zero()));
+    expect(problems.map((p) => `${p.kind} ${path.basename(path.dirname(p.path))}/${path.basename(p.path)}`)).toEqual(['out-of-date prod/README.md']);
+  });
+
+  it('writes only the requested formats, D2 sources included', async () => {
+    const n = zero();
+    const r = await generate(opts({ formats: ['d2', 'md'] }), components(n));
+    expect(n.svgStarts + n.pngLaunches).toBe(0);
+    expect(r.written.filter((p) => p.endsWith('.d2'))).toHaveLength(8);
+    const page = await fs.readFile(path.join(dir, 'out', 'prod', 'README.md'), 'utf8');
+    expect(page).toContain('D2 source: [parameter_store_hierarchy.d2](parameter_store_hierarchy.d2)');
+    expect(page).not.toContain('.svg)');
+  });
+
+  it('leaves the previous docs intact when the browser is missing', async () => {
+    await generate(opts({ formats: ['svg', 'md'] }), components(zero()));
+    const before = await fs.readFile(path.join(dir, 'out', 'prod', 'README.md'), 'utf8');
+    const noBrowser = components(zero(), {
+      launchPng: async () => {
+        throw new GeneratorError('environment', 'no Chromium or Chrome found for PNG output');
+      },
+    });
+    await expect(generate(opts(), noBrowser)).rejects.toThrow(/no Chromium/);
+    expect(await fs.readFile(path.join(dir, 'out', 'prod', 'README.md'), 'utf8')).toBe(before);
+    const left = await fs.readdir(path.join(dir, 'out', 'prod'));
+    expect(left.some((f) => f.endsWith('.png') || f.endsWith('.tmp'))).toBe(false);
+  });
+
+  it('fills the marked section of a hand-written file with links relative to it', async () => {
+    const doc = path.join(dir, 'ARCH.md');
+    await fs.writeFile(doc, '# Ours\n\n<!-- BEGIN_ARCHITECTURE_DOCS -->\n<!-- END_ARCHITECTURE_DOCS -->\n\nKeep me.\n');
+    await generate(opts({ inject: doc, formats: ['md'] }), components(zero()));
+    const text = await fs.readFile(doc, 'utf8');
+    expect(text).toContain('[prod](out/prod/README.md)');
+    expect(text.startsWith('# Ours\n')).toBe(true);
+    expect(text.endsWith('<!-- END_ARCHITECTURE_DOCS -->\n\nKeep me.\n')).toBe(true);
+    expect((await check(opts({ inject: doc, formats: ['md'] }), components(zero()))).problems).toEqual([]);
+  });
+});
