@@ -120,11 +120,14 @@ export type SecretCategory = 'database' | 'application' | 'service';
 export type RotationStrategy = 'generic' | 'postgres-single-user' | 'postgres-alternating-users';
 export type SecretFormat = 'jwt-hmac' | 'fernet' | 'api-key' | 'data-key' | 'session-key';
 
+/** `base64url` keeps the padding (Fernet); `base64url-nopad` drops it (JWT HMAC keys). */
+export type ByteEncoding = 'base64' | 'base64url' | 'base64url-nopad' | 'hex';
+
 export type SecretSource =
   /** A PostgreSQL credential as JSON `{engine, host, port, dbname, username, password[, masterarn]}`. */
   | { readonly kind: 'postgres'; readonly username: string }
-  /** Random bytes, base64 (`base64url` for Fernet keys). */
-  | { readonly kind: 'random-bytes'; readonly bytes: number; readonly encoding: 'base64' | 'base64url' }
+  /** Random bytes in the encoding the rotation handler generates for the format (see infra/rotation/generic.ts). */
+  | { readonly kind: 'random-bytes'; readonly bytes: number; readonly encoding: ByteEncoding }
   /** An externally issued credential, from secret stack config. */
   | { readonly kind: 'secret-config'; readonly configKey: string };
 
@@ -149,11 +152,11 @@ export const SECRETS: readonly SecretSpec[] = [
   { group: 'rds', name: 'master-password', category: 'database', environments: ALL, service: 'database', strategy: 'postgres-single-user', source: { kind: 'postgres', username: 'postgres' }, description: 'RDS PostgreSQL master user credentials' },
   { group: 'rds', name: 'readonly-user', category: 'database', environments: PROD, service: 'dash-analytics', strategy: 'postgres-alternating-users', source: { kind: 'postgres', username: 'readonly' }, description: 'Read-only database user for reporting (read replica)' },
   { group: 'rds', name: 'app-user', category: 'database', environments: ALL, service: 'risk-api', strategy: 'postgres-alternating-users', source: { kind: 'postgres', username: 'app' }, description: 'Application database user' },
-  { group: 'api', name: 'jwt-signing-key', category: 'application', environments: ALL, service: 'risk-api', strategy: 'generic', format: 'jwt-hmac', source: { kind: 'random-bytes', bytes: 64, encoding: 'base64' }, description: 'HMAC key for API access tokens' },
+  { group: 'api', name: 'jwt-signing-key', category: 'application', environments: ALL, service: 'risk-api', strategy: 'generic', format: 'jwt-hmac', source: { kind: 'random-bytes', bytes: 64, encoding: 'base64url-nopad' }, description: 'HMAC key for API access tokens' },
   { group: 'api', name: 'external-service-key', category: 'application', environments: PROD, service: 'risk-api', strategy: 'generic', format: 'api-key', source: { kind: 'secret-config', configKey: 'externalServiceKey' }, description: 'Key of the external pricing service' },
   { group: 'encryption', name: 'data-key', category: 'application', environments: PROD, service: 'risk-api', strategy: 'generic', format: 'data-key', source: { kind: 'random-bytes', bytes: 32, encoding: 'base64' }, description: 'Application-level data encryption key (AES-256)' },
   { group: 'airflow', name: 'fernet-key', category: 'service', environments: PROD, service: 'airflow', strategy: 'generic', format: 'fernet', source: { kind: 'random-bytes', bytes: 32, encoding: 'base64url' }, description: 'Airflow Fernet key for connection encryption' },
-  { group: 'dash', name: 'session-key', category: 'service', environments: PROD, service: 'dash-analytics', strategy: 'generic', format: 'session-key', source: { kind: 'random-bytes', bytes: 32, encoding: 'base64' }, description: 'Dash Analytics session signing key' },
+  { group: 'dash', name: 'session-key', category: 'service', environments: PROD, service: 'dash-analytics', strategy: 'generic', format: 'session-key', source: { kind: 'random-bytes', bytes: 32, encoding: 'hex' }, description: 'Dash Analytics session signing key' },
   { group: 'monitoring', name: 'api-key', category: 'service', environments: PROD, service: 'monitoring', strategy: 'generic', format: 'api-key', source: { kind: 'secret-config', configKey: 'monitoringApiKey' }, description: 'Monitoring (metrics vendor) API key' },
 ];
 
