@@ -1,0 +1,144 @@
+/**
+ * Monthly cost estimate of the secrets estate, per stack or for the whole estate, computed from the
+ * resources actually in the Estate with one dated price table (the seed's) and stated API-call
+ * assumptions. Pure: no clock, no I/O; the same estate gives the same estimate.
+ */
+
+import { GeneratorError } from '../errors.ts';
+import type { CostEstimate, CostLine, Estate } from '../estate/model.ts';
+
+/** The seed's price table (USD), dated as the seed is. Change the date with the prices. */
+export const PRICES = Object.freeze({
+  asOf: '2025-09-25',
+  /** Parameter Store standard parameters: free, up to this many per account and region. */
+  standardParameter: 0,
+  standardParameterLimit: 10_000,
+  /** Parameter Store advanced parameters, per parameter-month. */
+  advancedParameter: 0.05,
+  /** Secrets Manager, per secret-month (each replica region is billed as a secret). */
+  secret: 0.4,
+  /** Secrets Manager API calls, per 10,000. */
+  secretsManagerPer10kCalls: 0.05,
+  /** KMS customer-managed key, per key-month (replica keys are keys). */
+  kmsKey: 1,
+});
+
+/** The API-call assumption, stated in every estimate. */
+export const API_ASSUMPTION = Object.freeze({
+  /** Services read secrets through a cache with this TTL (the seed's SecretCache, 900 s). */
+  cacheTtlMinutes: 15,
+  /** Running instances per reading role. */
+  instancesPerReader: 1,
+  daysPerMonth: 30,
+  /** Secrets Manager calls of one rotation (createSecret, setSecret, testSecret, finishSecret). */
+  callsPerRotation: 10,
+});
+
+/** The seed's own estimate, for the comparison note. */
+const SEED_ESTIMATE = { secrets: 15, keys: 3, total: 9 };
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
+const fmt = (n: number): string => n.toLocaleString('en-US');
+
+function line(item: string, quantity: number, unitPrice: number, note?: string): CostLine {
+  return Object.freeze({ item, quantity, unitPrice, monthly: round2(quantity * unitPrice), ...(note !== undefined ? { note } : {}) });
+}
+
+/** Roles that execute a rotation function (their reads are rotation calls, not service reads). */
+function rotationRoleUrns(estate: Estate): Set<string> {
+  const rotating = new Set(estate.secrets.map((s) => s.rotation.functionUrn).filter((u): u is string => u !== undefined));
+  return new Set(
+    estate.functions.filter((f) => f.purpose === 'rotation' || rotating.has(f.urn)).map((f) => f.roleUrn).filter((u): u is string => u !== undefined),
+  );
+}
+
+/**
+ * The monthly estimate for `stack`, or for the whole estate when `stack` is undefined. Throws
+ * GeneratorError (usage) for a stack that is not in the estate.
+ */
+export function estimateCost(estate: Estate, stack?: string): CostEstimate {
+  if (stack !== undefined && !estate.stacks.some((s) => s.stack === stack)) {
+    throw new GeneratorError('usage', `stack '${stack}' is not in the estate`, {
+      subject: 'stack',
+      expected: `one of: ${estate.stacks.map((s) => s.stack).join(', ') || '(none)'}`,
+    });
+  }
+  const mine = <T extends { readonly stack: string }>(xs: readonly T[]): T[] => (stack === undefined ? [...xs] : xs.filter((x) => x.stack === stack));
+  const parameters = mine(estate.parameters);
+  const secrets = mine(estate.secrets);
+  const keys = mine(estate.keys);
+  const replicaKeys = mine(estate.keys.flatMap((k) => k.replicas));
+  const secretReplicas = secrets.reduce((n, s) => n + s.replicas.length, 0);
+
+  const lines: CostLine[] = [];
+  const advanced = parameters.filter((p) => p.tier === 'Advanced').length;
+  const standard = parameters.length - advanced;
+  if (standard > 0) {
+    const over = standard > PRICES.standardParameterLimit;
+    lines.push(
+      line(
+        'Parameter Store standard parameters',
+        standard,
+        PRICES.standardParameter,
+        over
+          ? `more than the ${fmt(PRICES.standardParameterLimit)} standard parameters allowed per account and region: some must be advanced`
+          : `free up to ${fmt(PRICES.standardParameterLimit)} per account and region; API calls at standard throughput are free`,
+      ),
+    );
+  }
+  if (advanced > 0) lines.push(line('Parameter Store advanced parameters', advanced, PRICES.advancedParameter));
+  if (secrets.length > 0) lines.push(line('Secrets Manager secrets', secrets.length, PRICES.secret));
+  if (secretReplicas > 0) lines.push(line('Secrets Manager replica secrets', secretReplicas, PRICES.secret, 'each replica region is billed as a secret'));
+
+  // API calls: readers through a cache, plus rotations.
+  const rotationRoles = rotationRoleUrns(estate);
+  const readers = new Map<string, number>();
+  for (const a of estate.access) {
+    if (rotationRoles.has(a.roleUrn)) continue;
+    for (const e of a.secretValues) readers.set(e.resourceUrn, (readers.get(e.resourceUrn) ?? 0) + 1);
+  }
+  const readsPerPairPerMonth =
+    ((24 * 60) / API_ASSUMPTION.cacheTtlMinutes) * API_ASSUMPTION.daysPerMonth * API_ASSUMPTION.instancesPerReader;
+  let pairs = 0;
+  let rotationCalls = 0;
+  for (const s of secrets) {
+    pairs += Math.max(1, readers.get(s.urn) ?? 0);
+    if (s.rotation.enabled && s.rotation.intervalDays !== undefined && s.rotation.intervalDays > 0) {
+      rotationCalls += (API_ASSUMPTION.callsPerRotation * API_ASSUMPTION.daysPerMonth) / s.rotation.intervalDays;
+    }
+  }
+  const calls = Math.round(pairs * readsPerPairPerMonth + rotationCalls);
+  if (calls > 0) {
+    lines.push(
+      line(
+        'Secrets Manager API calls (per 10,000)',
+        round4(calls / 10_000),
+        PRICES.secretsManagerPer10kCalls,
+        `${fmt(calls)} calls a month: ${fmt(pairs)} reader-secret pairs × ${fmt(readsPerPairPerMonth)} reads, plus ${fmt(Math.round(rotationCalls))} rotation calls`,
+      ),
+    );
+  }
+  if (keys.length > 0) lines.push(line('KMS customer-managed keys', keys.length, PRICES.kmsKey));
+  if (replicaKeys.length > 0) lines.push(line('KMS replica keys', replicaKeys.length, PRICES.kmsKey, 'a replica key is billed as a key'));
+
+  const total = round2(lines.reduce((n, l) => n + l.monthly, 0));
+  const assumptions = [
+    `Prices as of ${PRICES.asOf} (the seed's table), USD per month; other AWS free tiers and taxes not applied.`,
+    `Secrets Manager API calls: each role that can read a secret's value fetches it once per ${API_ASSUMPTION.cacheTtlMinutes}-minute cache TTL from ${API_ASSUMPTION.instancesPerReader} running instance over a ${API_ASSUMPTION.daysPerMonth}-day month (${fmt(readsPerPairPerMonth)} reads per reader and secret); a secret no role of the estate reads is counted with one reader.`,
+    `Rotation: about ${API_ASSUMPTION.callsPerRotation} Secrets Manager calls per rotation, ${API_ASSUMPTION.daysPerMonth}/interval rotations a month; rotation itself is free.`,
+    'Parameter Store standard-throughput API calls are free; KMS requests (decrypts on cache refresh) are not in the seed\'s table and at this volume stay within the 20,000 free requests a month; AWS-managed keys cost nothing.',
+  ];
+  if (stack === undefined) {
+    assumptions.push(
+      `The seed's ~$${SEED_ESTIMATE.total} a month counts ${SEED_ESTIMATE.secrets} secrets × $${PRICES.secret.toFixed(2)} and ${SEED_ESTIMATE.keys} keys × $${PRICES.kmsKey} only: replica keys ($${PRICES.kmsKey} each) and API calls come on top here.`,
+    );
+  }
+  return Object.freeze({
+    ...(stack !== undefined ? { stack } : {}),
+    lines: Object.freeze(lines),
+    total,
+    pricesAsOf: PRICES.asOf,
+    assumptions: Object.freeze(assumptions),
+  });
+}
