@@ -1,0 +1,220 @@
+/**
+ * The command line: parses flags and calls the library. Nothing else.
+ *
+ *   npm run diagrams [-- generate|check|graph] [flags]
+ *
+ * Data goes to stdout (only `graph --json` prints data); progress and errors go to stderr. The
+ * process exit code is set in exactly one place, `main().then(...)` at the bottom, from the typed
+ * errors of the library (see EXIT in ./errors.ts and EXIT_CODES_HELP below).
+ */
+
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SEVERITIES, type Severity } from './estate/model.ts';
+import { EXIT, GeneratorError, isGeneratorError } from './errors.ts';
+import type { Format, PipelineOptions } from './pipeline.ts';
+import type { SourceOptions } from './sources/index.ts';
+
+const FORMATS: readonly Format[] = ['svg', 'png', 'md', 'd2'];
+const DEFAULT_OUT = path.join('docs', 'architecture');
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  success (check: the docs are up to date)
+  1  check: a generated file is out of date, missing or not generated
+  2  usage or input error: unknown flag or value, unreadable or malformed source, template that
+     does not compile, no browser for PNG output; nothing was written
+  3  --fail-on: a compliance finding at or above that severity is not met (wins over 1)
+  4  internal error (a bug: please report it with the message)`;
+
+const INTERNAL_ERROR = 4;
+
+function parseFormats(value: string): Format[] {
+  const parts = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (parts.length === 0) throw new InvalidArgumentError(`empty list (accepted: a comma-separated list of ${FORMATS.join(', ')})`);
+  for (const p of parts) {
+    if (!(FORMATS as readonly string[]).includes(p)) throw new InvalidArgumentError(`unknown format '${p}' (accepted: a comma-separated list of ${FORMATS.join(', ')})`);
+  }
+  return [...new Set(parts)] as Format[];
+}
+
+function parseSeverity(value: string): Severity {
+  const v = value.trim().toLowerCase();
+  if (!(SEVERITIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`unknown severity '${value}' (accepted: ${SEVERITIES.join(', ')})`);
+  return v as Severity;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface RawOptions {
+  state?: string[];
+  backend?: string;
+  preview?: string[];
+  program?: string | true;
+  live?: boolean;
+  stack?: string[];
+  out: string;
+  format?: Format[];
+  png: boolean;
+  templates?: string;
+  quiet?: boolean;
+  failOn?: Severity;
+  inject?: string;
+  json?: boolean;
+}
+
+function addSourceOptions(cmd: Command): Command {
+  return cmd
+    .option('--state <file>', 'a `pulumi stack export` or checkpoint file; repeatable; - for stdin', collect)
+    .option('--backend <dir|file://url>', 'a Pulumi file backend (its stacks are read from disk)')
+    .option('--preview <file>', 'a `pulumi preview --json` file; repeatable', collect)
+    .option('--program [dir]', 'run the Pulumi program under mocks, offline (default when no source is given: the program in the current directory)')
+    .option('--live', 'read the live stacks through the Pulumi CLI')
+    .option('--stack <name>', 'a stack to document; repeatable (default: every Pulumi.<stack>.yaml)', collect);
+}
+
+function addOutputOptions(cmd: Command): Command {
+  return cmd
+    .option('--out <dir>', 'output directory', DEFAULT_OUT)
+    .addOption(new Option('--format <list>', `output formats, comma-separated: any of ${FORMATS.join(', ')} (default: svg,png,md)`).argParser(parseFormats))
+    .option('--no-png', 'skip PNG output (no browser needed)')
+    .option('--templates <dir>', 'a directory of Handlebars templates overriding the built-in ones (page.hbs, index.hbs, partials/*.hbs)')
+    .option('--inject <file.md>', 'also fill the section between <!-- BEGIN_ARCHITECTURE_DOCS --> and <!-- END_ARCHITECTURE_DOCS --> of a hand-written Markdown file')
+    .addOption(new Option('--fail-on <severity>', `exit 3 when a compliance finding at or above this severity is not met (${SEVERITIES.join(', ')})`).argParser(parseSeverity))
+    .option('--quiet', 'no progress messages on stderr');
+}
+
+function sourceOptions(o: RawOptions): SourceOptions {
+  return {
+    ...(o.state ? { state: o.state } : {}),
+    ...(o.backend !== undefined ? { backend: o.backend } : {}),
+    ...(o.preview ? { preview: o.preview } : {}),
+    ...(o.program !== undefined ? { program: o.program === true ? '.' : o.program } : {}),
+    ...(o.live ? { live: true } : {}),
+    ...(o.stack ? { stacks: o.stack } : {}),
+  };
+}
+
+function pipelineOptions(o: RawOptions, log: (m: string) => void): PipelineOptions {
+  let formats = o.format ?? ['svg', 'png', 'md'];
+  if (o.png === false) formats = formats.filter((f) => f !== 'png');
+  if (formats.length === 0) throw new GeneratorError('usage', 'no output format left', { subject: '--format with --no-png', expected: `at least one of ${FORMATS.join(', ')}` });
+  const cacheEnv = process.env.DIAGRAMS_CACHE_DIR;
+  return {
+    source: sourceOptions(o),
+    out: o.out,
+    formats,
+    ...(o.templates !== undefined ? { templates: o.templates } : {}),
+    ...(o.inject !== undefined ? { inject: o.inject } : {}),
+    ...(cacheEnv === 'off' ? {} : { cacheDir: cacheEnv || path.join('node_modules', '.cache', 'mono-repo-diagrams') }),
+    log,
+  };
+}
+
+/** Runs the command line; returns the exit code. Never exits the process itself. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const stderr = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+  const progress = (o: RawOptions) => (o.quiet ? () => undefined : (m: string) => stderr(`diagrams: ${m}`));
+
+  const program = new Command('diagrams')
+    .description('Documents Pulumi stacks of an AWS secrets estate as D2 diagrams (SVG, PNG) and Markdown.')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.endsWith('\n') ? s : `${s}\n`) })
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const generateCmd = addOutputOptions(addSourceOptions(program.command('generate', { isDefault: true }).description('render the docs and write them (the default)')))
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (o: RawOptions) => {
+      const { generate, productionComponents } = await import('./pipeline.ts');
+      const log = progress(o);
+      const opts = pipelineOptions(o, log);
+      const c = await productionComponents();
+      const r = await generate(opts, c);
+      log(`${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed in ${opts.out} (${r.rendered.stats.svgRendered} SVG and ${r.rendered.stats.pngRendered} PNG rendered, ${r.rendered.stats.reused} reused)`);
+      if (o.failOn && Object.values(r.rendered.findings).some((f) => c.failsAt(f, o.failOn!))) {
+        stderr(`diagrams: compliance findings at or above ${o.failOn} are not met (see the Compliance findings of the stack pages)`);
+        code = EXIT.findings;
+      }
+    });
+  void generateCmd;
+
+  addOutputOptions(addSourceOptions(program.command('check').description('render in memory and compare with the docs on disk; writes nothing')))
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (o: RawOptions) => {
+      const { check, productionComponents } = await import('./pipeline.ts');
+      const { formatProblems } = await import('./writer/index.ts');
+      const log = progress(o);
+      const opts = pipelineOptions(o, log);
+      const c = await productionComponents();
+      const r = await check(opts, c);
+      if (r.problems.length > 0) {
+        stderr(formatProblems(r.problems));
+        stderr(`diagrams: ${r.problems.length} file${r.problems.length === 1 ? ' is' : 's are'} stale: run \`npm run diagrams\` and commit the result`);
+        code = EXIT.stale;
+      } else log(`${opts.out} is up to date`);
+      if (o.failOn) {
+        const failing = Object.entries(r.rendered.findings)
+          .filter(([, f]) => c.failsAt(f, o.failOn!))
+          .map(([s, f]) => `${s}: ${f.filter((x) => x.status === 'not-met' && SEVERITIES.indexOf(x.severity) <= SEVERITIES.indexOf(o.failOn!)).map((x) => `${x.ruleId} (${x.severity})`).join(', ')}`);
+        if (failing.length > 0) {
+          stderr(`diagrams: compliance findings at or above ${o.failOn} are not met:\n  ${failing.join('\n  ')}`);
+          code = EXIT.findings;
+        }
+      }
+    });
+
+  addSourceOptions(program.command('graph').description('print the resource graph of the stacks (secrets redacted)'))
+    .option('--json', 'print the ResourceGraph as JSON on stdout (one object for one stack, an array for several)')
+    .option('--quiet', 'no progress messages on stderr')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (o: RawOptions) => {
+      const { loadGraphs } = await import('./sources/index.ts');
+      const graphs = await loadGraphs(sourceOptions(o));
+      if (o.json) {
+        process.stdout.write(JSON.stringify(graphs.length === 1 ? graphs[0] : graphs, null, 2) + '\n');
+      } else {
+        for (const g of graphs) {
+          const types = new Map<string, number>();
+          for (const r of g.resources) types.set(r.type, (types.get(r.type) ?? 0) + 1);
+          process.stdout.write(`${g.stack.project}/${g.stack.stack} (${g.stack.source.kind} ${g.stack.source.location}): ${g.resources.length} resources, ${g.edges.length} edges\n`);
+          for (const [t, n] of [...types.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) process.stdout.write(`  ${String(n).padStart(5)}  ${t}\n`);
+        }
+      }
+    });
+
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT.ok;
+      if (e.code === 'commander.unknownOption' || e.code === 'commander.unknownCommand' || e.code === 'commander.excessArguments') {
+        stderr('Run `npm run diagrams -- --help` for the accepted subcommands and flags.');
+      }
+      return EXIT.error;
+    }
+    if (isGeneratorError(e)) {
+      stderr(`diagrams: error: ${e.message}`);
+      return EXIT.error;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    stderr(`diagrams: internal error: ${msg.split('\n')[0]}`);
+    if (process.env.DIAGRAMS_DEBUG && e instanceof Error && e.stack) stderr(e.stack);
+    return INTERNAL_ERROR;
+  }
+}
+
+// The one place where the process exit code is decided. (No process.exit: stdout is flushed first.)
+const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (c) => {
+      process.exitCode = c;
+    },
+    () => {
+      process.exitCode = INTERNAL_ERROR;
+    },
+  );
+}
