@@ -701,18 +701,16 @@ const environmentIsolation: Rule = {
 /** AWS-managed policies that read secret values (a cross-account or build role must not have them). */
 const SECRET_READING_MANAGED = /:policy\/(AdministratorAccess|PowerUserAccess|SecretsManagerReadWrite|AmazonSSMFullAccess|AmazonSSMReadOnlyAccess)$/;
 
-/** What a role can read of secret values: secrets, SecureStrings (with a key it can use). */
+/** What a role can read of secret values: secret values, SecureString parameters, secret-reading grants. */
 function secretValueReach(ctx: RuleContext, role: Role): string[] {
   const out = new Set<string>();
   const access = ctx.access(role.urn);
   if (access !== undefined) {
     for (const a of access.secretValues) out.add(ctx.entityName(a.resourceUrn));
-    const keys = new Set(access.keys.map((k) => k.resourceUrn));
+    // Strict: GetParameter on a SecureString counts even without kms:Decrypt (these roles must not ask).
     for (const a of access.parameters) {
       const x = ctx.entity(a.resourceUrn);
-      if (x?.kind !== 'parameter' || x.e.type !== 'SecureString') continue;
-      // Decryption needs the key too; a key outside the estate or unknown counts as usable.
-      if (x.e.keyUrn === undefined || keys.has(x.e.keyUrn)) out.add(x.e.path);
+      if (x?.kind === 'parameter' && x.e.type === 'SecureString') out.add(x.e.path);
     }
   }
   for (const { st } of ctx.statementsOf(role)) {
