@@ -627,6 +627,12 @@ async function runStack(
   };
 
   let failure: unknown;
+  // Errors inside outputs (e.g. a StackReference's requireOutput) surface as unhandled rejections
+  // under mocks: catch them for this run instead of letting them end the process.
+  const onRejection = (reason: unknown): void => {
+    failure ??= reason;
+  };
+  process.on('unhandledRejection', onRejection);
   try {
     const mod = firstImport.mod ?? (await importProgram(project.main, undefined));
     firstImport.mod = mod;
@@ -647,6 +653,9 @@ async function runStack(
     failure = e;
   } finally {
     await pulumi.runtime.disconnect().catch(() => undefined);
+    // Let rejections of this run that are still queued arrive before the handler goes.
+    await new Promise((r) => setImmediate(r));
+    process.off('unhandledRejection', onRejection);
   }
   if (failure !== undefined) {
     if (missing.size > 0) throw new ProgramRunError('missing references');
@@ -686,15 +695,19 @@ async function runStack(
 /** Stacks named by another stack's config values (`org/project/<stack>` strings), first; then by name. */
 function initialOrder(project: ProjectInfo, stacks: readonly string[]): string[] {
   const referenced = new Set<string>();
+  const all = new Set(stacks);
   for (const s of stacks) {
     for (const v of Object.values(readStackConfig(project, s).values)) {
       if (v.includes('/')) {
         const target = referencedStack(v);
-        if (target !== s && project.stacks.includes(target)) referenced.add(target);
+        if (target !== s && project.stacks.includes(target)) {
+          referenced.add(target);
+          all.add(target);
+        }
       }
     }
   }
-  return [...stacks].sort((a, b) => Number(referenced.has(b)) - Number(referenced.has(a)) || compareStrings(a, b));
+  return [...all].sort((a, b) => Number(referenced.has(b)) - Number(referenced.has(a)) || compareStrings(a, b));
 }
 
 /** Serializes runs in this process: the SDK's runtime state is global. */
