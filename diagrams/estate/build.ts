@@ -147,14 +147,18 @@ function graphContext(graph: ResourceGraph): GraphCtx {
       }
       for (const a of strList(propAny(r, 'allowedAccountIds'))) if (/^\d{12}$/.test(a)) accounts.push(a, a, a);
     }
-    const arns: string[] = [];
-    collectArns(r.outputs['arn'], arns);
-    for (const a of arns) {
-      const s = splitArn(a);
-      if (s?.account && /^\d{12}$/.test(s.account)) accounts.push(s.account);
+    if (accounts.length < 64) {
+      // A sample of ARNs is enough to know the account.
+      const arns: string[] = [];
+      collectArns(r.outputs['arn'], arns);
+      for (const a of arns) {
+        const s = splitArn(a);
+        if (s?.account && /^\d{12}$/.test(s.account)) accounts.push(s.account);
+      }
     }
-    const env = tag(tagsOf(r), 'Environment');
-    if (env && env !== UNKNOWN) envTags.push(env.toLowerCase());
+    const t = obj(r.outputs['tags']) ?? obj(r.inputs['tags']);
+    const env = t ? (t['Environment'] ?? t['environment']) : undefined;
+    if (typeof env === 'string' && env !== UNKNOWN) envTags.push(env.toLowerCase());
   }
   const propertyEdges = new Map<string, Map<string, string[]>>();
   for (const e of graph.edges) {
