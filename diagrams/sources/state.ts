@@ -51,8 +51,9 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (isObject(v)) {
-    const keys = Object.keys(v).slice(0, 6).map((k) => JSON.stringify(k.slice(0, 40)));
-    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.join(', ')}`;
+    // Keys are not echoed: input text never reaches a message.
+    const n = Object.keys(v).length;
+    return n === 0 ? 'an empty object' : `an object with ${n} key${n === 1 ? '' : 's'} and no \`deployment\`, \`checkpoint\` or \`target\``;
   }
   return `a ${typeof v}`;
 }
