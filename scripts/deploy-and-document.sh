@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
       done
       ;;
     --) shift; gen_flags=("$@"); break ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown flag '$1' (accepted: --all, --help, and generator flags after --)" ;;
     *) stacks+=("$1") ;;
   esac
