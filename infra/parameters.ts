@@ -75,8 +75,8 @@ export class ParameterCatalogue extends pulumi.ComponentResource {
           type: p.type,
           tier: 'Standard',
           description: p.description,
-          value: valueOf(p),
-          ...(p.type === 'SecureString' ? { keyId: args.keyArn } : {}),
+          // `insecureValue` keeps plain configuration readable in state and previews; only SecureStrings are secret.
+          ...(p.type === 'SecureString' ? { value: valueOf(p), keyId: args.keyArn } : { insecureValue: valueOf(p) }),
           tags: tags(args.env, p.service, p.category),
         },
         { parent: this, protect: args.protect },

@@ -202,3 +202,32 @@ export function byName(run: StackRun, type: string, name: string): Recorded {
   if (found === undefined) throw new Error(`${run.stack}: no ${type} named ${name}; have ${ofType(run, type).map((r) => r.name).join(', ')}`);
   return found;
 }
+
+/**
+ * Runs only the program's synchronous start (config reading and validation) for `stack`, outside a
+ * Stack resource, and returns the error it rejects with. Resolves to undefined if it did not fail
+ * (then the caller's assertion fails; resources it started are abandoned with the mocks).
+ */
+export async function startupError(
+  stack: string,
+  program: () => Promise<Record<string, unknown>>,
+  configOverrides: Record<string, string>,
+): Promise<Error | undefined> {
+  const config = readStackConfig(stack);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args: pulumi.runtime.MockResourceArgs) => ({ id: `${args.name}-id`, state: args.inputs }),
+      call: () => ({}),
+    },
+    config.project,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig({ ...config.values, ...configOverrides }, config.secretKeys);
+  try {
+    await program();
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  }
+}
