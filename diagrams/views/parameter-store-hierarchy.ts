@@ -10,6 +10,7 @@ import {
   countLabel,
   keyIdName,
   keyName,
+  listWithMore,
   lookup,
   MAX_BOXES,
   MAX_LEAVES_PER_FOLDER,
@@ -18,7 +19,7 @@ import {
   type Lookup,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { header, legend, paramClass, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
+import { compose, paramClass, TRUST_LABEL, trustClass, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 const TYPE_ORDER = ['String', 'StringList', 'SecureString', 'unknown'];
@@ -130,23 +131,19 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   const t = new D2Text();
 
   if (params.length === 0) {
-    header(t, { title, direction: 'right', layout: 'dagre', classes: ['note'], icons: ['ssm'] });
     t.line(`empty: ${q(`Stack ${stack} has no SSM Parameter Store parameters.`)} { class: note; icon: \${icon_ssm} }`);
-    return { name: 'parameter_store_hierarchy', title, purpose, d2: t.toString() };
+    return { name: 'parameter_store_hierarchy', title, purpose, d2: compose({ title, direction: 'right', layout: 'dagre' }, t) };
   }
 
   const l = lookup(estate);
   const plan = planUnits(params);
   const paramUrns = new Set(params.map((p) => p.urn));
-  const classes = new Set<ClassName>(['group', 'key', 'note']);
   const legendEntries: LegendEntry[] = [];
   const typesPresent = [...new Set(params.map((p) => p.type))].sort((a, b) => TYPE_ORDER.indexOf(a) - TYPE_ORDER.indexOf(b));
   for (const ty of typesPresent) {
-    classes.add(paramClass(ty));
     legendEntries.push({ cls: paramClass(ty) });
   }
   if (plan.aggregated) {
-    classes.add('param-aggregate');
     legendEntries.push({ cls: 'param-aggregate' });
   }
 
@@ -182,12 +179,12 @@ export function parameterStoreHierarchy(input: ViewInput): View {
 
   const readerIds = new Ids('r_');
   const aggregateReaders = readers.length > MAX_READERS;
-  const usedKeys = new Map<string, { key?: KmsKey; name: string; count: number }>();
+  const usedKeys = new Map<string, { key?: KmsKey; name: string; count: number; decrypters: Set<string> }>();
   for (const p of params) {
     if (p.type !== 'SecureString') continue;
     const k = p.keyUrn ? l.keyByUrn.get(p.keyUrn) : undefined;
     const id = k ? k.urn : `id:${p.keyId ?? 'aws/ssm'}`;
-    const cur = usedKeys.get(id) ?? { ...(k ? { key: k } : {}), name: k ? keyName(k) : keyIdName(p.keyId, 'aws/ssm'), count: 0 };
+    const cur = usedKeys.get(id) ?? { ...(k ? { key: k } : {}), name: k ? keyName(k) : keyIdName(p.keyId, 'aws/ssm'), count: 0, decrypters: new Set<string>() };
     cur.count++;
     usedKeys.set(id, cur);
   }
@@ -199,9 +196,8 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   };
 
   const readerNode = (r: Reader): string =>
-    aggregateReaders ? `readers.${readerIds.id(r.role.trust.kind)}` : `readers.${readerIds.id(r.role.urn)}`;
+    aggregateReaders ? `readers.${readerIds.id(r.role.trust.kind)}` : `readers.${readerIds.id(r.role.name)}`;
   for (const r of readers) {
-    classes.add(trustClass(r.role.trust.kind));
     legendEntries.push({ cls: trustClass(r.role.trust.kind) });
     const from = readerNode(r);
     for (const g of [...r.prefixes].sort(byString((g) => g.prefix))) {
@@ -226,20 +222,20 @@ export function parameterStoreHierarchy(input: ViewInput): View {
       if (u) singleUnits.set(u.id, u);
     }
     for (const u of [...singleUnits.values()].sort(byString((u) => u.path))) addEdge(from, targetOf(u), 'GetParameter (runtime)');
-    // Decrypt through SSM on the keys of this view.
+    // Decrypt through SSM on the keys of this view: listed on the key, not drawn as edges
+    // (they would cross the tree).
     const a = l.accessByRole.get(r.role.urn)!;
     for (const ka of a.keys) {
-      if (!usedKeys.has(ka.resourceUrn)) continue;
+      const k = usedKeys.get(ka.resourceUrn);
+      if (!k) continue;
       const viaSsm = ka.viaServices.length === 0 || ka.viaServices.some((v) => v.startsWith('ssm.'));
       if (!viaSsm || ka.keyPolicyAllows === false) continue;
-      addEdge(from, keyNode(ka.resourceUrn), ka.viaServices.length ? 'kms:Decrypt via ssm' : 'kms:Decrypt', ka.certainty === 'unknown');
+      const svc = roleService(estate, l, r.role);
+      k.decrypters.add(`${svc ? svc.name : r.role.name}${ka.certainty === 'unknown' ? ' (unknown)' : ''}`);
     }
   }
 
-  const icons: ('ssm' | 'kms' | 'iam')[] = ['ssm'];
-  if (usedKeys.size) icons.push('kms');
-  if (readers.length) icons.push('iam');
-  legendEntries.push({ cls: 'key' });
+  if (usedKeys.size) legendEntries.push({ cls: 'key' });
 
   const typeCounts = countLabel(countBy(params, (p) => p.type), TYPE_ORDER);
   const tierCounts = countLabel(countBy(params, (p) => p.tier), ['Standard', 'Advanced', 'Intelligent-Tiering', 'unknown']);
@@ -250,22 +246,20 @@ export function parameterStoreHierarchy(input: ViewInput): View {
     );
   }
 
-  header(t, { title, direction: 'right', layout: 'elk', classes, icons });
 
   // Readers.
   if (readers.length) {
     t.block(`readers: ${q('Readers (IAM roles)')}`, (b) => {
       b.line('class: group');
       b.line('icon: ${icon_iam}');
-      b.line('grid-columns: 1');
-      b.line('grid-gap: 16');
+      b.line('direction: down');
       if (aggregateReaders) {
         const byKind = countBy(readers, (r) => r.role.trust.kind);
         for (const [kind, n] of [...byKind].sort(byString(([k]) => k))) {
           b.line(`${readerIds.id(kind)}: ${q(`${n} × ${TRUST_LABEL[kind as Role['trust']['kind']]}`)} { class: ${trustClass(kind as Role['trust']['kind'])} }`);
         }
       } else {
-        for (const r of readers) b.line(`${readerIds.id(r.role.urn)}: ${q(roleLabel(estate, l, r.role, stack))} { class: ${trustClass(r.role.trust.kind)} }`);
+        for (const r of readers) b.line(`${readerIds.id(r.role.name)}: ${q(roleLabel(estate, l, r.role, stack))} { class: ${trustClass(r.role.trust.kind)} }`);
       }
     });
   }
@@ -275,8 +269,12 @@ export function parameterStoreHierarchy(input: ViewInput): View {
     b.line('class: group');
     b.line('icon: ${icon_ssm}');
     b.line('style.font-size: 18');
-    b.line(`grid-columns: ${gridColumns(plan.units.length, plan.aggregated ? 6 : 3)}`);
-    b.line('grid-gap: 24');
+    // Edges into grid cells make D2 drop the left-to-right direction: a grid only when the
+    // boxes are aggregated (edges then go to the container) or there are no edges into cells.
+    if (plan.units.every((u) => u.aggregated)) {
+      b.line(`grid-columns: ${gridColumns(plan.units.length, 6)}`);
+      b.line('grid-gap: 24');
+    }
     for (const u of plan.units) {
       if (u.aggregated) {
         const counts = countLabel(countBy(u.params, (p) => p.type), TYPE_ORDER);
@@ -302,7 +300,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
 
   // Keys, own and from other stacks.
   const keyEntries = [...usedKeys.entries()].sort(byString(([, v]) => `${v.key?.stack ?? ''}\u0000${v.name}`));
-  const groups = new Map<string, [string, { key?: KmsKey; name: string; count: number }][]>();
+  const groups = new Map<string, [string, { key?: KmsKey; name: string; count: number; decrypters: Set<string> }][]>();
   for (const e of keyEntries) {
     const g = e[1].key && e[1].key.stack !== stack ? e[1].key.stack : '';
     groups.set(g, [...(groups.get(g) ?? []), e]);
@@ -311,6 +309,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
     const container = g ? `from_${g.replace(/[^A-Za-z0-9]/g, '_')}` : 'keys';
     t.block(`${container}: ${q(g ? `KMS keys from stack ${g}` : 'KMS keys')}`, (b) => {
       b.line(`class: ${g ? 'external' : 'group'}`);
+      b.line('icon: ${icon_kms}');
       b.line('grid-columns: 1');
       for (const [id, v] of list) {
         const k = v.key;
@@ -319,7 +318,9 @@ export function parameterStoreHierarchy(input: ViewInput): View {
               .filter(Boolean)
               .join(' · ')
           : 'not in this estate';
-        b.line(`${keyIds.id(id)}: ${q(`${v.name}\n${facts}`)} { class: key; icon: \${icon_kms} }`);
+        const dec = [...v.decrypters].sort();
+        const decLine = dec.length ? `\nkms:Decrypt via ssm: ${listWithMore(dec, 4).join(', ')}` : '';
+        b.line(`${keyIds.id(id)}: ${q(`${v.name}\n${facts}${decLine}`)} { class: key }`);
       }
     });
   }
@@ -332,8 +333,8 @@ export function parameterStoreHierarchy(input: ViewInput): View {
     t.line(`${e.from} -> ${e.to}: ${q([...e.labels].sort().join('\n'))}${style}`);
   }
 
-  legend(t, legendEntries, notes);
-  return { name: 'parameter_store_hierarchy', title, purpose, d2: t.toString() };
+  const d2 = compose({ title, direction: 'right', layout: 'elk', legend: legendEntries, notes }, t);
+  return { name: 'parameter_store_hierarchy', title, purpose, d2 };
 }
 
 export function roleLabel(estate: Estate, l: Lookup, role: Role, stack: string): string {
@@ -341,7 +342,8 @@ export function roleLabel(estate: Estate, l: Lookup, role: Role, stack: string):
   const lines = [clip(role.name, 36)];
   const trust = role.trust;
   if (trust.kind === 'eks-pod' && trust.eks) {
-    lines.push(`EKS ${[trust.eks.namespace, trust.eks.serviceAccount].filter(Boolean).join('/') || 'pod'}`);
+    const { namespace, serviceAccount } = trust.eks;
+    lines.push(namespace && namespace === serviceAccount ? `EKS ${namespace}` : `EKS ${[namespace, serviceAccount].filter(Boolean).join('/') || 'pod'}`);
   } else if (trust.kind === 'cross-account' && trust.crossAccount) {
     lines.push(`account ${trust.crossAccount.accountId}${trust.crossAccount.requiresExternalId ? ' + external id' : ''}`);
   } else {

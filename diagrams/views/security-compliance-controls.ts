@@ -1,4 +1,171 @@
+/**
+ * View 4, security_compliance_controls: "Which controls protect <env>, and do they hold?"
+ * The defence-in-depth layers as bands (outside in), each holding this estate's controls marked
+ * met / not met / not applicable from the compliance findings; a side column with audit and
+ * detection (trail, alarms, rules, topics) and the frameworks with the controls mapped to them.
+ * Failing controls come first and in red, and their count is in the title.
+ */
+
+import type { ControlLayer, Finding, Severity } from '../estate/model.ts';
+import { SEVERITIES } from '../estate/model.ts';
+import { CACHE_TTL_LABEL, keyName, listWithMore, lookup, stackLabel } from './common.ts';
+import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
+import { compose, statusClass, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
+
+const BANDS: readonly { layer: Exclude<ControlLayer, 'audit'>; title: string }[] = [
+  { layer: 'in-transit', title: '1. Data in transit (TLS)' },
+  { layer: 'iam', title: '2. IAM access control (policies, roles, boundaries)' },
+  { layer: 'application', title: '3. Application security (authentication, credential caching)' },
+  { layer: 'at-rest', title: '4. Data at rest (KMS keys, rotation, replicas)' },
+];
+
+const FRAMEWORKS: readonly { key: 'soc2' | 'iso27001' | 'gdpr'; title: string }[] = [
+  { key: 'soc2', title: 'SOC 2 Type II' },
+  { key: 'iso27001', title: 'ISO 27001' },
+  { key: 'gdpr', title: 'GDPR' },
+];
+
+const STATUS_ORDER = { 'not-met': 0, met: 1, 'not-applicable': 2 } as const;
+const sevRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+function sortFindings(fs: readonly Finding[]): Finding[] {
+  return [...fs].sort(
+    (a, b) =>
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || sevRank(a.severity) - sevRank(b.severity) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
+  );
+}
+
+function findingLabel(f: Finding): string {
+  const total = f.subjects.length;
+  const failing = f.subjects.filter((s) => s.status === 'not-met').length;
+  const status =
+    f.status === 'not-met'
+      ? `NOT MET: ${failing} of ${total} · ${f.severity}`
+      : f.status === 'met'
+        ? `met (${plural(total, 'resource')}) · ${f.severity}`
+        : `not applicable · ${f.severity}`;
+  return `${clip(f.title, 48)}\n${status}`;
+}
+
 export function securityComplianceControls(input: ViewInput): View {
-  return { name: 'security_compliance_controls', title: input.stack, purpose: '', d2: 'todo: "security_compliance_controls"\n' };
+  const { estate, stack } = input;
+  const env = stackLabel(estate, stack);
+  const findings = sortFindings(input.findings.filter((f) => f.stack === stack));
+  const failing = findings.filter((f) => f.status === 'not-met');
+  const title =
+    `Which controls protect ${env}, and do they hold?` +
+    (findings.length === 0 ? '' : failing.length ? ` (${plural(failing.length, 'control')} failing)` : ' (all met)');
+  const purpose = `The defence-in-depth layers of ${env} with the estate's actual controls, whether each holds, the audit trail and alerts, and the frameworks they map to.`;
+  const l = lookup(estate);
+  const t = new D2Text();
+  const legendEntries: LegendEntry[] = [];
+  for (const s of ['not-met', 'met', 'not-applicable'] as const) if (findings.some((f) => f.status === s)) legendEntries.push({ cls: statusClass(s) });
+
+  // Facts of the estate per layer (what is there, independent of the checks).
+  const params = estate.parameters.filter((p) => p.stack === stack);
+  const secrets = estate.secrets.filter((s) => s.stack === stack);
+  const keyUrns = new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u));
+  const keys = estate.keys.filter((k) => keyUrns.has(k.urn) || k.stack === stack).sort(byString((k) => keyName(k)));
+  const roles = estate.roles.filter((r) => r.stack === stack);
+  const policies = estate.policies.filter((p) => p.stack === stack);
+  const facts: Record<string, string | undefined> = {
+    'in-transit': undefined,
+    iam: roles.length || policies.length ? `${plural(roles.length, 'role')}, ${plural(policies.length, 'policy', 'policies')} in ${stack}` : undefined,
+    application: secrets.length
+      ? `${secrets.filter((s) => s.rotation.enabled).length} of ${plural(secrets.length, 'secret')} rotate\nclients cache secrets (${CACHE_TTL_LABEL})`
+      : undefined,
+    'at-rest': keys.length
+      ? `KMS keys:\n${listWithMore(keys.map((k) => `${keyName(k)}${k.stack !== stack ? ` (stack ${k.stack})` : ''}`), 4).join('\n')}\n${params.filter((p) => p.type === 'SecureString').length} SecureStrings, ${plural(secrets.length, 'secret')}`
+      : undefined,
+  };
+
+  t.block(`layers: ${q('Defence in depth (outside in)')}`, (b) => {
+    b.line('class: group');
+    b.line('grid-columns: 1');
+    b.line('grid-gap: 16');
+    for (const band of BANDS) {
+      const fs = findings.filter((f) => f.layer === band.layer);
+      const bandFailing = fs.filter((f) => f.status === 'not-met').length;
+      const head = `${band.title}${bandFailing ? ` · ${bandFailing} failing` : ''}`;
+      const cells = fs.length + (facts[band.layer] ? 1 : 0);
+      b.block(`${band.layer.replace('-', '_')}: ${q(head)}`, (c) => {
+        c.line(`class: ${bandFailing ? 'warn' : 'lane'}`);
+        c.line(`grid-columns: ${Math.max(1, gridColumns(Math.max(cells, 1), 4))}`);
+        c.line('grid-gap: 10');
+        const ids = new Ids('c_');
+        const fact = facts[band.layer];
+        if (fact) c.line(`facts: ${q(fact)} { class: ${band.layer === 'at-rest' ? 'key' : 'step'} }`);
+        for (const f of fs) c.line(`${ids.id(f.ruleId)}: ${q(findingLabel(f))} { class: ${statusClass(f.status)} }`);
+        if (cells === 0) c.line(`none: ${q('no checks evaluated for this layer')} { class: note }`);
+      });
+    }
+  });
+
+  // Side column: audit and detection, then frameworks.
+  const audit = estate.audit;
+  const auditFindings = findings.filter((f) => f.layer === 'audit');
+  t.block(`side: ${q('Audit, detection and frameworks')}`, (b) => {
+    b.line('class: group');
+    b.line('grid-columns: 1');
+    b.line('grid-gap: 16');
+    b.block(`audit: ${q('Audit and alerting')}`, (a) => {
+      a.line('class: lane');
+      a.line('icon: ${icon_cloudtrail}');
+      const ids = new Ids('a_');
+      const topicIds = new Map(audit.topics.map((tp) => [tp.urn, ids.id(`topic:${tp.name}`)]));
+      for (const tr of audit.trails) {
+        const props = [
+          tr.multiRegion === true ? 'multi-region' : tr.multiRegion === false ? 'single region' : 'region scope unknown',
+          tr.logFileValidation === true ? 'log validation' : 'NO log validation',
+          tr.keyUrn || tr.kmsKeyId ? 'KMS-encrypted' : 'not KMS-encrypted',
+          tr.bucketPublicAccessBlocked === true ? 'bucket private' : tr.bucketPublicAccessBlocked === false ? 'bucket NOT blocked' : '',
+        ].filter(Boolean);
+        a.line(`${ids.id(`trail:${tr.name}`)}: ${q(`CloudTrail ${clip(tr.name, 36)}\n${props.join(' · ')}${tr.events.length ? `\n${listWithMore(tr.events, 3).join(', ')}` : ''}`)} { class: step }`);
+      }
+      for (const tp of audit.topics) {
+        a.line(`${topicIds.get(tp.urn)}: ${q(`SNS ${clip(tp.name, 36)}\n${plural(tp.subscriptions.length, 'subscription')}`)} { class: step }`);
+      }
+      const watchers = [
+        ...audit.alarms.map((x) => ({ kind: 'alarm', x, label: `alarm ${clip(x.name, 36)}\n${x.watches === 'other' ? (x.metricName ?? 'metric') : x.watches}` })),
+        ...audit.eventRules.map((x) => ({ kind: 'rule', x, label: `EventBridge ${clip(x.name, 34)}\n${x.watches}` })),
+      ];
+      for (const w of watchers) {
+        const id = ids.id(`${w.kind}:${w.x.name}`);
+        a.line(`${id}: ${q(w.label)} { class: step }`);
+        for (const tu of w.x.topics) {
+          const tid = topicIds.get(tu);
+          if (tid) a.line(`${id} -> ${tid}: notifies`);
+        }
+      }
+      for (const f of auditFindings) a.line(`${ids.id(`finding:${f.ruleId}`)}: ${q(findingLabel(f))} { class: ${statusClass(f.status)} }`);
+      if (!audit.trails.length && !audit.alarms.length && !audit.eventRules.length && !auditFindings.length) {
+        a.line(`none: ${q('no trail, alarm or event rule in this estate')} { class: warn }`);
+      }
+    });
+    b.block(`frameworks: ${q('Compliance frameworks (controls mapped)')}`, (fw) => {
+      fw.line('class: lane');
+      fw.line('grid-columns: 3');
+      fw.line('grid-gap: 10');
+      for (const f of FRAMEWORKS) {
+        const byControl = new Map<string, Finding[]>();
+        for (const x of findings) for (const c of x.frameworks[f.key]) byControl.set(c, [...(byControl.get(c) ?? []), x]);
+        const lines = [...byControl]
+          .sort(byString(([c]) => c))
+          .map(([c, xs]) => `${c} ${xs.some((x) => x.status === 'not-met') ? 'NOT MET' : xs.every((x) => x.status === 'not-applicable') ? 'n/a' : 'met'}`);
+        const anyFail = [...byControl.values()].some((xs) => xs.some((x) => x.status === 'not-met'));
+        const cls = lines.length === 0 ? 'status-not-applicable' : anyFail ? 'status-not-met' : 'status-met';
+        fw.line(`${f.key}: ${q(`${f.title}\n${lines.length ? listWithMore(lines, 8).join('\n') : 'no mapped checks'}`)} { class: ${cls} }`);
+      }
+    });
+  });
+  void l;
+  const notes = findings.length
+    ? [`${plural(findings.length, 'check')}: ${failing.length} not met, ${findings.filter((f) => f.status === 'met').length} met, ${findings.filter((f) => f.status === 'not-applicable').length} not applicable`]
+    : ['no compliance checks were evaluated for this stack'];
+  const d2 = compose(
+    { title, direction: 'right', layout: 'elk', legend: legendEntries, notes, ...(failing.length ? { titleColor: '#922B21' } : {}) },
+    t,
+  );
+  return { name: 'security_compliance_controls', title, purpose, d2 };
 }

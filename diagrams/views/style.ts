@@ -126,82 +126,93 @@ export const SECRET_CATEGORY_LABEL: Readonly<Record<SecretCategory, string>> = {
 
 export const TITLE_FONT_SIZE = 26;
 
-/**
- * The top of every view: layout engine, icon variables, class definitions, direction and title.
- * Only the classes in `classes` and the icons in `icons` are emitted (smaller text and SVG).
- */
-export function header(
-  t: D2Text,
-  opts: {
-    readonly title: string;
-    readonly subtitle?: string;
-    readonly direction: 'right' | 'down';
-    readonly layout: 'dagre' | 'elk';
-    readonly classes: Iterable<ClassName>;
-    readonly icons: Iterable<IconName>;
-  },
-): void {
-  const icons = [...new Set(opts.icons)].sort();
-  t.block('vars', (v) => {
-    v.block('d2-config', (c) => {
-      c.line(`layout-engine: ${opts.layout}`);
-      c.line('theme-id: 0');
-      c.line('pad: 40');
-    });
-    for (const i of icons) v.line(`${iconVar(i)}: ${q(iconDataUri(i))}`);
-  });
-  t.line(`direction: ${opts.direction}`);
-  const classes = [...new Set(opts.classes)].sort();
-  t.block('classes', (c) => {
-    for (const name of classes) {
-      c.block(name, (b) => {
-        for (const a of CLASSES[name].attrs) b.line(a);
-      });
-    }
-  });
-  t.block(`title: ${q(opts.title)}`, (b) => {
-    b.line('shape: text');
-    b.line('near: top-center');
-    b.line(`style.font-size: ${TITLE_FONT_SIZE}`);
-    b.line('style.bold: true');
-  });
-  if (opts.subtitle) {
-    // A second line under the title (counts, notes); placed with the title.
-    t.block(`subtitle: ${q(opts.subtitle)}`, (b) => {
-      b.line('shape: text');
-      b.line('near: bottom-center');
-      b.line('style.font-size: 16');
-      b.line('style.font-color: "#4D5656"');
-    });
-  }
-}
-
 export interface LegendEntry {
   readonly cls: ClassName;
   /** Overrides the class's default meaning. */
   readonly text?: string;
 }
 
+export interface LegendEdge {
+  readonly text: string;
+  readonly dashed?: boolean;
+}
+
+export interface ComposeOptions {
+  readonly title: string;
+  /** Lines under the diagram: counts, what was aggregated. */
+  readonly notes?: readonly string[];
+  readonly direction: 'right' | 'down';
+  readonly layout: 'dagre' | 'elk';
+  /** Legend rows (one sample per class, in this order, duplicates dropped). */
+  readonly legend?: readonly LegendEntry[];
+  readonly legendEdges?: readonly LegendEdge[];
+  /** Colour of the title (e.g. red when controls fail). */
+  readonly titleColor?: string;
+}
+
 /**
- * A small legend, near the bottom right, with one sample box per class used, plus free-text notes
- * (e.g. how aggregation works). Entries keep the given order; duplicates are dropped.
+ * Puts a view together: layout engine, the icons and classes the body uses (found in the body,
+ * so nothing unused is emitted), the legend (D2's own `d2-legend`), the title line, the body and
+ * the notes. Pure text.
  */
-export function legend(t: D2Text, entries: readonly LegendEntry[], notes: readonly string[] = []): void {
+export function compose(opts: ComposeOptions, body: D2Text): string {
+  const text = body.toString();
+  const usedIcons = new Set<IconName>();
+  for (const m of text.matchAll(/\$\{icon_([a-z0-9]+)\}/g)) usedIcons.add(m[1] as IconName);
+  const usedClasses = new Set<ClassName>();
+  for (const m of text.matchAll(/\bclass: ([a-z0-9-]+)/g)) {
+    if (m[1]! in CLASSES) usedClasses.add(m[1] as ClassName);
+  }
+  const t = new D2Text();
   const seen = new Set<ClassName>();
-  const uniq = entries.filter((e) => (seen.has(e.cls) ? false : (seen.add(e.cls), true)));
-  if (uniq.length === 0 && notes.length === 0) return;
-  t.block('legend: Legend', (l) => {
-    l.line('near: bottom-right');
-    l.line('style.fill: "#FFFFFF"');
-    l.line('style.stroke: "#D5D8DC"');
-    l.line('style.font-size: 14');
-    l.line(`grid-columns: ${uniq.length > 4 ? 2 : 1}`);
-    l.line('grid-gap: 8');
-    uniq.forEach((e, i) => {
-      l.line(`e${i}: ${q(e.text ?? CLASSES[e.cls].meaning)} { class: ${e.cls}; style.font-size: 13 }`);
+  const entries = (opts.legend ?? []).filter((e) => (seen.has(e.cls) ? false : (seen.add(e.cls), true)));
+  t.block('vars', (v) => {
+    v.block('d2-config', (c) => {
+      c.line(`layout-engine: ${opts.layout}`);
+      c.line('theme-id: 0');
+      c.line('pad: 30');
     });
-    notes.forEach((n, i) => {
-      l.line(`n${i}: ${q(n)} { class: note; style.font-size: 13 }`);
-    });
+    for (const i of [...usedIcons].sort()) v.line(`${iconVar(i)}: ${q(iconDataUri(i))}`);
+    if (entries.length || opts.legendEdges?.length) {
+      v.block('d2-legend', (l) => {
+        entries.forEach((e, i) => {
+          l.line(`l${i}: ${q(e.text ?? CLASSES[e.cls].meaning)} { ${legendAttrs(e.cls)} }`);
+        });
+        (opts.legendEdges ?? []).forEach((e, i) => {
+          l.line(`la${i} -> lb${i}: ${q(e.text)}${e.dashed ? ' { style.stroke-dash: 4 }' : ''}`);
+        });
+      });
+    }
   });
+  t.line(`direction: ${opts.direction}`);
+  if (usedClasses.size) {
+    t.block('classes', (c) => {
+      for (const name of [...usedClasses].sort()) {
+        c.block(name, (b) => {
+          for (const a of CLASSES[name].attrs) b.line(a);
+        });
+      }
+    });
+  }
+  t.block(`title: ${q(opts.title)}`, (b) => {
+    b.line('shape: text');
+    b.line('near: top-center');
+    b.line(`style.font-size: ${TITLE_FONT_SIZE}`);
+    b.line('style.bold: true');
+    if (opts.titleColor) b.line(`style.font-color: "${opts.titleColor}"`);
+  });
+  if (opts.notes?.length) {
+    t.block(`notes: ${q(opts.notes.join('\n'))}`, (b) => {
+      b.line('shape: text');
+      b.line('near: bottom-left');
+      b.line('style.font-size: 15');
+      b.line('style.font-color: "#4D5656"');
+    });
+  }
+  return t.toString() + text;
+}
+
+/** A class's attributes on one line, for a legend sample (font-size and text shape left out). */
+function legendAttrs(cls: ClassName): string {
+  return CLASSES[cls].attrs.filter((a) => !/^style\.font-size|^style\.bold|^shape: text/.test(a)).join('; ');
 }
