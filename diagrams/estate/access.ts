@@ -94,6 +94,8 @@ interface Compiled {
   readonly conditions: readonly Condition[];
   readonly viaServices: readonly string[];
   readonly usesNotAction: boolean;
+  /** The children of a GetParametersByPath path (`<path>/*`), derived from a statement. */
+  readonly derived?: boolean;
 }
 
 interface PolicyCompiled {
@@ -125,6 +127,7 @@ function compilePolicy(ref: string, label: string, d: PolicyDocument): PolicyCom
       conditions: readonly Condition[];
       viaServices: readonly string[];
       usesNotAction: boolean;
+      derived?: boolean;
     } = {
       ref,
       effect: s.effect,
@@ -140,6 +143,13 @@ function compilePolicy(ref: string, label: string, d: PolicyDocument): PolicyCom
     else if (s.notResources) c.notResources = s.notResources.map((r) => new ResourcePattern(r));
     else c.resources = [new ResourcePattern('*')]; // no Resource at all: not valid in identity policies; read as any
     statements.push(c);
+    // GetParametersByPath is authorised on the path: it reads every parameter under it.
+    if (c.actions.includes('ssm:GetParametersByPath') && c.resources) {
+      const children = c.resources
+        .filter((r) => !r.any && /^parameter\//.test(r.source.split(':').slice(5).join(':')) && !r.source.endsWith('*'))
+        .map((r) => new ResourcePattern(`${r.source}/*`));
+      if (children.length > 0) statements.push({ ...c, actions: ['ssm:GetParametersByPath'], resources: children, derived: true });
+    }
     const name = s.sid ? `${label} (${s.sid})` : label;
     if (s.notActions && s.effect === 'Allow') notes.push(`${name}: Allow with NotAction counts as granting every action not listed`);
     if (s.notActions && s.effect === 'Deny') notes.push(`${name}: Deny with NotAction denies every action not listed`);
@@ -271,15 +281,22 @@ export function parameterPrefix(p: ResourcePattern): string | undefined {
   return lit.slice(0, lit.lastIndexOf('/') + 1) || '/';
 }
 
-function prefixGrants(statements: readonly Compiled[], parameterPaths: readonly string[]): PrefixGrant[] {
+function prefixGrants(statements: readonly Compiled[], paths: ReadonlySet<string>): PrefixGrant[] {
   const byPrefix = new Map<string, { actions: Set<string>; conditions: Map<string, Condition>; unknown: boolean }>();
   for (const s of statements) {
-    if (s.effect !== 'Allow' || !s.resources) continue;
-    const acts = s.actions.filter((a) => (PARAMETER_READ as readonly string[]).includes(a));
-    if (acts.length === 0) continue;
+    if (s.effect !== 'Allow' || !s.resources || s.derived) continue;
+    const stAct = s.actions.filter((a) => (PARAMETER_READ as readonly string[]).includes(a));
+    if (stAct.length === 0) continue;
     for (const p of s.resources) {
-      const prefix = parameterPrefix(p);
+      let prefix = parameterPrefix(p);
       if (prefix === undefined) continue;
+      let acts = stAct;
+      if (!prefix.endsWith('/') && !paths.has(prefix)) {
+        // A path, not a parameter: only GetParametersByPath means something there, on the folder.
+        if (!acts.includes('ssm:GetParametersByPath')) continue;
+        prefix = `${prefix}/`;
+        acts = ['ssm:GetParametersByPath'];
+      }
       let g = byPrefix.get(prefix);
       if (!g) {
         g = { actions: new Set(), conditions: new Map(), unknown: false };
@@ -301,7 +318,6 @@ function prefixGrants(statements: readonly Compiled[], parameterPaths: readonly 
       for (const [prefix, g] of byPrefix) if (prefix.startsWith(deny)) acts.forEach((a) => g.actions.delete(a));
     }
   }
-  void parameterPaths;
   const out: PrefixGrant[] = [];
   for (const [prefix, g] of [...byPrefix.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     if (g.actions.size === 0) continue;
@@ -322,7 +338,7 @@ export function analyseAccess(input: AccessInput): RoleAccess[] {
   const paramIndex = new ResourceIndex(input.parameters.map((p) => ({ subject: p.subject, item: p.entity })));
   const secretIndex = new ResourceIndex(input.secrets.map((s) => ({ subject: s.subject, item: s.entity })));
   const keyIndex = new ResourceIndex(input.keys.map((k) => ({ subject: k.subject, item: k })));
-  const parameterPaths = input.parameters.map((p) => p.entity.path);
+  const parameterPaths = new Set(input.parameters.map((p) => p.entity.path));
 
   const compiled = new Map<string, PolicyCompiled>();
   const compiledFor = (ref: string, label: string, d: PolicyDocument): PolicyCompiled => {

@@ -12,7 +12,7 @@
  */
 
 import type { JsonObject, JsonValue, Resource, ResourceGraph } from '../graph/types.ts';
-import { UNKNOWN } from '../graph/types.ts';
+import { REDACTED, UNKNOWN } from '../graph/types.ts';
 import type {
   Alarm,
   Condition,
@@ -320,7 +320,34 @@ class RefIndex {
   }
 }
 
-function trustOf(doc: PolicyDocument, ownAccount: string | undefined, inInstanceProfile: boolean): Trust {
+const TRUST_KINDS: ReadonlySet<string> = new Set<TrustKind>(['eks-pod', 'lambda', 'ec2', 'cross-account', 'ci-build', 'service', 'other']);
+
+/**
+ * The trust of a role from its trust policy. When the policy cannot be read (unknown, or redacted
+ * because it holds a secret), `TrustKind` / `TrustedAccount` / `Namespace` / `ServiceAccount` tags
+ * are used if the role has them. A redacted trust policy of a cross-account role is counted as
+ * requiring an external id: the external id is the one secret value a trust policy holds.
+ */
+function trustOf(
+  doc: PolicyDocument,
+  ownAccount: string | undefined,
+  inInstanceProfile: boolean,
+  tags: Readonly<Record<string, string>> = {},
+  redacted = false,
+): Trust {
+  if (doc.unknown && doc.statements.length === 0) {
+    const kind = tag(tags, 'TrustKind')?.toLowerCase();
+    const t: Mutable<Trust> = { kind: inInstanceProfile ? 'ec2' : 'other', principals: [], conditions: [] };
+    if (kind && TRUST_KINDS.has(kind)) t.kind = kind as TrustKind;
+    const account = tag(tags, 'TrustedAccount');
+    if (t.kind === 'cross-account' && account) t.crossAccount = { accountId: account, requiresExternalId: redacted || tag(tags, 'RequiresExternalId') === 'true' };
+    if (t.kind === 'eks-pod') {
+      const ns = tag(tags, 'Namespace');
+      const sa = tag(tags, 'ServiceAccount');
+      t.eks = { oidcProvider: tag(tags, 'OidcProvider') ?? 'unknown', ...(ns ? { namespace: ns } : {}), ...(sa ? { serviceAccount: sa } : {}) };
+    }
+    return t;
+  }
   const principals = new Set<string>();
   const conditions: Condition[] = [];
   const services: string[] = [];
@@ -831,11 +858,12 @@ export function buildEstate(graphs: readonly ResourceGraph[]): Estate {
       arn = `arn:aws:iam::${row.g.account}:role${path}${name}`;
     }
     const profiles = [...(profilesOf.get(row.r.urn) ?? [])].sort();
-    const trustDoc = parsePolicyDocument(prop(row.r, 'assumeRolePolicy'));
+    const trustValue = prop(row.r, 'assumeRolePolicy');
+    const trustDoc = parsePolicyDocument(trustValue);
     const own = arn !== undefined ? splitArn(arn)?.account ?? row.g.account : row.g.account;
     const role: Mutable<Role> = {
       ...base(row, name, arn),
-      trust: trustOf(trustDoc, own, profiles.length > 0),
+      trust: trustOf(trustDoc, own, profiles.length > 0, tagsOf(row.r), trustValue === REDACTED),
       policies: [...(rolePolicies.get(row.r.urn) ?? [])].sort(),
       externalPolicies: [...(roleExternal.get(row.r.urn) ?? [])].sort(),
       instanceProfiles: profiles,

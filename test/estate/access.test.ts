@@ -73,6 +73,18 @@ describe('access analysis: identity policies', () => {
     expect(a.parameters[0]!.grantedBy).toEqual([e.policies.find((p) => p.name === 'app-reader-policy')!.urn]);
   });
 
+  it('GetParametersByPath on a path ARN reads the folder (every parameter under the path)', () => {
+    const e = fixture({
+      bypath: { statements: [{ Effect: 'Allow', Action: ['ssm:GetParametersByPath', 'ssm:GetParameter'], Resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/app/prod/db` }] },
+      single: { statements: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: paramArn('/app/prod/db/host') }] },
+    });
+    const a = access(e, 'bypath');
+    expect(names(e, a.parameters)).toEqual(['/app/prod/db/host', '/app/prod/db/password']);
+    expect(a.parameters[0]!.actions).toEqual(['ssm:GetParametersByPath']);
+    expect(a.parameterPrefixes).toEqual([{ prefix: '/app/prod/db/', actions: ['ssm:GetParametersByPath'], byPath: true, conditions: [], certainty: 'known' }]);
+    expect(access(e, 'single').parameterPrefixes.map((p) => [p.prefix, p.byPath])).toEqual([['/app/prod/db/host', false]]);
+  });
+
   it('an explicit Deny wins over an Allow', () => {
     const e = fixture({
       denied: {
