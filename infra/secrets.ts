@@ -51,13 +51,15 @@ export interface SecretResources {
 }
 
 function encode(bytes: random.RandomBytes, encoding: ByteEncoding): pulumi.Output<string> {
+  // `b` is always set by the provider; mocks that echo inputs leave it undefined, passed through as is.
+  const urlSafe = (b: string) => (b === undefined ? b : b.replace(/\+/g, '-').replace(/\//g, '_'));
   switch (encoding) {
     case 'base64':
       return bytes.base64;
     case 'base64url':
-      return bytes.base64.apply((b) => b.replace(/\+/g, '-').replace(/\//g, '_'));
+      return bytes.base64.apply(urlSafe);
     case 'base64url-nopad':
-      return bytes.base64.apply((b) => b.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+      return bytes.base64.apply((b) => (b === undefined ? b : urlSafe(b).replace(/=+$/, '')));
     case 'hex':
       return bytes.hex;
   }

@@ -462,6 +462,15 @@ describe('the rotation bundle', () => {
   });
 });
 
+describe('a generic program reader', () => {
+  it('can run an environment under mocks that only echo inputs', async () => {
+    for (const env of ['prod'] as const) {
+      const run = await runStack(env, program, { [SHARED_REF]: shared.outputs }, {}, 'echo');
+      expect(ofType(run, 'aws:secretsmanager/secret:Secret')).toHaveLength(Object.keys(SECRETS[env]).length);
+    }
+  });
+});
+
 describe('configuration errors', () => {
   it('refuses a rotation interval outside 30-90 days, naming the key', async () => {
     const bad = JSON.stringify({ database: 7, application: 60, service: 90 });
