@@ -577,7 +577,7 @@ const kmsViaService: Rule = {
       }
       if (k.policy.unknown && open.length === 0) out.push(subject(k, false, 'key policy could not be read completely'));
       else if (open.length > 0) out.push(subject(k, false, `decrypt without ViaService or encryption context for ${list(open)}`));
-      else out.push(subject(k, true, 'decrypt scoped by kms:ViaService or encryption context'));
+      else out.push(subject(k, true, 'decrypt only for account administrators or scoped by kms:ViaService / encryption context'));
     }
     return out;
   },
