@@ -882,7 +882,8 @@ export function buildEstate(graphs: readonly ResourceGraph[]): Estate {
       const key = `${row.g.stack}\u0000${id}`;
       let svc = services.get(key);
       if (!svc) {
-        const display = svcTag && derivedFrom === 'tag' && /[A-Z\s]/.test(svcTag) ? svcTag.trim() : displayName(id);
+        const named = tag(role.tags, 'ServiceName');
+        const display = named && named !== UNKNOWN ? named : svcTag && derivedFrom === 'tag' && /[A-Z\s]/.test(svcTag) ? svcTag.trim() : displayName(id);
         svc = { id, name: display, stack: row.g.stack, roles: [], derivedFrom };
         services.set(key, svc);
       } else if (derivedFrom === 'tag') svc.derivedFrom = 'tag';
