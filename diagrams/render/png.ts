@@ -176,7 +176,7 @@ export class PngRenderer {
       sizedSvg(svg, width, height) +
       '</body></html>';
     await page.setContent(html, { waitUntil: 'load' });
-    await page.evaluate(() => (document as unknown as { fonts: { ready: Promise<unknown> } }).fonts.ready.then(() => true));
+    await page.evaluate('document.fonts.ready.then(() => true)');
     const shot = await page.screenshot({
       type: 'png',
       clip: { x: 0, y: 0, width, height },

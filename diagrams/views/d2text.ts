@@ -28,10 +28,10 @@ export class Ids {
   private readonly byName = new Map<string, string>();
   private readonly used = new Set<string>();
   constructor(private readonly prefix = '') {}
-  id(name: string): string {
+  id(name: string, display: string = name): string {
     const known = this.byName.get(name);
     if (known) return known;
-    const base = this.prefix + slug(name);
+    const base = this.prefix + slug(display);
     let id = base;
     for (let i = 2; this.used.has(id); i++) id = `${base}_${i}`;
     this.used.add(id);

@@ -192,11 +192,11 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   const keyNode = (id: string): string => {
     const k = usedKeys.get(id)!;
     const external = k.key && k.key.stack !== stack;
-    return `${external ? `from_${k.key!.stack.replace(/[^A-Za-z0-9]/g, '_')}` : 'keys'}.${keyIds.id(id)}`;
+    return `${external ? `from_${k.key!.stack.replace(/[^A-Za-z0-9]/g, '_')}` : 'keys'}.${keyIds.id(id, usedKeys.get(id)!.name)}`;
   };
 
   const readerNode = (r: Reader): string =>
-    aggregateReaders ? `readers.${readerIds.id(r.role.trust.kind)}` : `readers.${readerIds.id(r.role.name)}`;
+    aggregateReaders ? `readers.${readerIds.id(r.role.trust.kind)}` : `readers.${readerIds.id(r.role.urn, r.role.name)}`;
   for (const r of readers) {
     legendEntries.push({ cls: trustClass(r.role.trust.kind) });
     const from = readerNode(r);
@@ -259,7 +259,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
           b.line(`${readerIds.id(kind)}: ${q(`${n} × ${TRUST_LABEL[kind as Role['trust']['kind']]}`)} { class: ${trustClass(kind as Role['trust']['kind'])} }`);
         }
       } else {
-        for (const r of readers) b.line(`${readerIds.id(r.role.name)}: ${q(roleLabel(estate, l, r.role, stack))} { class: ${trustClass(r.role.trust.kind)} }`);
+        for (const r of readers) b.line(`${readerIds.id(r.role.urn, r.role.name)}: ${q(roleLabel(estate, l, r.role, stack))} { class: ${trustClass(r.role.trust.kind)} }`);
       }
     });
   }
@@ -320,7 +320,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
           : 'not in this estate';
         const dec = [...v.decrypters].sort();
         const decLine = dec.length ? `\nkms:Decrypt via ssm: ${listWithMore(dec, 4).join(', ')}` : '';
-        b.line(`${keyIds.id(id)}: ${q(`${v.name}\n${facts}${decLine}`)} { class: key }`);
+        b.line(`${keyIds.id(id, usedKeys.get(id)!.name)}: ${q(`${v.name}\n${facts}${decLine}`)} { class: key }`);
       }
     });
   }

@@ -80,7 +80,7 @@ export function securityComplianceControls(input: ViewInput): View {
       : undefined,
   };
 
-  t.block(`layers: ${q('Defence in depth (outside in)')}`, (b) => {
+  t.block(`defence: ${q('Defence in depth (outside in)')}`, (b) => {
     b.line('class: group');
     b.line('grid-columns: 1');
     b.line('grid-gap: 16');

@@ -362,7 +362,7 @@ function sharedAudit(): Estate['audit'] {
 /** Stacks of the estate; pass a subset to leave some out. */
 export function fixtureEstate(envs: readonly string[] = ['dev', 'prod', 'uat']): Estate {
   const parts = envs.map(envParts);
-  const all = <K extends keyof EnvParts>(k: K): EnvParts[K] => parts.flatMap((p) => p[k]) as EnvParts[K];
+  const all = <K extends keyof EnvParts>(k: K): EnvParts[K] => parts.flatMap((p) => p[k] as unknown[]) as EnvParts[K];
   const stacks = ['shared', ...envs].sort().map((stack) => ({
     project: P,
     stack,
@@ -420,7 +420,7 @@ export function bigEstate(nParams = 10_000, nSecrets = 1_000): Estate {
   for (let i = 0; i < nParams; i++) {
     const svc = `svc${String(i % 50).padStart(2, '0')}`;
     const folder = `f${String(Math.floor(i / 50) % 10)}`;
-    params.push(param(env, `${svc}/${folder}/p${String(i).padStart(5, '0')}`, types[i % types.length]!, `/bigco/${env}`));
+    params.push(param(env, `${svc}/${folder}/p${String(i).padStart(5, '0')}`, types[Math.floor(i / 50) % types.length]!, `/bigco/${env}`));
   }
   const cats: SecretCategory[] = ['database', 'application', 'service'];
   const secrets: Secret[] = [];
