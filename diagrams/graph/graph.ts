@@ -68,6 +68,11 @@ export interface GraphInput {
   /** Pending operations as `<type> <urn>`. */
   readonly pendingOperations?: readonly string[];
   readonly secretsProvider?: string;
+  /**
+   * The caller owns `resources` outright (a fresh JSON.parse result nobody else sees): inputs and
+   * outputs are redacted and frozen in place instead of copied. Default false: the input is not touched.
+   */
+  readonly adoptInput?: boolean;
 }
 
 const PLANNED_OPS: ReadonlySet<string> = new Set<PlannedOp>([
@@ -112,12 +117,20 @@ export interface UrnParts {
 /** Split a URN; undefined when it is not `urn:pulumi:` shaped. Names may themselves contain `::`. */
 export function parseUrn(urn: string): UrnParts | undefined {
   if (!urn.startsWith('urn:pulumi:')) return undefined;
-  const parts = urn.slice('urn:pulumi:'.length).split('::');
-  if (parts.length < 4) return undefined;
-  const [stack, project, qualifiedType] = parts as [string, string, string];
-  const name = parts.slice(3).join('::');
-  const type = qualifiedType.slice(qualifiedType.lastIndexOf('$') + 1);
-  return { stack, project, qualifiedType, type, name };
+  const a = urn.indexOf('::', 11);
+  if (a < 0) return undefined;
+  const b = urn.indexOf('::', a + 2);
+  if (b < 0) return undefined;
+  const c = urn.indexOf('::', b + 2);
+  if (c < 0) return undefined;
+  const qualifiedType = urn.slice(b + 2, c);
+  return {
+    stack: urn.slice(11, a),
+    project: urn.slice(a + 2, b),
+    qualifiedType,
+    type: qualifiedType.slice(qualifiedType.lastIndexOf('$') + 1),
+    name: urn.slice(c + 2),
+  };
 }
 
 /** `<providerURN>::<id>` -> provider URN. A bare URN (no id) is returned as is. */
@@ -158,7 +171,7 @@ function stringList(v: unknown, subject: string, path: string): string[] {
 export function buildGraph(input: GraphInput): ResourceGraph {
   const subject = input.source.location;
   const basePath = input.resourcesPath ?? '$.resources';
-  const counter: RedactionCounter = { count: 0 };
+  const counter: RedactionCounter = { count: 0, inPlace: input.adoptInput === true };
   const pendingDeletes: string[] = [];
   const pendingReplacements: string[] = [];
 
@@ -168,6 +181,7 @@ export function buildGraph(input: GraphInput): ResourceGraph {
     path: string;
     urn: string;
     type: string;
+    name: string;
   }
   const live: Live[] = [];
   const liveByUrn = new Map<string, string>();
@@ -199,24 +213,20 @@ export function buildGraph(input: GraphInput): ResourceGraph {
     }
     liveByUrn.set(urn, path);
     const type = typeof row.type === 'string' && row.type !== '' ? row.type : parts.type;
-    live.push({ row, path, urn, type });
+    live.push({ row, path, urn, type, name: parts.name });
   }
 
   // Pass 2: normalise resources and edges.
   const resources: Resource[] = [];
-  const edges: Edge[] = [];
-  const edgeKeys = new Set<string>();
+  let edges: Edge[] = [];
   const addEdge = (kind: EdgeKind, from: string, to: string, property?: string): void => {
     if (!liveByUrn.has(to) || from === to) return;
-    const key = `${kind}\u0000${from}\u0000${to}\u0000${property ?? ''}`;
-    if (edgeKeys.has(key)) return;
-    edgeKeys.add(key);
-    edges.push(Object.freeze(property === undefined ? { kind, from, to } : { kind, from, to, property }));
+    edges.push(property === undefined ? { kind, from, to } : { kind, from, to, property });
   };
+  const providerCache = new Map<string, string>();
   let stackOutputs: JsonObject = Object.freeze({});
 
-  for (const { row, path, urn, type } of live) {
-    const parts = parseUrn(urn)!;
+  for (const { row, path, urn, type, name } of live) {
     const aso = row.additionalSecretOutputs === undefined ? [] : stringList(row.additionalSecretOutputs, subject, `${path}.additionalSecretOutputs`);
     const inputs = redactProperties(row.inputs, { type, additionalSecretOutputs: aso, sibling: row.outputs }, counter);
     const outputs = redactProperties(row.outputs, { type, additionalSecretOutputs: aso, sibling: row.inputs }, counter);
@@ -233,7 +243,11 @@ export function buildGraph(input: GraphInput): ResourceGraph {
 
     let provider: string | undefined;
     if (typeof row.provider === 'string' && row.provider !== '') {
-      provider = providerUrnOf(row.provider);
+      provider = providerCache.get(row.provider);
+      if (provider === undefined) {
+        provider = providerUrnOf(row.provider);
+        providerCache.set(row.provider, provider);
+      }
       addEdge('provider', urn, provider);
     }
 
@@ -269,7 +283,7 @@ export function buildGraph(input: GraphInput): ResourceGraph {
     const resource: Resource = {
       urn,
       type,
-      name: parts.name,
+      name,
       custom: row.custom === true,
       ...(id !== undefined ? { id } : {}),
       ...(parent !== undefined ? { parent } : {}),
@@ -286,6 +300,8 @@ export function buildGraph(input: GraphInput): ResourceGraph {
 
   resources.sort((a, b) => compareStrings(a.urn, b.urn));
   edges.sort(compareEdges);
+  // Unique edges (sorted, so duplicates are adjacent), each frozen.
+  edges = edges.filter((e, i) => i === 0 || compareEdges(edges[i - 1]!, e) !== 0).map((e) => Object.freeze(e));
 
   const first = live[0]?.urn ?? pendingDeletes[0] ?? pendingReplacements[0];
   const fromUrn = first !== undefined ? parseUrn(first) : undefined;

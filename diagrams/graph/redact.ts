@@ -32,6 +32,11 @@ export const UNKNOWN_MARKER = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 /** Counts what was redacted. One per replaced value. */
 export interface RedactionCounter {
   count: number;
+  /**
+   * Redact in place and freeze the given objects instead of copying them: only for a caller that owns
+   * the value outright (a reader's fresh JSON.parse result), to avoid a second copy of a large state.
+   */
+  readonly inPlace?: boolean;
 }
 
 const EMPTY: JsonObject = Object.freeze({});
@@ -73,12 +78,19 @@ export function isSecretEnvelope(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
+const sensitiveCache = new Map<string, ReadonlySet<string>>();
+
 /** The schema-sensitive fields of a type token. */
-export function sensitiveFieldsOf(type: string): readonly string[] {
-  const exact = SENSITIVE_FIELDS[type] ?? [];
-  const colon = type.indexOf(':');
-  const pkg = colon > 0 ? SENSITIVE_FIELDS[`${type.slice(0, colon)}:*`] ?? [] : [];
-  return pkg.length === 0 ? exact : [...exact, ...pkg];
+export function sensitiveFieldsOf(type: string): ReadonlySet<string> {
+  let set = sensitiveCache.get(type);
+  if (set === undefined) {
+    const exact = SENSITIVE_FIELDS[type] ?? [];
+    const colon = type.indexOf(':');
+    const pkg = colon > 0 ? SENSITIVE_FIELDS[`${type.slice(0, colon)}:*`] ?? [] : [];
+    set = new Set([...exact, ...pkg]);
+    sensitiveCache.set(type, set);
+  }
+  return set;
 }
 
 export function isSecretId(type: string): boolean {
@@ -104,9 +116,9 @@ export function redactValue(value: unknown, counter: RedactionCounter): JsonValu
   }
   if (value === null) return null;
   if (Array.isArray(value)) {
-    const out: JsonValue[] = new Array(value.length);
+    const out: unknown[] = counter.inPlace === true ? value : new Array(value.length);
     for (let i = 0; i < value.length; i++) out[i] = redactValue(value[i], counter);
-    return Object.freeze(out);
+    return Object.freeze(out) as readonly JsonValue[];
   }
   const obj = value as Record<string, unknown>;
   const sig = obj[SIG_KEY];
@@ -126,13 +138,13 @@ export function redactValue(value: unknown, counter: RedactionCounter): JsonValu
     }
     // Resource references and anything else: copy as data.
   }
-  const out: Record<string, JsonValue> = {};
+  const out = newBag(obj, counter);
   for (const key in obj) {
     const v = obj[key];
     if (v === undefined) continue;
     out[key] = redactMember(key, v, counter);
   }
-  return Object.freeze(out);
+  return Object.freeze(out) as JsonObject;
 }
 
 /** One member of an object: a string or number under a secret-like key is redacted, else the value is walked. */
@@ -142,6 +154,11 @@ function redactMember(key: string, v: unknown, counter: RedactionCounter): JsonV
     return REDACTED;
   }
   return redactValue(v, counter);
+}
+
+/** The object to write into: the source itself when redacting in place, else a fresh one. */
+function newBag(src: Record<string, unknown>, counter: RedactionCounter): Record<string, unknown> {
+  return counter.inPlace === true ? src : {};
 }
 
 function isSensitiveKey(key: string): boolean {
@@ -184,11 +201,17 @@ export interface RedactPropertiesOptions {
 export function redactProperties(bag: unknown, opts: RedactPropertiesOptions, counter: RedactionCounter): JsonObject {
   if (typeof bag !== 'object' || bag === null || Array.isArray(bag)) return EMPTY;
   const src = bag as Record<string, unknown>;
-  const forced = new Set<string>(sensitiveFieldsOf(opts.type));
-  for (const name of opts.additionalSecretOutputs ?? []) forced.add(name);
-  if (opts.type === 'aws:ssm/parameter:Parameter' && !isPlainParameter(src, opts.sibling)) forced.add('value');
+  let forced = sensitiveFieldsOf(opts.type);
+  const aso = opts.additionalSecretOutputs ?? [];
+  const secureParameter = opts.type === 'aws:ssm/parameter:Parameter' && !isPlainParameter(src, opts.sibling);
+  if (aso.length > 0 || secureParameter) {
+    const s = new Set(forced);
+    for (const name of aso) s.add(name);
+    if (secureParameter) s.add('value');
+    forced = s;
+  }
 
-  const out: Record<string, JsonValue> = {};
+  const out = newBag(src, counter);
   for (const key in src) {
     const v = src[key];
     if (v === undefined) continue;
@@ -201,7 +224,7 @@ export function redactProperties(bag: unknown, opts: RedactPropertiesOptions, co
       out[key] = redactMember(key, v, counter);
     }
   }
-  return Object.freeze(out);
+  return Object.freeze(out) as JsonObject;
 }
 
 function recordOf(v: unknown): Record<string, unknown> {
@@ -217,7 +240,7 @@ function isPlainParameter(bag: Record<string, unknown>, sibling: unknown): boole
 function redactStackReferenceOutputs(v: unknown, secretNames: unknown, counter: RedactionCounter): JsonValue {
   const names = new Set(Array.isArray(secretNames) ? secretNames.filter((x): x is string => typeof x === 'string') : []);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return redactValue(v, counter);
-  const out: Record<string, JsonValue> = {};
+  const out = newBag(v as Record<string, unknown>, counter);
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     if (val === undefined) continue;
     if (names.has(k) && val !== null) {
@@ -227,5 +250,5 @@ function redactStackReferenceOutputs(v: unknown, secretNames: unknown, counter: 
       out[k] = redactMember(k, val, counter);
     }
   }
-  return Object.freeze(out);
+  return Object.freeze(out) as JsonObject;
 }

@@ -75,7 +75,7 @@ export async function readLive(stacks: readonly string[] | undefined, opts: Live
       });
     }
     const doc = parseJsonText(stdout, `pulumi stack export --stack ${stack}`);
-    graphs.push(graphFromStateDocument(doc, stack, { kind: 'live' }));
+    graphs.push(graphFromStateDocument(doc, stack, { kind: 'live', adopt: true }));
   }
   return graphs;
 }

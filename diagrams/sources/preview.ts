@@ -54,10 +54,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export async function readPreviewFile(location: string, opts: ReadOptions = {}): Promise<ResourceGraph> {
   const bytes = await readInput(location, opts, '--preview');
-  return graphFromPreviewDocument(parseJsonBytes(bytes, location), location);
+  return graphFromPreviewDocument(parseJsonBytes(bytes, location), location, { adopt: true });
 }
 
-export function graphFromPreviewDocument(doc: unknown, location: string): ResourceGraph {
+/** `adopt`: the caller hands the parsed document over (redacted and frozen in place); otherwise it is not touched. */
+export function graphFromPreviewDocument(doc: unknown, location: string, opts: { adopt?: boolean } = {}): ResourceGraph {
   const expected = '`pulumi preview --json` output `{"config", "steps": [...], "changeSummary"}`';
   if (!isObject(doc)) throw new GeneratorError('input', 'wrong top-level shape for a preview', { subject: location, jsonPath: '$', expected });
   if (!Array.isArray(doc.steps)) {
@@ -130,5 +131,6 @@ export function graphFromPreviewDocument(doc: unknown, location: string): Resour
     source: { kind: 'preview', location, format: 'preview' },
     resources: rows,
     resourcesPath: '$.steps',
+    adoptInput: opts.adopt === true,
   });
 }

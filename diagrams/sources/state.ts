@@ -33,7 +33,8 @@ export async function readStateFile(location: string, opts: StateReadOptions = {
 }
 
 export function parseStateBytes(bytes: Buffer, location: string, opts: Pick<StateReadOptions, 'kind'> = {}): ResourceGraph {
-  return graphFromStateDocument(parseJsonBytes(bytes, location), location, opts);
+  // The parsed document is ours alone: redact it in place rather than copy it.
+  return graphFromStateDocument(parseJsonBytes(bytes, location), location, { ...opts, adopt: true });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -118,8 +119,11 @@ function splitStackName(name: string): { project?: string; stack: string } {
   return { stack: parts[parts.length - 1]! };
 }
 
-/** Turn a parsed state document into a graph. Exported for the backend and live readers and tests. */
-export function graphFromStateDocument(doc: unknown, location: string, opts: Pick<StateReadOptions, 'kind'> = {}): ResourceGraph {
+/**
+ * Turn a parsed state document into a graph. Exported for the live reader and tests. `adopt`: the
+ * caller hands the document over (it is redacted and frozen in place); otherwise it is not touched.
+ */
+export function graphFromStateDocument(doc: unknown, location: string, opts: Pick<StateReadOptions, 'kind'> & { adopt?: boolean } = {}): ResourceGraph {
   if (!isObject(doc)) throw shapeError(location, '$', `wrong top-level shape: ${describe(doc)}`, SHAPES);
 
   let snapshot: Snapshot;
@@ -193,5 +197,6 @@ export function graphFromStateDocument(doc: unknown, location: string, opts: Pic
     resourcesPath: snapshot.resourcesPath,
     pendingOperations: snapshot.pendingOperations,
     ...(snapshot.secretsProvider !== undefined ? { secretsProvider: snapshot.secretsProvider } : {}),
+    adoptInput: opts.adopt === true,
   });
 }
