@@ -24,6 +24,7 @@ import {
   MAX_ROLE_NAME,
   parsePgSecret,
   passwordClause,
+  pgConnect,
   quoteIdent,
   type Connect,
   type DbClient,
@@ -85,12 +86,9 @@ interface Strategy {
 
 export function createHandler(deps: HandlerDeps): (event: RotationEvent) => Promise<void> {
   const log = deps.log ?? consoleLogger;
-  const connect: Connect =
-    deps.connect ??
-    (async (cfg) => {
-      const { pgConnect } = await import('./postgres.ts');
-      return pgConnect()(cfg);
-    });
+  // pg itself is loaded on the first connection only (generic secrets never load it); the TLS
+  // mode is read from the environment then, so a bad ROTATION_DB_TLS fails that step clearly.
+  const connect: Connect = deps.connect ?? ((cfg) => pgConnect()(cfg));
   return async (event) => rotate(deps.client, connect, log, event);
 }
 
