@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   try {
     for (const target of [1_000, 10_000]) {
       // Roughly: each parameter is one row, each secret a few (secret, version, rotation).
-      const doc = syntheticExport({ parameters: Math.round(target * 0.6), secrets: Math.round(target * 0.1), services: Math.max(3, Math.round(target / 500)) });
+      const doc = syntheticExport({ parameters: Math.round(target * 0.7), secrets: Math.round(target * 0.1), services: Math.max(3, Math.round(target / 500)) });
       const file = join(dir, `export-${target}.json`);
       writeFileSync(file, JSON.stringify(doc));
       const out = execFileSync(process.execPath, ['--import', 'tsx', SELF, '--child', file, '--runs', String(runs)], { encoding: 'utf8' });
