@@ -77,8 +77,14 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
   const edges: string[] = [];
   const rotatingReaders: string[] = [];
 
+  // The lanes sit in one grid (two columns) so that many services do not make one tall column;
+  // edges stay inside each lane, and the rotation reaches the grid as a whole.
+  t.block(`services: ${q('Services')}`, (sv) => {
+  sv.line('class: group');
+  sv.line(`grid-columns: ${shown.length + (lanes.length > shown.length ? 1 : 0) > 2 ? 2 : 1}`);
+  sv.line('grid-gap: 20');
   for (const lane of shown) {
-    t.block(`${lane.id}: ${q(lane.title)}`, (b) => {
+    sv.block(`${lane.id}: ${q(lane.title)}`, (b) => {
       b.line('class: lane');
       const roleIds = new Ids('role_');
       for (const role of lane.roles) {
@@ -92,13 +98,14 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
         const tid = `${rid}_runtime`;
         if (startup) {
           b.line(`${sid}: ${q(startup.text)} { class: ${startup.secure ? 'param-securestring' : 'param-string'} }`);
-          edges.push(`${lane.id}.${rid} -> ${lane.id}.${sid}: ${q(role.trust.kind === 'ci-build' ? 'at build time' : 'at startup')}`);
+          b.line(`${rid} -> ${sid}: ${q(role.trust.kind === 'ci-build' ? 'at build time' : 'at startup')}`);
           legendEntries.push({ cls: startup.secure ? 'param-securestring' : 'param-string' });
         }
         if (runtime) {
-          b.line(`${tid}: ${q(runtime.text)} { class: ${runtime.values ? 'secret-application' : 'secret-other'} }`);
-          edges.push(`${lane.id}.${rid} -> ${lane.id}.${tid}: ${q(runtime.values ? 'at runtime' : 'metadata only')}`);
-          if (runtime.rotating) rotatingReaders.push(`${lane.id}.${tid}`);
+          const refresh = runtime.rotating ? '\nre-read after a rotation when the cache expires' : '';
+          b.line(`${tid}: ${q(runtime.text + refresh)} { class: ${runtime.values ? 'secret-application' : 'secret-other'} }`);
+          b.line(`${rid} -> ${tid}: ${q(runtime.values ? 'at runtime' : 'metadata only')}`);
+          if (runtime.rotating) rotatingReaders.push(lane.title);
         }
         if (role.trust.kind === 'ci-build' && !runtime && !(startup?.secure ?? false)) {
           b.line(`${rid}_note: ${q('gets only non-secret configuration,\nbaked into the build')} { class: note }`);
@@ -107,9 +114,10 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
     });
   }
   if (hidden.length) {
-    t.line(`more_lanes: ${q(`+ ${plural(hidden.length, 'more service')}\n${listWithMore(hidden.map((h) => h.title), 4).join(', ')}`)} { class: group }`);
-    notes.push(`${plural(lanes.length, 'service')}: the first ${shown.length - 0} are drawn, the rest summarised`);
+    sv.line(`more_lanes: ${q(`+ ${plural(hidden.length, 'more service')}\n${listWithMore(hidden.map((h) => h.title), 4).join(', ')}`)} { class: group }`);
+    notes.push(`${plural(lanes.length, 'service')}: the first ${shown.length} are drawn, the rest summarised`);
   }
+  });
 
   // Rotation path.
   const rotFns = estate.functions.filter((f) => f.purpose === 'rotation' && secrets.some((s) => s.rotation.functionUrn === f.urn));
@@ -121,7 +129,8 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
       b.line(`current: ${q('new version\nbecomes AWSCURRENT')} { class: step }`);
       for (const f of rotFns) b.line(`${laneIds.id(`fn:${f.urn}`)} -> current: ${q('finishSecret')}`);
     });
-    for (const r of rotatingReaders.sort()) edges.push(`rotation.current -> ${r}: ${q(`cache expires, re-read (≤ ${CACHE_TTL_LABEL.replace('TTL ', '')})`)} { style.stroke-dash: 4 }`);
+    const who = listWithMore([...new Set(rotatingReaders)].sort(), 4).join(', ');
+    edges.push(`rotation.current -> services: ${q(`caches expire, new value read\nwithin ${CACHE_TTL_LABEL.replace('TTL ', '')}: ${who}`)} { style.stroke-dash: 4 }`);
     legendEntries.push({ cls: 'function' });
   }
   legendEntries.push({ cls: 'secret-application', text: 'runtime secret reads' });
@@ -130,7 +139,7 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
   const d2 = compose(
     {
       title,
-      direction: 'right',
+      direction: 'down',
       layout: 'elk',
       legend: legendEntries.filter((e) => e.cls !== 'note'),
       notes: [`secrets are read through a client cache (${CACHE_TTL_LABEL}, the seed's SecretCache default); dashed: a rotation reaches the cache`, ...notes],
