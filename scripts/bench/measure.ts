@@ -27,15 +27,15 @@ export function nowMs(): number {
 
 const PAGE_KB = 4; // x86-64 / arm64 Linux default page size
 
-/** Resident memory (MB) of `root` and all its descendants, read from /proc. 0 where /proc is absent. */
-export function treeRssMb(root: number, includeRoot = true): number {
+/** Child pids by parent pid, from /proc. */
+function processTree(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
-    return 0;
+    return children;
   }
-  const children = new Map<number, number[]>();
   for (const p of pids) {
     try {
       const st = readFileSync(`/proc/${p}/stat`, 'latin1');
@@ -47,16 +47,54 @@ export function treeRssMb(root: number, includeRoot = true): number {
       // the process exited meanwhile
     }
   }
-  let kb = 0;
+  return children;
+}
+
+/** `root` and its descendants, parents first. */
+export function descendants(root: number): number[] {
+  const children = processTree();
+  const out: number[] = [];
   const todo = [root];
   while (todo.length > 0) {
-    const pid = todo.pop()!;
-    if (pid !== root || includeRoot) try {
-      kb += Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * PAGE_KB;
-    } catch {
-      // exited
-    }
+    const pid = todo.shift()!;
+    out.push(pid);
     todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** Kills a process we started and every process it started, by pid (SIGKILL). */
+export function killTree(root: number): void {
+  for (const pid of descendants(root)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Proportional set size (kB) of a process: shared pages divided among their users, so a sum over processes is honest. */
+function memKb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'));
+    if (m) return Number(m[1]);
+  } catch {
+    // no smaps_rollup (old kernel) or exited: fall back to RSS
+  }
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * PAGE_KB;
+  } catch {
+    return 0;
+  }
+}
+
+/** Memory (MB, PSS) of `root` and all its descendants, read from /proc. 0 where /proc is absent. */
+export function treeRssMb(root: number, includeRoot = true): number {
+  let kb = 0;
+  for (const pid of descendants(root)) {
+    if (pid === root && !includeRoot) continue;
+    kb += memKb(pid);
   }
   return kb / 1024;
 }
@@ -99,7 +137,7 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
     const timer = opts.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGKILL');
+          if (child.pid !== undefined) killTree(child.pid);
         }, opts.timeoutMs)
       : undefined;
     child.on('error', (e) => {
