@@ -1,25 +1,39 @@
 /**
  * View 3, application_secrets_workflow: "What does each service load, when, and how does a
- * rotation reach it?" One lane per service: role -> startup loads (parameter prefixes, by path)
- * -> runtime reads (secrets through a TTL cache), with the keys each decrypts with; a rotation
- * path from the rotation function to the caches of the services that read rotating secrets.
+ * rotation reach it?"
+ *
+ * A table, one lane (row) per service and role, read left to right: the role (trust kind as shape
+ * and colour) -> the configuration it loads (parameter prefixes by path at startup, or single
+ * reads) -> the secrets it reads at runtime through a TTL cache -> the keys it decrypts with.
+ * Column headers say what each column is, instead of edges into grid cells (which break the
+ * layout). Under the table, one rotation strip: the rotation function -> new AWSCURRENT -> caches
+ * expire -> the services that read rotating secrets get the new value.
  */
 
 import type { Parameter, Role, RoleAccess, Secret } from '../estate/model.ts';
-import { CACHE_TTL_LABEL, commonPrefix, keyName, listWithMore, lookup, roleService, stackLabel, type Lookup } from './common.ts';
+import { CACHE_TTL_LABEL, commonPrefix, keyName, listWithMore, lookup, roleService, shortKeyName, stackLabel, type Lookup } from './common.ts';
 import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
-import { roleLabel } from './parameter-store-hierarchy.ts';
-import { compose, trustClass, type LegendEntry } from './style.ts';
+import { compose, legendBlock, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
-/** Past this many lanes, the rest are summarised in one box. */
+/** Past this many lanes, the rest are summarised in one row. */
 const MAX_LANES = 10;
-const MAX_LINES = 6;
+/** Names listed per cell before "+ N more". */
+const MAX_LINES = 5;
+const CELL_FONT = 13;
 
 interface Lane {
-  readonly id: string;
-  readonly title: string;
-  readonly roles: readonly Role[];
+  readonly service?: string;
+  readonly role: Role;
+}
+
+interface Cell {
+  readonly text: string;
+  readonly cls: ClassName;
+}
+
+function height(text: string, fontSize = CELL_FONT): number {
+  return Math.ceil(text.split('\n').length * fontSize * 1.3 + 16);
 }
 
 export function applicationSecretsWorkflow(input: ViewInput): View {
@@ -28,17 +42,30 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
   const title = `What does each ${env} service load, when, and how does a rotation reach it?`;
   const purpose = `For each service of ${env}: its role, the configuration it loads at startup, the secrets it reads at runtime through a cache, and how a rotation reaches it.`;
   const l = lookup(estate);
-  const params = estate.parameters.filter((p) => p.stack === stack);
+  const params = estate.parameters.filter((p) => p.stack === stack).sort(byString((p) => p.path));
   const secrets = estate.secrets.filter((s) => s.stack === stack);
   const paramByUrn = new Map(params.map((p) => [p.urn, p]));
   const secretByUrn = new Map(secrets.map((s) => [s.urn, s]));
   const rotationRoles = new Set(estate.functions.filter((f) => f.purpose === 'rotation' && f.roleUrn).map((f) => f.roleUrn!));
+  const paramRoot = commonPrefix(params.map((p) => p.path));
   const secretPrefix = commonPrefix(secrets.map((s) => s.name));
   const relSecret = (s: Secret): string => (s.name.startsWith(secretPrefix) ? s.name.slice(secretPrefix.length) : s.name) || s.name;
+  const relParam = (path: string): string => (path.startsWith(paramRoot) && path.length > paramRoot.length ? path.slice(paramRoot.length) : path);
+  const paths = params.map((p) => p.path);
+  const hasUnder = (prefix: string): boolean => {
+    let lo = 0;
+    let hi = paths.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (paths[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < paths.length && paths[lo]!.startsWith(prefix);
+  };
 
   const touches = (a: RoleAccess | undefined): boolean =>
     !!a &&
-    (a.parameterPrefixes.some((g) => params.some((p) => p.path.startsWith(g.prefix))) ||
+    (a.parameterPrefixes.some((g) => hasUnder(g.prefix)) ||
       a.parameters.some((e) => paramByUrn.has(e.resourceUrn)) ||
       a.secretValues.some((e) => secretByUrn.has(e.resourceUrn)) ||
       a.secretMetadata.some((e) => secretByUrn.has(e.resourceUrn)));
@@ -50,155 +77,187 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
     return { name: 'application_secrets_workflow', title, purpose, d2: compose({ title, direction: 'right', layout: 'dagre' }, t) };
   }
 
-  // Lanes: one per service (its roles), then one per role without a service.
-  const laneIds = new Ids('lane_');
-  const byService = new Map<string, { name: string; roles: Role[] }>();
-  const loose: Role[] = [];
-  for (const r of roles) {
-    const svc = roleService(estate, l, r);
-    if (!svc) {
-      loose.push(r);
-      continue;
-    }
-    const key = `${svc.stack}\u0000${svc.id}`;
-    const cur = byService.get(key) ?? { name: svc.name, roles: [] };
-    cur.roles.push(r);
-    byService.set(key, cur);
-  }
-  const lanes: Lane[] = [
-    ...[...byService.values()].sort(byString((s) => s.name)).map((s) => ({ id: laneIds.id(s.name), title: s.name, roles: s.roles })),
-    ...loose.sort(byString((r) => r.name)).map((r) => ({ id: laneIds.id(r.name), title: r.name, roles: [r] })),
-  ];
+  // Lanes: services by name (each of their roles), then roles without a service.
+  const lanes: Lane[] = roles
+    .map((role) => {
+      const svc = roleService(estate, l, role);
+      return svc ? { service: svc.name, role } : { role };
+    })
+    .sort(byString((x) => `${x.service === undefined ? 1 : 0}${x.service ?? ''}\u0000${x.role.name}`));
   const shown = lanes.length > MAX_LANES ? lanes.slice(0, MAX_LANES - 1) : lanes;
   const hidden = lanes.slice(shown.length);
 
   const legendEntries: LegendEntry[] = [];
   const notes: string[] = [];
-  const edges: string[] = [];
-  const rotatingReaders: string[] = [];
+  const rotatingReaders = new Set<string>();
+  const ids = new Ids('s_');
 
-  // The lanes sit in one grid (two columns) so that many services do not make one tall column;
-  // edges stay inside each lane, and the rotation reaches the grid as a whole.
-  t.block(`services: ${q('Services')}`, (sv) => {
-  sv.line('class: group');
-  sv.line(`grid-columns: ${shown.length + (lanes.length > shown.length ? 1 : 0) > 2 ? 2 : 1}`);
-  sv.line('grid-gap: 20');
-  for (const lane of shown) {
-    sv.block(`${lane.id}: ${q(lane.title)}`, (b) => {
-      b.line('class: lane');
-      const roleIds = new Ids('role_');
-      for (const role of lane.roles) {
-        legendEntries.push({ cls: trustClass(role.trust.kind) });
-        const rid = roleIds.id(role.name);
-        b.line(`${rid}: ${q(roleLabel(estate, l, role, stack).split('\n').slice(lane.roles.length > 1 ? 0 : 1).join('\n'))} { class: ${trustClass(role.trust.kind)} }`);
-        const a = l.accessByRole.get(role.urn)!;
-        const startup = startupLines(a, params, l, role);
-        const runtime = runtimeLines(a, secretByUrn, relSecret, l);
-        const sid = `${rid}_startup`;
-        const tid = `${rid}_runtime`;
-        if (startup) {
-          b.line(`${sid}: ${q(startup.text)} { class: ${startup.secure ? 'param-securestring' : 'param-string'} }`);
-          b.line(`${rid} -> ${sid}: ${q(role.trust.kind === 'ci-build' ? 'at build time' : 'at startup')}`);
-          legendEntries.push({ cls: startup.secure ? 'param-securestring' : 'param-string' });
-        }
-        if (runtime) {
-          const refresh = runtime.rotating ? '\nre-read after a rotation when the cache expires' : '';
-          b.line(`${tid}: ${q(runtime.text + refresh)} { class: ${runtime.values ? 'secret-application' : 'secret-other'} }`);
-          b.line(`${rid} -> ${tid}: ${q(runtime.values ? 'at runtime' : 'metadata only')}`);
-          if (runtime.rotating) rotatingReaders.push(lane.title);
-        }
-        if (role.trust.kind === 'ci-build' && !runtime && !(startup?.secure ?? false)) {
-          b.line(`${rid}_note: ${q('gets only non-secret configuration,\nbaked into the build')} { class: note }`);
-        }
-      }
-    });
-  }
-  if (hidden.length) {
-    sv.line(`more_lanes: ${q(`+ ${plural(hidden.length, 'more service')}\n${listWithMore(hidden.map((h) => h.title), 4).join(', ')}`)} { class: group }`);
-    notes.push(`${plural(lanes.length, 'service')}: the first ${shown.length} are drawn, the rest summarised`);
-  }
+  t.block(`lanes: ${q(`Services of ${env}: what each loads and reads`)}`, (b) => {
+    b.line('class: group');
+    b.line('style.font-size: 18');
+    b.line(`grid-rows: ${shown.length + 1 + (hidden.length ? 1 : 0)}`);
+    b.line('grid-columns: 4');
+    b.line('horizontal-gap: 8');
+    b.line('vertical-gap: 8');
+    const headers = [
+      'service and role →',
+      'configuration (Parameter Store) →',
+      `secrets at runtime (cache, ${CACHE_TTL_LABEL}) →`,
+      'keys it decrypts with',
+    ];
+    headers.forEach((h, i) => b.line(`h${i}: ${q(h)} { shape: text; style.font-size: 14; style.bold: true; style.font-color: "#4D5656" }`));
+    for (const lane of shown) {
+      const role = lane.role;
+      const a = l.accessByRole.get(role.urn)!;
+      const build = role.trust.kind === 'ci-build';
+      const who: Cell = { text: laneTitle(lane), cls: trustClass(role.trust.kind) };
+      legendEntries.push({ cls: who.cls });
+      const config = configCell(a, params, paramByUrn, relParam, build, hasUnder);
+      const runtime = runtimeCell(a, secretByUrn, relSecret);
+      if (runtime?.rotating) rotatingReaders.add(lane.service ?? role.name);
+      const keys = keysCell(a, l, params, secrets);
+      const cells: (Cell | undefined)[] = [
+        who,
+        config,
+        runtime ?? (build ? { text: 'no secrets: only non-secret\nconfiguration, baked into\nthe build', cls: 'note' } : undefined),
+        keys,
+      ];
+      if (config) legendEntries.push({ cls: config.cls });
+      if (runtime) legendEntries.push({ cls: runtime.cls });
+      const h = Math.max(...cells.map((c) => (c ? height(c.text) : 0)));
+      const rid = ids.id(role.urn, lane.service ? `${lane.service} ${role.name}` : role.name);
+      cells.forEach((c, i) => {
+        const id = `${rid}_${i}`;
+        if (!c) b.line(`${id}: "—" { shape: text; style.font-color: "#AAB7B8"; height: ${h} }`);
+        else b.line(`${id}: ${q(c.text)} { class: ${c.cls}; style.font-size: ${CELL_FONT}; height: ${h} }`);
+      });
+    }
+    if (hidden.length) {
+      b.line(`more_0: ${q(`+ ${plural(hidden.length, 'more role')}`)} { class: step }`);
+      b.line(`more_1: ${q(listWithMore([...new Set(hidden.map((h) => h.service ?? h.role.name))], 4).join(', '))} { shape: text; style.font-size: 13 }`);
+      b.line('more_2: "" { style.opacity: 0; height: 20 }');
+      b.line('more_3: "" { style.opacity: 0; height: 20 }');
+      notes.push(`${plural(lanes.length, 'role')} read ${env}'s configuration or secrets: the first ${shown.length} are drawn`);
+    }
   });
 
-  // Rotation path.
-  const rotFns = estate.functions.filter((f) => f.purpose === 'rotation' && secrets.some((s) => s.rotation.functionUrn === f.urn));
-  if (rotFns.length && rotatingReaders.length) {
-    t.block(`rotation: ${q('Rotation')}`, (b) => {
+  // The rotation strip, once.
+  const rotFns = estate.functions.filter((f) => f.purpose === 'rotation' && secrets.some((s) => s.rotation.functionUrn === f.urn)).sort(byString((f) => f.name));
+  if (rotFns.length && rotatingReaders.size) {
+    t.block(`rotation: ${q('How a rotation reaches the services')}`, (b) => {
       b.line('class: group');
       b.line('icon: ${icon_lambda}');
-      for (const f of rotFns.sort(byString((f) => f.name))) b.line(`${laneIds.id(`fn:${f.urn}`)}: ${q(clip(f.name, 40))} { class: function }`);
-      b.line(`current: ${q('new version\nbecomes AWSCURRENT')} { class: step }`);
-      for (const f of rotFns) b.line(`${laneIds.id(`fn:${f.urn}`)} -> current: ${q('finishSecret')}`);
+      b.line('style.font-size: 18');
+      b.line('grid-rows: 1');
+      b.line('grid-columns: 4');
+      b.line('horizontal-gap: 120');
+      b.line(`fn: ${q(`${listWithMore(rotFns.map((f) => clip(f.name, 34)), 2).join('\n')}\nrotation Lambda`)} { class: function; style.font-size: ${CELL_FONT} }`);
+      b.line(`current: ${q('new version\nAWSPENDING → AWSCURRENT')} { class: step }`);
+      b.line(`expire: ${q(`client caches expire\n(${CACHE_TTL_LABEL})`)} { class: step }`);
+      b.line(`readers: ${q(`next read gets the new value:\n${listWithMore([...rotatingReaders].sort(), 4).join(', ')}`)} { class: secret-application; style.font-size: ${CELL_FONT} }`);
+      b.line('fn -> current: "finishSecret"');
+      b.line('current -> expire: { style.stroke-dash: 4 }');
+      b.line('expire -> readers: "GetSecretValue"');
     });
-    const who = listWithMore([...new Set(rotatingReaders)].sort(), 4).join(', ');
-    edges.push(`rotation.current -> services: ${q(`caches expire, new value read\nwithin ${CACHE_TTL_LABEL.replace('TTL ', '')}: ${who}`)} { style.stroke-dash: 4 }`);
     legendEntries.push({ cls: 'function' });
   }
-  legendEntries.push({ cls: 'secret-application', text: 'runtime secret reads' });
-  legendEntries.push({ cls: 'note', text: 'note' });
-  for (const e of edges) t.line(e);
-  const d2 = compose(
-    {
-      title,
-      direction: 'down',
-      layout: 'elk',
-      legend: legendEntries.filter((e) => e.cls !== 'note'),
-      notes: [`secrets are read through a client cache (${CACHE_TTL_LABEL}, the seed's SecretCache default); dashed: a rotation reaches the cache`, ...notes],
-    },
-    t,
-  );
+
+  // One column: the table, then the rotation strip; the legend on the right.
+  const body = new D2Text();
+  body.line('grid-rows: 1');
+  body.line('grid-columns: 2');
+  body.line('horizontal-gap: 30');
+  body.block('main: ""', (m) => {
+    m.line('grid-columns: 1');
+    m.line('vertical-gap: 30');
+    m.line('style.opacity: 0');
+    m.embed(t);
+  });
+  notes.push(`secrets are read through a client cache (${CACHE_TTL_LABEL}, the seed's SecretCache default)`);
+  legendBlock(body, 'legend', { legend: legendEntries, notes, noteWidth: 34 });
+  const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, body);
   return { name: 'application_secrets_workflow', title, purpose, d2 };
 }
 
-function startupLines(a: RoleAccess, params: readonly Parameter[], l: Lookup, role: Role): { text: string; secure: boolean } | undefined {
-  const prefixes = a.parameterPrefixes.filter((g) => params.some((p) => p.path.startsWith(g.prefix))).sort(byString((g) => g.prefix));
-  const covered = new Set(params.filter((p) => prefixes.some((g) => p.path.startsWith(g.prefix))).map((p) => p.urn));
-  const singles = a.parameters.filter((e) => !covered.has(e.resourceUrn) && params.some((p) => p.urn === e.resourceUrn));
-  if (!prefixes.length && !singles.length) return undefined;
-  const reached = params.filter((p) => covered.has(p.urn) || singles.some((e) => e.resourceUrn === p.urn));
-  const secure = reached.filter((p) => p.type === 'SecureString');
-  const byPath = prefixes.filter((g) => g.byPath);
-  const lines: string[] = [];
-  lines.push(byPath.length ? 'GetParametersByPath' : 'GetParameter');
-  lines.push(...listWithMore([...prefixes.map((g) => g.prefix), ...(singles.length ? [plural(singles.length, 'single parameter')] : [])], MAX_LINES));
-  const keys = new Set<string>();
-  for (const ka of a.keys) {
-    const k = l.keyByUrn.get(ka.resourceUrn);
-    if (k && secure.some((p) => p.keyUrn === k.urn)) keys.add(shortKey(l, keyName(k)));
+function laneTitle(lane: Lane): string {
+  const role = lane.role;
+  const trust = role.trust;
+  let how: string = TRUST_LABEL[trust.kind];
+  if (trust.kind === 'eks-pod' && trust.eks) {
+    const { namespace, serviceAccount } = trust.eks;
+    how = `EKS pod ${namespace && namespace === serviceAccount ? namespace : [namespace, serviceAccount].filter(Boolean).join('/') || ''}`.trim();
+  } else if (trust.kind === 'cross-account' && trust.crossAccount) {
+    how = `cross-account ${trust.crossAccount.accountId}${trust.crossAccount.requiresExternalId ? '\n+ external id' : ''}`;
   }
-  lines.push(`${plural(reached.length, 'parameter')}${secure.length ? `, ${secure.length} SecureString` : ''}`);
-  if (keys.size) lines.push(`decrypts with ${[...keys].sort().join(', ')}`);
-  else if (secure.length) lines.push('SecureStrings: no kms:Decrypt found');
-  void role;
-  return { text: lines.join('\n'), secure: secure.length > 0 };
+  return [lane.service ?? clip(role.name, 30), ...(lane.service ? [clip(role.name, 30)] : []), how].join('\n');
 }
 
-function runtimeLines(
+function configCell(
+  a: RoleAccess,
+  params: readonly Parameter[],
+  paramByUrn: ReadonlyMap<string, Parameter>,
+  rel: (path: string) => string,
+  build: boolean,
+  hasUnder: (prefix: string) => boolean,
+): Cell | undefined {
+  // Prefixes that are folders (end in `/`) and are read by path: the startup bulk loads.
+  const folders = a.parameterPrefixes.filter((g) => g.prefix.endsWith('/') && hasUnder(g.prefix)).sort(byString((g) => g.prefix));
+  const byPath = folders.filter((g) => g.byPath);
+  const inFolder = (p: Parameter): boolean => folders.some((g) => p.path.startsWith(g.prefix));
+  const reached = new Map<string, Parameter>();
+  for (const e of a.parameters) {
+    const p = paramByUrn.get(e.resourceUrn);
+    if (p) reached.set(p.urn, p);
+  }
+  for (const g of a.parameterPrefixes) {
+    if (g.prefix.endsWith('/')) continue;
+    const p = params.find((x) => x.path === g.prefix);
+    if (p) reached.set(p.urn, p);
+  }
+  for (const g of folders) for (const p of params) if (p.path.startsWith(g.prefix)) reached.set(p.urn, p);
+  if (reached.size === 0) return undefined;
+  const all = [...reached.values()];
+  const singles = all.filter((p) => !inFolder(p)).sort(byString((p) => p.path));
+  const secure = all.filter((p) => p.type === 'SecureString').length;
+  const lines: string[] = [];
+  const when = build ? 'at build time' : 'at startup';
+  if (byPath.length) lines.push(`GetParametersByPath ${when}:`, ...listWithMore(byPath.map((g) => rel(g.prefix)), MAX_LINES));
+  const otherFolders = folders.filter((g) => !g.byPath);
+  if (otherFolders.length) lines.push('GetParameter under:', ...listWithMore(otherFolders.map((g) => rel(g.prefix)), MAX_LINES));
+  if (singles.length) lines.push(`GetParameter ×${singles.length}${byPath.length ? '' : ` ${when}`}:`, ...listWithMore(singles.map((p) => rel(p.path)), MAX_LINES));
+  lines.push(secure ? `${plural(all.length, 'parameter')}, ${secure} SecureString` : `${plural(all.length, 'parameter')}, none secret`);
+  return { text: lines.join('\n'), cls: secure ? 'param-securestring' : 'param-string' };
+}
+
+function runtimeCell(
   a: RoleAccess,
   secretByUrn: ReadonlyMap<string, Secret>,
   rel: (s: Secret) => string,
-  l: Lookup,
-): { text: string; values: boolean; rotating: boolean } | undefined {
+): (Cell & { rotating: boolean }) | undefined {
   const values = a.secretValues.map((e) => secretByUrn.get(e.resourceUrn)).filter((s): s is Secret => !!s);
   if (values.length) {
-    const keys = new Set<string>();
-    for (const ka of a.keys) {
-      const k = l.keyByUrn.get(ka.resourceUrn);
-      if (k && values.some((s) => s.keyUrn === k.urn)) keys.add(shortKey(l, keyName(k)));
-    }
-    const lines = [`GetSecretValue (cached, ${CACHE_TTL_LABEL})`, ...listWithMore(values.map(rel).sort(), MAX_LINES)];
-    if (keys.size) lines.push(`decrypts with ${listWithMore([...keys].sort(), 3).join(', ')}`);
-    return { text: lines.join('\n'), values: true, rotating: values.some((s) => s.rotation.enabled) };
+    const lines = ['GetSecretValue (cached):', ...listWithMore(values.map(rel).sort(), MAX_LINES)];
+    const rotating = values.some((s) => s.rotation.enabled);
+    if (rotating) lines.push('new value after a rotation');
+    return { text: lines.join('\n'), cls: 'secret-application', rotating };
   }
   const meta = a.secretMetadata.map((e) => secretByUrn.get(e.resourceUrn)).filter((s): s is Secret => !!s);
   if (meta.length) {
-    return { text: `DescribeSecret, ListSecretVersionIds\non ${plural(meta.length, 'secret')}: no values`, values: false, rotating: false };
+    return { text: `DescribeSecret, ListSecretVersionIds\non ${plural(meta.length, 'secret')}: no values`, cls: 'secret-other', rotating: false };
   }
   return undefined;
 }
 
-/** A key name without the prefix all the estate's keys share (`mono-repo-`), for narrow boxes. */
-function shortKey(l: Lookup, name: string): string {
-  const names = [...l.keyByUrn.values()].map(keyName);
-  const p = commonPrefix(names, '-');
-  return names.length > 1 && p && name.startsWith(p) && name.length > p.length ? name.slice(p.length) : name;
+function keysCell(a: RoleAccess, l: Lookup, params: readonly Parameter[], secrets: readonly Secret[]): Cell | undefined {
+  const used = new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u));
+  const lines: string[] = [];
+  for (const ka of [...a.keys].sort(byString((k) => k.resourceUrn))) {
+    if (!used.has(ka.resourceUrn) || ka.keyPolicyAllows === false) continue;
+    const k = l.keyByUrn.get(ka.resourceUrn);
+    if (!k) continue;
+    const via = ka.viaServices.map((v) => v.split('.')[0]).filter(Boolean);
+    lines.push(`${clip(shortKeyName(l, keyName(k)), 28)}${via.length ? ` (via ${[...new Set(via)].join(', ')})` : ''}`);
+  }
+  if (!lines.length) return undefined;
+  return { text: listWithMore(lines.sort(), MAX_LINES).join('\n'), cls: 'key' };
 }

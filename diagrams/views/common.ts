@@ -39,12 +39,23 @@ export function keyName(k: KmsKey): string {
   return alias ? alias.replace(/^alias\//, '') : k.name;
 }
 
-/** A key given as the resource gives it (alias, id or ARN), for keys not in the estate. */
+/**
+ * A key given as the resource gives it (alias, id or ARN), for keys not in the estate: the alias if
+ * the resource names one, else a shortened key id (`key/mrk-7b1346d0…`).
+ */
 export function keyIdName(keyId: string | undefined, awsManaged: string): string {
   if (keyId === undefined || keyId === '') return `${awsManaged} (AWS managed)`;
   const m = /(alias\/.+)$/.exec(keyId);
   if (m) return m[1]!.replace(/^alias\//, '');
-  return keyId.replace(/^arn:aws[^:]*:kms:[^:]*:\d+:key\//, 'key/');
+  const id = keyId.replace(/^arn:aws[^:]*:kms:[^:]*:\d+:key\//, '');
+  return `key/${id.length > 14 ? `${id.slice(0, 12)}…` : id}`;
+}
+
+/** A key name without the prefix all the estate's keys share (`mono-repo-`), for narrow boxes. */
+export function shortKeyName(l: Lookup, name: string): string {
+  const names = [...l.keyByUrn.values()].map(keyName);
+  const p = commonPrefix(names, '-');
+  return names.length > 1 && p && name.startsWith(p) && name.length > p.length ? name.slice(p.length) : name;
 }
 
 /** Roles of `stack`, sorted by name. */

@@ -57,6 +57,11 @@ export class D2Text {
     this.line('}');
     return this;
   }
+  /** Appends another text's lines at the current depth. */
+  embed(other: D2Text): this {
+    for (const l of other.lines) this.line(l);
+    return this;
+  }
   toString(): string {
     return this.lines.join('\n') + '\n';
   }

@@ -66,6 +66,17 @@ export const CLASSES = {
     meaning: 'control not applicable',
     attrs: box('#F8F9F9', '#AAB7B8', ['style.stroke-dash: 3', 'style.font-color: "#707B7C"']),
   },
+  // Reads in the parameter matrix (reader x parameter)
+  'read-startup': {
+    meaning: 'read at startup: GetParametersByPath on the folder',
+    attrs: box('#1F618D', '#154360', ['style.font-color: "#FFFFFF"', 'style.bold: true', 'style.font-size: 13']),
+  },
+  'read-runtime': {
+    meaning: 'read at runtime: GetParameter on the parameter',
+    attrs: box('#D4E6F1', '#5499C7', ['style.font-size: 13']),
+  },
+  'read-none': { meaning: 'no read', attrs: ['style.opacity: 0'] },
+  folder: { meaning: 'folder (path prefix)', attrs: box('#F2F4F4', '#566573', ['style.bold: true', 'style.font-size: 15']) },
   // Building blocks
   key: { meaning: 'KMS key', attrs: box('#FEF9E7', '#9A7D0A') },
   function: { meaning: 'Lambda function', attrs: box('#FCF3CF', '#B7950B') },
@@ -73,6 +84,10 @@ export const CLASSES = {
   external: {
     meaning: 'from another stack',
     attrs: ['style.fill: "#F8F9F9"', 'style.stroke: "#AAB7B8"', 'style.stroke-dash: 4', 'style.font-color: "#566573"'],
+  },
+  legend: {
+    meaning: 'legend',
+    attrs: ['style.fill: "#FDFEFE"', 'style.stroke: "#B3B6B7"', 'style.border-radius: 4', 'style.font-size: 15', 'style.bold: true'],
   },
   group: { meaning: 'group', attrs: ['style.fill: "#FFFFFF"', 'style.stroke: "#5D6D7E"', 'style.border-radius: 6'] },
   lane: { meaning: 'lane', attrs: ['style.fill: "#FBFCFC"', 'style.stroke: "#85929E"', 'style.border-radius: 6'] },
@@ -142,12 +157,68 @@ export interface ComposeOptions {
   /** Lines under the diagram: counts, what was aggregated. */
   readonly notes?: readonly string[];
   readonly direction: 'right' | 'down';
+  /** Space around the diagram, in px (default 30). */
+  readonly pad?: number;
   readonly layout: 'dagre' | 'elk';
   /** Legend rows (one sample per class, in this order, duplicates dropped). */
   readonly legend?: readonly LegendEntry[];
   readonly legendEdges?: readonly LegendEdge[];
   /** Colour of the title (e.g. red when controls fail). */
   readonly titleColor?: string;
+}
+
+/** Wraps text at spaces to lines of at most `width` characters (longer words stay whole). */
+export function wrap(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const out: string[] = [];
+      for (const w of line.split(' ')) {
+        const last = out[out.length - 1];
+        if (last !== undefined && last.length + 1 + w.length <= width) out[out.length - 1] = `${last} ${w}`;
+        else out.push(w);
+      }
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
+export interface LegendBlockOptions {
+  readonly legend?: readonly LegendEntry[];
+  readonly legendEdges?: readonly LegendEdge[];
+  /** Counts and what was aggregated, under the samples. */
+  readonly notes?: readonly string[];
+  /** Samples per row (default 1). */
+  readonly columns?: number;
+  /** Characters per line of the notes (default 44). */
+  readonly noteWidth?: number;
+}
+
+/**
+ * A legend drawn as an ordinary container (`<id>: "Legend"`), so that the view places it in its
+ * layout (D2's own d2-legend sits outside the diagram and widens the canvas). One small sample
+ * box per class, samples of edges as text, then the notes.
+ */
+export function legendBlock(t: D2Text, id: string, opts: LegendBlockOptions): void {
+  const seen = new Set<ClassName>();
+  const entries = (opts.legend ?? []).filter((e) => (seen.has(e.cls) ? false : (seen.add(e.cls), true)));
+  const edges = opts.legendEdges ?? [];
+  const notes = opts.notes ?? [];
+  if (!entries.length && !edges.length && !notes.length) return;
+  t.block(`${id}: "Legend"`, (b) => {
+    b.line('class: legend');
+    b.line(`grid-columns: ${Math.max(1, opts.columns ?? 1)}`);
+    b.line('grid-gap: 6');
+    entries.forEach((e, i) => {
+      b.line(`l${i}: ${q(e.text ?? CLASSES[e.cls].meaning)} { class: ${e.cls}; style.font-size: 12; style.bold: false; height: 28 }`);
+    });
+    edges.forEach((e, i) => {
+      b.line(`e${i}: ${q(`${e.dashed ? '- - ->' : '——>'} ${e.text}`)} { shape: text; style.font-size: 12 }`);
+    });
+    if (notes.length) {
+      b.line(`notes: ${q(notes.map((n) => wrap(n, opts.noteWidth ?? 44)).join('\n'))} { shape: text; style.font-size: 12; style.font-color: "#4D5656" }`);
+    }
+  });
 }
 
 /**
@@ -170,7 +241,7 @@ export function compose(opts: ComposeOptions, body: D2Text): string {
     v.block('d2-config', (c) => {
       c.line(`layout-engine: ${opts.layout}`);
       c.line('theme-id: 0');
-      c.line('pad: 30');
+      c.line(`pad: ${opts.pad ?? 30}`);
     });
     for (const i of [...usedIcons].sort()) v.line(`${iconVar(i)}: ${q(iconDataUri(i))}`);
     if (entries.length || opts.legendEdges?.length) {

@@ -40,9 +40,9 @@ describe('D2Renderer', () => {
     const estate = fixtureEstate();
     const findings = fixtureFindings('prod');
     const expected: Record<string, string[]> = {
-      parameter_store_hierarchy: ['/mono-repo/prod/', 'connection-string', 'GetParametersByPath (startup)'],
+      parameter_store_hierarchy: ['/mono-repo/prod/', 'connection-string', 'ByPath, startup', 'read at startup: GetParametersByPath'],
       secrets_manager_integration: ['rds/master-password', 'finishSecret', 'rotates every 30 d'],
-      application_secrets_workflow: ['Risk API', 'GetSecretValue (cached, TTL 15 min)'],
+      application_secrets_workflow: ['Risk API', 'GetSecretValue (cached)', 'How a rotation reaches the services'],
       security_compliance_controls: ['Audit role cannot read secret values', 'SOC 2 Type II'],
     };
     // Issued at once: the renderer must queue them and give each its own result.
