@@ -16,7 +16,7 @@ import {
   stackLabel,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { compose, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, type LegendEntry } from './style.ts';
+import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 const CATEGORY_ORDER: readonly SecretCategory[] = ['database', 'application', 'service', 'other'];
@@ -91,7 +91,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
       const role = f?.roleUrn ? l.roleByUrn.get(f.roleUrn) : undefined;
       const lines = [clip(name, 40)];
       if (f?.runtime) lines.push(f.runtime);
-      if (role) lines.push(`role ${clip(role.name, 34)} (${TRUST_LABEL[role.trust.kind]})`);
+      if (role) lines.push(`${TRUST_LABEL[role.trust.kind]} ${clip(role.name, 34)}`);
       use = { ...(f ? { fn: f } : {}), label: lines.join('\n'), id: fnIds.id(id) };
       fns.set(id, use);
     }
@@ -161,7 +161,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
       byFn.set(f.id, cur);
     }
     for (const { use, days } of [...byFn.values()].sort(byString((x) => x.use.id))) {
-      edges.push(`${gid} -> rotation.${use.id}: ${q(`rotates ${intervalLabel(days)}`)}`);
+      edges.push(`${gid} -> rotation: ${q(`rotates ${intervalLabel(days)}`)}`);
     }
   }
   if (aggregatedAny) {
@@ -174,19 +174,23 @@ export function secretsManagerIntegration(input: ViewInput): View {
     t.block(`rotation: ${q('Rotation')}`, (b) => {
       b.line('class: group');
       b.line('icon: ${icon_lambda}');
-      b.line('direction: right');
+      // A one-column grid: the function(s) above the lifecycle strip (ELK ignores a container's
+      // own direction).
+      b.line('grid-columns: 1');
+      b.line('vertical-gap: 50');
       for (const f of [...fns.values()].sort(byString((f) => f.id))) {
         b.line(`${f.id}: ${q(f.label)} { class: function }`);
       }
       b.block(`lifecycle: ${q('Each rotation (version stages)')}`, (c) => {
         c.line('class: group');
+        c.line('style.font-size: 15');
         c.line('grid-rows: 1');
-        c.line('grid-gap: 36');
-        c.line(`create: ${q('createSecret\nnew version AWSPENDING')} { class: step }`);
-        c.line(`set: ${q('setSecret\nset in the database or service')} { class: step }`);
-        c.line(`test: ${q('testSecret\nlog in with AWSPENDING')} { class: step }`);
-        c.line(`finish: ${q('finishSecret\nAWSPENDING → AWSCURRENT')} { class: step }`);
-        c.line(`retire: ${q('old version retired\nAWSCURRENT → AWSPREVIOUS')} { class: step }`);
+        c.line('grid-gap: 30');
+        c.line(`create: ${q('createSecret\nnew version\nAWSPENDING')} { class: step }`);
+        c.line(`set: ${q('setSecret\nin the database\nor service')} { class: step }`);
+        c.line(`test: ${q('testSecret\nlog in with\nAWSPENDING')} { class: step }`);
+        c.line(`finish: ${q('finishSecret\nAWSPENDING\n→ AWSCURRENT')} { class: step }`);
+        c.line(`retire: ${q('old version\nretired\n→ AWSPREVIOUS')} { class: step }`);
         c.line('create -> set -> test -> finish -> retire');
       });
       for (const f of [...fns.values()].sort(byString((f) => f.id))) b.line(`${f.id} -> lifecycle: ${q('runs each step')}`);
@@ -229,6 +233,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
   for (const e of edges.sort()) t.line(e);
 
   notes.unshift(`${plural(secrets.length, 'secret')} under ${prefix || '(various names)'}`);
-  const d2 = compose({ title, direction: 'down', layout: 'elk', legend: legendEntries, notes }, t);
+  legendBlock(t, 'legend', { legend: legendEntries, notes, noteWidth: 40 });
+  const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, t);
   return { name: 'secrets_manager_integration', title, purpose, d2 };
 }

@@ -10,7 +10,7 @@ import type { ControlLayer, Finding, Severity } from '../estate/model.ts';
 import { SEVERITIES } from '../estate/model.ts';
 import { CACHE_TTL_LABEL, keyName, listWithMore, lookup, stackLabel } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { compose, statusClass, type LegendEntry } from './style.ts';
+import { compose, legendBlock, statusClass, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 const BANDS: readonly { layer: Exclude<ControlLayer, 'audit'>; title: string }[] = [
@@ -55,7 +55,11 @@ export function securityComplianceControls(input: ViewInput): View {
   const failing = findings.filter((f) => f.status === 'not-met');
   const title =
     `Which controls protect ${env}, and do they hold?` +
-    (findings.length === 0 ? '' : failing.length ? ` (${plural(failing.length, 'control')} failing)` : ' (all met)');
+    (findings.length === 0
+      ? ''
+      : failing.length
+        ? ` (${plural(failing.length, 'control')} failing, ${findings.filter((f) => f.status === 'met').length} met)`
+        : ` (all ${findings.filter((f) => f.status === 'met').length} met)`);
   const purpose = `The defence-in-depth layers of ${env} with the estate's actual controls, whether each holds, the audit trail and alerts, and the frameworks they map to.`;
   const l = lookup(estate);
   const t = new D2Text();
@@ -80,8 +84,16 @@ export function securityComplianceControls(input: ViewInput): View {
       : undefined,
   };
 
+  const notes = findings.length
+    ? [`${plural(findings.length, 'check')}: ${failing.length} not met, ${findings.filter((f) => f.status === 'met').length} met, ${findings.filter((f) => f.status === 'not-applicable').length} not applicable`]
+    : ['no compliance checks were evaluated for this stack'];
+  // One row: the bands | audit, frameworks and the legend.
+  t.line('grid-rows: 1');
+  t.line('grid-columns: 2');
+  t.line('horizontal-gap: 40');
   t.block(`defence: ${q('Defence in depth (outside in)')}`, (b) => {
     b.line('class: group');
+    b.line('style.font-size: 20');
     b.line('grid-columns: 1');
     b.line('grid-gap: 16');
     for (const band of BANDS) {
@@ -107,13 +119,15 @@ export function securityComplianceControls(input: ViewInput): View {
   const auditFindings = findings.filter((f) => f.layer === 'audit');
   t.block(`side: ${q('Audit, detection and frameworks')}`, (b) => {
     b.line('class: group');
+    b.line('style.font-size: 20');
     b.line('grid-columns: 1');
     b.line('grid-gap: 16');
     b.block(`audit: ${q('Audit and alerting')}`, (a) => {
       a.line('class: lane');
       a.line('icon: ${icon_cloudtrail}');
+      a.line('grid-columns: 2');
+      a.line('grid-gap: 10');
       const ids = new Ids('a_');
-      const topicIds = new Map(audit.topics.map((tp) => [tp.urn, ids.id(`topic:${tp.name}`)]));
       for (const tr of audit.trails) {
         const props = [
           tr.multiRegion === true ? 'multi-region' : tr.multiRegion === false ? 'single region' : 'region scope unknown',
@@ -124,20 +138,18 @@ export function securityComplianceControls(input: ViewInput): View {
         a.line(`${ids.id(`trail:${tr.name}`)}: ${q(`CloudTrail ${clip(tr.name, 36)}\n${props.join(' · ')}${tr.events.length ? `\n${listWithMore(tr.events, 3).join(', ')}` : ''}`)} { class: step }`);
       }
       for (const tp of audit.topics) {
-        a.line(`${topicIds.get(tp.urn)}: ${q(`SNS ${clip(tp.name, 36)}\n${plural(tp.subscriptions.length, 'subscription')}`)} { class: step }`);
+        a.line(`${ids.id(`topic:${tp.name}`)}: ${q(`SNS ${clip(tp.name, 36)}\n${plural(tp.subscriptions.length, 'subscription')}`)} { class: step }`);
       }
+      const topicName = new Map(audit.topics.map((tp) => [tp.urn, tp.name]));
+      const notifies = (topics: readonly string[]): string => {
+        const names = topics.map((u) => topicName.get(u)).filter((n): n is string => !!n);
+        return names.length ? `\n→ SNS ${listWithMore(names.map((n) => clip(n, 30)), 2).join(', ')}` : '';
+      };
       const watchers = [
-        ...audit.alarms.map((x) => ({ kind: 'alarm', x, label: `alarm ${clip(x.name, 36)}\n${x.watches === 'other' ? (x.metricName ?? 'metric') : x.watches}` })),
-        ...audit.eventRules.map((x) => ({ kind: 'rule', x, label: `EventBridge ${clip(x.name, 34)}\n${x.watches}` })),
+        ...audit.alarms.map((x) => ({ kind: 'alarm', x, label: `alarm ${clip(x.name, 36)}\n${x.watches === 'other' ? (x.metricName ?? 'metric') : x.watches}${notifies(x.topics)}` })),
+        ...audit.eventRules.map((x) => ({ kind: 'rule', x, label: `EventBridge ${clip(x.name, 34)}\n${x.watches}${notifies(x.topics)}` })),
       ];
-      for (const w of watchers) {
-        const id = ids.id(`${w.kind}:${w.x.name}`);
-        a.line(`${id}: ${q(w.label)} { class: step }`);
-        for (const tu of w.x.topics) {
-          const tid = topicIds.get(tu);
-          if (tid) a.line(`${id} -> ${tid}: notifies`);
-        }
-      }
+      for (const w of watchers) a.line(`${ids.id(`${w.kind}:${w.x.name}`)}: ${q(w.label)} { class: step }`);
       for (const f of auditFindings) a.line(`${ids.id(`finding:${f.ruleId}`)}: ${q(findingLabel(f))} { class: ${statusClass(f.status)} }`);
       if (!audit.trails.length && !audit.alarms.length && !audit.eventRules.length && !auditFindings.length) {
         a.line(`none: ${q('no trail, alarm or event rule in this estate')} { class: warn }`);
@@ -158,13 +170,11 @@ export function securityComplianceControls(input: ViewInput): View {
         fw.line(`${f.key}: ${q(`${f.title}\n${lines.length ? listWithMore(lines, 8).join('\n') : 'no mapped checks'}`)} { class: ${cls} }`);
       }
     });
+    legendBlock(b, 'legend', { legend: legendEntries, notes, columns: 3, noteWidth: 60 });
   });
   void l;
-  const notes = findings.length
-    ? [`${plural(findings.length, 'check')}: ${failing.length} not met, ${findings.filter((f) => f.status === 'met').length} met, ${findings.filter((f) => f.status === 'not-applicable').length} not applicable`]
-    : ['no compliance checks were evaluated for this stack'];
   const d2 = compose(
-    { title, direction: 'right', layout: 'elk', legend: legendEntries, notes, ...(failing.length ? { titleColor: '#922B21' } : {}) },
+    { title, direction: 'right', layout: 'elk', pad: 20, ...(failing.length ? { titleColor: '#922B21' } : {}) },
     t,
   );
   return { name: 'security_compliance_controls', title, purpose, d2 };
