@@ -224,7 +224,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
             ]
               .filter(Boolean)
               .join(' · ')
-          : 'not in this estate';
+          : 'from a stack not loaded';
         b.line(`${k.id}: ${q(`${k.name}\n${facts}`)} { class: key }`);
       }
     });
