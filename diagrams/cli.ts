@@ -95,18 +95,25 @@ function sourceOptions(o: RawOptions): SourceOptions {
   };
 }
 
+/** The render and graph cache directory: DIAGRAMS_CACHE_DIR moves it, `off` disables it. */
+function cacheDirFromEnv(): string | undefined {
+  const env = process.env.DIAGRAMS_CACHE_DIR;
+  if (env === 'off') return undefined;
+  return env || path.join('node_modules', '.cache', 'mono-repo-diagrams');
+}
+
 function pipelineOptions(o: RawOptions, log: (m: string) => void): PipelineOptions {
   let formats = o.format ?? ['svg', 'png', 'md'];
   if (o.png === false) formats = formats.filter((f) => f !== 'png');
   if (formats.length === 0) throw new GeneratorError('usage', 'no output format left', { subject: '--format with --no-png', expected: `at least one of ${FORMATS.join(', ')}` });
-  const cacheEnv = process.env.DIAGRAMS_CACHE_DIR;
+  const cacheDir = cacheDirFromEnv();
   return {
     source: sourceOptions(o),
     out: o.out,
     formats,
     ...(o.templates !== undefined ? { templates: o.templates } : {}),
     ...(o.inject !== undefined ? { inject: o.inject } : {}),
-    ...(cacheEnv === 'off' ? {} : { cacheDir: cacheEnv || path.join('node_modules', '.cache', 'mono-repo-diagrams') }),
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
     log,
   };
 }
@@ -171,7 +178,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (o: RawOptions) => {
       const { loadGraphs } = await import('./sources/index.ts');
-      const graphs = await loadGraphs(sourceOptions(o));
+      const cacheDir = cacheDirFromEnv();
+      const graphs = await loadGraphs({ ...sourceOptions(o), ...(cacheDir !== undefined ? { cacheDir } : {}) });
       if (o.json) {
         process.stdout.write(JSON.stringify(graphs.length === 1 ? graphs[0] : graphs, null, 2) + '\n');
       } else {

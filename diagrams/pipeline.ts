@@ -13,8 +13,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheKey, RenderCache } from './cache/index.ts';
-import { injectSection, loadTemplates } from './docs/markdown.ts';
-import { buildIndexModel, buildPageModel } from './docs/viewmodel.ts';
+import type { Templates } from './docs/markdown.ts';
+import { buildIndexModel, buildPageModel, type IndexModel, type PageModel } from './docs/viewmodel.ts';
 import type { CostEstimate, Estate, Finding, Severity } from './estate/model.ts';
 import { GeneratorError } from './errors.ts';
 import type { ResourceGraph } from './graph/types.ts';
@@ -55,6 +55,46 @@ export interface Components {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The built-in templates (as docs/markdown.ts's BUILTIN_TEMPLATES, without loading Handlebars). */
+const BUILTIN_TEMPLATES_DIR = path.join(here, '..', 'templates');
+
+/** Every file under `dir` (relative path and bytes), sorted; nothing when it does not exist. */
+async function treeEntries(dir: string): Promise<[string, Buffer][]> {
+  const out: [string, Buffer][] = [];
+  const visit = async (d: string, rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (e.isDirectory()) await visit(path.join(d, e.name), `${rel}${e.name}/`);
+      else if (e.isFile()) out.push([`${rel}${e.name}`, await fs.readFile(path.join(d, e.name))]);
+    }
+  };
+  await visit(dir, '');
+  return out;
+}
+
+/**
+ * Identity of the Markdown rendering: the built-in and user template files, the template code
+ * (docs/markdown.ts: helpers, tidy) and the Handlebars version. With a page model's JSON it keys
+ * the rendered page in the cache, so a warm run neither loads nor compiles Handlebars.
+ */
+async function templatesIdentity(userDir: string | undefined): Promise<string> {
+  const parts: string[] = [await packageVersion('handlebars'), `markdown.ts:${await fileHash(path.join(here, 'docs', 'markdown.ts'))}`];
+  if (userDir !== undefined) {
+    // A missing --templates directory is an error that loadTemplates reports: never a cache hit.
+    const isDir = (await fs.stat(userDir).catch(() => undefined))?.isDirectory() === true;
+    parts.push(`user directory:${isDir}`);
+  }
+  for (const [label, dir] of [['builtin', BUILTIN_TEMPLATES_DIR], ['user', userDir]] as const) {
+    if (dir === undefined) continue;
+    for (const [rel, bytes] of await treeEntries(dir)) parts.push(`${label}:${rel}`, createHash('sha256').update(bytes).digest('hex'));
+  }
+  return cacheKey(...parts);
+}
 
 async function fileHash(file: string): Promise<string> {
   try {
@@ -121,7 +161,7 @@ export interface PipelineOptions {
   readonly templates?: string;
   /** A hand-written Markdown file whose marked section receives the index. */
   readonly inject?: string;
-  /** Render cache directory; undefined disables the cache. */
+  /** Render cache directory (also holds the program source's graph cache); undefined disables the cache. */
   readonly cacheDir?: string;
   /** Progress messages (stderr in the CLI). */
   readonly log?: (msg: string) => void;
@@ -153,8 +193,30 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   const log = opts.log ?? (() => undefined);
   const formats = new Set(opts.formats);
   if (formats.size === 0) throw new GeneratorError('usage', 'no output format selected', { subject: '--format', expected: FORMATS.join(', ') });
-  // Templates first: a broken template fails before any slow work.
-  const templates = formats.has('md') || opts.inject ? await loadTemplates(opts.templates) : undefined;
+  const cache = new RenderCache(opts.cacheDir);
+  // Templates first: a broken template fails before any slow work. Templates whose identity the
+  // cache records as compiled before are loaded (with Handlebars) only when a page is not cached.
+  const wantsMarkdown = formats.has('md') || opts.inject !== undefined;
+  let templates: Templates | undefined;
+  const loadTemplatesNow = async (): Promise<Templates> => {
+    const { loadTemplates } = await import('./docs/markdown.ts');
+    return loadTemplates(opts.templates);
+  };
+  const tplId = wantsMarkdown ? await templatesIdentity(opts.templates) : '';
+  const compiledMarker = cacheKey('templates compiled', tplId);
+  if (wantsMarkdown && (await cache.get('md', compiledMarker)) === undefined) {
+    templates = await loadTemplatesNow();
+    await cache.put('md', compiledMarker, Buffer.from('ok'));
+  }
+  const renderMarkdown = async (kind: 'page' | 'index', model: object): Promise<string> => {
+    const key = cacheKey('markdown', kind, tplId, JSON.stringify(model));
+    const hit = await cache.get('md', key);
+    if (hit !== undefined) return hit.toString('utf8');
+    templates ??= await loadTemplatesNow();
+    const text = kind === 'page' ? templates.renderPage(model as PageModel) : templates.renderIndex(model as IndexModel);
+    await cache.put('md', key, Buffer.from(text, 'utf8'));
+    return text;
+  };
   let injectOriginal: string | undefined;
   if (opts.inject !== undefined) {
     try {
@@ -165,18 +227,20 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
         expected: 'an existing Markdown file with the BEGIN_ARCHITECTURE_DOCS and END_ARCHITECTURE_DOCS markers',
       });
     }
+    const { injectSection } = await import('./docs/markdown.ts');
     injectSection(injectOriginal, '', opts.inject); // validate the markers before any slow work
   }
 
   log('loading stacks');
-  const graphs = await c.loadGraphs(opts.source);
+  // The program source keeps its graphs in the same cache directory as the renders.
+  const source = opts.cacheDir !== undefined && opts.source.cacheDir === undefined ? { ...opts.source, cacheDir: opts.cacheDir } : opts.source;
+  const graphs = await c.loadGraphs(source);
   if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
   const estate = c.buildEstate(graphs);
   const stacks = [...new Set(graphs.map((g) => g.stack.stack))].sort();
   const findings: Record<string, Finding[]> = {};
   for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
 
-  const cache = new RenderCache(opts.cacheDir);
   const manifest = await readManifest(opts.out);
   const svgId = formats.has('svg') || formats.has('png') ? await c.svgIdentity() : '';
   const pngId = formats.has('png') && mode === 'generate' ? await c.pngIdentity() : '';
@@ -192,14 +256,17 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
         if (formats.has('d2')) files.push({ path: `${base}.d2`, contents: view.d2 });
         if (!formats.has('svg') && !formats.has('png')) continue;
         const svgSource = cacheKey(view.d2, svgId);
-        let svgBytes = (await cache.get('svg', svgSource)) ?? (await reusable(opts.out, manifest, `${base}.svg`, svgSource));
+        let svgBytes = await cache.get('svg', svgSource);
+        const svgCached = svgBytes !== undefined;
+        svgBytes ??= await reusable(opts.out, manifest, `${base}.svg`, svgSource);
         if (svgBytes === undefined) {
           log(`rendering ${base}.svg`);
           svgRenderer ??= await c.startSvg();
           svgBytes = Buffer.from(await svgRenderer.render(view.d2, base), 'utf8');
           stats.svgRendered++;
         } else stats.reused++;
-        await cache.put('svg', svgSource, svgBytes);
+        // Rewriting an entry just read back costs a write per diagram on every warm run.
+        if (!svgCached) await cache.put('svg', svgSource, svgBytes);
         const svg = svgBytes.toString('utf8');
         if (formats.has('svg')) files.push({ path: `${base}.svg`, contents: svg, sourceHash: svgSource });
         if (!formats.has('png')) continue;
@@ -209,7 +276,9 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
           continue;
         }
         const pngKey = cacheKey(svgHash, pngId);
-        let png = (await cache.get('png', pngKey)) ?? (await reusable(opts.out, manifest, `${base}.png`, svgHash));
+        let png = await cache.get('png', pngKey);
+        const pngCached = png !== undefined;
+        png ??= await reusable(opts.out, manifest, `${base}.png`, svgHash);
         if (png === undefined) {
           log(`rendering ${base}.png`);
           pngRenderer ??= await c.launchPng();
@@ -217,10 +286,10 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
           png = c.tagPng ? c.tagPng(png, svgHash) : png;
           stats.pngRendered++;
         } else stats.reused++;
-        await cache.put('png', pngKey, png);
+        if (!pngCached) await cache.put('png', pngKey, png);
         files.push({ path: `${base}.png`, contents: png, sourceHash: svgHash });
       }
-      if (templates && formats.has('md')) {
+      if (formats.has('md')) {
         const page = buildPageModel({
           estate,
           stack,
@@ -229,7 +298,7 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
           cost: c.estimateCost(estate, stack),
           formats: { svg: formats.has('svg'), png: formats.has('png'), d2: formats.has('d2') },
         });
-        files.push({ path: `${stack}/README.md`, contents: templates.renderPage(page) });
+        files.push({ path: `${stack}/README.md`, contents: await renderMarkdown('page', page) });
       }
     }
   } finally {
@@ -237,12 +306,13 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   }
 
   const extra: ExtraFile[] = [];
-  if (templates) {
+  if (wantsMarkdown) {
     const indexInput = { estate, stacks, findings, cost: c.estimateCost(estate) };
-    if (formats.has('md')) files.push({ path: 'README.md', contents: templates.renderIndex(buildIndexModel(indexInput)) });
+    if (formats.has('md')) files.push({ path: 'README.md', contents: await renderMarkdown('index', buildIndexModel(indexInput)) });
     if (opts.inject !== undefined && injectOriginal !== undefined) {
+      const { injectSection } = await import('./docs/markdown.ts');
       const rel = path.relative(path.dirname(path.resolve(opts.inject)), path.resolve(opts.out)).split(path.sep).join('/');
-      const section = templates.renderIndex(buildIndexModel({ ...indexInput, linkBase: rel === '' ? '' : `${rel}/` }));
+      const section = await renderMarkdown('index', buildIndexModel({ ...indexInput, linkBase: rel === '' ? '' : `${rel}/` }));
       extra.push({ path: opts.inject, contents: injectSection(injectOriginal, section, opts.inject) });
     }
   }

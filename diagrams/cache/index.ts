@@ -1,5 +1,5 @@
 /**
- * Content-addressed render cache for SVG and PNG.
+ * Content-addressed render cache for SVG and PNG (and, through the same store, program graphs).
  *
  * The key is the sha256 of everything the output depends on: the source text (D2 or SVG), the
  * renderer's identity (package versions and the renderer's own code) and its options. Each entry is
@@ -23,6 +23,9 @@ export function cacheKey(...parts: readonly string[]): string {
   return h.digest('hex');
 }
 
+/** `graph`: program graphs (diagrams/sources/program-cache.ts); `md`: rendered Markdown pages (diagrams/pipeline.ts). */
+export type CacheKind = 'svg' | 'png' | 'graph' | 'md';
+
 export interface RenderCacheStats {
   hits: number;
   misses: number;
@@ -39,7 +42,7 @@ export class RenderCache {
     return path.join(this.dir!, kind, key.slice(0, 2), `${key}.${kind}`);
   }
 
-  async get(kind: 'svg' | 'png', key: string): Promise<Buffer | undefined> {
+  async get(kind: CacheKind, key: string): Promise<Buffer | undefined> {
     if (this.dir === undefined) return undefined;
     let raw: Buffer;
     try {
@@ -56,10 +59,10 @@ export class RenderCache {
       return undefined;
     }
     this.stats.hits++;
-    return Buffer.from(payload);
+    return payload;
   }
 
-  async put(kind: 'svg' | 'png', key: string, payload: Uint8Array): Promise<void> {
+  async put(kind: CacheKind, key: string, payload: Uint8Array): Promise<void> {
     if (this.dir === undefined) return;
     const target = this.file(kind, key);
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;

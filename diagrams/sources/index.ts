@@ -23,6 +23,8 @@ export interface SourceOptions {
   live?: boolean;
   stacks?: string[];
   cwd?: string;
+  /** Cache directory for program graphs (the render cache's); undefined: no cache. Other sources ignore it. */
+  cacheDir?: string;
 }
 
 type Kind = 'state' | 'backend' | 'preview' | 'program' | 'live';
@@ -102,7 +104,11 @@ export async function loadGraphs(opts: SourceOptions): Promise<ResourceGraph[]> 
     }
     case 'program': {
       const { runProgram } = await import('./program.ts');
-      return runProgram(opts.program ?? '.', { cwd, ...(opts.stacks !== undefined ? { stacks: opts.stacks } : {}) });
+      return runProgram(opts.program ?? '.', {
+        cwd,
+        ...(opts.stacks !== undefined ? { stacks: opts.stacks } : {}),
+        ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+      });
     }
   }
 }

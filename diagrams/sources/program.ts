@@ -20,22 +20,38 @@
  *   repeated after that stack (a cycle is an error). A referenced stack that was not asked for but has
  *   a `Pulumi.<stack>.yaml` is run too (its graph is not returned).
  * - Deterministic: same program, same config -> byte-identical graph JSON; no deployment time.
+ * - Cached (with `cacheDir`): an unchanged program, config and reader are answered from the
+ *   content-addressed graph cache of ./program-cache.ts without loading the SDK.
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { GeneratorError } from '../errors.ts';
 import { buildGraph, compareStrings, parseUrn, type RawResource } from '../graph/graph.ts';
 import { SECRET_SIG, SIG_KEY } from '../graph/redact.ts';
 import { REDACTED, type ResourceGraph } from '../graph/types.ts';
+import { cachedProgramGraphs, stackNames, storeProgramGraphs } from './program-cache.ts';
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+/** Lazy: the YAML parser costs a few hundred ms to load, and a warm (cached) run never parses YAML. */
+function parseYaml(text: string): unknown {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yamlModule.parse(text);
+}
 
 export interface ProgramOptions {
   readonly cwd?: string;
   /** Stacks to run (default: every `Pulumi.<stack>.yaml` of the directory). */
   readonly stacks?: readonly string[];
+  /**
+   * Cache directory for program graphs (see ./program-cache.ts); undefined: no cache. On a hit the
+   * program is not run and the Pulumi SDK is not loaded.
+   */
+  readonly cacheDir?: string;
 }
 
 export const DEFAULT_ACCOUNT = '123456789012';
@@ -122,10 +138,7 @@ export function readProject(dirArg: string, cwd: string = process.cwd()): Projec
       }
     }
   }
-  const stacks = readdirSync(dir)
-    .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort(compareStrings);
+  const stacks = stackNames(dir);
   return { dir, shown, name: doc.name, main, defaults, stacks };
 }
 
@@ -628,9 +641,21 @@ async function runStack(
 
   let failure: unknown;
   // Errors inside outputs (e.g. a StackReference's requireOutput) surface as unhandled rejections
-  // under mocks: catch them for this run instead of letting them end the process.
+  // under mocks: catch them for this run instead of letting them end the process. A resource whose
+  // input rejected never resolves its outputs (the engine would end the program here), so the Stack's
+  // outputs and the RPC queue never settle: the first rejection ends the wait for this run. The next
+  // setMocks resets the SDK's RPC queue, so an abandoned run does not hold up the next one.
+  let signalFailure: () => void = () => undefined;
+  const failed = new Promise<void>((r) => {
+    signalFailure = r;
+  });
   const onRejection = (reason: unknown): void => {
     failure ??= reason;
+    signalFailure();
+  };
+  const untilFailure = async (p: Promise<unknown>): Promise<void> => {
+    p.catch(() => undefined); // an abandoned run may still settle later
+    await Promise.race([p, failed]);
   };
   process.on('unhandledRejection', onRejection);
   try {
@@ -638,23 +663,28 @@ async function runStack(
     firstImport.mod = mod;
     const main = mod.default;
     if (typeof main === 'function') {
-      await pulumi.runtime.runInPulumiStack(async () => {
-        const out = await (main as () => unknown)();
-        return (isObject(out) ? out : {}) as Record<string, unknown>;
-      });
+      await untilFailure(
+        pulumi.runtime.runInPulumiStack(async () => {
+          const out = await (main as () => unknown)();
+          return (isObject(out) ? out : {}) as Record<string, unknown>;
+        }),
+      );
     } else {
       // A program that creates resources at module top level: import it afresh for this stack.
-      await pulumi.runtime.runInPulumiStack(async () => {
-        const fresh = await importProgram(project.main, `${stack}-${Date.now()}`);
-        return Object.fromEntries(Object.entries(fresh).filter(([k]) => k !== 'default'));
-      });
+      await untilFailure(
+        pulumi.runtime.runInPulumiStack(async () => {
+          const fresh = await importProgram(project.main, `${stack}-${Date.now()}`);
+          return Object.fromEntries(Object.entries(fresh).filter(([k]) => k !== 'default'));
+        }),
+      );
     }
   } catch (e) {
     failure = e;
   } finally {
-    await pulumi.runtime.disconnect().catch(() => undefined);
+    await untilFailure(pulumi.runtime.disconnect());
     // Let rejections of this run that are still queued arrive before the handler goes.
     await new Promise((r) => setImmediate(r));
+    if (failure !== undefined) await new Promise((r) => setTimeout(r, 20));
     process.off('unhandledRejection', onRejection);
   }
   if (failure !== undefined) {
@@ -722,6 +752,10 @@ export function runProgram(dirArg: string, opts: ProgramOptions = {}): Promise<R
 
 async function runProgramNow(dirArg: string, opts: ProgramOptions): Promise<ResourceGraph[]> {
   const cwd = opts.cwd ?? process.cwd();
+  if (opts.cacheDir !== undefined) {
+    const cached = await cachedProgramGraphs(opts.cacheDir, resolve(cwd, dirArg), dirArg, opts.stacks);
+    if (cached !== undefined) return cached;
+  }
   const project = readProject(dirArg, cwd);
   const asked = opts.stacks !== undefined && opts.stacks.length > 0 ? [...opts.stacks] : [...project.stacks];
   if (asked.length === 0) {
@@ -738,6 +772,12 @@ async function runProgramNow(dirArg: string, opts: ProgramOptions): Promise<Reso
       });
     }
   }
+  const graphs = await runStacks(project, asked);
+  if (opts.cacheDir !== undefined) await storeProgramGraphs(opts.cacheDir, project, asked, graphs);
+  return graphs;
+}
+
+async function runStacks(project: ProjectInfo, asked: readonly string[]): Promise<ResourceGraph[]> {
   const pending = initialOrder(project, asked);
   const done = new Map<string, StackRun>();
   const attempts = new Map<string, number>();
