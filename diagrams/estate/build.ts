@@ -193,13 +193,24 @@ function rows(ctxs: readonly GraphCtx[], kind: Kind): Row[] {
   return out;
 }
 
+/**
+ * The region a resource lives in: its own `region` input (AWS provider 7 lets a resource override
+ * it), else its provider's region (an explicit provider, e.g. a replica-region aws.Provider, is where
+ * AWS puts the resource, whatever a source wrote into the outputs), else the `region` output, else the
+ * region of its ARN, else the stack's region.
+ */
 function regionOf(row: Row): string | undefined {
-  const own = knownStr(row.r, 'region');
-  if (own) return own;
+  const input = row.r.inputs['region'];
+  if (typeof input === 'string' && input !== '' && input !== UNKNOWN && input !== REDACTED) return input;
   if (row.r.provider) {
     const p = row.g.providerRegion.get(row.r.provider);
     if (p) return p;
   }
+  const own = knownStr(row.r, 'region');
+  if (own) return own;
+  const arn = arnOf(row.r);
+  const fromArn = arn ? splitArn(arn)?.region : undefined;
+  if (fromArn) return fromArn;
   return row.g.region;
 }
 

@@ -10,7 +10,8 @@
  * - Default providers, which the engine (not the SDK) creates, are added as
  *   `pulumi:providers:<pkg>::default_<version>` rows, as a real export has them.
  * - Mock ids and ARNs are deterministic, built from the account (`aws:allowedAccountIds[0]`, else
- *   123456789012) and the region (the resource's `region` input, else `aws:region`, else us-east-1).
+ *   123456789012) and the region (the resource's `region` input, else the `region` input of its
+ *   explicit provider, else `aws:region`, else us-east-1).
  * - Secrets: `secure:` config becomes REDACTED (marked secret); outputs named in
  *   additionalSecretOutputs, and outputs whose input was secret, come back as secrets (as the engine
  *   does), so values derived from them stay secret; buildGraph redacts them all.
@@ -501,6 +502,13 @@ async function runStack(
   const pulumi = await loadPulumi();
   const config = readStackConfig(project, stack);
   const ctx: MockContext = { stack, account: accountOf(config.values), region: config.values['aws:region'] ?? DEFAULT_REGION };
+  // Explicit providers (`<urn>::<id>` references) and the region each was given: a resource created
+  // with one (e.g. a replica-region aws.Provider) gets ARNs in that region, as it would in AWS.
+  const providerRegions = new Map<string, string>();
+  const ctxFor = (providerRef: string | undefined): MockContext => {
+    const region = providerRef !== undefined && providerRef !== '' ? providerRegions.get(providerRef) : undefined;
+    return region === undefined ? ctx : { ...ctx, region };
+  };
 
   await pulumi.runtime.setMocks(
     {
@@ -517,10 +525,10 @@ async function runStack(
           return { id: refName, state: { name: refName, outputs: ran.rawOutputs, secretOutputNames } };
         }
         if (!args.custom) return { id: undefined, state: {} };
-        return mockResource(args.type, args.name, args.inputs as Record<string, unknown>, ctx);
+        return mockResource(args.type, args.name, args.inputs as Record<string, unknown>, ctxFor(args.provider));
       },
       call(args) {
-        return mockCall(args.token, args.inputs as Record<string, unknown>, ctx);
+        return mockCall(args.token, args.inputs as Record<string, unknown>, ctxFor(args.provider));
       },
     },
     project.name,
@@ -605,6 +613,9 @@ async function runStack(
             provider = defaultProviderRef(type, req.getVersion());
           }
           const id = isRead ? req.getId?.() : resp.getId?.();
+          if (type.startsWith('pulumi:providers:') && id !== undefined && id !== '' && typeof rawInputs.region === 'string' && rawInputs.region !== '') {
+            providerRegions.set(`${urn}::${id}`, rawInputs.region);
+          }
           if (!captured.has(urn)) order.push(urn);
           captured.set(urn, {
             urn,
