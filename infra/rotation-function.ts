@@ -1,46 +1,21 @@
 /**
- * The rotation Lambda of one environment: the handler of infra/rotation/handler.ts bundled with
- * esbuild (CommonJS `index.js` for the nodejs20.x runtime, dependencies included), its execution role
+ * The rotation Lambda of one environment: the handler of infra/rotation/handler.ts bundled by
+ * infra/rotation/bundle.ts (CommonJS `index.js` for the nodejs22.x runtime, dependencies included;
+ * built once per process), its execution role
  * `mono-repo-<env>-secret-rotation` with the environment's SecretsManagerRotation policy, its log
  * group, the permission for Secrets Manager to invoke it, and an alarm on its errors that notifies the
  * shared alert topic.
  */
-import { fileURLToPath } from 'node:url';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { buildSync } from 'esbuild';
+import { ROTATION_LAMBDA_HANDLER, ROTATION_LAMBDA_RUNTIME, bundleRotationHandlerSync } from './rotation/bundle.ts';
 import { ROTATION_ROLE, roleName, type Environment } from './catalogue.ts';
 import type { AccountConfig } from './config.ts';
 import { rotationLogGroupName } from './iam.ts';
 import { environmentSecretsPattern, policy, tags } from './naming.ts';
 
-export const HANDLER_ENTRY = fileURLToPath(new URL('./rotation/handler.ts', import.meta.url));
-export const LAMBDA_RUNTIME = 'nodejs20.x';
-
-const bundles = new Map<string, string>();
-
-/** The bundled handler as one CommonJS file; built once per process. */
-export function bundleRotationHandler(entry: string = HANDLER_ENTRY): string {
-  const cached = bundles.get(entry);
-  if (cached !== undefined) return cached;
-  const result = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    // pg's optional native binding is not installed and not used.
-    external: ['pg-native'],
-    write: false,
-    logLevel: 'silent',
-  });
-  const file = result.outputFiles[0];
-  if (file === undefined) throw new Error(`esbuild produced no output for ${entry}`);
-  bundles.set(entry, file.text);
-  return file.text;
-}
+/** The Lambda runtime (defined with the bundle, in infra/rotation/bundle.ts). */
+export const LAMBDA_RUNTIME = ROTATION_LAMBDA_RUNTIME;
 
 export interface RotationFunctionArgs {
   readonly env: Environment;
@@ -63,7 +38,7 @@ export class RotationFunction extends pulumi.ComponentResource {
     if (args.vpc !== undefined && (args.vpc.subnetIds.length === 0 || args.vpc.securityGroupIds.length === 0)) {
       throw new Error(`${name}: a VPC placement needs at least one subnet and one security group`);
     }
-    const code = bundleRotationHandler();
+    const code = bundleRotationHandlerSync();
     super('mono-repo:rotation:RotationFunction', name, {}, opts);
     const functionName = roleName(args.env, ROTATION_ROLE);
     const t = tags(args.env, ROTATION_ROLE, 'rotation');
@@ -113,7 +88,7 @@ export class RotationFunction extends pulumi.ComponentResource {
         description: `Rotates the ${args.env} secrets of mono-repo (generic keys and PostgreSQL users)`,
         runtime: LAMBDA_RUNTIME,
         architectures: ['arm64'],
-        handler: 'index.handler',
+        handler: ROTATION_LAMBDA_HANDLER,
         role: this.role.arn,
         code: new pulumi.asset.AssetArchive({ 'index.js': new pulumi.asset.StringAsset(code) }),
         timeout: 60,

@@ -1,6 +1,7 @@
 /**
- * Secrets Manager rotation Lambda: the entry point bundled by esbuild (platform node, target
- * node20; imports only @aws-sdk/client-secrets-manager, pg and node built-ins).
+ * Secrets Manager rotation Lambda: the entry point bundled by ./bundle.ts (esbuild, platform node,
+ * target node22 for the nodejs22.x runtime; imports only @aws-sdk/client-secrets-manager, pg and
+ * node built-ins).
  *
  * Secrets Manager invokes it four times per rotation with { SecretId, ClientRequestToken, Step }.
  * The strategy comes from the secret's tags: RotationStrategy = generic (with SecretFormat =

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import program from '../../infra/index.ts';
+import { ROTATION_LAMBDA_RUNTIME, bundleRotationHandlerSync } from '../../infra/rotation/bundle.ts';
 import { REPO, byName, isSecretValue, ofType, readStackConfig, runStack, startupError, type Recorded, type StackRun } from './harness.ts';
 import { allows, globMatch, list, wildcardGrants, type Doc } from './iam-eval.ts';
 
@@ -277,7 +278,7 @@ describe.each(ENVS)('%s stack', (env) => {
 
   it('wires the rotation Lambda: bundled handler, role, invoke permission, error alarm', () => {
     const fn = byName(run(), 'aws:lambda/function:Function', 'rotation-function');
-    expect(fn.inputs).toMatchObject({ name: `mono-repo-${env}-secret-rotation`, runtime: 'nodejs20.x', handler: 'index.handler' });
+    expect(fn.inputs).toMatchObject({ name: `mono-repo-${env}-secret-rotation`, runtime: 'nodejs22.x', handler: 'index.handler' });
     const role = byName(run(), 'aws:iam/role:Role', 'rotation-role');
     expect(fn.inputs.role).toBe(role.state.arn);
     expect(doc(role.inputs.assumeRolePolicy).Statement[0]?.Principal).toEqual({ Service: 'lambda.amazonaws.com' });
@@ -451,6 +452,9 @@ describe('the rotation bundle', () => {
     const fn = byName(envRuns.dev, 'aws:lambda/function:Function', 'rotation-function');
     const text = fn.inputs.code?.assets?.['index.js']?.text as string;
     expect(typeof text).toBe('string');
+    // The one bundling path: infra/rotation/bundle.ts, with its runtime.
+    expect(text).toBe(bundleRotationHandlerSync());
+    expect(fn.inputs.runtime).toBe(ROTATION_LAMBDA_RUNTIME);
     const dir = mkdtempSync(join(tmpdir(), 'rotation-bundle-'));
     try {
       writeFileSync(join(dir, 'index.js'), text);

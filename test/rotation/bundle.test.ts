@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { ROTATION_BUNDLE_OPTIONS } from '../../infra/rotation/bundle.ts';
+import { ROTATION_BUNDLE_OPTIONS, ROTATION_LAMBDA_RUNTIME, bundleRotationHandler, bundleRotationHandlerSync } from '../../infra/rotation/bundle.ts';
 
 describe('the rotation Lambda bundle', () => {
   let r: esbuild.BuildResult<{ write: false; metafile: true }>;
@@ -54,5 +54,15 @@ describe('the rotation Lambda bundle', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('one definition: the sync and async builds give the same code as these options, once per process', async () => {
+    const sync = bundleRotationHandlerSync();
+    expect(sync).toBe(r.outputFiles[0]!.text);
+    expect(await bundleRotationHandler()).toBe(sync);
+    expect(bundleRotationHandlerSync()).toBe(sync);
+    // The runtime and the esbuild target agree (nodejs22.x: the AWS SDK warns on nodejs20.x).
+    expect(ROTATION_LAMBDA_RUNTIME).toBe('nodejs22.x');
+    expect(ROTATION_BUNDLE_OPTIONS.target).toBe(`node${/^nodejs(\d+)\.x$/.exec(ROTATION_LAMBDA_RUNTIME)![1]}`);
   });
 });
