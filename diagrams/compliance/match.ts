@@ -15,17 +15,24 @@ function globRegex(pattern: string, caseInsensitive: boolean): RegExp {
   return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
 }
 
-const regexCache = new Map<string, RegExp>();
+/** Compiled globs by pattern, one map per case mode (no key string to build on the hot path). */
+const regexCacheCs = new Map<string, RegExp>();
+const regexCacheCi = new Map<string, RegExp>();
+
+/** The compiled, anchored regular expression of an IAM glob (cached by pattern). */
+export function globRegexCached(pattern: string, caseInsensitive = false): RegExp {
+  const cache = caseInsensitive ? regexCacheCi : regexCacheCs;
+  let re = cache.get(pattern);
+  if (re === undefined) {
+    re = globRegex(pattern, caseInsensitive);
+    cache.set(pattern, re);
+  }
+  return re;
+}
 
 /** Whether an IAM glob matches a value. Actions are case-insensitive in IAM; ARNs are not. */
 export function globMatch(pattern: string, value: string, caseInsensitive = false): boolean {
-  const key = `${caseInsensitive ? 'i' : 's'}:${pattern}`;
-  let re = regexCache.get(key);
-  if (re === undefined) {
-    re = globRegex(pattern, caseInsensitive);
-    regexCache.set(key, re);
-  }
-  return re.test(value);
+  return globRegexCached(pattern, caseInsensitive).test(value);
 }
 
 /** Does the statement's Action/NotAction cover this action (e.g. `secretsmanager:GetSecretValue`)? */
@@ -132,21 +139,119 @@ function parameterResource(path: string): string {
   return `parameter${path.startsWith('/') ? '' : '/'}${path}`;
 }
 
+/** The ARN candidates a name is matched as (a secret ARN ends in a random six-character suffix). */
+function nameCandidates(store: Store, name: string): string[] {
+  return store === 'ssm' ? [parameterResource(name)] : [`secret:${name}`, `secret:${name}-AbCdEf`];
+}
+
+/** A resource pattern parsed once: `*`, not an ARN (reaches nothing), or service + resource glob. */
+interface CompiledResource {
+  readonly any: boolean;
+  /** Whether the service field matches each store (case-sensitive, as the ARN is). */
+  readonly stores: Readonly<Record<Store, boolean>>;
+  /** The resource part's glob; undefined when the pattern is not an ARN. */
+  readonly re?: RegExp;
+  /** The literal text of the resource part before its first `*` or `?`. */
+  readonly prefix: string;
+}
+
+const NOTHING: CompiledResource = Object.freeze({ any: false, stores: Object.freeze({ ssm: false, secretsmanager: false }), prefix: '' });
+const compiledResources = new Map<string, CompiledResource>();
+
+/** Parse and compile a resource pattern once (cached by the pattern string). */
+function compileResource(pattern: string): CompiledResource {
+  let c = compiledResources.get(pattern);
+  if (c !== undefined) return c;
+  if (pattern === '*') c = { any: true, stores: { ssm: true, secretsmanager: true }, prefix: '' };
+  else {
+    const arn = parseArnPattern(pattern);
+    if (arn === undefined) c = NOTHING;
+    else {
+      const stores = { ssm: globMatch(arn.service, 'ssm'), secretsmanager: globMatch(arn.service, 'secretsmanager') };
+      const i = arn.resource.search(/[*?]/);
+      c = { any: false, stores, re: globRegexCached(arn.resource), prefix: i < 0 ? arn.resource : arn.resource.slice(0, i) };
+    }
+  }
+  compiledResources.set(pattern, c);
+  return c;
+}
+
+function patternHits(pattern: string, store: Store, candidates: readonly string[]): boolean {
+  const c = compileResource(pattern);
+  if (c.any) return true;
+  if (c.re === undefined || !c.stores[store]) return false;
+  return candidates.some((x) => c.re!.test(x));
+}
+
 /**
  * Does a statement's resource list reach this parameter path or secret name, whatever the
  * region and account? Secret ARNs end in a random six-character suffix, matched both ways.
  */
 export function reachesName(st: PolicyStatement, store: Store, name: string): boolean {
-  const candidates =
-    store === 'ssm' ? [parameterResource(name)] : [`secret:${name}`, `secret:${name}-AbCdEf`];
-  const hit = (pattern: string): boolean => {
-    if (pattern === '*') return true;
-    const arn = parseArnPattern(pattern);
-    if (arn === undefined || !globMatch(arn.service, store)) return false;
-    return candidates.some((c) => globMatch(arn.resource, c));
-  };
-  if (st.notResources !== undefined) return !st.notResources.some(hit);
-  return (st.resources ?? []).some(hit);
+  const candidates = nameCandidates(store, name);
+  if (st.notResources !== undefined) return !st.notResources.some((p) => patternHits(p, store, candidates));
+  return (st.resources ?? []).some((p) => patternHits(p, store, candidates));
+}
+
+/**
+ * A fixed set of parameter paths or secret names, indexed for resource patterns: the names a
+ * pattern reaches are found by binary search on the pattern's literal prefix and cached per
+ * pattern. `reachedBy(st)` is exactly `names.filter((n) => reachesName(st, store, n))`, as a set.
+ */
+export class NameIndex {
+  readonly store: Store;
+  readonly names: readonly string[];
+  /** Every candidate ARN resource of every name, sorted by code unit, with its name. */
+  private readonly keys: readonly string[];
+  private readonly owners: readonly string[];
+  private readonly byPattern = new Map<string, ReadonlySet<string>>();
+
+  constructor(store: Store, names: Iterable<string>) {
+    this.store = store;
+    this.names = [...new Set(names)].sort();
+    const pairs: [string, string][] = [];
+    for (const n of this.names) for (const k of nameCandidates(store, n)) pairs.push([k, n]);
+    pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.keys = pairs.map(([k]) => k);
+    this.owners = pairs.map(([, n]) => n);
+  }
+
+  /** The names one resource pattern reaches. */
+  matching(pattern: string): ReadonlySet<string> {
+    let out = this.byPattern.get(pattern);
+    if (out !== undefined) return out;
+    const c = compileResource(pattern);
+    if (c.any) out = new Set(this.names);
+    else if (c.re === undefined || !c.stores[this.store]) out = new Set();
+    else {
+      const hits = new Set<string>();
+      const { keys, owners } = this;
+      let lo = 0;
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid]! < c.prefix) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < keys.length && keys[i]!.startsWith(c.prefix); i++) {
+        if (c.re.test(keys[i]!)) hits.add(owners[i]!);
+      }
+      out = hits;
+    }
+    this.byPattern.set(pattern, out);
+    return out;
+  }
+
+  /** The names a statement's Resource / NotResource list reaches (actions are not looked at). */
+  reachedBy(st: PolicyStatement): Set<string> {
+    if (st.notResources !== undefined) {
+      const excluded = st.notResources.map((p) => this.matching(p));
+      return new Set(this.names.filter((n) => !excluded.some((x) => x.has(n))));
+    }
+    const out = new Set<string>();
+    for (const p of st.resources ?? []) for (const n of this.matching(p)) out.add(n);
+    return out;
+  }
 }
 
 // ─── Names that say "secret" ───────────────────────────────────────────────────────

@@ -54,7 +54,7 @@ import {
   SECRET_WRITE,
   globMatch,
   grantedActions,
-  reachesName,
+  NameIndex,
   secretLikeName,
   serviceWildcards,
   wideResources,
@@ -125,6 +125,9 @@ export class RuleContext {
   private readonly functionByUrn = new Map<string, LambdaFunction>();
   private readonly prodKeyUrns = new Set<string>();
   private readonly prodKeyReason = new Map<string, string>();
+  /** Policies by the role URNs they are attached to, in estate order. */
+  private readonly attachedPolicies = new Map<string, IamPolicy[]>();
+  private knownEnvs: readonly string[] | undefined;
 
   constructor(estate: Estate, stack: string, options: RuleOptions) {
     this.estate = estate;
@@ -142,7 +145,14 @@ export class RuleContext {
     for (const p of estate.parameters) this.byUrn.set(p.urn, { kind: 'parameter', e: p });
     for (const s of estate.secrets) this.byUrn.set(s.urn, { kind: 'secret', e: s });
     for (const k of estate.keys) this.byUrn.set(k.urn, { kind: 'key', e: k });
-    for (const p of estate.policies) this.policyByUrn.set(p.urn, p);
+    for (const p of estate.policies) {
+      this.policyByUrn.set(p.urn, p);
+      for (const r of new Set(p.attachedTo)) {
+        const xs = this.attachedPolicies.get(r);
+        if (xs === undefined) this.attachedPolicies.set(r, [p]);
+        else xs.push(p);
+      }
+    }
     for (const a of estate.access) this.accessByRole.set(a.roleUrn, a);
     for (const r of estate.roles) this.roleByUrn.set(r.urn, r);
     for (const f of estate.functions) this.functionByUrn.set(f.urn, f);
@@ -231,14 +241,17 @@ export class RuleContext {
     return this.prodKeyReason.get(urn) ?? '';
   }
 
-  /** Environments known to the estate, plus the configured ones. */
+  /** Environments known to the estate, plus the configured ones (computed once per context). */
   knownEnvironments(): string[] {
-    const out = new Set<string>(this.options.environments.map((e) => e.toLowerCase()));
-    for (const s of this.estate.stacks) if (s.environment !== undefined) out.add(s.environment.toLowerCase());
-    for (const x of [...this.estate.parameters, ...this.estate.secrets]) {
-      if (x.environment !== undefined && x.environment !== UNKNOWN) out.add(x.environment.toLowerCase());
+    if (this.knownEnvs === undefined) {
+      const out = new Set<string>(this.options.environments.map((e) => e.toLowerCase()));
+      for (const s of this.estate.stacks) if (s.environment !== undefined) out.add(s.environment.toLowerCase());
+      for (const xs of [this.estate.parameters, this.estate.secrets]) {
+        for (const x of xs) if (x.environment !== undefined && x.environment !== UNKNOWN) out.add(x.environment.toLowerCase());
+      }
+      this.knownEnvs = Object.freeze([...out].sort());
     }
-    return [...out].sort();
+    return [...this.knownEnvs];
   }
 
   // Lookups --------------------------------------------------------------------------
@@ -286,8 +299,8 @@ export class RuleContext {
       const p = this.policyByUrn.get(u);
       if (p !== undefined) out.push(p);
     }
-    for (const p of this.estate.policies) {
-      if (p.attachedTo.includes(role.urn) && !out.includes(p)) out.push(p);
+    for (const p of this.attachedPolicies.get(role.urn) ?? []) {
+      if (!out.includes(p)) out.push(p);
     }
     return out;
   }
@@ -622,10 +635,18 @@ const noWildcardReads: Rule = {
   },
 };
 
-/** Paths and names in another environment that a role of `env` could reach by pattern. */
-function crossEnvironmentReach(ctx: RuleContext, role: Role, env: string): string[] {
+/** Per rule context and environment: the names `env`'s parameters and secrets would have in each other environment. */
+const foreignNameCache = new WeakMap<RuleContext, Map<string, { ssm: NameIndex; secretsmanager: NameIndex }>>();
+
+function foreignNames(ctx: RuleContext, env: string): { ssm: NameIndex; secretsmanager: NameIndex } {
+  let byEnv = foreignNameCache.get(ctx);
+  if (byEnv === undefined) {
+    byEnv = new Map();
+    foreignNameCache.set(ctx, byEnv);
+  }
+  const cached = byEnv.get(env);
+  if (cached !== undefined) return cached;
   const others = ctx.knownEnvironments().filter((e) => e !== env);
-  const probes: { store: Store; name: string; actions: readonly string[] }[] = [];
   const swap = (name: string, sep: string, other: string): string | undefined => {
     const parts = name.split(sep);
     const i = parts.findIndex((s) => s.toLowerCase() === env);
@@ -634,21 +655,36 @@ function crossEnvironmentReach(ctx: RuleContext, role: Role, env: string): strin
     return parts.join(sep);
   };
   const own = <T extends Parameter | Secret>(xs: readonly T[]): T[] => xs.filter((x) => ctx.envOf(x) === env);
+  const ownParameters = own(ctx.estate.parameters);
+  const ownSecrets = own(ctx.estate.secrets);
+  const ssm: string[] = [];
+  const secrets: string[] = [];
   for (const other of others) {
-    for (const p of own(ctx.estate.parameters)) {
+    for (const p of ownParameters) {
       const n = swap(p.path, '/', other);
-      if (n !== undefined) probes.push({ store: 'ssm', name: n, actions: PARAMETER_READ });
+      if (n !== undefined) ssm.push(n);
     }
-    for (const s of own(ctx.estate.secrets)) {
+    for (const s of ownSecrets) {
       const n = swap(s.name, '/', other);
-      if (n !== undefined) probes.push({ store: 'secretsmanager', name: n, actions: SECRET_READ });
+      if (n !== undefined) secrets.push(n);
     }
   }
+  const out = { ssm: new NameIndex('ssm', ssm), secretsmanager: new NameIndex('secretsmanager', secrets) };
+  byEnv.set(env, out);
+  return out;
+}
+
+/**
+ * Paths and names in another environment that a role of `env` could reach by pattern. The names
+ * are built once per environment; each statement's actions are checked once, and its resource
+ * patterns are looked up in a prefix index (cached per pattern: roles share patterns).
+ */
+function crossEnvironmentReach(ctx: RuleContext, role: Role, env: string): string[] {
+  const names = foreignNames(ctx, env);
   const hits = new Set<string>();
   for (const { st } of ctx.statementsOf(role)) {
-    for (const pr of probes) {
-      if (grantedActions(st, pr.actions).length > 0 && reachesName(st, pr.store, pr.name)) hits.add(pr.name);
-    }
+    if (grantedActions(st, PARAMETER_READ).length > 0) for (const n of names.ssm.reachedBy(st)) hits.add(n);
+    if (grantedActions(st, SECRET_READ).length > 0) for (const n of names.secretsmanager.reachedBy(st)) hits.add(n);
   }
   return [...hits].sort();
 }
