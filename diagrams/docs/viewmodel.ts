@@ -11,6 +11,7 @@ import type {
   CostEstimate,
   Estate,
   Finding,
+  KeyAccess,
   KmsKey,
   Parameter,
   Role,
@@ -100,6 +101,8 @@ export interface PageModel {
   readonly roleTable: Table;
   readonly hasMatrix: boolean;
   readonly matrix: Table;
+  /** The sentence above the matrix: its legend, and how it is laid out (transposed past 40 roles). */
+  readonly matrixIntro: string;
   readonly accessNotes: readonly string[];
   readonly hasAccessNotes: boolean;
   readonly hasRotation: boolean;
@@ -225,7 +228,10 @@ export function parameterTree(estate: Estate, params: readonly Parameter[]): str
     });
   }
   const lines: string[] = ['/'];
-  const width = Math.min(40, Math.max(0, ...params.map((p) => p.leaf.length + 4 * p.segments.length)));
+  // A loop, not Math.max(...spread): tens of thousands of arguments overflow the stack.
+  let widest = 0;
+  for (const p of params) widest = Math.max(widest, p.leaf.length + 4 * p.segments.length);
+  const width = Math.min(40, widest);
   const walk = (n: TreeNode, prefix: string) => {
     const entries = [...n.children.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     entries.forEach(([name, c], i) => {
@@ -251,33 +257,117 @@ function accessCell(entries: readonly AccessEntry[] | undefined, total: number, 
   return total > 1 ? `${verb} ${entries.length}/${total}${unknown}${conditional}` : `${verb}${unknown}${conditional}`;
 }
 
-function buildMatrix(estate: Estate, stack: string, roles: readonly Role[], params: readonly Parameter[], secrets: readonly Secret[]): Table {
-  if (roles.length === 0) return table(['Resource'], []);
+/** Past this many roles in a stack, the access matrix is one row per role instead of one column per role. */
+export const MATRIX_MAX_ROLE_COLUMNS = 40;
+
+/** One role's access entries grouped once: parameters by folder, secrets and keys by URN. */
+interface RoleAccessIndex {
+  readonly parameters: Map<string, AccessEntry[]>;
+  readonly secretValues: Map<string, AccessEntry[]>;
+  readonly secretWrites: Map<string, AccessEntry[]>;
+  readonly secretMetadata: Map<string, AccessEntry[]>;
+  readonly keys: Map<string, KeyAccess[]>;
+}
+
+function groupBy<E extends AccessEntry>(entries: readonly E[], groupOf: (urn: string) => string | undefined): Map<string, E[]> {
+  const out = new Map<string, E[]>();
+  for (const e of entries) {
+    const g = groupOf(e.resourceUrn);
+    if (g === undefined) continue;
+    const xs = out.get(g);
+    if (xs === undefined) out.set(g, [e]);
+    else xs.push(e);
+  }
+  return out;
+}
+
+/** The folder of a parameter path (the path without its leaf, ending in `/`). */
+function parameterFolder(p: Parameter): string {
+  return p.path.slice(0, p.path.length - p.leaf.length);
+}
+
+function keyCell(e: readonly KeyAccess[]): string {
+  const via = [...new Set(e.flatMap((x) => x.viaServices.map((v) => v.split('.')[0]!)))].sort();
+  const keyPolicy = e.some((x) => x.keyPolicyAllows === false) ? ', key policy denies' : '';
+  return `decrypt${via.length ? ` via ${via.join('/')}` : ''}${keyPolicy}`;
+}
+
+function keyName(k: KmsKey, stack: string): string {
+  return `${code(k.aliases[0] ?? k.name)}${k.stack !== stack ? ` (stack ${md(k.stack)})` : ''}`;
+}
+
+const sortedKeys = <V>(m: ReadonlyMap<string, V>): [string, V][] => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+interface Matrix {
+  readonly table: Table;
+  /** The sentence above the table. */
+  readonly intro: string;
+}
+
+/**
+ * The access matrix of a stack. Each role's access is indexed once (parameters by folder, secrets
+ * and keys by URN), so the work grows with the entries, not with roles x resources. Up to
+ * MATRIX_MAX_ROLE_COLUMNS roles: one row per parameter folder, secret and key, one column per role.
+ * Beyond: one row per role that reaches anything, listing the folders, secrets and keys it reaches
+ * (a table thousands of columns wide cannot be read).
+ */
+function buildMatrix(
+  estate: Estate,
+  stack: string,
+  roles: readonly Role[],
+  params: readonly Parameter[],
+  secrets: readonly Secret[],
+  maxRoleColumns: number,
+): Matrix {
+  const intro = 'Who can reach what, from the IAM policies and key policies (`?`: partly unknown; `—`: no access).';
+  if (roles.length === 0) return { table: table(['Resource'], []), intro };
   const accessByRole = new Map<string, RoleAccess>(estate.access.map((a) => [a.roleUrn, a]));
-  const headers = ['Resource', ...roles.map((r) => md(r.name))];
-  const rows: string[][] = [];
   // Parameters by folder (the path without its leaf), as VIEWS.md asks: an edge to a group, not each leaf.
   const folders = new Map<string, Parameter[]>();
+  const folderOf = new Map<string, string>();
   for (const p of params) {
-    const folder = p.path.slice(0, p.path.length - p.leaf.length);
-    folders.set(folder, [...(folders.get(folder) ?? []), p]);
+    const folder = parameterFolder(p);
+    folderOf.set(p.urn, folder);
+    const xs = folders.get(folder);
+    if (xs === undefined) folders.set(folder, [p]);
+    else xs.push(p);
   }
-  for (const [folder, ps] of [...folders.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const urns = new Set(ps.map((p) => p.urn));
+  const own = (urn: string) => urn;
+  const index = new Map<string, RoleAccessIndex>();
+  for (const r of roles) {
+    const a = accessByRole.get(r.urn);
+    if (a === undefined || index.has(r.urn)) continue;
+    index.set(r.urn, {
+      parameters: groupBy(a.parameters, (u) => folderOf.get(u)),
+      secretValues: groupBy(a.secretValues, own),
+      secretWrites: groupBy(a.secretWrites, own),
+      secretMetadata: groupBy(a.secretMetadata, own),
+      keys: groupBy(a.keys, own),
+    });
+  }
+  const keyUrns = new Set<string>();
+  for (const r of roles) for (const k of accessByRole.get(r.urn)?.keys ?? []) keyUrns.add(k.resourceUrn);
+  const keys = estate.keys.filter((k) => keyUrns.has(k.urn));
+
+  if (roles.length > maxRoleColumns) return buildMatrixByRole(stack, roles, index, folders, secrets, keys);
+
+  const headers = ['Resource', ...roles.map((r) => md(r.name))];
+  const rows: string[][] = [];
+  for (const [folder, ps] of sortedKeys(folders)) {
     rows.push([
       `${code(folder + '*')} (${ps.length} parameter${ps.length === 1 ? '' : 's'})`,
-      ...roles.map((r) => accessCell(accessByRole.get(r.urn)?.parameters.filter((e) => urns.has(e.resourceUrn)), ps.length, 'read')),
+      ...roles.map((r) => accessCell(index.get(r.urn)?.parameters.get(folder), ps.length, 'read')),
     ]);
   }
   for (const s of secrets) {
     rows.push([
       code(s.name),
       ...roles.map((r) => {
-        const a = accessByRole.get(r.urn);
+        const a = index.get(r.urn);
         const parts: string[] = [];
-        const v = a?.secretValues.filter((e) => e.resourceUrn === s.urn) ?? [];
-        const w = a?.secretWrites.filter((e) => e.resourceUrn === s.urn) ?? [];
-        const m = a?.secretMetadata.filter((e) => e.resourceUrn === s.urn) ?? [];
+        const v = a?.secretValues.get(s.urn) ?? [];
+        const w = a?.secretWrites.get(s.urn) ?? [];
+        const m = a?.secretMetadata.get(s.urn) ?? [];
         if (v.length) parts.push(accessCell(v, 1, 'read'));
         if (w.length) parts.push(accessCell(w, 1, 'rotate'));
         if (!v.length && m.length) parts.push(accessCell(m, 1, 'describe'));
@@ -285,22 +375,92 @@ function buildMatrix(estate: Estate, stack: string, roles: readonly Role[], para
       }),
     ]);
   }
-  const keyUrns = new Set<string>();
-  for (const r of roles) for (const k of accessByRole.get(r.urn)?.keys ?? []) keyUrns.add(k.resourceUrn);
-  const keys = estate.keys.filter((k) => keyUrns.has(k.urn) && (k.stack === stack || true));
   for (const k of keys) {
     rows.push([
-      `${code(k.aliases[0] ?? k.name)}${k.stack !== stack ? ` (stack ${md(k.stack)})` : ''}`,
+      keyName(k, stack),
       ...roles.map((r) => {
-        const e = accessByRole.get(r.urn)?.keys.filter((x) => x.resourceUrn === k.urn) ?? [];
-        if (e.length === 0) return '—';
-        const via = [...new Set(e.flatMap((x) => x.viaServices.map((v) => v.split('.')[0]!)))].sort();
-        const keyPolicy = e.some((x) => x.keyPolicyAllows === false) ? ', key policy denies' : '';
-        return `decrypt${via.length ? ` via ${via.join('/')}` : ''}${keyPolicy}`;
+        const e = index.get(r.urn)?.keys.get(k.urn) ?? [];
+        return e.length === 0 ? '—' : keyCell(e);
       }),
     ]);
   }
-  return table(headers, rows);
+  return { table: table(headers, rows), intro };
+}
+
+/** `read 3/5` for a group of `total` resources: counts resources (not entries), always with the total. */
+function groupCell(entries: readonly AccessEntry[], total: number, verb: string): string {
+  const n = new Set(entries.map((e) => e.resourceUrn)).size;
+  const unknown = entries.some((e) => e.certainty === 'unknown') ? '?' : '';
+  const conditional = entries.some((e) => e.conditions.length > 0) ? ' (conditional)' : '';
+  return `${verb} ${n}/${total}${unknown}${conditional}`;
+}
+
+/** The access matrix transposed for a stack with many roles: one row per role that reaches anything. */
+function buildMatrixByRole(
+  stack: string,
+  roles: readonly Role[],
+  index: ReadonlyMap<string, RoleAccessIndex>,
+  folders: ReadonlyMap<string, readonly Parameter[]>,
+  secrets: readonly Secret[],
+  keys: readonly KmsKey[],
+): Matrix {
+  // Secrets by folder too (the name without its last `/` part); a name without `/` is its own group.
+  const secretGroup = new Map<string, string>();
+  const secretGroups = new Map<string, Secret[]>();
+  for (const s of secrets) {
+    const i = s.name.lastIndexOf('/');
+    const g = i < 0 ? s.name : s.name.slice(0, i + 1);
+    secretGroup.set(s.urn, g);
+    const xs = secretGroups.get(g);
+    if (xs === undefined) secretGroups.set(g, [s]);
+    else xs.push(s);
+  }
+  const groupLabel = (g: string) => (g.endsWith('/') ? code(`${g}*`) : code(g));
+  const sortedFolders = sortedKeys(folders);
+  const sortedSecretGroups = sortedKeys(secretGroups);
+  const rows: string[][] = [];
+  let silent = 0;
+  for (const r of roles) {
+    const a = index.get(r.urn);
+    const parameterCells: string[] = [];
+    const secretCells: string[] = [];
+    const keyCells: string[] = [];
+    if (a !== undefined) {
+      for (const [folder, ps] of sortedFolders) {
+        const e = a.parameters.get(folder);
+        if (e !== undefined && e.length > 0) parameterCells.push(`${code(folder + '*')} ${groupCell(e, ps.length, 'read')}`);
+      }
+      const perGroup = (m: ReadonlyMap<string, AccessEntry[]>) => groupBy([...m.values()].flat(), (u) => secretGroup.get(u));
+      const values = perGroup(a.secretValues);
+      const writes = perGroup(a.secretWrites);
+      // Described without reading the value, as in the per-secret matrix.
+      const describedOnly = perGroup(new Map([...a.secretMetadata].filter(([u]) => !a.secretValues.has(u))));
+      for (const [g, ss] of sortedSecretGroups) {
+        const parts: string[] = [];
+        for (const [m, verb] of [[values, 'read'], [writes, 'rotate'], [describedOnly, 'describe']] as const) {
+          const e = m.get(g);
+          if (e === undefined || e.length === 0) continue;
+          parts.push(groupCell(e, ss.length, verb));
+        }
+        if (parts.length > 0) secretCells.push(`${groupLabel(g)} ${parts.join(', ')}`);
+      }
+      for (const k of keys) {
+        const e = a.keys.get(k.urn);
+        if (e !== undefined && e.length > 0) keyCells.push(`${keyName(k, stack)} ${keyCell(e)}`);
+      }
+    }
+    if (parameterCells.length + secretCells.length + keyCells.length === 0) {
+      silent++;
+      continue;
+    }
+    rows.push([md(r.name), md(r.service ?? ''), parameterCells.join('<br>') || '—', secretCells.join('<br>') || '—', keyCells.join('<br>') || '—']);
+  }
+  const left = silent > 0 ? ` ${silent} role${silent === 1 ? '' : 's'} that reach nothing ${silent === 1 ? 'is' : 'are'} left out.` : '';
+  const intro =
+    `This stack has ${roles.length} roles, too many for one column each, so the matrix is transposed: one row per role, ` +
+    `with the parameter folders, secret folders and keys it can reach (\`read 3/5\`: 3 of the folder's 5 parameters or secrets; ` +
+    `\`?\`: partly unknown; \`—\`: none).${left}`;
+  return { table: table(['Role', 'Service', 'Parameters', 'Secrets', 'KMS keys'], rows), intro };
 }
 
 function scope(st: { resources?: readonly string[]; notResources?: readonly string[] }): string {
@@ -319,6 +479,8 @@ export interface PageInput {
   readonly cost?: CostEstimate;
   /** Which files exist beside the page, by format. */
   readonly formats: { readonly svg: boolean; readonly png: boolean; readonly d2: boolean };
+  /** Past this many roles the access matrix has one row per role (default MATRIX_MAX_ROLE_COLUMNS). */
+  readonly matrixMaxRoleColumns?: number;
 }
 
 function summaryOf(estate: Estate, stack: string): StackSummary {
@@ -450,7 +612,7 @@ export function buildPageModel(input: PageInput): PageModel {
       return [md(r.name), `${TRUST_LABEL[r.trust.kind] ?? md(r.trust.kind)}${eks}${xacct}`, md(r.service ?? ''), pols, reads.join('; ') || 'nothing'];
     }),
   );
-  const matrix = buildMatrix(estate, stack, roles, params, secrets);
+  const { table: matrix, intro: matrixIntro } = buildMatrix(estate, stack, roles, params, secrets, input.matrixMaxRoleColumns ?? MATRIX_MAX_ROLE_COLUMNS);
   const accessNotes = roles.flatMap((r) => (accessByRole.get(r.urn)?.notes ?? []).map((n) => `${md(r.name)}: ${md(n)}`));
 
   const rotated = secrets.filter((s) => s.rotation.enabled);
@@ -594,6 +756,7 @@ export function buildPageModel(input: PageInput): PageModel {
     roleTable,
     hasMatrix: roles.length > 0 && !matrix.empty,
     matrix,
+    matrixIntro,
     accessNotes,
     hasAccessNotes: accessNotes.length > 0,
     hasRotation: secrets.length > 0,
