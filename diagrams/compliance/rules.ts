@@ -886,6 +886,9 @@ const buildRoleNoSecrets: Rule = {
   },
 };
 
+/** The service principal Secrets Manager invokes rotation functions as. */
+const SECRETS_MANAGER_PRINCIPAL = 'secretsmanager.amazonaws.com';
+
 const rotationWired: Rule = {
   id: 'SEC-032',
   slug: 'rotation-wired',
@@ -893,21 +896,33 @@ const rotationWired: Rule = {
   severity: 'medium',
   layer: 'application',
   rationale:
-    'A rotation whose function lacks GetSecretValue, PutSecretValue, UpdateSecretVersionStage or decrypt on the key fails on schedule and leaves the old credential in place.',
+    'A rotation whose function lacks GetSecretValue, PutSecretValue, UpdateSecretVersionStage or decrypt on the key, or that Secrets Manager may not invoke, fails on schedule and leaves the old credential in place.',
   remediation:
-    'Attach SecretsManagerRotation (GetSecretValue, DescribeSecret, PutSecretValue, UpdateSecretVersionStage, GetRandomPassword) on the rotated secrets to the function\'s role, and let the role decrypt and generate data keys with each secret\'s KMS key via secretsmanager.',
+    'Attach SecretsManagerRotation (GetSecretValue, DescribeSecret, PutSecretValue, UpdateSecretVersionStage, GetRandomPassword) on the rotated secrets to the function\'s role, let the role decrypt and generate data keys with each secret\'s KMS key via secretsmanager, and grant `lambda:InvokeFunction` to `secretsmanager.amazonaws.com` with an `aws:lambda/permission:Permission` on the function.',
   frameworks: fw(['CC6.1', 'CC7.1'], ['A.5.17', 'A.8.9'], ['Art. 32(1)(b)', 'Art. 32(1)(d)']),
   evaluate(ctx) {
     const out: FindingSubject[] = [];
+    // Invoke permissions are known when the estate records any: some function is the target of an
+    // aws:lambda/permission:Permission. Then a rotation function that Secrets Manager may not invoke
+    // is not met. An estate without any Permission (managed outside Pulumi, or in a stack that is not
+    // loaded) leaves it unknown: the function is judged on its role alone and the detail says so.
+    const permissionsKnown = ctx.estate.functions.some((f) => f.invokePrincipals.length > 0);
+    const unknownNote = permissionsKnown ? '' : '; invoke permission unknown (no Lambda permission in the estate)';
     for (const f of ctx.inStack(ctx.rotationFunctions())) {
+      const invokable = f.invokePrincipals.some((p) => p.toLowerCase() === SECRETS_MANAGER_PRINCIPAL);
+      const invokeProblem =
+        permissionsKnown && !invokable
+          ? `Secrets Manager may not invoke it (${f.invokePrincipals.length === 0 ? 'no invoke permission' : `invoke permission only for ${list(f.invokePrincipals)}`})`
+          : undefined;
       const rotated = ctx.estate.secrets.filter((s) => s.rotation.functionUrn === f.urn);
       const role = ctx.role(f.roleUrn);
       if (role === undefined) {
-        out.push(subject(f, false, f.roleArn === undefined ? 'has no execution role' : 'execution role is not in the estate'));
+        const roleProblem = f.roleArn === undefined ? 'has no execution role' : 'execution role is not in the estate';
+        out.push(subject(f, false, invokeProblem === undefined ? roleProblem : `${roleProblem}; ${invokeProblem}`));
         continue;
       }
       if (rotated.length === 0) {
-        out.push(subject(f, true, 'no secret of the estate rotates with it yet'));
+        out.push(invokeProblem === undefined ? subject(f, true, `no secret of the estate rotates with it yet${unknownNote}`) : subject(f, false, invokeProblem));
         continue;
       }
       const access = ctx.access(role.urn);
@@ -925,10 +940,11 @@ const rotationWired: Rule = {
         }
         if (lacks.length > 0) missing.push(`${s.name} (${lacks.join(', ')})`);
       }
+      const problems = [...(missing.length > 0 ? [`role lacks: ${list(missing, 2)}`] : []), ...(invokeProblem !== undefined ? [invokeProblem] : [])];
       out.push(
-        missing.length > 0
-          ? subject(f, false, `role lacks: ${list(missing, 2)}`)
-          : subject(f, true, `role can rotate its ${plural(rotated.length, 'secret')}`),
+        problems.length > 0
+          ? subject(f, false, problems.join('; '))
+          : subject(f, true, `role can rotate its ${plural(rotated.length, 'secret')}${permissionsKnown ? '; Secrets Manager may invoke it' : unknownNote}`),
       );
     }
     return out;

@@ -62,6 +62,7 @@ const T = {
   role: ['aws:iam/role:Role'],
   instanceProfile: ['aws:iam/instanceProfile:InstanceProfile'],
   function: ['aws:lambda/function:Function'],
+  permission: ['aws:lambda/permission:Permission'],
   trail: ['aws:cloudtrail/trail:Trail'],
   bucket: ['aws:s3/bucket:Bucket', 'aws:s3/bucketV2:BucketV2'],
   publicAccessBlock: ['aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', 'aws:s3/bucketPublicAccessBlockV2:BucketPublicAccessBlockV2'],
@@ -839,6 +840,19 @@ export function buildEstate(graphs: readonly ResourceGraph[]): Estate {
     for (const role of resolveRoles(row, 'role')) (profilesOf.get(role) ?? profilesOf.set(role, new Set()).get(role)!).add(awsName(row.r));
   }
 
+  // ── Lambda invoke permissions: principals per function ──
+  // `function` may be a name, an ARN, or either with a qualifier (`name:alias`, `arn:...:function:name:1`).
+  const invokersOf = new Map<string, Set<string>>();
+  for (const row of rows(ctxs, 'permission')) {
+    const principal = knownStr(row.r, 'principal');
+    if (principal === undefined) continue;
+    const ref = knownStr(row.r, 'function', 'functionName');
+    const target =
+      resolveFn(row, ref, 'function') ?? (ref !== undefined && !ref.startsWith('arn:') && ref.includes(':') ? resolveFn(row, ref.slice(0, ref.indexOf(':'))) : undefined);
+    if (target === undefined) continue;
+    (invokersOf.get(target) ?? invokersOf.set(target, new Set()).get(target)!).add(principal);
+  }
+
   // ── Functions (entities) ──
   const functions: LambdaFunction[] = [];
   for (const row of fnRows) {
@@ -846,6 +860,7 @@ export function buildEstate(graphs: readonly ResourceGraph[]): Estate {
     const f: Mutable<LambdaFunction> = {
       ...base(row, awsName(row.r), fnArn.get(row.r.urn)),
       purpose: rotationFunctions.has(row.r.urn) ? 'rotation' : 'other',
+      invokePrincipals: [...(invokersOf.get(row.r.urn) ?? [])].sort(cmp),
     };
     if (roleArn !== undefined && roleArn !== '') f.roleArn = roleArn;
     const roleUrn = resolveRoleValue(row, roleArn) ?? edgeTargets(row, 'role').find((u) => roleUrns.has(u));

@@ -217,6 +217,12 @@ export interface LambdaFunction extends EntityBase {
   readonly handler?: string;
   /** `rotation` when a secret's rotation points at it. */
   readonly purpose: 'rotation' | 'other';
+  /**
+   * Who may invoke it: the `principal` of each `aws:lambda/permission:Permission` whose `function`
+   * is this function (name or ARN, with or without a qualifier), sorted, distinct. Empty when no
+   * Permission targets it (including estates that hold no Permission resource at all).
+   */
+  readonly invokePrincipals: readonly string[];
 }
 
 export interface Service {

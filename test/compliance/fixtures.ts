@@ -282,6 +282,7 @@ function environment(env: 'dev' | 'prod'): EnvParts {
     runtime: 'nodejs20.x',
     handler: 'index.handler',
     purpose: 'rotation',
+    invokePrincipals: ['secretsmanager.amazonaws.com'],
   };
   const parameters = [
     param(env, `/mono-repo/${env}/database/host`, 'String'),

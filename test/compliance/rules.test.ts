@@ -307,6 +307,25 @@ const CASES: Case[] = [
     detail: /decrypt with alias\/mono-repo-database-key/,
   },
   {
+    rule: 'SEC-032',
+    stack: 'dev',
+    plant: (e) => {
+      find.fn(e, 'mono-repo-dev-rotation').invokePrincipals = ['events.amazonaws.com'];
+    },
+    subject: 'mono-repo-dev-rotation',
+    detail: /Secrets Manager may not invoke it \(invoke permission only for events\.amazonaws\.com\)/,
+  },
+  {
+    rule: 'SEC-032',
+    stack: 'prod',
+    plant: (e) => {
+      // The dev function keeps its permission: the estate records invoke permissions.
+      find.fn(e, 'mono-repo-prod-rotation').invokePrincipals = [];
+    },
+    subject: 'mono-repo-prod-rotation',
+    detail: /Secrets Manager may not invoke it \(no invoke permission\)/,
+  },
+  {
     rule: 'SEC-040',
     stack: 'dev',
     plant: (e) => {
@@ -432,6 +451,29 @@ describe.each(CASES)('$rule in $stack: $subject', (c) => {
       expect(f.subjects).toEqual([]);
     });
   }
+});
+
+describe('SEC-032 without any Lambda permission in the estate', () => {
+  it('judges the function on its role and says the invoke permission is unknown', () => {
+    const e = plant((x) => {
+      for (const f of x.functions) f.invokePrincipals = [];
+    });
+    for (const stack of ['dev', 'prod']) {
+      const f = finding(e, stack, 'SEC-032');
+      expect(f.status).toBe('met');
+      expect(f.subjects.map((s) => s.detail)).toEqual([expect.stringMatching(/^role can rotate its \d+ secrets; invoke permission unknown \(no Lambda permission in the estate\)$/)]);
+    }
+    // A role problem is still not met.
+    const broken = plant((x) => {
+      for (const f of x.functions) f.invokePrincipals = [];
+      find.access(x, 'rotation-dev').secretWrites = [];
+    });
+    expect(finding(broken, 'dev', 'SEC-032').status).toBe('not-met');
+  });
+
+  it('with the permission in place, says so', () => {
+    expect(finding(compliantEstate(), 'dev', 'SEC-032').subjects.map((s) => s.detail)).toEqual([expect.stringMatching(/; Secrets Manager may invoke it$/)]);
+  });
 });
 
 describe('not applicable where there is nothing to check', () => {

@@ -113,7 +113,7 @@ export function makeEstate(): Estate {
       },
     ],
     roles: [prodRole, role('dev', 'risk-api-role')],
-    functions: [{ ...base, urn: urn('prod', 'aws:lambda/function:Function', 'rotator'), stack: 'prod', name: 'mono-repo-prod-rotation', purpose: 'rotation' }],
+    functions: [{ ...base, urn: urn('prod', 'aws:lambda/function:Function', 'rotator'), stack: 'prod', name: 'mono-repo-prod-rotation', purpose: 'rotation', invokePrincipals: ['secretsmanager.amazonaws.com'] }],
     services: [],
     audit: {
       trails: [],

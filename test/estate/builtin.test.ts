@@ -117,6 +117,12 @@ describe('built-in estate: the intended access table (docs/access.md)', () => {
     }
   });
 
+  it('each environment has one rotation function, invokable by Secrets Manager only', () => {
+    const fns = estate.functions.filter((f) => f.purpose === 'rotation');
+    expect(fns.map((f) => f.stack).sort()).toEqual([...ENVIRONMENTS].sort());
+    for (const f of fns) expect([f.name, f.invokePrincipals]).toEqual([f.name, ['secretsmanager.amazonaws.com']]);
+  });
+
   it('services carry the seed names', () => {
     const names = new Set(estate.services.map((s) => s.name));
     for (const n of ['Risk API', 'Dash Analytics', 'Airflow']) expect(names.has(n)).toBe(true);
