@@ -187,10 +187,23 @@ function escapeRegex(s: string): string {
   return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 }
 
-/** `*` and `?` wildcards to an anchored regular expression. */
+/** Compiled wildcards by pattern, one map per case mode. */
+const wildcardCacheCs = new Map<string, RegExp>();
+const wildcardCacheCi = new Map<string, RegExp>();
+
+/**
+ * `*` and `?` wildcards to an anchored regular expression, compiled once per pattern and mode and
+ * shared (no `g`/`y` flag, so `test` keeps no state between calls).
+ */
 export function wildcardRegex(pattern: string, caseInsensitive: boolean): RegExp {
-  const src = escapeRegex(pattern).replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${src}$`, caseInsensitive ? 'is' : 's');
+  const cache = caseInsensitive ? wildcardCacheCi : wildcardCacheCs;
+  let re = cache.get(pattern);
+  if (re === undefined) {
+    const src = escapeRegex(pattern).replace(/\*/g, '.*').replace(/\?/g, '.');
+    re = new RegExp(`^${src}$`, caseInsensitive ? 'is' : 's');
+    cache.set(pattern, re);
+  }
+  return re;
 }
 
 /** The literal part of a wildcard pattern before its first `*` or `?`. */
@@ -307,7 +320,8 @@ export class ResourcePattern {
     }
     const [, partition, service, region, account] = parts as [string, string, string, string, string];
     this.partitionM = fieldMatcher(partition);
-    this.serviceM = service === '*' ? undefined : (v) => (v !== undefined && wildcardRegex(service, true).test(v) ? 'sure' : false);
+    const serviceRe = service === '*' ? undefined : wildcardRegex(service, true);
+    this.serviceM = serviceRe === undefined ? undefined : (v) => (v !== undefined && serviceRe.test(v) ? 'sure' : false);
     if (!/[*?]/.test(service)) this.service = service.toLowerCase();
     this.regionM = fieldMatcher(region);
     this.accountM = fieldMatcher(account);
@@ -325,14 +339,11 @@ export class ResourcePattern {
       const arn = `arn:${s.partition}:${s.service}:${s.region ?? ''}:${s.account ?? ''}:${s.resource}`;
       return this.resourceRe!.test(arn) ? 'sure' : false;
     }
-    for (const [m, v] of [
-      [this.partitionM, s.partition],
-      [this.serviceM, s.service],
-      [this.regionM, s.region],
-      [this.accountM, s.account],
-    ] as const) {
-      if (m && m(v) === false) return false;
-    }
+    // Field by field, without building a list per call (this runs once per candidate resource).
+    if (this.partitionM !== undefined && this.partitionM(s.partition) === false) return false;
+    if (this.serviceM !== undefined && this.serviceM(s.service) === false) return false;
+    if (this.regionM !== undefined && this.regionM(s.region) === false) return false;
+    if (this.accountM !== undefined && this.accountM(s.account) === false) return false;
     if (this.resourceRe!.test(s.resource)) return 'sure';
     if (s.unknownSuffix) {
       // `secret:name-AbCdEf` given literally while the subject's suffix is not known.
