@@ -193,6 +193,7 @@ function envParts(env: string): EnvParts {
     arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:mono-repo-secrets-rotation-${env}`,
     roleArn: rotRole.arn!,
     roleUrn: rotRole.urn,
+    invokePrincipals: ['secretsmanager.amazonaws.com'],
     runtime: 'nodejs20.x',
     handler: 'index.handler',
     purpose: 'rotation',
@@ -413,6 +414,7 @@ export function bigEstate(nParams = 10_000, nSecrets = 1_000): Estate {
   const fn: LambdaFunction = {
     ...base(env, 'aws:lambda/function:Function', 'rotator'),
     arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rotator`,
+    invokePrincipals: ['secretsmanager.amazonaws.com'],
     purpose: 'rotation',
   };
   const types: ParameterType[] = ['String', 'String', 'String', 'StringList', 'SecureString'];
