@@ -18,7 +18,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { GeneratorError } from '../errors.ts';
 
 export const MANIFEST_NAME = '.generated.json';
@@ -245,7 +244,9 @@ async function removeEmptyDirs(root: string, dir: string): Promise<void> {
 
 const normalise = (s: string) => s.replace(/\r\n/g, '\n');
 
-function textDiff(file: string, onDisk: string, expected: string): string {
+/** A short unified diff; the `diff` package is loaded only when check finds a stale text file. */
+async function textDiff(file: string, onDisk: string, expected: string): Promise<string> {
+  const { createTwoFilesPatch } = await import('diff');
   const patch = createTwoFilesPatch(`${file} (on disk)`, `${file} (generated)`, onDisk, expected, undefined, undefined, { context: 2 });
   const lines = patch.split('\n').filter((l) => !l.startsWith('====='));
   const MAX = 40;
@@ -285,7 +286,7 @@ export async function checkOutputs(outDir: string, files: readonly OutputFile[],
     }
     if (isText(f.contents)) {
       const disk = normalise(current.toString('utf8'));
-      if (disk !== f.contents) problems.push({ kind: 'out-of-date', path: name, diff: textDiff(name, disk, f.contents) });
+      if (disk !== f.contents) problems.push({ kind: 'out-of-date', path: name, diff: await textDiff(name, disk, f.contents) });
     } else if (f.contents !== undefined && Buffer.compare(current, Buffer.from(f.contents)) !== 0) {
       problems.push({ kind: 'out-of-date', path: name, reason: 'binary contents differ' });
     }
@@ -295,7 +296,7 @@ export async function checkOutputs(outDir: string, files: readonly OutputFile[],
     if (current === undefined) problems.push({ kind: 'missing', path: x.path });
     else {
       const disk = normalise(current.toString('utf8'));
-      if (disk !== normalise(x.contents)) problems.push({ kind: 'out-of-date', path: x.path, diff: textDiff(x.path, disk, normalise(x.contents)) });
+      if (disk !== normalise(x.contents)) problems.push({ kind: 'out-of-date', path: x.path, diff: await textDiff(x.path, disk, normalise(x.contents)) });
     }
   }
   if (manifest) {
