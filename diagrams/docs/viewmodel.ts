@@ -706,7 +706,11 @@ export function buildPageModel(input: PageInput): PageModel {
     procedures.push({
       title: 'Access revocation',
       steps: [
-        `Detach or narrow the policy in the Pulumi program and deploy (${code(`pulumi up --stack ${stack}`)}); the policies of this stack are ${policies.map((p) => md(p.name)).join(', ')}.`,
+        `Detach or narrow the policy in the Pulumi program and deploy (${code(`pulumi up --stack ${stack}`)}); ${
+          policies.length > MATRIX_MAX_ROLE_COLUMNS
+            ? `this stack has ${policies.length} policies, listed under IAM policies above`
+            : `the policies of this stack are ${policies.map((p) => md(p.name)).join(', ')}`
+        }.`,
         'Regenerate these docs and check the access matrix above.',
       ],
     });
