@@ -18,6 +18,18 @@
  *   least 30 days (the AWS maximum, and the default when the property is left unset).
  * - KMS automatic rotation at most every 365 days; secrets at most every 90 days (AWS Config
  *   `secretsmanager-scheduled-rotation-success-check` / `secretsmanager-rotation-enabled-check`).
+ * - Key controls (SEC-003 rotation, SEC-004 replicas, SEC-011 key policy) judge the keys a stack
+ *   depends on: the keys it owns PLUS the keys its own SecureString parameters, secrets and trails
+ *   are encrypted with, wherever they are defined (resolved `keyUrn`, any loaded stack). A key of
+ *   another stack is a subject of this stack's finding with `(stack <name>)` in its detail, so an
+ *   environment that encrypts with the shared stack's keys is judged on them (and fails with them);
+ *   the owning stack keeps judging its own keys. A used key that resolves to no key of the estate
+ *   (its stack is not loaded, e.g. the policy pack previewing one environment, or it is managed
+ *   outside Pulumi) is NOT a subject: its rotation, replicas and policy cannot be read here, so it
+ *   is left to where the key is defined (the pack enforces it when that stack is previewed) rather
+ *   than failed on every stack that uses it. The finding then carries a `note` saying so
+ *   (`findingNote`), and is not applicable when no used key resolves. SEC-001 still requires the
+ *   unresolved key to be a customer-managed one.
  * - Audit controls (trail, alarms) apply to a stack that holds secrets, SecureStrings or keys.
  *   They are satisfied by resources of the stack, of the stacks it references, or of the
  *   project's account-level stacks (no environment, e.g. `shared`). When the stack references a
@@ -103,6 +115,22 @@ export interface Rule {
   readonly frameworks: FrameworkMapping;
   /** The subjects of the rule in the context's stack; none means not applicable. */
   readonly evaluate: (ctx: RuleContext) => readonly FindingSubject[];
+  /** Why part of what the rule would check is not checked here (e.g. keys of a stack not loaded); put on the finding. */
+  readonly note?: (ctx: RuleContext) => string | undefined;
+}
+
+/**
+ * A Finding with an optional note: what the rule could not check in this stack and why (e.g. keys
+ * of a stack that is not loaded). Assignable to Finding; read it with `findingNote`.
+ */
+export interface RuleFinding extends Finding {
+  readonly note?: string;
+}
+
+/** The note of a finding evaluated here, if any (undefined for findings without one). */
+export function findingNote(f: Finding): string | undefined {
+  const n = (f as RuleFinding).note;
+  return typeof n === 'string' && n !== '' ? n : undefined;
 }
 
 function fw(soc2: string[], iso27001: string[], gdpr: string[]): FrameworkMapping {
@@ -128,6 +156,7 @@ export class RuleContext {
   /** Policies by the role URNs they are attached to, in estate order. */
   private readonly attachedPolicies = new Map<string, IamPolicy[]>();
   private knownEnvs: readonly string[] | undefined;
+  private keyScope: { readonly keys: readonly KmsKey[]; readonly unresolved: readonly string[]; readonly unresolvedUsers: number } | undefined;
 
   constructor(estate: Estate, stack: string, options: RuleOptions) {
     this.estate = estate;
@@ -220,6 +249,63 @@ export class RuleContext {
       this.inStack(this.estate.keys).length > 0 ||
       this.inStack(this.estate.parameters).some((p) => p.type === 'SecureString')
     );
+  }
+
+  // Keys a stack depends on ---------------------------------------------------------
+
+  private scopeOfKeys(): { readonly keys: readonly KmsKey[]; readonly unresolved: readonly string[]; readonly unresolvedUsers: number } {
+    if (this.keyScope !== undefined) return this.keyScope;
+    const used = new Set<string>();
+    const unresolved = new Set<string>();
+    let unresolvedUsers = 0;
+    const use = (keyUrn: string | undefined, keyId: string | undefined): void => {
+      if (keyUrn !== undefined) {
+        if (this.key(keyUrn) !== undefined) {
+          used.add(keyUrn);
+          return;
+        }
+      }
+      // AWS-managed (no key id, or alias/aws/...) is SEC-001's business, not a key to judge.
+      if (keyId === undefined || keyId === '' || isAwsManagedKey(keyId)) return;
+      unresolved.add(keyId);
+      unresolvedUsers++;
+    };
+    for (const p of this.estate.parameters) if (p.stack === this.stack && p.type === 'SecureString') use(p.keyUrn, p.keyId);
+    for (const s of this.estate.secrets) if (s.stack === this.stack) use(s.keyUrn, s.keyId);
+    for (const t of this.estate.audit.trails) if (t.stack === this.stack) use(t.keyUrn, t.kmsKeyId);
+    const keys = this.estate.keys.filter((k) => k.stack === this.stack || used.has(k.urn));
+    this.keyScope = Object.freeze({ keys: Object.freeze(keys), unresolved: Object.freeze([...unresolved].sort()), unresolvedUsers });
+    return this.keyScope;
+  }
+
+  /**
+   * The keys this stack's key controls judge, in estate order: the keys it owns, plus the keys of
+   * other stacks its own SecureString parameters, secrets and trails are encrypted with.
+   */
+  keysInScope(): readonly KmsKey[] {
+    return this.scopeOfKeys().keys;
+  }
+
+  /** ` (stack shared)` for a key of another stack, '' for the stack's own. */
+  fromStack(x: { readonly stack: string }): string {
+    return x.stack === this.stack ? '' : ` (stack ${x.stack})`;
+  }
+
+  /**
+   * The note of a key control when some key this stack uses resolves to no key of the estate:
+   * which keys and why they are not judged here. Undefined when every used key resolves.
+   */
+  unresolvedKeyNote(): string | undefined {
+    const { unresolved, unresolvedUsers } = this.scopeOfKeys();
+    if (unresolved.length === 0) return undefined;
+    const named = unresolved.filter((k) => k !== UNKNOWN).map((k) => k.split('/').pop() ?? k);
+    const what = named.length > 0 ? `${plural(unresolved.length, 'key')} (${list(named)})` : plural(unresolved.length, 'key');
+    const notLoaded = this.missingReferences();
+    const where =
+      notLoaded.length > 0
+        ? `stack ${notLoaded.join(', ')} is not loaded`
+        : 'not defined in the loaded stacks';
+    return `${what} used by ${plural(unresolvedUsers, 'resource')} of this stack ${unresolved.length === 1 ? 'is' : 'are'} not judged here (${where}): checked where the key is defined`;
   }
 
   // Environments -------------------------------------------------------------------
@@ -430,16 +516,18 @@ const keyRotation: Rule = {
   evaluate(ctx) {
     const max = ctx.options.maxKeyRotationDays;
     const out: FindingSubject[] = [];
-    for (const k of ctx.inStack(ctx.estate.keys)) {
+    for (const k of ctx.keysInScope()) {
       if (k.keyUsage !== undefined && k.keyUsage !== UNKNOWN && k.keyUsage !== 'ENCRYPT_DECRYPT') continue;
-      if (k.rotationEnabled === 'unknown') out.push(subject(k, false, 'automatic rotation could not be determined'));
-      else if (!k.rotationEnabled) out.push(subject(k, false, 'automatic rotation is off'));
+      const from = ctx.fromStack(k);
+      if (k.rotationEnabled === 'unknown') out.push(subject(k, false, `automatic rotation could not be determined${from}`));
+      else if (!k.rotationEnabled) out.push(subject(k, false, `automatic rotation is off${from}`));
       else if (k.rotationPeriodDays !== undefined && k.rotationPeriodDays > max) {
-        out.push(subject(k, false, `rotates every ${k.rotationPeriodDays} d (more than ${max} d)`));
-      } else out.push(subject(k, true, `rotates every ${k.rotationPeriodDays ?? 365} d`));
+        out.push(subject(k, false, `rotates every ${k.rotationPeriodDays} d (more than ${max} d)${from}`));
+      } else out.push(subject(k, true, `rotates every ${k.rotationPeriodDays ?? 365} d${from}`));
     }
     return out;
   },
+  note: (ctx) => ctx.unresolvedKeyNote(),
 };
 
 const keyReplicas: Rule = {
@@ -455,23 +543,25 @@ const keyReplicas: Rule = {
   frameworks: fw(['A1.2', 'CC9.1'], ['A.5.30', 'A.8.14'], ['Art. 32(1)(b)', 'Art. 32(1)(c)']),
   evaluate(ctx) {
     const out: FindingSubject[] = [];
-    for (const k of ctx.inStack(ctx.estate.keys)) {
+    for (const k of ctx.keysInScope()) {
       const prod = ctx.isProdKey(k.urn);
       if (!k.multiRegion && !prod) continue;
       const why = prod ? `prod key (${ctx.prodKeyWhy(k.urn)})` : 'declared multi-region';
+      const from = ctx.fromStack(k);
       if (!k.multiRegion) {
-        out.push(subject(k, false, `${why} but single-region: cannot be replicated`));
+        out.push(subject(k, false, `${why} but single-region: cannot be replicated${from}`));
         continue;
       }
       const elsewhere = k.replicas.filter((r) => r.region === undefined || k.region === undefined || r.region !== k.region);
-      if (elsewhere.length === 0) out.push(subject(k, false, `${why}, multi-region but has no replica in another region`));
+      if (elsewhere.length === 0) out.push(subject(k, false, `${why}, multi-region but has no replica in another region${from}`));
       else {
         const regions = elsewhere.map((r) => r.region ?? 'unknown region');
-        out.push(subject(k, true, `${why}, replicated to ${list(regions)}`));
+        out.push(subject(k, true, `${why}, replicated to ${list(regions)}${from}`));
       }
     }
     return out;
   },
+  note: (ctx) => ctx.unresolvedKeyNote(),
 };
 
 const prodDeletion: Rule = {
@@ -573,9 +663,10 @@ const kmsViaService: Rule = {
   frameworks: fw(['CC6.1', 'CC6.3'], ['A.5.15', 'A.8.3'], ['Art. 32(1)(b)', 'Art. 25']),
   evaluate(ctx) {
     const out: FindingSubject[] = [];
-    for (const k of ctx.inStack(ctx.estate.keys)) {
+    for (const k of ctx.keysInScope()) {
+      const from = ctx.fromStack(k);
       if (k.policy === undefined) {
-        out.push(subject(k, true, 'no key policy in the estate: the AWS default (account administrators through IAM)'));
+        out.push(subject(k, true, `no key policy in the estate: the AWS default (account administrators through IAM)${from}`));
         continue;
       }
       const open: string[] = [];
@@ -588,12 +679,13 @@ const kmsViaService: Rule = {
         const others = principals.filter((p) => !/:root$/.test(p) && !/^\d{12}$/.test(p));
         if (others.length > 0) open.push(...others.map((p) => p.split('/').pop() ?? p));
       }
-      if (k.policy.unknown && open.length === 0) out.push(subject(k, false, 'key policy could not be read completely'));
-      else if (open.length > 0) out.push(subject(k, false, `decrypt without ViaService or encryption context for ${list(open)}`));
-      else out.push(subject(k, true, 'decrypt only for account administrators or scoped by kms:ViaService / encryption context'));
+      if (k.policy.unknown && open.length === 0) out.push(subject(k, false, `key policy could not be read completely${from}`));
+      else if (open.length > 0) out.push(subject(k, false, `decrypt without ViaService or encryption context for ${list(open)}${from}`));
+      else out.push(subject(k, true, `decrypt only for account administrators or scoped by kms:ViaService / encryption context${from}`));
     }
     return out;
   },
+  note: (ctx) => ctx.unresolvedKeyNote(),
 };
 
 const STORES: readonly { store: Store; actions: readonly string[]; what: string }[] = [
@@ -1094,9 +1186,10 @@ function sortSubjects(xs: readonly FindingSubject[]): FindingSubject[] {
 }
 
 /** Evaluate one rule for one stack. */
-export function evaluateRule(rule: Rule, ctx: RuleContext): Finding {
+export function evaluateRule(rule: Rule, ctx: RuleContext): RuleFinding {
   const subjects = sortSubjects(rule.evaluate(ctx));
   const status = subjects.length === 0 ? 'not-applicable' : subjects.some((s) => s.status === 'not-met') ? 'not-met' : 'met';
+  const note = rule.note?.(ctx);
   return Object.freeze({
     ruleId: rule.id,
     title: rule.title,
@@ -1108,6 +1201,7 @@ export function evaluateRule(rule: Rule, ctx: RuleContext): Finding {
     status,
     stack: ctx.stack,
     subjects: Object.freeze(subjects.map((s) => Object.freeze(s))),
+    ...(note !== undefined ? { note } : {}),
   });
 }
 
@@ -1115,7 +1209,7 @@ export function evaluateRule(rule: Rule, ctx: RuleContext): Finding {
  * One Finding per rule (in RULES order) for `stack`. Throws GeneratorError (usage) when the stack
  * is not in the estate.
  */
-export function evaluateRules(estate: Estate, stack: string, options: Partial<RuleOptions> = {}): Finding[] {
+export function evaluateRules(estate: Estate, stack: string, options: Partial<RuleOptions> = {}): RuleFinding[] {
   const ctx = new RuleContext(estate, stack, { ...DEFAULT_RULE_OPTIONS, ...options });
   return RULES.map((r) => evaluateRule(r, ctx));
 }

@@ -20,6 +20,7 @@ import type {
   SecretCategory,
   StackSummary,
 } from '../estate/model.ts';
+import { findingNote } from '../compliance/rules.ts';
 import type { DiagramName, View } from '../views/types.ts';
 
 // ─── Markdown escaping ───────────────────────────────────────────────────────────────
@@ -117,6 +118,9 @@ export interface PageModel {
   readonly findingTable: Table;
   readonly failing: readonly { readonly title: string; readonly severity: string; readonly remediation: string; readonly subjects: string }[];
   readonly hasFailing: boolean;
+  /** What a check could not judge in this stack and why (e.g. keys of a stack not loaded). */
+  readonly findingNotes: readonly { readonly title: string; readonly ruleId: string; readonly note: string }[];
+  readonly hasFindingNotes: boolean;
   readonly hasCost: boolean;
   readonly costTable: Table;
   readonly costTotal: string;
@@ -680,6 +684,11 @@ export function buildPageModel(input: PageInput): PageModel {
         .join('; '),
     }));
 
+  const findingNotes = findings.flatMap((f) => {
+    const note = findingNote(f);
+    return note === undefined ? [] : [{ title: md(f.title), ruleId: code(f.ruleId), note: md(note) }];
+  });
+
   const cost = input.cost;
   const costTable = table(
     ['Item', 'Quantity', 'Unit price (USD/month)', 'Monthly (USD)', 'Note'],
@@ -775,6 +784,8 @@ export function buildPageModel(input: PageInput): PageModel {
     findingTable,
     failing,
     hasFailing: failing.length > 0,
+    findingNotes,
+    hasFindingNotes: findingNotes.length > 0,
     hasCost: cost !== undefined && cost.lines.length > 0,
     costTable,
     costTotal: usd(cost?.total ?? 0),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RULES, evaluateRules, failsAt, parseSeverity } from '../../diagrams/compliance/rules.ts';
+import { RULES, evaluateRules, failsAt, findingNote, parseSeverity } from '../../diagrams/compliance/rules.ts';
 import { secretLikeName } from '../../diagrams/compliance/match.ts';
 import type { Estate, Finding } from '../../diagrams/estate/model.ts';
 import { GeneratorError } from '../../diagrams/errors.ts';
@@ -92,7 +92,6 @@ const CASES: Case[] = [
     },
     subject: 'mono-repo-database-key',
     detail: /rotation is off/,
-    naStack: 'dev',
   },
   {
     rule: 'SEC-004',
@@ -102,7 +101,6 @@ const CASES: Case[] = [
     },
     subject: 'mono-repo-database-key',
     detail: /no replica in another region/,
-    naStack: 'dev',
   },
   {
     rule: 'SEC-004',
@@ -159,7 +157,6 @@ const CASES: Case[] = [
     },
     subject: 'mono-repo-database-key',
     detail: /without ViaService .* risk-api-dev/,
-    naStack: 'dev',
   },
   {
     rule: 'SEC-020',
@@ -451,6 +448,108 @@ describe.each(CASES)('$rule in $stack: $subject', (c) => {
       expect(f.subjects).toEqual([]);
     });
   }
+});
+
+describe('key rules judge the keys a stack uses from other stacks', () => {
+  const KEY_RULES = ['SEC-003', 'SEC-004', 'SEC-011'];
+
+  it('evaluates the shared keys that an environment\'s parameters and secrets use, marked with their stack', () => {
+    // prod's SecureString uses the parameter-store key; dev has no SecureString, so not that one.
+    const used: Record<string, string[]> = {
+      dev: ['shared mono-repo-database-key', 'shared mono-repo-secrets-manager-key'],
+      prod: ['shared mono-repo-database-key', 'shared mono-repo-parameter-store-key', 'shared mono-repo-secrets-manager-key'],
+    };
+    for (const stack of ['dev', 'prod']) {
+      for (const id of KEY_RULES) {
+        const f = finding(compliantEstate(), stack, id);
+        expect(f.status).toBe('met');
+        expect(f.subjects.map((s) => `${s.stack} ${s.name}`)).toEqual(used[stack]);
+        for (const s of f.subjects) expect(s.detail).toMatch(/ \(stack shared\)$/);
+        expect(findingNote(f)).toBeUndefined();
+      }
+    }
+  });
+
+  it('keeps judging the owning stack\'s own keys without a stack mark', () => {
+    for (const id of KEY_RULES) {
+      const f = finding(compliantEstate(), 'shared', id);
+      expect(f.subjects.map((s) => s.name)).toEqual(['mono-repo-database-key', 'mono-repo-parameter-store-key', 'mono-repo-secrets-manager-key']);
+      for (const s of f.subjects) expect(s.detail).not.toMatch(/\(stack /);
+    }
+  });
+
+  it('fails the environment with the shared key it uses, and only where it is used', () => {
+    // Only secrets use the database key: dev and prod both do; no parameter of either does.
+    const e = plant((x) => {
+      find.key(x, 'alias/mono-repo-database-key').rotationEnabled = false;
+    });
+    for (const stack of ['shared', 'dev', 'prod']) {
+      const f = finding(e, stack, 'SEC-003');
+      expect(f.status).toBe('not-met');
+      expect(notMet(f)).toEqual([`mono-repo-database-key: automatic rotation is off${stack === 'shared' ? '' : ' (stack shared)'}`]);
+    }
+    // A key of shared that dev does not use is not dev's subject.
+    const unused = plant((x) => {
+      const k = structuredClone(find.key(x, 'alias/mono-repo-database-key'));
+      k.urn = urn('shared', 'aws:kms/key:Key', 'spare');
+      k.name = 'spare';
+      k.aliases = ['alias/spare'];
+      k.rotationEnabled = false;
+      x.keys.push(k);
+    });
+    expect(finding(unused, 'dev', 'SEC-003').status).toBe('met');
+    expect(notMet(finding(unused, 'shared', 'SEC-003'))).toEqual(['spare: automatic rotation is off']);
+  });
+
+  it('counts the key of a SecureString but not of a String parameter', () => {
+    const e = plant((x) => {
+      // prod's secrets move to an AWS-managed key: only its SecureString still uses a shared key.
+      for (const s of x.secrets) {
+        if (s.stack !== 'prod') continue;
+        delete s.keyId;
+        delete s.keyUrn;
+      }
+      // A String parameter with a stale keyId does not make its key a dependency.
+      const host = find.param(x, '/mono-repo/prod/database/host');
+      host.keyId = 'alias/mono-repo-database-key';
+      host.keyUrn = find.key(x, 'alias/mono-repo-database-key').urn;
+    });
+    expect(finding(e, 'prod', 'SEC-003').subjects.map((s) => s.name)).toEqual(['mono-repo-parameter-store-key']);
+  });
+
+  it('is not applicable, with a note, where the used keys\' stack is not loaded (the policy pack sees one stack)', () => {
+    const e = plant((x) => {
+      x.stacks = x.stacks.filter((s) => s.stack === 'prod');
+      x.keys = [];
+      for (const p of [...x.parameters, ...x.secrets]) {
+        if (p.keyUrn === undefined) continue;
+        p.keyId = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${p.keyUrn.split('::').pop()}`;
+        delete p.keyUrn;
+      }
+      x.parameters = x.parameters.filter((p) => p.stack === 'prod');
+      x.secrets = x.secrets.filter((s) => s.stack === 'prod');
+    });
+    for (const id of KEY_RULES) {
+      const f = finding(e, 'prod', id);
+      expect(f.status).toBe('not-applicable');
+      expect(f.subjects).toEqual([]);
+      expect(findingNote(f)).toMatch(/^3 keys \(mono-repo-database-key, mono-repo-parameter-store-key, mono-repo-secrets-manager-key\) used by \d+ resources of this stack are not judged here \(stack shared is not loaded\): checked where the key is defined$/);
+    }
+    expect(failsAt(evaluateRules(e as Estate, 'prod'), 'low')).toBe(false);
+  });
+
+  it('has no note where every used key resolves, or nothing uses a key', () => {
+    expect(findingNote(finding(compliantEstate(), 'prod', 'SEC-003'))).toBeUndefined();
+    expect(findingNote(finding(unrelatedEstate(), 'web', 'SEC-003'))).toBeUndefined();
+    // An AWS-managed key is SEC-001's business, not an unresolved key.
+    const e = plant((x) => {
+      const p = find.param(x, '/mono-repo/prod/database/password');
+      p.keyId = 'alias/aws/ssm';
+      delete p.keyUrn;
+    });
+    expect(findingNote(finding(e, 'prod', 'SEC-003'))).toBeUndefined();
+    expect(finding(e, 'prod', 'SEC-003').subjects.map((s) => s.name)).toEqual(['mono-repo-database-key', 'mono-repo-secrets-manager-key']);
+  });
 });
 
 describe('SEC-032 without any Lambda permission in the estate', () => {

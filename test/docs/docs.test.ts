@@ -51,6 +51,16 @@ describe('view model', () => {
     expect(out.endsWith('\n')).toBe(true);
   });
 
+  it('lists what a check could not judge in the stack, from the finding\'s note', async () => {
+    const t = await loadTemplates();
+    const base = fakeFindings('dev')[0]!;
+    const noted = { ...base, status: 'not-applicable' as const, subjects: [], note: '1 key (mrk-1) used by 2 resources of this stack is not judged here (stack shared is not loaded): checked where the key is defined' };
+    const out = t.renderPage(buildPageModel({ estate, stack: 'dev', views: [], findings: [noted], formats }));
+    expect(out).toContain('Not judged in this stack:\n\n- **KMS keys rotate** (`kms-rotation`): 1 key (mrk-1) used by 2 resources of this stack is not judged here (stack shared is not loaded): checked where the key is defined.\n');
+    expect(out).not.toMatch(/\n\n\n/);
+    expect(t.renderPage(page('dev'))).not.toContain('Not judged in this stack');
+  });
+
   it('shows the explicit empty states for a stack without resources', async () => {
     const t = await loadTemplates();
     const out = t.renderPage(buildPageModel({ estate, stack: 'shared', views: [], findings: [], formats }));
