@@ -5,6 +5,7 @@
 import { GeneratorError } from '../errors.ts';
 import type {
   Alarm,
+  Audit,
   Estate,
   EventRule,
   IamPolicy,
@@ -104,19 +105,70 @@ export function stackSummary(estate: Estate, stack: string): StackSummary {
   return s;
 }
 
+/** Does a stack reference `other` (a StackReference name, `org/project/stack` or just `stack`)? */
+function refersTo(summary: StackSummary, other: string): boolean {
+  return summary.references.some((r) => r === other || r.split('/').pop() === other);
+}
+
+/**
+ * Which audit pieces of other stacks serve `stack`: a predicate over an entity of a stack that
+ * `stack` references. An entity tied to another environment of the estate (its `Environment` tag,
+ * else its stack's environment, else an environment named as a whole segment of its name, e.g.
+ * `mono-repo-dev-secret-rotation-errors`) serves that environment, not this one; account-level
+ * pieces (no environment, or one that is no stack's environment, like `shared`) serve every stack
+ * that references them.
+ */
+export function servesStack(estate: Estate, stack: string): (x: { readonly stack: string; readonly name: string; readonly tags: Readonly<Record<string, string>> }) => boolean {
+  const summary = stackSummary(estate, stack);
+  const mine = summary.environment?.toLowerCase();
+  const envs = new Set<string>();
+  for (const s of estate.stacks) if (s.environment !== undefined) envs.add(s.environment.toLowerCase());
+  const envOfStack = new Map(estate.stacks.map((s) => [s.stack, s.environment?.toLowerCase()]));
+  return (x) => {
+    if (x.stack === stack) return true;
+    if (!refersTo(summary, x.stack)) return false;
+    const tagged = (x.tags['Environment'] ?? x.tags['environment'])?.toLowerCase();
+    const env = tagged ?? envOfStack.get(x.stack);
+    if (env !== undefined) return env === mine || !envs.has(env);
+    const other = x.name
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .find((seg) => envs.has(seg) && seg !== mine);
+    return other === undefined;
+  };
+}
+
+/**
+ * The audit pieces that serve a stack, in estate order: its own trails, alarms, event rules and
+ * topics, plus those of the stacks it references that are not tied to another environment
+ * (`servesStack`), plus the topics the included alarms and rules notify. Not the alarms of sibling
+ * environments, even when they notify a shared topic.
+ */
+export function auditOf(estate: Estate, stack: string): Audit {
+  const serves = servesStack(estate, stack);
+  const trails = estate.audit.trails.filter(serves);
+  const alarms = estate.audit.alarms.filter(serves);
+  const eventRules = estate.audit.eventRules.filter(serves);
+  const notified = new Set<string>();
+  for (const w of [...alarms, ...eventRules]) for (const t of w.topics) notified.add(t);
+  const topics = estate.audit.topics.filter((t) => notified.has(t.urn) || serves(t));
+  return Object.freeze({ trails, alarms, eventRules, topics });
+}
+
 /**
  * What a stack owns plus what it uses from other stacks, as an Estate of its own (same sorting):
  * - everything whose `stack` is this one;
  * - keys its parameters, secrets and trails are encrypted with, and keys its roles can decrypt with;
  * - rotation functions its secrets use, and their roles;
  * - parameters and secrets of other stacks its roles can read;
- * - the audit pieces (trails, alarms, event rules, topics) of stacks it references (StackReference);
+ * - the audit pieces (trails, alarms, event rules, topics) of stacks it references (StackReference)
+ *   that serve it: not those tied to a sibling environment (`auditOf`);
  * - the access analysis of every role included.
  * `stacks` holds the summaries of this stack and of every stack something was taken from, sorted by
  * name like the estate. An entity's `stack` field tells a view whether to draw it as "from stack X".
  */
 export function stackEntities(estate: Estate, stack: string): Estate {
-  const summary = stackSummary(estate, stack);
+  stackSummary(estate, stack);
   const ix = index(estate);
   const want = new Set<string>();
   const own = <T extends { stack: string; urn: string }>(l: readonly T[]): void => {
@@ -128,10 +180,9 @@ export function stackEntities(estate: Estate, stack: string): Estate {
   own(estate.policies);
   own(estate.roles);
   own(estate.functions);
-  own(estate.audit.trails);
-  own(estate.audit.alarms);
-  own(estate.audit.eventRules);
-  own(estate.audit.topics);
+  // Audit: its own pieces and those of referenced stacks that serve it (not sibling environments').
+  const audit = auditOf(estate, stack);
+  for (const l of [audit.trails, audit.alarms, audit.eventRules, audit.topics]) for (const e of l) want.add(e.urn);
 
   const addKey = (urn: string | undefined): void => {
     if (urn) want.add(urn);
@@ -142,15 +193,7 @@ export function stackEntities(estate: Estate, stack: string): Estate {
     addKey(s.keyUrn);
     if (s.rotation.functionUrn) want.add(s.rotation.functionUrn);
   }
-  for (const t of estate.audit.trails) if (t.stack === stack) addKey(t.keyUrn);
-  // Referenced stacks' audit pieces.
-  const referenced = new Set(summary.references);
-  for (const l of [estate.audit.trails, estate.audit.alarms, estate.audit.eventRules, estate.audit.topics] as const) {
-    for (const e of l) if (referenced.has(e.stack)) want.add(e.urn);
-  }
-  for (const t of estate.audit.trails) if (want.has(t.urn)) addKey(t.keyUrn);
-  for (const a of estate.audit.alarms) if (want.has(a.urn)) a.topics.forEach((t) => want.add(t));
-  for (const r of estate.audit.eventRules) if (want.has(r.urn)) r.topics.forEach((t) => want.add(t));
+  for (const t of audit.trails) addKey(t.keyUrn);
   // Functions used: their roles and those roles' policies.
   for (const f of estate.functions) if (want.has(f.urn) && f.roleUrn) want.add(f.roleUrn);
   for (const r of estate.roles) if (want.has(r.urn)) r.policies.forEach((p) => want.add(p));

@@ -4,10 +4,14 @@
  * met / not met / not applicable from the compliance findings; a side column with audit and
  * detection (trail, alarms, rules, topics) and the frameworks with the controls mapped to them.
  * Failing controls come first and in red, and their count is in the title.
+ * The audit pieces are those that serve the stack (estate/lookup.ts `auditOf`): its own, plus the
+ * account-level ones of the stacks it references, drawn muted with "from stack <name>"; never a
+ * sibling environment's alarms.
  */
 
 import type { ControlLayer, Finding, Severity } from '../estate/model.ts';
 import { SEVERITIES } from '../estate/model.ts';
+import { auditOf } from '../estate/lookup.ts';
 import { CACHE_TTL_LABEL, keyName, listWithMore, lookup, stackLabel } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, statusClass, type LegendEntry } from './style.ts';
@@ -115,7 +119,11 @@ export function securityComplianceControls(input: ViewInput): View {
   });
 
   // Side column: audit and detection, then frameworks.
-  const audit = estate.audit;
+  const audit = auditOf(estate, stack);
+  // A piece of another stack: muted, and says where it is from.
+  const fromLine = (x: { readonly stack: string }): string => (x.stack === stack ? '' : `\nfrom stack ${x.stack}`);
+  const pieceClass = (x: { readonly stack: string }): string => (x.stack === stack ? 'step' : 'external');
+  if ([...audit.trails, ...audit.topics, ...audit.alarms, ...audit.eventRules].some((x) => x.stack !== stack)) legendEntries.push({ cls: 'external' });
   const auditFindings = findings.filter((f) => f.layer === 'audit');
   t.block(`side: ${q('Audit, detection and frameworks')}`, (b) => {
     b.line('class: group');
@@ -135,10 +143,10 @@ export function securityComplianceControls(input: ViewInput): View {
           tr.keyUrn || tr.kmsKeyId ? 'KMS-encrypted' : 'not KMS-encrypted',
           tr.bucketPublicAccessBlocked === true ? 'bucket private' : tr.bucketPublicAccessBlocked === false ? 'bucket NOT blocked' : '',
         ].filter(Boolean);
-        a.line(`${ids.id(`trail:${tr.name}`)}: ${q(`CloudTrail ${clip(tr.name, 36)}\n${props.join(' · ')}${tr.events.length ? `\n${listWithMore(tr.events, 3).join(', ')}` : ''}`)} { class: step }`);
+        a.line(`${ids.id(`trail:${tr.name}`)}: ${q(`CloudTrail ${clip(tr.name, 36)}\n${props.join(' · ')}${tr.events.length ? `\n${listWithMore(tr.events, 3).join(', ')}` : ''}${fromLine(tr)}`)} { class: ${pieceClass(tr)} }`);
       }
       for (const tp of audit.topics) {
-        a.line(`${ids.id(`topic:${tp.name}`)}: ${q(`SNS ${clip(tp.name, 36)}\n${plural(tp.subscriptions.length, 'subscription')}`)} { class: step }`);
+        a.line(`${ids.id(`topic:${tp.name}`)}: ${q(`SNS ${clip(tp.name, 36)}\n${plural(tp.subscriptions.length, 'subscription')}${fromLine(tp)}`)} { class: ${pieceClass(tp)} }`);
       }
       const topicName = new Map(audit.topics.map((tp) => [tp.urn, tp.name]));
       const notifies = (topics: readonly string[]): string => {
@@ -146,13 +154,13 @@ export function securityComplianceControls(input: ViewInput): View {
         return names.length ? `\n→ SNS ${listWithMore(names.map((n) => clip(n, 30)), 2).join(', ')}` : '';
       };
       const watchers = [
-        ...audit.alarms.map((x) => ({ kind: 'alarm', x, label: `alarm ${clip(x.name, 36)}\n${x.watches === 'other' ? (x.metricName ?? 'metric') : x.watches}${notifies(x.topics)}` })),
-        ...audit.eventRules.map((x) => ({ kind: 'rule', x, label: `EventBridge ${clip(x.name, 34)}\n${x.watches}${notifies(x.topics)}` })),
+        ...audit.alarms.map((x) => ({ kind: 'alarm', x, label: `alarm ${clip(x.name, 36)}\n${x.watches === 'other' ? (x.metricName ?? 'metric') : x.watches}${notifies(x.topics)}${fromLine(x)}` })),
+        ...audit.eventRules.map((x) => ({ kind: 'rule', x, label: `EventBridge ${clip(x.name, 34)}\n${x.watches}${notifies(x.topics)}${fromLine(x)}` })),
       ];
-      for (const w of watchers) a.line(`${ids.id(`${w.kind}:${w.x.name}`)}: ${q(w.label)} { class: step }`);
+      for (const w of watchers) a.line(`${ids.id(`${w.kind}:${w.x.name}`)}: ${q(w.label)} { class: ${pieceClass(w.x)} }`);
       for (const f of auditFindings) a.line(`${ids.id(`finding:${f.ruleId}`)}: ${q(findingLabel(f))} { class: ${statusClass(f.status)} }`);
       if (!audit.trails.length && !audit.alarms.length && !audit.eventRules.length && !auditFindings.length) {
-        a.line(`none: ${q('no trail, alarm or event rule in this estate')} { class: warn }`);
+        a.line(`none: ${q('no trail, alarm or event rule serves this stack')} { class: warn }`);
       }
     });
     b.block(`frameworks: ${q('Compliance frameworks (controls mapped)')}`, (fw) => {

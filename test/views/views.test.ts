@@ -83,6 +83,33 @@ describe('view properties', () => {
     expect(v.d2).toContain('class: status-not-met');
   });
 
+  it('the security view shows the stack\'s own alarms and the referenced stack\'s, not a sibling environment\'s', () => {
+    const base = fixtureEstate();
+    const alarm = (stack: string, name: string) => ({
+      urn: `urn:pulumi:${stack}::mono-repo::aws:cloudwatch/metricAlarm:MetricAlarm::${name}`,
+      stack,
+      name,
+      tags: { Environment: stack },
+      protect: false,
+      metricName: 'Errors',
+      namespace: 'AWS/Lambda',
+      watches: 'other' as const,
+      topics: [base.audit.topics[0]!.urn],
+    });
+    const estate: Estate = {
+      ...base,
+      audit: { ...base.audit, alarms: [...base.audit.alarms, alarm('dev', 'mono-repo-dev-secret-rotation-errors'), alarm('prod', 'mono-repo-prod-secret-rotation-errors'), alarm('uat', 'mono-repo-uat-secret-rotation-errors')] },
+    };
+    const d2 = VIEWS.security_compliance_controls({ estate, stack: 'prod', findings: fixtureFindings('prod') }).d2;
+    expect(d2).toMatch(/"alarm mono-repo-prod-secret-rotation-erro…\\nErrors\\n→ SNS mono-repo-security-alerts" \{ class: step \}/);
+    expect(d2).toMatch(/"alarm mono-repo-access-denied\\naccess-denied\\n→ SNS mono-repo-security-alerts\\nfrom stack shared" \{ class: external \}/);
+    expect(d2).not.toMatch(/mono-repo-(dev|uat)-/);
+    // The shared stack draws its own pieces, not muted, and no environment's alarm.
+    const shared = VIEWS.security_compliance_controls({ estate, stack: 'shared', findings: [] }).d2;
+    expect(shared).toContain('"alarm mono-repo-access-denied\\naccess-denied\\n→ SNS mono-repo-security-alerts" { class: step }');
+    expect(shared).not.toMatch(/secret-rotation-erro|class: external/);
+  });
+
   it('aggregates a 10,000-parameter / 1,000-secret stack to at most ~60 boxes per view', () => {
     const e = bigEstate();
     for (const name of DIAGRAMS) {
