@@ -21,6 +21,7 @@ import type {
   StackSummary,
 } from '../estate/model.ts';
 import { findingNote } from '../compliance/rules.ts';
+import { auditOf } from '../estate/lookup.ts';
 import type { DiagramName, View } from '../views/types.ts';
 
 // ─── Markdown escaping ───────────────────────────────────────────────────────────────
@@ -506,14 +507,18 @@ export function buildPageModel(input: PageInput): PageModel {
   const roles = mine(estate.roles);
   const policies = mine(estate.policies);
   const functions = mine(estate.functions);
-  const trails = mine(estate.audit.trails);
-  const alarms = mine(estate.audit.alarms);
-  const eventRules = mine(estate.audit.eventRules);
+  // Audit: this stack's own pieces plus those of the stacks it references that serve it (the shared
+  // trail and account-level alarms), not a sibling environment's; marked with their stack.
+  const audit = auditOf(estate, stack);
+  const trails = audit.trails;
+  const alarms = audit.alarms;
+  const eventRules = audit.eventRules;
+  const fromStack = (x: { readonly stack: string }): string => (x.stack === stack ? '' : ` (stack ${md(x.stack)})`);
   const topics = byUrn(estate.audit.topics);
   const rolesByUrn = byUrn(estate.roles);
   const policiesByUrn = byUrn(estate.policies);
   // Keys: this stack's own, plus those its parameters, secrets and trails use from other stacks.
-  const usedKeyUrns = new Set<string>([...params, ...secrets, ...trails].map((x) => x.keyUrn).filter((u): u is string => !!u));
+  const usedKeyUrns = new Set<string>([...params, ...secrets, ...mine(trails)].map((x) => x.keyUrn).filter((u): u is string => !!u));
   const keys = estate.keys.filter((k) => k.stack === stack || usedKeyUrns.has(k.urn));
 
   const overview = table(
@@ -641,7 +646,7 @@ export function buildPageModel(input: PageInput): PageModel {
   const trailTable = table(
     ['Trail', 'Multi-region', 'Log file validation', 'KMS key', 'Bucket', 'Audited events'],
     trails.map((t) => [
-      md(t.name),
+      `${md(t.name)}${fromStack(t)}`,
       String(t.multiRegion),
       String(t.logFileValidation),
       code(keyLabel(estate, t.keyUrn, t.kmsKeyId, 'S3-managed')),
@@ -652,8 +657,8 @@ export function buildPageModel(input: PageInput): PageModel {
   const alarmTable = table(
     ['Alarm or rule', 'Watches', 'Metric or pattern', 'Notifies'],
     [
-      ...alarms.map((a) => [md(a.name), a.watches, md([a.namespace, a.metricName].filter(Boolean).join(' / ')), a.topics.map(topicLabel).join('<br>') || 'nobody']),
-      ...eventRules.map((r) => [md(r.name), r.watches, code(r.pattern ?? ''), r.topics.map(topicLabel).join('<br>') || 'nobody']),
+      ...alarms.map((a) => [`${md(a.name)}${fromStack(a)}`, a.watches, md([a.namespace, a.metricName].filter(Boolean).join(' / ')), a.topics.map(topicLabel).join('<br>') || 'nobody']),
+      ...eventRules.map((r) => [`${md(r.name)}${fromStack(r)}`, r.watches, code(r.pattern ?? ''), r.topics.map(topicLabel).join('<br>') || 'nobody']),
     ],
   );
 
@@ -729,8 +734,8 @@ export function buildPageModel(input: PageInput): PageModel {
       issue: 'Access denied',
       checks: [
         'Check the role in the access matrix above: both the IAM policy and, for SecureString parameters and secrets, the KMS key policy must allow it.',
-        ...deniedAlarms.map((a) => `Alarm ${md(a.name)} fires on denied calls and notifies ${a.topics.map(topicLabel).join(', ') || 'nobody'}.`),
-        ...(trails.length ? [`The call is recorded by trail ${trails.map((t) => md(t.name)).join(', ')}.`] : []),
+        ...deniedAlarms.map((a) => `Alarm ${md(a.name)}${fromStack(a)} fires on denied calls and notifies ${a.topics.map(topicLabel).join(', ') || 'nobody'}.`),
+        ...(trails.length ? [`The call is recorded by trail ${trails.map((t) => `${md(t.name)}${fromStack(t)}`).join(', ')}.`] : []),
       ],
     });
   }
@@ -739,7 +744,7 @@ export function buildPageModel(input: PageInput): PageModel {
       issue: 'Rotation failures',
       checks: [
         ...(rotationFns.length ? [`Read the logs of ${rotationFns.map(code).join(', ')}.`] : []),
-        ...rotationAlarms.map((a) => `${md(a.name)} watches rotation failures and notifies ${a.topics.map(topicLabel).join(', ') || 'nobody'}.`),
+        ...rotationAlarms.map((a) => `${md(a.name)}${fromStack(a)} watches rotation failures and notifies ${a.topics.map(topicLabel).join(', ') || 'nobody'}.`),
         'A version left in AWSPENDING blocks the next rotation: check the secret versions (`aws secretsmanager list-secret-version-ids`).',
       ],
     });

@@ -61,6 +61,44 @@ describe('view model', () => {
     expect(t.renderPage(page('dev'))).not.toContain('Not judged in this stack');
   });
 
+  it('shows in Monitoring the trail and alarms of the referenced stack, marked, and not a sibling environment\'s', async () => {
+    const t = await loadTemplates();
+    const u = (stack: string, type: string, name: string) => `urn:pulumi:${stack}::mono-repo::${type}::${name}`;
+    const base = { tags: {}, protect: false };
+    const e = makeEstate();
+    const withShared = {
+      ...e,
+      audit: {
+        ...e.audit,
+        trails: [{ ...base, urn: u('shared', 'aws:cloudtrail/trail:Trail', 'org-trail'), stack: 'shared', name: 'org-trail', multiRegion: true, logFileValidation: true, bucketPublicAccessBlocked: true, events: ['management events (read+write)'] }],
+        alarms: [
+          ...e.audit.alarms,
+          { ...base, urn: u('dev', 'aws:cloudwatch/metricAlarm:MetricAlarm', 'dev-rot'), stack: 'dev', name: 'mono-repo-dev-rotation-errors', watches: 'other' as const, topics: [] },
+          { ...base, urn: u('shared', 'aws:cloudwatch/metricAlarm:MetricAlarm', 'acct'), stack: 'shared', name: 'account-denied', watches: 'access-denied' as const, topics: [] },
+          { ...base, tags: { Environment: 'dev' }, urn: u('shared', 'aws:cloudwatch/metricAlarm:MetricAlarm', 'dev-budget'), stack: 'shared', name: 'budget', watches: 'other' as const, topics: [] },
+        ],
+      },
+    };
+    const prod = t.renderPage(buildPageModel({ estate: withShared, stack: 'prod', views: [], findings: [], formats }));
+    const monitoring = prod.slice(prod.indexOf('## Monitoring and audit'), prod.indexOf('## Compliance findings'));
+    expect(monitoring).toContain('| org-trail (stack shared) | true | true |');
+    expect(monitoring).toContain('| access-denied | access-denied |');
+    expect(monitoring).toContain('| account-denied (stack shared) | access-denied |');
+    expect(monitoring).not.toContain('dev-rotation-errors');
+    expect(monitoring).not.toContain('budget');
+    expect(prod).toContain('The call is recorded by trail org-trail (stack shared).');
+    const dev = t.renderPage(buildPageModel({ estate: withShared, stack: 'dev', views: [], findings: [], formats }));
+    const devMonitoring = dev.slice(dev.indexOf('## Monitoring and audit'), dev.indexOf('## Compliance findings'));
+    expect(devMonitoring).toContain('| mono-repo-dev-rotation-errors | other |');
+    expect(devMonitoring).toContain('| budget (stack shared) | other |');
+    expect(devMonitoring).not.toContain('\n| access-denied |'); // prod's own alarm
+    // Nothing in the stack or its references: the empty state says where it looked.
+    const bare = t.renderPage(buildPageModel({ estate: { ...e, audit: { trails: [], alarms: [], eventRules: [], topics: [] } }, stack: 'prod', views: [], findings: [], formats }));
+    expect(bare).toContain('No CloudTrail trail in this stack or in the stacks it references.');
+    expect(bare).toContain('No alarms or event rules in this stack or in the stacks it references.');
+    expect(bare).not.toMatch(/\n\n\n/);
+  });
+
   it('shows the explicit empty states for a stack without resources', async () => {
     const t = await loadTemplates();
     const out = t.renderPage(buildPageModel({ estate, stack: 'shared', views: [], findings: [], formats }));
