@@ -32,7 +32,8 @@
  *   unresolved key to be a customer-managed one.
  * - Audit controls (trail, alarms) apply to a stack that holds secrets, SecureStrings or keys.
  *   They are satisfied by resources of the stack, of the stacks it references, or of the
- *   project's account-level stacks (no environment, e.g. `shared`). When the stack references a
+ *   project's account-level stacks (no environment, e.g. `shared`), except pieces of those stacks
+ *   tied to another environment (tag `Environment: dev` does not watch prod). When the stack references a
  *   stack that is not loaded (the policy pack sees one stack at a time) and has none of its own,
  *   the rule is not applicable there: it is checked where the referenced stack is.
  */
@@ -235,6 +236,21 @@ export class RuleContext {
       if (s.project === this.summary.project && s.environment === undefined) out.add(s.stack);
     }
     return out;
+  }
+
+  /**
+   * Does an audit piece of one of `auditStacks()` serve this stack? Its own always; another stack's
+   * unless it is tied to another environment (its `Environment` tag, else its stack's environment,
+   * is a known environment other than this stack's): prod is not watched by dev's alarm, even when
+   * that alarm lives in the shared stack. Same reading as estate/lookup.ts `servesStack`.
+   */
+  serves(x: { readonly stack: string; readonly tags: Readonly<Record<string, string>> }): boolean {
+    if (x.stack === this.stack) return true;
+    const tagged = x.tags['Environment'] ?? x.tags['environment'];
+    const env = (tagged === undefined || tagged === UNKNOWN ? this.summaryOf(x.stack)?.environment : tagged)?.toLowerCase();
+    if (env === undefined) return true;
+    const mine = this.summary.environment?.toLowerCase();
+    return env === mine || !this.knownEnvironments().includes(env);
   }
 
   /** Referenced stacks that are not part of the estate (the policy pack sees one stack). */
@@ -1066,7 +1082,7 @@ const trailRule: Rule = {
   evaluate(ctx) {
     const stacks = ctx.auditStacks();
     const found = ctx.estate.audit.trails
-      .filter((t) => stacks.has(t.stack))
+      .filter((t) => stacks.has(t.stack) && ctx.serves(t))
       .map((t) => {
         const problems: string[] = [];
         if (t.multiRegion !== true) problems.push(t.multiRegion === 'unknown' ? 'multi-region unknown' : 'single-region');
@@ -1090,7 +1106,7 @@ const trailStorage: Rule = {
   evaluate(ctx) {
     const stacks = ctx.auditStacks();
     const found = ctx.estate.audit.trails
-      .filter((t) => stacks.has(t.stack))
+      .filter((t) => stacks.has(t.stack) && ctx.serves(t))
       .map((t) => {
         const problems: string[] = [];
         if (t.kmsKeyId === undefined || t.kmsKeyId === '') problems.push('logs not encrypted with a KMS key');
@@ -1112,7 +1128,7 @@ function watchRule(
 ): FindingSubject[] {
   if (!applies) return [];
   const stacks = ctx.auditStacks();
-  const watchers = [...ctx.estate.audit.alarms, ...ctx.estate.audit.eventRules].filter((a) => a.watches === watch && stacks.has(a.stack));
+  const watchers = [...ctx.estate.audit.alarms, ...ctx.estate.audit.eventRules].filter((a) => a.watches === watch && stacks.has(a.stack) && ctx.serves(a));
   const found = watchers.map((a) => {
     const from = a.stack === ctx.stack ? '' : ` (from stack ${a.stack})`;
     return a.topics.length > 0

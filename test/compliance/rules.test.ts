@@ -590,6 +590,17 @@ describe('not applicable where there is nothing to check', () => {
     for (const id of ['SEC-040', 'SEC-041', 'SEC-042', 'SEC-043']) expect(finding(e, 'dev', id).status).toBe('not-applicable');
   });
 
+  it('does not let an alarm tied to another environment watch this one, even in the shared stack', () => {
+    const e = plant((x) => {
+      for (const a of x.audit.alarms) if (a.watches === 'access-denied') a.tags = { ...a.tags, Environment: 'dev' };
+    });
+    expect(finding(e, 'dev', 'SEC-042').status).toBe('met');
+    expect(finding(e, 'shared', 'SEC-042').status).toBe('met'); // its own alarm
+    const prod = finding(e, 'prod', 'SEC-042');
+    expect(prod.status).toBe('not-met');
+    expect(notMet(prod)).toEqual(['stack prod: no alarm watches AccessDenied on secret, parameter or decrypt calls']);
+  });
+
   it('fails the audit rules of a stack that holds secrets and references nothing', () => {
     const e = plant((x) => {
       x.stacks = x.stacks.filter((s) => s.stack === 'prod');
