@@ -52,7 +52,15 @@ export interface Components {
   pngIdentity(): Promise<string>;
   /** Records the SVG hash inside the PNG (a tEXt chunk); identity when absent. */
   tagPng?(png: Buffer, svgHash: string): Buffer;
+  /**
+   * Whether loading these sources runs a program (seconds of work, a cold run): the renderers are
+   * then started while it runs instead of after it. Absent: never (the renderers start lazily).
+   */
+  willRunProgram?(source: SourceOptions): Promise<boolean>;
 }
+
+/** PNG renders at a time (pages of the one browser). */
+export const PNG_CONCURRENCY = 1;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The built-in templates (as docs/markdown.ts's BUILTIN_TEMPLATES, without loading Handlebars). */
@@ -138,7 +146,13 @@ export async function productionComponents(): Promise<Components> {
     },
     async launchPng() {
       pngMod ??= await import('./render/png.ts');
-      return pngMod.PngRenderer.launch();
+      return pngMod.PngRenderer.launch({ pages: PNG_CONCURRENCY });
+    },
+    async willRunProgram(src) {
+      if ((src.state?.length ?? 0) > 0 || src.backend !== undefined || (src.preview?.length ?? 0) > 0 || src.live === true) return false;
+      const { programWillRun } = await import('./sources/program-cache.ts');
+      const shown = src.program ?? '.';
+      return programWillRun(src.cacheDir, path.resolve(src.cwd ?? process.cwd(), shown), shown, src.stacks);
     },
     async svgIdentity() {
       return `${await packageVersion('@terrastruct/d2')} d2.ts:${await fileHash(path.join(here, 'render', 'd2.ts'))}`;
@@ -231,65 +245,127 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     injectSection(injectOriginal, '', opts.inject); // validate the markers before any slow work
   }
 
-  log('loading stacks');
+  // Renderers start once, on first need; on a cold run (the program must run) they start at once and
+  // boot while the program runs. Every one started is closed on every path, errors included.
+  let svgStarting: Promise<SvgRendererLike> | undefined;
+  let pngStarting: Promise<PngRendererLike> | undefined;
+  const startSvg = (): Promise<SvgRendererLike> => (svgStarting ??= c.startSvg());
+  const launchPng = (): Promise<PngRendererLike> => (pngStarting ??= c.launchPng());
+  const closeRenderers = async (): Promise<void> => {
+    await Promise.all([svgStarting, pngStarting].map((p) => p?.then((r) => r.close(), () => undefined)));
+  };
   // The program source keeps its graphs in the same cache directory as the renders.
   const source = opts.cacheDir !== undefined && opts.source.cacheDir === undefined ? { ...opts.source, cacheDir: opts.cacheDir } : opts.source;
-  const graphs = await c.loadGraphs(source);
-  if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
-  const estate = c.buildEstate(graphs);
-  const stacks = [...new Set(graphs.map((g) => g.stack.stack))].sort();
-  const findings: Record<string, Finding[]> = {};
-  for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
-
-  const manifest = await readManifest(opts.out);
-  const svgId = formats.has('svg') || formats.has('png') ? await c.svgIdentity() : '';
-  const pngId = formats.has('png') && mode === 'generate' ? await c.pngIdentity() : '';
-  let svgRenderer: SvgRendererLike | undefined;
-  let pngRenderer: PngRendererLike | undefined;
   const stats = { svgRendered: 0, pngRendered: 0, reused: 0 };
   const files: OutputFile[] = [];
+  let stacks: string[];
+  let estate: Estate;
+  const findings: Record<string, Finding[]> = {};
   try {
-    for (const stack of stacks) {
+    const wantsRenders = formats.has('svg') || formats.has('png');
+    if (mode === 'generate' && wantsRenders && c.willRunProgram !== undefined && (await c.willRunProgram(source))) {
+      // A failure to start is reported when a render needs the renderer (as when started lazily).
+      log(`starting D2${formats.has('png') ? ' and the browser' : ''} while the program runs`);
+      startSvg().catch(() => undefined);
+      if (formats.has('png')) launchPng().catch(() => undefined);
+    }
+    log('loading stacks');
+    const graphs = await c.loadGraphs(source);
+    if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
+    estate = c.buildEstate(graphs);
+    stacks = [...new Set(graphs.map((g) => g.stack.stack))].sort();
+    for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
+
+    const manifest = await readManifest(opts.out);
+    const svgId = wantsRenders ? await c.svgIdentity() : '';
+    const pngId = formats.has('png') && mode === 'generate' ? await c.pngIdentity() : '';
+
+    // Renders are pipelined: D2 (one worker, one diagram at a time) hands each SVG to the browser
+    // (PNG_CONCURRENCY pages) as soon as it is ready, so both work at once. After a failure no new
+    // render starts; the run waits for those in flight, then fails (nothing is written).
+    let failure: { error: unknown } | undefined;
+    const abandoned = (): GeneratorError => new GeneratorError('render', 'abandoned after an earlier failure');
+    let svgQueue: Promise<unknown> = Promise.resolve();
+    const renderSvg = (d2: string, base: string): Promise<string> => {
+      const job = svgQueue.then(async () => {
+        if (failure !== undefined) throw abandoned();
+        log(`rendering ${base}.svg`);
+        return (await startSvg()).render(d2, base);
+      });
+      svgQueue = job.catch(() => undefined);
+      return job;
+    };
+    const pngWaiting: (() => void)[] = [];
+    let pngRunning = 0;
+    const renderPng = async (svg: string, base: string): Promise<Buffer> => {
+      if (pngRunning >= PNG_CONCURRENCY) await new Promise<void>((r) => pngWaiting.push(r));
+      pngRunning++;
+      try {
+        if (failure !== undefined) throw abandoned();
+        log(`rendering ${base}.png`);
+        return await (await launchPng()).render(svg);
+      } finally {
+        pngRunning--;
+        pngWaiting.shift()?.();
+      }
+    };
+
+    const renderView = async (stack: string, view: View): Promise<OutputFile[]> => {
+      const out: OutputFile[] = [];
+      const base = `${stack}/${view.name}`;
+      if (formats.has('d2')) out.push({ path: `${base}.d2`, contents: view.d2 });
+      if (!wantsRenders) return out;
+      const svgSource = cacheKey(view.d2, svgId);
+      let svgBytes = await cache.get('svg', svgSource);
+      const svgCached = svgBytes !== undefined;
+      svgBytes ??= await reusable(opts.out, manifest, `${base}.svg`, svgSource);
+      if (svgBytes === undefined) {
+        svgBytes = Buffer.from(await renderSvg(view.d2, base), 'utf8');
+        stats.svgRendered++;
+      } else stats.reused++;
+      // Rewriting an entry just read back costs a write per diagram on every warm run.
+      if (!svgCached) await cache.put('svg', svgSource, svgBytes);
+      const svg = svgBytes.toString('utf8');
+      if (formats.has('svg')) out.push({ path: `${base}.svg`, contents: svg, sourceHash: svgSource });
+      if (!formats.has('png')) return out;
+      const svgHash = sha256(svgBytes);
+      if (mode === 'check') {
+        out.push({ path: `${base}.png`, sourceHash: svgHash });
+        return out;
+      }
+      const pngKey = cacheKey(svgHash, pngId);
+      let png = await cache.get('png', pngKey);
+      const pngCached = png !== undefined;
+      png ??= await reusable(opts.out, manifest, `${base}.png`, svgHash);
+      if (png === undefined) {
+        png = await renderPng(svg, base);
+        png = c.tagPng ? c.tagPng(png, svgHash) : png;
+        stats.pngRendered++;
+      } else stats.reused++;
+      if (!pngCached) await cache.put('png', pngKey, png);
+      out.push({ path: `${base}.png`, contents: png, sourceHash: svgHash });
+      return out;
+    };
+
+    const perStack = stacks.map((stack) => {
       const views: View[] = DIAGRAMS.map((d) => c.views[d]({ estate, stack, findings: findings[stack]! }));
-      for (const view of views) {
-        const base = `${stack}/${view.name}`;
-        if (formats.has('d2')) files.push({ path: `${base}.d2`, contents: view.d2 });
-        if (!formats.has('svg') && !formats.has('png')) continue;
-        const svgSource = cacheKey(view.d2, svgId);
-        let svgBytes = await cache.get('svg', svgSource);
-        const svgCached = svgBytes !== undefined;
-        svgBytes ??= await reusable(opts.out, manifest, `${base}.svg`, svgSource);
-        if (svgBytes === undefined) {
-          log(`rendering ${base}.svg`);
-          svgRenderer ??= await c.startSvg();
-          svgBytes = Buffer.from(await svgRenderer.render(view.d2, base), 'utf8');
-          stats.svgRendered++;
-        } else stats.reused++;
-        // Rewriting an entry just read back costs a write per diagram on every warm run.
-        if (!svgCached) await cache.put('svg', svgSource, svgBytes);
-        const svg = svgBytes.toString('utf8');
-        if (formats.has('svg')) files.push({ path: `${base}.svg`, contents: svg, sourceHash: svgSource });
-        if (!formats.has('png')) continue;
-        const svgHash = sha256(svgBytes);
-        if (mode === 'check') {
-          files.push({ path: `${base}.png`, sourceHash: svgHash });
+      const rendered = views.map((view) =>
+        renderView(stack, view).catch((error: unknown) => {
+          failure ??= { error };
+          return [] as OutputFile[];
+        }),
+      );
+      return { stack, views, rendered };
+    });
+    const allRendered = Promise.all(perStack.flatMap((p) => p.rendered));
+    // The pages need no render: they are built while D2 and the browser work.
+    const pages: (OutputFile | undefined)[] = [];
+    try {
+      for (const { stack, views } of perStack) {
+        if (!formats.has('md')) {
+          pages.push(undefined);
           continue;
         }
-        const pngKey = cacheKey(svgHash, pngId);
-        let png = await cache.get('png', pngKey);
-        const pngCached = png !== undefined;
-        png ??= await reusable(opts.out, manifest, `${base}.png`, svgHash);
-        if (png === undefined) {
-          log(`rendering ${base}.png`);
-          pngRenderer ??= await c.launchPng();
-          png = await pngRenderer.render(svg);
-          png = c.tagPng ? c.tagPng(png, svgHash) : png;
-          stats.pngRendered++;
-        } else stats.reused++;
-        if (!pngCached) await cache.put('png', pngKey, png);
-        files.push({ path: `${base}.png`, contents: png, sourceHash: svgHash });
-      }
-      if (formats.has('md')) {
         const page = buildPageModel({
           estate,
           stack,
@@ -298,11 +374,20 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
           cost: c.estimateCost(estate, stack),
           formats: { svg: formats.has('svg'), png: formats.has('png'), d2: formats.has('d2') },
         });
-        files.push({ path: `${stack}/README.md`, contents: await renderMarkdown('page', page) });
+        pages.push({ path: `${stack}/README.md`, contents: await renderMarkdown('page', page) });
       }
+    } catch (error) {
+      failure ??= { error };
+    }
+    await allRendered;
+    if (failure !== undefined) throw failure.error;
+    for (const [i, { rendered }] of perStack.entries()) {
+      for (const r of rendered) files.push(...(await r));
+      const page = pages[i];
+      if (page !== undefined) files.push(page);
     }
   } finally {
-    await Promise.all([svgRenderer?.close(), pngRenderer?.close()]);
+    await closeRenderers();
   }
 
   const extra: ExtraFile[] = [];

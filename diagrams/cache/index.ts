@@ -62,6 +62,17 @@ export class RenderCache {
     return payload;
   }
 
+  /** Whether an entry exists (not verified: a corrupt one is found by `get`). */
+  async has(kind: CacheKind, key: string): Promise<boolean> {
+    if (this.dir === undefined) return false;
+    try {
+      await fs.access(this.file(kind, key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async put(kind: CacheKind, key: string, payload: Uint8Array): Promise<void> {
     if (this.dir === undefined) return;
     const target = this.file(kind, key);

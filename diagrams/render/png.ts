@@ -120,21 +120,33 @@ function sizedSvg(svg: string, width: number, height: number): string {
 
 export interface PngLaunchOptions {
   readonly executablePath?: string;
+  /** Pages (tabs) rendering at the same time, 1 to 8 (default 1). Every page is set up alike, so a PNG does not depend on the page that rendered it. */
+  readonly pages?: number;
 }
 
 export class PngRenderer {
-  private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Pages not rendering now, and renders waiting for one. */
+  private readonly free: Page[];
+  private readonly waiting: ((page: Page) => void)[] = [];
+  /** Renders accepted and not settled (close waits for them). */
+  private readonly running = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly browser: Browser,
-    private readonly page: Page,
+    pages: readonly Page[],
     private readonly userDataDir: string,
     /** The browser executable in use. */
     readonly executablePath: string,
-  ) {}
+  ) {
+    this.free = [...pages];
+  }
 
   static async launch(opts: PngLaunchOptions = {}): Promise<PngRenderer> {
+    const pageCount = opts.pages ?? 1;
+    if (!Number.isInteger(pageCount) || pageCount < 1 || pageCount > 8) {
+      throw new GeneratorError('usage', `invalid number of browser pages: ${pageCount}`, { subject: 'pages', expected: 'an integer from 1 to 8' });
+    }
     const executablePath = findBrowser(opts.executablePath);
     const userDataDir = await mkdtemp(join(tmpdir(), 'diagrams-chromium-'));
     const { default: puppeteer } = await import('puppeteer-core');
@@ -154,22 +166,53 @@ export class PngRenderer {
         expected: 'a working Chromium or Chrome (or pass --no-png)',
       });
     }
-    const page = await browser.newPage();
-    return new PngRenderer(browser, page, userDataDir, executablePath);
+    let pages: Page[];
+    try {
+      // The first tab (about:blank) is one of the pages. Each further page gets a browser context of
+      // its own: pages of one context share one renderer process (one main thread), so they would
+      // take turns rather than render at the same time.
+      const open = await browser.pages();
+      pages = open.slice(0, 1);
+      if (pages.length === 0) pages.push(await browser.newPage());
+      while (pages.length < pageCount) pages.push(await (await browser.createBrowserContext()).newPage());
+    } catch (e) {
+      await browser.close().catch(() => undefined);
+      await rm(userDataDir, { recursive: true, force: true });
+      throw new GeneratorError('environment', `could not open a browser page for PNG output: ${(e as Error).message}`, {
+        subject: executablePath,
+        expected: 'a working Chromium or Chrome (or pass --no-png)',
+      });
+    }
+    return new PngRenderer(browser, pages, userDataDir, executablePath);
   }
 
-  /** Renders an SVG to PNG bytes at 2x (lower for a huge diagram). Calls are queued on the one page. */
+  /**
+   * Renders an SVG to PNG bytes at 2x (lower for a huge diagram). Up to `pages` renders run at
+   * once, one per page; further calls wait for a free page, in call order.
+   */
   render(svg: string): Promise<Buffer> {
-    const job = this.queue.then(() => this.renderNow(svg));
-    this.queue = job.catch(() => undefined);
+    if (this.closed) return Promise.reject(new GeneratorError('render', 'the PNG renderer is closed'));
+    const job = (async () => {
+      const page = this.free.pop() ?? (await new Promise<Page>((r) => this.waiting.push(r)));
+      try {
+        return await this.renderOn(page, svg);
+      } finally {
+        const next = this.waiting.shift();
+        if (next !== undefined) next(page);
+        else this.free.push(page);
+      }
+    })();
+    this.running.add(job);
+    void job.then(
+      () => this.running.delete(job),
+      () => this.running.delete(job),
+    );
     return job;
   }
 
-  private async renderNow(svg: string): Promise<Buffer> {
-    if (this.closed) throw new GeneratorError('render', 'the PNG renderer is closed');
+  private async renderOn(page: Page, svg: string): Promise<Buffer> {
     const { width, height } = svgSize(svg);
     const deviceScaleFactor = scaleFor(width, height);
-    const page = this.page;
     await page.setViewport({ width, height, deviceScaleFactor });
     const html =
       '<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head><body>' +
@@ -189,8 +232,8 @@ export class PngRenderer {
   /** Closes the browser and removes its temporary profile. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.queue;
     this.closed = true;
+    await Promise.allSettled([...this.running]);
     try {
       await this.browser.close();
     } finally {

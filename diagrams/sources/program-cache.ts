@@ -225,6 +225,17 @@ export async function cachedProgramGraphs(
   shown: string,
   stacks: readonly string[] | undefined,
 ): Promise<ResourceGraph[] | undefined> {
+  const found = await cachedEntryKey(cacheDir, dir, shown, stacks);
+  return found === undefined ? undefined : readCachedGraphs(cacheDir, found.key, found.asked);
+}
+
+/** The key of the graph entry for these stacks, from the project's index entry; undefined when unknown. */
+async function cachedEntryKey(
+  cacheDir: string,
+  dir: string,
+  shown: string,
+  stacks: readonly string[] | undefined,
+): Promise<{ key: string; asked: string[] } | undefined> {
   const all = stackNames(dir);
   const asked = stacks !== undefined && stacks.length > 0 ? [...stacks] : all;
   if (asked.length === 0 || asked.some((s) => !all.includes(s))) return undefined;
@@ -238,7 +249,22 @@ export async function cachedProgramGraphs(
     return undefined;
   }
   if (typeof main !== 'string' || main === '') return undefined;
-  return readCachedGraphs(cacheDir, programCacheKey({ dir, shown, main: join(dir, main) }, asked), asked);
+  return { key: programCacheKey({ dir, shown, main: join(dir, main) }, asked), asked };
+}
+
+/**
+ * Whether a program source would run the program (a graph cache miss) rather than answer from the
+ * cache: cheap (hashes the inputs and looks for the entry, parses nothing), so a caller can start
+ * slow work that a cold run needs (the renderers) while the program runs. False when the directory
+ * has no stack file (the run fails at once). A corrupt entry counts as cached (the guess is only
+ * an optimisation).
+ */
+export async function programWillRun(cacheDir: string | undefined, dir: string, shown: string, stacks: readonly string[] | undefined): Promise<boolean> {
+  if (stackNames(dir).length === 0) return false;
+  if (cacheDir === undefined) return true;
+  const found = await cachedEntryKey(cacheDir, dir, shown, stacks);
+  if (found === undefined) return true;
+  return !(await new RenderCache(cacheDir).has('graph', found.key));
 }
 
 /** Stores a program run's graphs and the project's index entry. */

@@ -122,3 +122,103 @@ describe('pipeline', () => {
     expect((await check(opts({ inject: doc, formats: ['md'] }), components(zero()))).problems).toEqual([]);
   });
 });
+
+describe('pipeline: renderers on a cold run', () => {
+  /** Components whose program "runs" until released, recording the order of events. */
+  function coldComponents(events: string[], overrides: Partial<Components> = {}): { c: Components; release: () => void } {
+    let release: () => void = () => undefined;
+    const running = new Promise<void>((r) => (release = r));
+    const base = components(zero());
+    const c: Components = {
+      ...base,
+      willRunProgram: async () => true,
+      loadGraphs: async (o) => {
+        events.push('program runs');
+        await running;
+        events.push('program done');
+        return base.loadGraphs(o);
+      },
+      startSvg: async () => {
+        events.push('svg start');
+        const r = await base.startSvg();
+        return { render: (d2, name) => (events.push(`svg ${name}`), r.render(d2, name)), close: async () => void events.push('svg close') };
+      },
+      launchPng: async () => {
+        events.push('png launch');
+        const r = await base.launchPng();
+        return { render: (svg) => r.render(svg), close: async () => void events.push('png close') };
+      },
+      ...overrides,
+    };
+    return { c, release };
+  }
+
+  it('starts D2 and the browser while the program runs, and gives the same files as a lazy run', async () => {
+    const events: string[] = [];
+    const { c, release } = coldComponents(events);
+    const run = generate(opts(), c);
+    for (let i = 0; i < 500 && !events.includes('program runs'); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual(['svg start', 'png launch', 'program runs']);
+    release();
+    const r = await run;
+    expect(events.indexOf('program done')).toBeLessThan(events.indexOf('svg dev/parameter_store_hierarchy'));
+    expect(events.slice(-2).sort()).toEqual(['png close', 'svg close']);
+    // The same bytes as a run that starts the renderers lazily, into another directory.
+    const lazyOut = path.join(dir, 'lazy');
+    await generate(opts({ out: lazyOut, cacheDir: path.join(dir, 'lazy-cache') }), components(zero()));
+    for (const f of r.written) expect(await fs.readFile(path.join(lazyOut, f))).toEqual(await fs.readFile(path.join(dir, 'out', f)));
+  });
+
+  it('closes renderers started early when nothing needs rendering, and never starts them in check mode', async () => {
+    await generate(opts(), components(zero()));
+    const events: string[] = [];
+    const { c, release } = coldComponents(events);
+    release();
+    await generate(opts(), c);
+    expect(events.filter((e) => e.startsWith('svg ') && e !== 'svg start' && e !== 'svg close')).toEqual([]);
+    expect(events.filter((e) => /start|launch|close/.test(e)).sort()).toEqual(['png close', 'png launch', 'svg close', 'svg start']);
+    const checkEvents: string[] = [];
+    const checked = coldComponents(checkEvents);
+    checked.release();
+    expect((await check(opts(), checked.c)).problems).toEqual([]);
+    expect(checkEvents).toEqual(['program runs', 'program done']);
+  });
+
+  it('on a failed render: closes every renderer, starts no further render, writes nothing', async () => {
+    const events: string[] = [];
+    let svgCalls = 0;
+    const { c, release } = coldComponents(events, {
+      startSvg: async () => {
+        events.push('svg start');
+        return {
+          render: async (_d2, name) => {
+            svgCalls++;
+            if (name === 'dev/secrets_manager_integration') throw new GeneratorError('render', 'D2 compile error', { subject: name });
+            return '<svg viewBox="0 0 1 1"></svg>';
+          },
+          close: async () => void events.push('svg close'),
+        };
+      },
+    });
+    release();
+    await expect(generate(opts(), c)).rejects.toThrow(/D2 compile error/);
+    expect(svgCalls).toBe(2); // the failing one was the second; none after it
+    expect(events).toContain('svg close');
+    expect(events).toContain('png close');
+    await expect(fs.readdir(path.join(dir, 'out'))).rejects.toThrow();
+  });
+
+  it('on a failed program run: closes the renderers started for it', async () => {
+    const events: string[] = [];
+    const { c, release } = coldComponents(events, {
+      loadGraphs: async () => {
+        events.push('program runs');
+        throw new GeneratorError('input', 'the program failed for stack dev');
+      },
+    });
+    release();
+    await expect(generate(opts(), c)).rejects.toThrow(/program failed/);
+    expect(events.sort()).toEqual(['png close', 'png launch', 'program runs', 'svg close', 'svg start']);
+  });
+});

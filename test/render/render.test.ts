@@ -131,4 +131,28 @@ describe('PngRenderer', () => {
     // The same SVG twice: the same bytes (same browser).
     expect((await png.render(svg)).equals(bytes)).toBe(true);
   }, 60_000);
+
+  it.skipIf(!browser)('renders on several pages at once: the bytes do not depend on the page; close waits for renders in flight', async () => {
+    const two = await PngRenderer.launch({ pages: 2 });
+    let closed = false;
+    try {
+      const a = await d2.render('x -> y: one\n', 'a');
+      const b = await d2.render('p: {shape: cylinder}\np -> q -> r\n', 'b');
+      // Four renders on two pages: each SVG is rendered once on each page (free pages are taken in turn).
+      const jobs = [two.render(a), two.render(b), two.render(a), two.render(b)];
+      const closing = two.close().then(() => (closed = true));
+      const [a1, b1, a2, b2] = await Promise.all(jobs);
+      await closing;
+      expect(a1!.equals(a2!)).toBe(true);
+      expect(b1!.equals(b2!)).toBe(true);
+      expect(a1!.equals(b1!)).toBe(false);
+      await expect(two.render(a)).rejects.toThrow(/closed/);
+    } finally {
+      if (!closed) await two.close();
+    }
+  }, 60_000);
+
+  it('rejects a page count out of range before looking for a browser', async () => {
+    await expect(PngRenderer.launch({ pages: 0, executablePath: '/nonexistent/chromium' })).rejects.toThrow(/1 to 8/);
+  });
 });

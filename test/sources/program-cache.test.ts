@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RenderCache } from '../../diagrams/cache/index.ts';
 import type { ResourceGraph } from '../../diagrams/graph/types.ts';
 import { loadGraphs } from '../../diagrams/sources/index.ts';
-import { programCacheKey, writeCachedGraphs } from '../../diagrams/sources/program-cache.ts';
+import { programCacheKey, programWillRun, writeCachedGraphs } from '../../diagrams/sources/program-cache.ts';
 import { readProject, runProgram } from '../../diagrams/sources/program.ts';
 import { tempDir } from './helpers.ts';
 
@@ -48,7 +48,13 @@ describe('program graph cache', () => {
   }, 120_000);
 
   it('stores a run and answers the next one from disk: byte-identical, deep-frozen, new objects', async () => {
+    expect(await programWillRun(cacheDir, proj, '.', undefined)).toBe(true);
     const first = await loadGraphs({ program: '.', cwd: proj, cacheDir });
+    // The probe the pipeline uses to start the renderers during a program run.
+    expect(await programWillRun(cacheDir, proj, '.', undefined)).toBe(false);
+    expect(await programWillRun(cacheDir, proj, '.', ['dev'])).toBe(true);
+    expect(await programWillRun(undefined, proj, '.', undefined)).toBe(true);
+    expect(await programWillRun(cacheDir, join(proj, 'no-such-dir'), 'no-such-dir', undefined)).toBe(false);
     expect(JSON.stringify(first)).toBe(JSON.stringify(fresh));
     expect(existsSync(entryFile(cacheDir, key))).toBe(true);
     const second = await loadGraphs({ program: '.', cwd: proj, cacheDir });
