@@ -120,18 +120,12 @@ export interface Rule {
   readonly note?: (ctx: RuleContext) => string | undefined;
 }
 
-/**
- * A Finding with an optional note: what the rule could not check in this stack and why (e.g. keys
- * of a stack that is not loaded). Assignable to Finding; read it with `findingNote`.
- */
-export interface RuleFinding extends Finding {
-  readonly note?: string;
-}
+/** A finding as the rules produce it (the note is part of the Finding contract). */
+export type RuleFinding = Finding;
 
-/** The note of a finding evaluated here, if any (undefined for findings without one). */
+/** The note of a finding, if any (undefined for findings without one or with an empty one). */
 export function findingNote(f: Finding): string | undefined {
-  const n = (f as RuleFinding).note;
-  return typeof n === 'string' && n !== '' ? n : undefined;
+  return f.note !== undefined && f.note !== '' ? f.note : undefined;
 }
 
 function fw(soc2: string[], iso27001: string[], gdpr: string[]): FrameworkMapping {

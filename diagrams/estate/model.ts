@@ -386,6 +386,8 @@ export interface Finding {
   /** Stack this finding is evaluated for; findings are computed per stack. */
   readonly stack: string;
   readonly subjects: readonly FindingSubject[];
+  /** What the rule could not judge in this stack and why (e.g. keys of a stack that is not loaded). */
+  readonly note?: string;
 }
 
 export interface CostLine {
