@@ -59,6 +59,9 @@ export interface Components {
   willRunProgram?(source: SourceOptions): Promise<boolean>;
 }
 
+/** Rendered (and thrown away) while the program runs on a cold run: the first real layout is then faster. */
+const WARM_UP_D2 = 'vars: { d2-config: { layout-engine: elk } }\na: warm { b: up }\nc: {shape: cylinder}\na.b -> c: x\n';
+
 /** PNG renders at a time (pages of the one browser). */
 export const PNG_CONCURRENCY = 1;
 
@@ -266,7 +269,8 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     if (mode === 'generate' && wantsRenders && c.willRunProgram !== undefined && (await c.willRunProgram(source))) {
       // A failure to start is reported when a render needs the renderer (as when started lazily).
       log(`starting D2${formats.has('png') ? ' and the browser' : ''} while the program runs`);
-      startSvg().catch(() => undefined);
+      // One tiny ELK layout warms the worker (JIT of the layout code) off the critical path.
+      startSvg().then((r) => r.render(WARM_UP_D2, 'warm-up')).catch(() => undefined);
       if (formats.has('png')) launchPng().catch(() => undefined);
     }
     log('loading stacks');
@@ -285,16 +289,45 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     // render starts; the run waits for those in flight, then fails (nothing is written).
     let failure: { error: unknown } | undefined;
     const abandoned = (): GeneratorError => new GeneratorError('render', 'abandoned after an earlier failure');
-    let svgQueue: Promise<unknown> = Promise.resolve();
-    const renderSvg = (d2: string, base: string): Promise<string> => {
-      const job = svgQueue.then(async () => {
-        if (failure !== undefined) throw abandoned();
-        log(`rendering ${base}.svg`);
-        return (await startSvg()).render(d2, base);
-      });
-      svgQueue = job.catch(() => undefined);
-      return job;
+    // D2 takes the smallest waiting source first (once it is up, so that every diagram is waiting):
+    // the browser gets its first SVG sooner and the PNG chain, the longest, starts earlier.
+    interface SvgJob {
+      readonly d2: string;
+      readonly base: string;
+      resolve(svg: string): void;
+      reject(e: unknown): void;
+    }
+    const svgWaiting: SvgJob[] = [];
+    let svgBusy = false;
+    /** Diagrams not yet known to need D2 or not: the first pick waits for all. */
+    let undecided = stacks.length * DIAGRAMS.length;
+    const decided = (): void => {
+      undecided--;
+      if (undecided === 0) void pumpSvg();
     };
+    const pumpSvg = async (): Promise<void> => {
+      if (svgBusy || svgWaiting.length === 0 || undecided > 0) return;
+      svgBusy = true;
+      await startSvg().catch(() => undefined); // a failure to start is the job's error, below
+      svgWaiting.sort((a, b) => a.d2.length - b.d2.length || (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
+      const job = svgWaiting.shift()!;
+      try {
+        if (failure !== undefined) throw abandoned();
+        log(`rendering ${job.base}.svg`);
+        job.resolve(await (await startSvg()).render(job.d2, job.base));
+      } catch (e) {
+        failure ??= { error: e }; // at once: the next pick must see it
+        job.reject(e);
+      }
+      svgBusy = false;
+      void pumpSvg();
+    };
+    const renderSvg = (d2: string, base: string, decide: () => void): Promise<string> =>
+      new Promise<string>((resolve, reject) => {
+        svgWaiting.push({ d2, base, resolve, reject });
+        decide();
+        void pumpSvg();
+      });
     const pngWaiting: (() => void)[] = [];
     let pngRunning = 0;
     const renderPng = async (svg: string, base: string): Promise<Buffer> => {
@@ -304,6 +337,9 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
         if (failure !== undefined) throw abandoned();
         log(`rendering ${base}.png`);
         return await (await launchPng()).render(svg);
+      } catch (e) {
+        failure ??= { error: e };
+        throw e;
       } finally {
         pngRunning--;
         pngWaiting.shift()?.();
@@ -311,6 +347,19 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     };
 
     const renderView = async (stack: string, view: View): Promise<OutputFile[]> => {
+      let isDecided = false;
+      const decide = (): void => {
+        if (isDecided) return;
+        isDecided = true;
+        decided();
+      };
+      try {
+        return await renderViewNow(stack, view, decide);
+      } finally {
+        decide();
+      }
+    };
+    const renderViewNow = async (stack: string, view: View, decide: () => void): Promise<OutputFile[]> => {
       const out: OutputFile[] = [];
       const base = `${stack}/${view.name}`;
       if (formats.has('d2')) out.push({ path: `${base}.d2`, contents: view.d2 });
@@ -320,9 +369,12 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
       const svgCached = svgBytes !== undefined;
       svgBytes ??= await reusable(opts.out, manifest, `${base}.svg`, svgSource);
       if (svgBytes === undefined) {
-        svgBytes = Buffer.from(await renderSvg(view.d2, base), 'utf8');
+        svgBytes = Buffer.from(await renderSvg(view.d2, base, decide), 'utf8');
         stats.svgRendered++;
-      } else stats.reused++;
+      } else {
+        decide();
+        stats.reused++;
+      }
       // Rewriting an entry just read back costs a write per diagram on every warm run.
       if (!svgCached) await cache.put('svg', svgSource, svgBytes);
       const svg = svgBytes.toString('utf8');
