@@ -62,6 +62,9 @@ export interface Components {
 /** Rendered (and thrown away) while the program runs on a cold run: the first real layout is then faster. */
 const WARM_UP_D2 = 'vars: { d2-config: { layout-engine: elk } }\na: warm { b: up }\nc: {shape: cylinder}\na.b -> c: x\n';
 
+const WARM_UP_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect x="1" y="1" width="118" height="38" fill="#eef" stroke="#000"/><text x="10" y="25" font-family="sans-serif" font-size="14">warm-up</text></svg>';
+
 /** PNG renders at a time (pages of the one browser). */
 export const PNG_CONCURRENCY = 1;
 
@@ -271,7 +274,8 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
       log(`starting D2${formats.has('png') ? ' and the browser' : ''} while the program runs`);
       // One tiny ELK layout warms the worker (JIT of the layout code) off the critical path.
       startSvg().then((r) => r.render(WARM_UP_D2, 'warm-up')).catch(() => undefined);
-      if (formats.has('png')) launchPng().catch(() => undefined);
+      // Likewise one tiny capture: the browser's first capture costs about a second more than later ones.
+      if (formats.has('png')) launchPng().then((r) => r.render(WARM_UP_SVG)).catch(() => undefined);
     }
     log('loading stacks');
     const graphs = await c.loadGraphs(source);
