@@ -196,6 +196,15 @@ export interface Rendered {
   readonly stats: { svgRendered: number; pngRendered: number; reused: number };
 }
 
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads a previously generated file when the manifest says it came from `source` and is unmodified. */
 async function reusable(outDir: string, manifest: Manifest | undefined, rel: string, source: string): Promise<Buffer | undefined> {
   const entry = manifest?.files[rel];
@@ -372,6 +381,17 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
       let svgBytes = await cache.get('svg', svgSource);
       const svgCached = svgBytes !== undefined;
       svgBytes ??= await reusable(opts.out, manifest, `${base}.svg`, svgSource);
+      if (svgBytes === undefined && mode === 'check') {
+        // A file that is not on disk is reported missing whatever it would hold: no D2 for it (a
+        // fresh clone without generated docs checks in the time of the program run alone).
+        const outputs = [formats.has('svg') ? `${base}.svg` : undefined, formats.has('png') ? `${base}.png` : undefined].filter((p): p is string => p !== undefined);
+        const onDisk = await Promise.all(outputs.map((p) => exists(path.join(opts.out, ...p.split('/')))));
+        if (!onDisk.includes(true)) {
+          decide();
+          for (const p of outputs) out.push({ path: p, sourceHash: p.endsWith('.svg') ? svgSource : 'not rendered: missing' });
+          return out;
+        }
+      }
       if (svgBytes === undefined) {
         svgBytes = Buffer.from(await renderSvg(view.d2, base, decide), 'utf8');
         stats.svgRendered++;

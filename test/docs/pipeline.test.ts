@@ -87,6 +87,25 @@ describe('pipeline', () => {
     expect(problems.map((p) => `${p.kind} ${path.basename(path.dirname(p.path))}/${path.basename(p.path)}`)).toEqual(['out-of-date prod/README.md']);
   });
 
+  it('check on a directory without the docs reports them missing without starting D2 or the browser', async () => {
+    const n = zero();
+    const { problems } = await check(opts(), components(n));
+    expect(n).toEqual(zero());
+    expect(problems.length).toBe(2 * 4 * 2 + 2 + 1);
+    expect(new Set(problems.map((p) => p.kind))).toEqual(new Set(['missing']));
+    // One SVG deleted from generated docs: still no render, and only that file is reported.
+    await generate(opts(), components(zero()));
+    await fs.rm(path.join(dir, 'out', 'dev', 'parameter_store_hierarchy.svg'));
+    await fs.rm(path.join(dir, 'out', 'dev', 'parameter_store_hierarchy.png'));
+    const m = zero();
+    const again = await check(opts({ cacheDir: path.join(dir, 'empty-cache') }), components(m));
+    expect(m).toEqual(zero());
+    expect(again.problems.map((p) => `${p.kind} ${path.relative(path.join(dir, 'out'), p.path)}`).sort()).toEqual([
+      'missing dev/parameter_store_hierarchy.png',
+      'missing dev/parameter_store_hierarchy.svg',
+    ]);
+  });
+
   it('writes only the requested formats, D2 sources included', async () => {
     const n = zero();
     const r = await generate(opts({ formats: ['d2', 'md'] }), components(n));
