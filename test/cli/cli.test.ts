@@ -8,11 +8,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CORPUS_DIR } from '../corpus.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 // The tsx loader by URL: the tests run in a temporary directory that has no node_modules.
 const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const STATE = '/work/shared/corpus/pulumi-state/pulumi-aws-kms-key-export.json';
+const STATE = `${CORPUS_DIR}/pulumi-aws-kms-key-export.json`;
 let dir: string;
 let cache: string;
 

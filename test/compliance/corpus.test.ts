@@ -6,7 +6,8 @@ import { buildEstate } from '../../diagrams/estate/build.ts';
 import { readPreviewFile } from '../../diagrams/sources/preview.ts';
 import { readStateFile } from '../../diagrams/sources/state.ts';
 
-const DIR = '../shared/corpus/pulumi-state/';
+import { CORPUS_DIR } from '../corpus.ts';
+const DIR = `${CORPUS_DIR}/`;
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
 async function estateOf(file: string) {

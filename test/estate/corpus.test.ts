@@ -5,7 +5,8 @@ import { stackEntities } from '../../diagrams/estate/lookup.ts';
 import { readPreviewFile } from '../../diagrams/sources/preview.ts';
 import { readStateFile } from '../../diagrams/sources/state.ts';
 
-const DIR = '../shared/corpus/pulumi-state/';
+import { CORPUS_DIR } from '../corpus.ts';
+const DIR = `${CORPUS_DIR}/`;
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('every corpus file builds an Estate', () => {

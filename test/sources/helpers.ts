@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GeneratorError } from '../../diagrams/errors.ts';
 
-export const CORPUS = '/work/shared/corpus/pulumi-state';
+import { CORPUS_DIR } from '../corpus.ts';
+export const CORPUS = CORPUS_DIR;
 export const SIG = '4dabf18193072939515e22adb298388d';
 export const SECRET = '1b47061264138c4ac30d75fd1eb44270';
 
