@@ -60,12 +60,15 @@ export interface Components {
 }
 
 /** Rendered (and thrown away) while the program runs on a cold run: the first real layout is then faster. */
-const WARM_UP_D2 = 'vars: { d2-config: { layout-engine: elk } }\na: warm { b: up }\nc: {shape: cylinder}\na.b -> c: x\n';
+export const WARM_UP_D2 = 'vars: { d2-config: { layout-engine: elk } }\na: warm { b: up }\nc: {shape: cylinder}\na.b -> c: x\n';
 
 const WARM_UP_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect x="1" y="1" width="118" height="38" fill="#eef" stroke="#000"/><text x="10" y="25" font-family="sans-serif" font-size="14">warm-up</text></svg>';
 
-/** PNG renders at a time (pages of the one browser). */
+/**
+ * PNG renders at a time (browsers). One: on two cores a capture keeps more than one core busy and
+ * D2 another, so a second browser made a cold run slower (its launch alone costs ~3.7 CPU-seconds).
+ */
 export const PNG_CONCURRENCY = 1;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -152,7 +155,7 @@ export async function productionComponents(): Promise<Components> {
     },
     async launchPng() {
       pngMod ??= await import('./render/png.ts');
-      return pngMod.PngRenderer.launch({ pages: PNG_CONCURRENCY });
+      return pngMod.PngRenderer.launch({ browsers: PNG_CONCURRENCY });
     },
     async willRunProgram(src) {
       if ((src.state?.length ?? 0) > 0 || src.backend !== undefined || (src.preview?.length ?? 0) > 0 || src.live === true) return false;

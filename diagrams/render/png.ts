@@ -1,9 +1,12 @@
 /**
  * PNG renderer: SVG string -> PNG bytes, with puppeteer-core driving a Chromium or Chrome.
  *
- * One browser per run (launch about 1.5 s), one page reused for every image. 2x device scale,
- * capped at about 60 megapixels (Chromium leaves larger captures blank at the bottom), so the
- * scale is lowered for a huge diagram rather than producing a broken image.
+ * One browser per run (launch about 1.5 s), or one per core (`browsers`), with one page each reused
+ * for every image. The device scale is 2x for small diagrams and lowered in quarter steps, not
+ * below 1x, to keep an image near TARGET_PIXELS: a capture costs time in proportion to its pixels
+ * (docs/benchmarks.md), and a diagram big enough to need it is readable at 1.5x. It is also capped
+ * at about 60 megapixels (Chromium leaves larger captures blank at the bottom), so a huge diagram
+ * gets a lower scale rather than a broken image.
  * Pure: returns bytes; the only file-system use is the browser's own temporary profile directory,
  * created on launch and removed on close.
  */
@@ -19,6 +22,14 @@ import { GeneratorError } from '../errors.ts';
 /** Chromium leaves the lower part of a larger capture blank. */
 export const MAX_PIXELS = 60_000_000;
 export const DEFAULT_SCALE = 2;
+/**
+ * The pixels an image aims at: a diagram of up to 1.5 megapixels (CSS) gets 2x, a larger one less.
+ * On the reference machine a capture costs about 60 ms plus 70 ns per pixel (6 MP: ~0.5 s; the
+ * same diagram at 2x, 10.8 MP: ~0.8 s), and the capture chain is the long pole of a cold run.
+ */
+export const TARGET_PIXELS = 6_000_000;
+/** Never below 1x: a CSS pixel per image pixel keeps every label as sharp as in the SVG at 100 %. */
+export const MIN_SCALE = 1;
 
 export const NO_BROWSER_MESSAGE =
   'no Chromium or Chrome found for PNG output: install one (e.g. `apt-get install chromium`), set PUPPETEER_EXECUTABLE_PATH, or pass --no-png';
@@ -101,12 +112,27 @@ export function svgSize(svg: string): { width: number; height: number } {
   throw new GeneratorError('render', 'the SVG has neither a viewBox nor width and height', { expected: 'an SVG from D2' });
 }
 
-/** The device scale for an image: 2, lowered so that the capture stays within MAX_PIXELS. */
-export function scaleFor(width: number, height: number, preferred = DEFAULT_SCALE, maxPixels = MAX_PIXELS): number {
+/**
+ * The device scale for an image: `preferred` (2) while the image stays within `targetPixels`, else
+ * the scale that meets it rounded to the nearest quarter (Chromium captures at 1.5x faster than at
+ * 1.48x), not below MIN_SCALE; in every case low enough to stay within `maxPixels` (rounded down to
+ * 1/100 there, so that the product stays under the limit).
+ */
+export function scaleFor(
+  width: number,
+  height: number,
+  preferred = DEFAULT_SCALE,
+  targetPixels = TARGET_PIXELS,
+  maxPixels = MAX_PIXELS,
+): number {
   const area = Math.max(1, width * height);
-  if (area * preferred * preferred <= maxPixels) return preferred;
-  // Round down to 1/100 so the product stays under the cap.
-  return Math.floor(Math.sqrt(maxPixels / area) * 100) / 100;
+  const exact = (pixels: number): number => Math.sqrt(pixels / area);
+  let scale = preferred;
+  if (area * preferred * preferred > targetPixels) {
+    scale = Math.min(preferred, Math.max(MIN_SCALE, Math.round(exact(targetPixels) * 4) / 4));
+  }
+  if (area * scale * scale > maxPixels) scale = Math.floor(exact(maxPixels) * 100) / 100;
+  return scale;
 }
 
 /** Sets the outer <svg>'s width and height from its viewBox (D2 gives only a viewBox). */
@@ -120,8 +146,60 @@ function sizedSvg(svg: string, width: number, height: number): string {
 
 export interface PngLaunchOptions {
   readonly executablePath?: string;
-  /** Pages (tabs) rendering at the same time, 1 to 8 (default 1). Every page is set up alike, so a PNG does not depend on the page that rendered it. */
-  readonly pages?: number;
+  /**
+   * Browsers (processes) rendering at the same time, 1 to 8 (default 1), one page each. Pages of
+   * one browser do not render faster together (its one compositor captures in turn); separate
+   * browsers do, on separate cores (two on two cores: about 1.5 times the throughput), at about
+   * 150 MB and a launch each. Every page is set up alike, so a PNG does not depend on the browser
+   * that rendered it.
+   */
+  readonly browsers?: number;
+}
+
+interface Launched {
+  readonly browser: Browser;
+  readonly page: Page;
+  readonly userDataDir: string;
+}
+
+async function launchOne(executablePath: string): Promise<Launched> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'diagrams-chromium-'));
+  const { default: puppeteer } = await import('puppeteer-core');
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath,
+      headless: true,
+      userDataDir,
+      args: LAUNCH_ARGS,
+      timeout: 60_000,
+    });
+  } catch (e) {
+    await rm(userDataDir, { recursive: true, force: true });
+    throw new GeneratorError('environment', `could not start the browser for PNG output: ${(e as Error).message}`, {
+      subject: executablePath,
+      expected: 'a working Chromium or Chrome (or pass --no-png)',
+    });
+  }
+  try {
+    // The first tab (about:blank) is the page.
+    const page = (await browser.pages())[0] ?? (await browser.newPage());
+    return { browser, page, userDataDir };
+  } catch (e) {
+    await closeOne({ browser, userDataDir });
+    throw new GeneratorError('environment', `could not open a browser page for PNG output: ${(e as Error).message}`, {
+      subject: executablePath,
+      expected: 'a working Chromium or Chrome (or pass --no-png)',
+    });
+  }
+}
+
+async function closeOne(l: { readonly browser: Browser; readonly userDataDir: string }): Promise<void> {
+  try {
+    await l.browser.close().catch(() => undefined);
+  } finally {
+    await rm(l.userDataDir, { recursive: true, force: true });
+  }
 }
 
 export class PngRenderer {
@@ -133,62 +211,37 @@ export class PngRenderer {
   private readonly running = new Set<Promise<unknown>>();
 
   private constructor(
-    private readonly browser: Browser,
-    pages: readonly Page[],
-    private readonly userDataDir: string,
+    private readonly launched: readonly Launched[],
     /** The browser executable in use. */
     readonly executablePath: string,
   ) {
-    this.free = [...pages];
+    this.free = launched.map((l) => l.page);
+  }
+
+  /** Renders that run at once: one per browser. */
+  get capacity(): number {
+    return this.launched.length;
   }
 
   static async launch(opts: PngLaunchOptions = {}): Promise<PngRenderer> {
-    const pageCount = opts.pages ?? 1;
-    if (!Number.isInteger(pageCount) || pageCount < 1 || pageCount > 8) {
-      throw new GeneratorError('usage', `invalid number of browser pages: ${pageCount}`, { subject: 'pages', expected: 'an integer from 1 to 8' });
+    const count = opts.browsers ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 8) {
+      throw new GeneratorError('usage', `invalid number of browsers: ${count}`, { subject: 'browsers', expected: 'an integer from 1 to 8' });
     }
     const executablePath = findBrowser(opts.executablePath);
-    const userDataDir = await mkdtemp(join(tmpdir(), 'diagrams-chromium-'));
-    const { default: puppeteer } = await import('puppeteer-core');
-    let browser: Browser;
-    try {
-      browser = await puppeteer.launch({
-        executablePath,
-        headless: true,
-        userDataDir,
-        args: LAUNCH_ARGS,
-        timeout: 60_000,
-      });
-    } catch (e) {
-      await rm(userDataDir, { recursive: true, force: true });
-      throw new GeneratorError('environment', `could not start the browser for PNG output: ${(e as Error).message}`, {
-        subject: executablePath,
-        expected: 'a working Chromium or Chrome (or pass --no-png)',
-      });
+    const results = await Promise.allSettled(Array.from({ length: count }, () => launchOne(executablePath)));
+    const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(ok.map(closeOne));
+      throw failed.reason;
     }
-    let pages: Page[];
-    try {
-      // The first tab (about:blank) is one of the pages. Each further page gets a browser context of
-      // its own: pages of one context share one renderer process (one main thread), so they would
-      // take turns rather than render at the same time.
-      const open = await browser.pages();
-      pages = open.slice(0, 1);
-      if (pages.length === 0) pages.push(await browser.newPage());
-      while (pages.length < pageCount) pages.push(await (await browser.createBrowserContext()).newPage());
-    } catch (e) {
-      await browser.close().catch(() => undefined);
-      await rm(userDataDir, { recursive: true, force: true });
-      throw new GeneratorError('environment', `could not open a browser page for PNG output: ${(e as Error).message}`, {
-        subject: executablePath,
-        expected: 'a working Chromium or Chrome (or pass --no-png)',
-      });
-    }
-    return new PngRenderer(browser, pages, userDataDir, executablePath);
+    return new PngRenderer(ok, executablePath);
   }
 
   /**
-   * Renders an SVG to PNG bytes at 2x (lower for a huge diagram). Up to `pages` renders run at
-   * once, one per page; further calls wait for a free page, in call order.
+   * Renders an SVG to PNG bytes at 2x (lower for a large diagram, see scaleFor). Up to `browsers`
+   * renders run at once, one per browser; further calls wait for a free one, in call order.
    */
   render(svg: string): Promise<Buffer> {
     if (this.closed) return Promise.reject(new GeneratorError('render', 'the PNG renderer is closed'));
@@ -229,16 +282,12 @@ export class PngRenderer {
     return stripAncillaryChunks(Buffer.from(shot));
   }
 
-  /** Closes the browser and removes its temporary profile. */
+  /** Closes the browsers and removes their temporary profiles. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.running]);
-    try {
-      await this.browser.close();
-    } finally {
-      await rm(this.userDataDir, { recursive: true, force: true });
-    }
+    await Promise.all(this.launched.map(closeOne));
   }
 }
 

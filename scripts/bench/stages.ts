@@ -35,6 +35,8 @@ export interface StageConfig {
   readonly skipCompliance?: string;
   /** Stop after this stage (for profiling one stage). */
   readonly until?: string;
+  /** Also time each stack's four SVG from a fresh D2 start (stage `stack-svg`). */
+  readonly stackSvg?: boolean;
 }
 
 export interface StageResult {
@@ -56,6 +58,8 @@ export interface DiagramResult {
   readonly svgBytes?: number;
   readonly width?: number;
   readonly height?: number;
+  /** The device scale the PNG was captured at (scaleFor). */
+  readonly scale?: number;
   readonly pngTimes: number[];
   readonly pngError?: string;
   readonly pngBytes?: number;
@@ -65,6 +69,10 @@ export interface ChildOutput {
   readonly stages: Record<string, StageResult>;
   readonly diagrams: DiagramResult[];
   readonly d2StartMs?: number;
+  /** The throw-away warm-up layout after the start, as the pipeline renders it (not in d2StartMs). */
+  readonly d2WarmUpMs?: number;
+  /** Per stack: a fresh D2 start plus that stack's four diagrams, in one go (the real sequence). */
+  readonly stackSvgMs?: Record<string, number>;
   readonly pngLaunchMs?: number;
   /** Peak RSS of the browser's processes during the PNG stage (sampled, MB). */
   readonly chromiumPeakMb?: number;
@@ -198,10 +206,16 @@ async function main(): Promise<void> {
     1,
     async () => {
       const { D2Renderer } = (await mod('diagrams/render/d2.ts')) as typeof import('../../diagrams/render/d2.ts');
+      const { WARM_UP_D2 } = (await mod('diagrams/pipeline.ts')) as typeof import('../../diagrams/pipeline.ts');
       const t0 = nowMs();
       const r = await D2Renderer.start();
       out.d2StartMs = nowMs() - t0;
       try {
+        // As the pipeline does: one tiny ELK layout warms the worker before the first real one, so
+        // that the per-diagram figures are warm renders (the first diagram's would include the JIT).
+        const tw = nowMs();
+        await r.render(WARM_UP_D2, 'warm-up');
+        out.d2WarmUpMs = nowMs() - tw;
         for (const s of stacks) {
           for (const v of views![s]!) {
             const d = out.diagrams.find((x) => x.id === `${s}/${v.name}`)! as { -readonly [K in keyof DiagramResult]: DiagramResult[K] };
@@ -226,6 +240,31 @@ async function main(): Promise<void> {
     [views],
   );
 
+  // One stack's four SVG as a single-stack run renders them: a fresh D2 start, then the four in a
+  // row (the first one cold). Built-in estate only (cfg.stackSvg).
+  if (cfg.stackSvg && views) {
+    await stage(
+      'stack-svg',
+      1,
+      async () => {
+        const { D2Renderer } = (await mod('diagrams/render/d2.ts')) as typeof import('../../diagrams/render/d2.ts');
+        const perStack: Record<string, number> = {};
+        for (const s of stacks) {
+          const t0 = nowMs();
+          const r = await D2Renderer.start();
+          try {
+            for (const v of views[s]!) await r.render(v.d2, `${s}/${v.name}`);
+          } finally {
+            await r.close();
+          }
+          perStack[s] = nowMs() - t0;
+        }
+        out.stackSvgMs = perStack;
+      },
+      [views],
+    );
+  }
+
   // PNG: launch once (timed), then every SVG renderRuns times on the one page.
   let chromiumPeak: { stop(): number } | undefined;
   await stage(
@@ -246,6 +285,7 @@ async function main(): Promise<void> {
             const { width, height } = png.svgSize(svg);
             d.width = width;
             d.height = height;
+            d.scale = png.scaleFor(width, height);
             for (let i = 0; i < cfg.renderRuns; i++) {
               const t = nowMs();
               const bytes = await r.render(svg);

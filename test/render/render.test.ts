@@ -9,6 +9,7 @@ import {
   findBrowser,
   isPng,
   MAX_PIXELS,
+  TARGET_PIXELS,
   NO_BROWSER_MESSAGE,
   PngRenderer,
   pngSize,
@@ -81,11 +82,24 @@ describe('PNG helpers', () => {
     expect(() => svgSize('<html/>')).toThrow(GeneratorError);
   });
 
-  it('scales at 2x, lowered to stay within the pixel cap', () => {
-    expect(scaleFor(2000, 1500)).toBe(2);
-    const s = scaleFor(6000, 6000);
-    expect(s).toBeLessThan(2);
-    expect(6000 * 6000 * s * s).toBeLessThanOrEqual(MAX_PIXELS);
+  it('scales at 2x up to the pixel target, then in quarter steps down to 1x, and always within the pixel cap', () => {
+    // 1.5 MP of CSS pixels: 2x is exactly the target.
+    expect(scaleFor(1500, 1000)).toBe(2);
+    expect(scaleFor(1500, 1000) ** 2 * 1500 * 1000).toBe(TARGET_PIXELS);
+    // The widest built-in diagram (2520x1075): sqrt(6e6 / 2.709e6) = 1.49, to the nearest quarter 1.5.
+    expect(scaleFor(2520, 1075)).toBe(1.5);
+    // 2043x1061: 1.68 -> 1.75.
+    expect(scaleFor(2043, 1061)).toBe(1.75);
+    // Past 6 MP of CSS pixels: 1x, never less while under the cap.
+    expect(scaleFor(3000, 2500)).toBe(1);
+    expect(scaleFor(6000, 6000)).toBe(1);
+    // Past the cap even at 1x: lowered below 1x to stay within it.
+    const s = scaleFor(9000, 9000);
+    expect(s).toBeLessThan(1);
+    expect(9000 * 9000 * s * s).toBeLessThanOrEqual(MAX_PIXELS);
+    // The target and the preference are parameters.
+    expect(scaleFor(2520, 1075, 2, 100_000_000)).toBe(2);
+    expect(scaleFor(2520, 1075, 1)).toBe(1);
   });
 
   it('round-trips a tEXt chunk and replaces one of the same key', () => {
@@ -124,21 +138,29 @@ describe('PngRenderer', () => {
     const bytes = await png.render(svg);
     expect(isPng(bytes)).toBe(true);
     const size = pngSize(bytes);
-    expect(size.width).toBe(width * scaleFor(width, height));
-    expect(size.height).toBe(height * scaleFor(width, height));
+    expect(scaleFor(width, height)).toBe(2);
+    expect(size).toEqual({ width: width * 2, height: height * 2 });
     expect(bytes.includes(Buffer.from('tIME'))).toBe(false);
     expect(bytes.includes(Buffer.from('tEXt'))).toBe(false);
     // The same SVG twice: the same bytes (same browser).
     expect((await png.render(svg)).equals(bytes)).toBe(true);
   }, 60_000);
 
-  it.skipIf(!browser)('renders on several pages at once: the bytes do not depend on the page; close waits for renders in flight', async () => {
-    const two = await PngRenderer.launch({ pages: 2 });
+  it.skipIf(!browser)('renders a large diagram at a lower scale, rounding a fractional size to the nearest pixel', async () => {
+    png ??= await PngRenderer.launch();
+    // As wide as the widest built-in diagram: 1.5x, 3780 x 1612.5 -> 1613.
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2520 1075"><rect x="10" y="10" width="2500" height="1055" fill="#eef" stroke="#000"/></svg>';
+    expect(pngSize(await png.render(svg))).toEqual({ width: 3780, height: 1613 });
+  }, 60_000);
+
+  it.skipIf(!browser)('renders in several browsers at once: the bytes do not depend on the browser; close waits for renders in flight', async () => {
+    const two = await PngRenderer.launch({ browsers: 2 });
+    expect(two.capacity).toBe(2);
     let closed = false;
     try {
       const a = await d2.render('x -> y: one\n', 'a');
       const b = await d2.render('p: {shape: cylinder}\np -> q -> r\n', 'b');
-      // Four renders on two pages: each SVG is rendered once on each page (free pages are taken in turn).
+      // Four renders in two browsers: each SVG is rendered once in each browser (free pages are taken in turn).
       const jobs = [two.render(a), two.render(b), two.render(a), two.render(b)];
       const closing = two.close().then(() => (closed = true));
       const [a1, b1, a2, b2] = await Promise.all(jobs);
@@ -152,7 +174,8 @@ describe('PngRenderer', () => {
     }
   }, 60_000);
 
-  it('rejects a page count out of range before looking for a browser', async () => {
-    await expect(PngRenderer.launch({ pages: 0, executablePath: '/nonexistent/chromium' })).rejects.toThrow(/1 to 8/);
+  it('rejects a browser count out of range before looking for a browser', async () => {
+    await expect(PngRenderer.launch({ browsers: 0, executablePath: '/nonexistent/chromium' })).rejects.toThrow(/1 to 8/);
+    await expect(PngRenderer.launch({ browsers: 1.5, executablePath: '/nonexistent/chromium' })).rejects.toThrow(/invalid number of browsers: 1.5/);
   });
 });
