@@ -73,7 +73,7 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
 
   const t = new D2Text();
   if (roles.length === 0) {
-    t.line(`empty: ${q(`No role reads ${env}'s parameters or secrets in this estate.`)} { class: note }`);
+    t.line(`empty: ${q(`No role reads ${env}'s parameters or secrets in this estate.`)} { class: empty }`);
     return { name: 'application_secrets_workflow', title, purpose, d2: compose({ title, direction: 'right', layout: 'dagre' }, t) };
   }
 

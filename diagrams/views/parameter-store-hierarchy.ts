@@ -245,7 +245,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   let t = new D2Text();
 
   if (params.length === 0) {
-    t.line(`empty: ${q(`Stack ${stack} has no SSM Parameter Store parameters.`)} { class: note }`);
+    t.line(`empty: ${q(`Stack ${stack} has no SSM Parameter Store parameters.`)} { class: empty }`);
     return { name: 'parameter_store_hierarchy', title, purpose, d2: compose({ title, direction: 'right', layout: 'dagre' }, t) };
   }
 

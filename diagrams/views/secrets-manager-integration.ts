@@ -43,7 +43,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
   const secrets = estate.secrets.filter((s) => s.stack === stack).sort(byString((s) => s.name));
   const t = new D2Text();
   if (secrets.length === 0) {
-    t.line(`empty: ${q(`Stack ${stack} has no Secrets Manager secrets.`)} { class: note }`);
+    t.line(`empty: ${q(`Stack ${stack} has no Secrets Manager secrets.`)} { class: empty }`);
     return { name: 'secrets_manager_integration', title, purpose, d2: compose({ title, direction: 'right', layout: 'dagre' }, t) };
   }
   const l = lookup(estate);

@@ -81,6 +81,9 @@ export const CLASSES = {
   key: { meaning: 'KMS key', attrs: box('#FEF9E7', '#9A7D0A') },
   function: { meaning: 'Lambda function', attrs: box('#FCF3CF', '#B7950B') },
   note: { meaning: 'note', attrs: ['shape: text', 'style.font-size: 14', 'style.font-color: "#4D5656"'] },
+  // The one statement of a view with nothing to draw. Bold like the title: a diagram in one font
+  // face embeds one font (16 KB -> 11 KB of SVG).
+  empty: { meaning: 'nothing to draw', attrs: ['shape: text', 'style.font-size: 16', 'style.bold: true', 'style.font-color: "#4D5656"'] },
   external: {
     meaning: 'from another stack',
     attrs: ['style.fill: "#F8F9F9"', 'style.stroke: "#AAB7B8"', 'style.stroke-dash: 4', 'style.font-color: "#566573"'],
