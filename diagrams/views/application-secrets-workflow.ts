@@ -13,7 +13,7 @@
 import type { Parameter, Role, RoleAccess, Secret } from '../estate/model.ts';
 import { CACHE_TTL_LABEL, commonPrefix, keyName, listWithMore, lookup, roleService, shortKeyName, stackLabel, type Lookup } from './common.ts';
 import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
-import { compose, legendBlock, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
+import { compose, composeEmpty, legendBlock, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 /** Past this many lanes, the rest are summarised in one row. */
@@ -73,8 +73,7 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
 
   const t = new D2Text();
   if (roles.length === 0) {
-    t.line(`empty: ${q(`No role reads ${env}'s parameters or secrets in this estate.`)} { class: empty }`);
-    return { name: 'application_secrets_workflow', title, purpose, d2: compose({ title, direction: 'right', layout: 'dagre' }, t) };
+    return { name: 'application_secrets_workflow', title, purpose, d2: composeEmpty(title, `No role reads ${env}'s parameters or secrets in this estate.`) };
   }
 
   // Lanes: services by name (each of their roles), then roles without a service.

@@ -29,7 +29,7 @@ import {
   type Lookup,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { compose, legendBlock, paramClass, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
+import { compose, composeEmpty, legendBlock, paramClass, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 const TYPE_ORDER = ['String', 'StringList', 'SecureString', 'unknown'];
@@ -245,8 +245,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   let t = new D2Text();
 
   if (params.length === 0) {
-    t.line(`empty: ${q(`Stack ${stack} has no SSM Parameter Store parameters.`)} { class: empty }`);
-    return { name: 'parameter_store_hierarchy', title, purpose, d2: compose({ title, direction: 'right', layout: 'dagre' }, t) };
+    return { name: 'parameter_store_hierarchy', title, purpose, d2: composeEmpty(title, `Stack ${stack} has no SSM Parameter Store parameters.`) };
   }
 
   const l = lookup(estate);

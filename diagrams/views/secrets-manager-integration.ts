@@ -16,7 +16,7 @@ import {
   stackLabel,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, type LegendEntry } from './style.ts';
+import { compose, composeEmpty, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 const CATEGORY_ORDER: readonly SecretCategory[] = ['database', 'application', 'service', 'other'];
@@ -43,8 +43,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
   const secrets = estate.secrets.filter((s) => s.stack === stack).sort(byString((s) => s.name));
   const t = new D2Text();
   if (secrets.length === 0) {
-    t.line(`empty: ${q(`Stack ${stack} has no Secrets Manager secrets.`)} { class: empty }`);
-    return { name: 'secrets_manager_integration', title, purpose, d2: compose({ title, direction: 'right', layout: 'dagre' }, t) };
+    return { name: 'secrets_manager_integration', title, purpose, d2: composeEmpty(title, `Stack ${stack} has no Secrets Manager secrets.`) };
   }
   const l = lookup(estate);
   const prefix = commonPrefix(secrets.map((s) => s.name));
