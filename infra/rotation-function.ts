@@ -8,7 +8,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { ROTATION_LAMBDA_HANDLER, ROTATION_LAMBDA_RUNTIME, bundleRotationHandlerSync } from './rotation/bundle.ts';
+import { ROTATION_LAMBDA_HANDLER, ROTATION_LAMBDA_RUNTIME, bundleRotationHandler } from './rotation/bundle.ts';
 import { ROTATION_ROLE, roleName, type Environment } from './catalogue.ts';
 import type { AccountConfig } from './config.ts';
 import { rotationLogGroupName } from './iam.ts';
@@ -38,7 +38,6 @@ export class RotationFunction extends pulumi.ComponentResource {
     if (args.vpc !== undefined && (args.vpc.subnetIds.length === 0 || args.vpc.securityGroupIds.length === 0)) {
       throw new Error(`${name}: a VPC placement needs at least one subnet and one security group`);
     }
-    const code = bundleRotationHandlerSync();
     super('mono-repo:rotation:RotationFunction', name, {}, opts);
     const functionName = roleName(args.env, ROTATION_ROLE);
     const t = tags(args.env, ROTATION_ROLE, 'rotation');
@@ -90,7 +89,9 @@ export class RotationFunction extends pulumi.ComponentResource {
         architectures: ['arm64'],
         handler: ROTATION_LAMBDA_HANDLER,
         role: this.role.arn,
-        code: new pulumi.asset.AssetArchive({ 'index.js': new pulumi.asset.StringAsset(code) }),
+        // Bundled asynchronously (esbuild works in its own process while the program goes on),
+        // once per process.
+        code: bundleRotationHandler().then((code) => new pulumi.asset.AssetArchive({ 'index.js': new pulumi.asset.StringAsset(code) })),
         timeout: 60,
         memorySize: 256,
         environment: {

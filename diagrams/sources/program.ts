@@ -29,7 +29,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { GeneratorError } from '../errors.ts';
 import { buildGraph, compareStrings, parseUrn, type RawResource } from '../graph/graph.ts';
 import { SECRET_SIG, SIG_KEY } from '../graph/redact.ts';
@@ -414,8 +414,58 @@ type PulumiModule = typeof import('@pulumi/pulumi');
 let pulumiModule: Promise<PulumiModule> | undefined;
 /** Lazy, once: requiring the SDK costs about a second and file readers must not pay it. */
 function loadPulumi(): Promise<PulumiModule> {
+  if (pulumiModule === undefined) deferTypeScript();
   pulumiModule ??= import('@pulumi/pulumi').then((m) => ((m as unknown as { default?: PulumiModule }).default ?? m) as PulumiModule);
   return pulumiModule;
+}
+
+/**
+ * The SDK requires TypeScript (9 MB of JavaScript, about 0.5 s) as it loads, through its
+ * `typescript-shim` module, only to parse JavaScript functions when it serialises one into a resource
+ * (closure serialisation, e.g. `aws.lambda.CallbackFunction`). Most programs never do. The shim is
+ * registered beforehand as a stand-in that runs the real one on first use, so such a program still
+ * works and the others do not pay for TypeScript. Not in a process that has loaded the SDK already.
+ */
+export function deferTypeScript(from: string = import.meta.url): boolean {
+  const req = createRequire(from);
+  let shim: string;
+  try {
+    shim = req.resolve('@pulumi/pulumi/typescript-shim');
+  } catch {
+    return false;
+  }
+  if (req.cache[shim] !== undefined) return false;
+  const standIn = new Module(shim);
+  standIn.filename = shim;
+  standIn.loaded = true;
+  let real: object | undefined;
+  const load = (): object => {
+    if (real === undefined) {
+      // Run the real shim (its own fallback to the TypeScript vendored in the SDK included), then
+      // put the stand-in back: every module that holds it now reaches the real exports through it.
+      delete req.cache[shim];
+      try {
+        real = req(shim) as object;
+      } finally {
+        req.cache[shim] = standIn;
+      }
+    }
+    return real;
+  };
+  standIn.exports = new Proxy(
+    {},
+    {
+      get: (_t, p) => Reflect.get(load(), p),
+      has: (_t, p) => Reflect.has(load(), p),
+      ownKeys: () => Reflect.ownKeys(load()),
+      getOwnPropertyDescriptor: (_t, p) => {
+        const d = Reflect.getOwnPropertyDescriptor(load(), p);
+        return d === undefined ? undefined : { ...d, configurable: true };
+      },
+    },
+  );
+  req.cache[shim] = standIn;
+  return true;
 }
 
 /** A serialized struct as the monitor's protobuf messages carry it. */

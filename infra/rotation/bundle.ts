@@ -1,9 +1,10 @@
 /**
  * How the rotation Lambda is bundled for the function: one CommonJS file `index.js` exporting
  * `handler` (Lambda handler "index.handler", runtime nodejs22.x). This is the only definition: the
- * Pulumi program (infra/rotation-function.ts) uses `bundleRotationHandlerSync()`, scripts and tests
- * the async `bundleRotationHandler()` or `ROTATION_BUNDLE_OPTIONS`; both functions build with the
- * same options and share one result per process.
+ * Pulumi program (infra/rotation-function.ts) uses the async `bundleRotationHandler()` (the program
+ * goes on while esbuild works), scripts and tests it, `bundleRotationHandlerSync()` or
+ * `ROTATION_BUNDLE_OPTIONS`; both functions build with the same options and share one result per
+ * process.
  *
  * esbuild is loaded lazily (and synchronously through require for the sync variant), so importing
  * this module costs nothing.
@@ -63,11 +64,18 @@ export function bundleRotationHandlerSync(): string {
   return bundled;
 }
 
-/** Bundle the handler in memory (once per process) and return the code of `index.js`. */
-export async function bundleRotationHandler(): Promise<string> {
-  if (bundled !== undefined) return bundled;
-  const esbuild = (await import('esbuild')) as Esbuild;
-  const text = indexJs((await esbuild.build(buildOptions())).outputFiles);
-  bundled ??= text;
-  return bundled;
+let bundling: Promise<string> | undefined;
+
+/** Bundle the handler in memory (once per process, however many callers wait) and return the code of `index.js`. */
+export function bundleRotationHandler(): Promise<string> {
+  if (bundled !== undefined) return Promise.resolve(bundled);
+  bundling ??= (async () => {
+    const esbuild = (await import('esbuild')) as Esbuild;
+    const text = indexJs((await esbuild.build(buildOptions())).outputFiles);
+    bundled ??= text;
+    return bundled;
+  })();
+  // A failed build is not kept: the next caller tries again.
+  bundling.catch(() => (bundling = undefined));
+  return bundling;
 }
