@@ -50,6 +50,11 @@ export interface Components {
   /** Identity of the SVG renderer (versions, code): part of the cache key and of the SVG's recorded source. */
   svgIdentity(): Promise<string>;
   pngIdentity(): Promise<string>;
+  /**
+   * The capture settings (scale policy, browser flags): with the SVG's hash, the recorded source of
+   * a PNG. Machine-independent, unlike pngIdentity. Absent: the SVG's hash alone.
+   */
+  pngSettings?(): Promise<string>;
   /** Records the SVG hash inside the PNG (a tEXt chunk); identity when absent. */
   tagPng?(png: Buffer, svgHash: string): Buffer;
   /**
@@ -168,6 +173,10 @@ export async function productionComponents(): Promise<Components> {
     },
     async pngIdentity() {
       return `${await packageVersion('puppeteer-core')} png.ts:${await fileHash(path.join(here, 'render', 'png.ts'))} browser:${process.env.PUPPETEER_EXECUTABLE_PATH ?? 'default'}`;
+    },
+    async pngSettings() {
+      pngMod ??= await import('./render/png.ts');
+      return pngMod.CAPTURE_SETTINGS;
     },
     tagPng(png, svgHash) {
       // png.ts is loaded whenever a PNG exists to tag (launchPng ran, or it is read from the cache/disk).
@@ -299,6 +308,9 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     const manifest = await readManifest(opts.out);
     const svgId = wantsRenders ? await c.svgIdentity() : '';
     const pngId = formats.has('png') && mode === 'generate' ? await c.pngIdentity() : '';
+    const pngSettings = formats.has('png') && c.pngSettings !== undefined ? await c.pngSettings() : undefined;
+    /** A PNG's recorded source: the SVG it shows and, when known, the capture settings. */
+    const pngSourceOf = (svgHash: string): string => (pngSettings === undefined ? svgHash : cacheKey('png', svgHash, pngSettings));
 
     // Renders are pipelined: D2 (one worker, one diagram at a time) hands each SVG to the browser
     // (PNG_CONCURRENCY pages) as soon as it is ready, so both work at once. After a failure no new
@@ -408,21 +420,22 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
       if (formats.has('svg')) out.push({ path: `${base}.svg`, contents: svg, sourceHash: svgSource });
       if (!formats.has('png')) return out;
       const svgHash = sha256(svgBytes);
+      const pngSource = pngSourceOf(svgHash);
       if (mode === 'check') {
-        out.push({ path: `${base}.png`, sourceHash: svgHash });
+        out.push({ path: `${base}.png`, sourceHash: pngSource });
         return out;
       }
       const pngKey = cacheKey(svgHash, pngId);
       let png = await cache.get('png', pngKey);
       const pngCached = png !== undefined;
-      png ??= await reusable(opts.out, manifest, `${base}.png`, svgHash);
+      png ??= await reusable(opts.out, manifest, `${base}.png`, pngSource);
       if (png === undefined) {
         png = await renderPng(svg, base);
         png = c.tagPng ? c.tagPng(png, svgHash) : png;
         stats.pngRendered++;
       } else stats.reused++;
       if (!pngCached) await cache.put('png', pngKey, png);
-      out.push({ path: `${base}.png`, contents: png, sourceHash: svgHash });
+      out.push({ path: `${base}.png`, contents: png, sourceHash: pngSource });
       return out;
     };
 

@@ -51,6 +51,13 @@ const LAUNCH_ARGS = [
   '--font-render-hinting=none',
 ];
 
+/**
+ * What decides the pixels of a capture besides the SVG and the browser: the scale policy and the
+ * launch flags. Part of the recorded source of every PNG, so that a change here re-renders the PNGs
+ * on `generate` and makes `check` report the committed ones out of date.
+ */
+export const CAPTURE_SETTINGS = `scale ${DEFAULT_SCALE}x to ${TARGET_PIXELS} px in quarter steps, at least ${MIN_SCALE}x, at most ${MAX_PIXELS} px; ${LAUNCH_ARGS.join(' ')}`;
+
 function isExecutableFile(p: string): boolean {
   try {
     return statSync(p).isFile();

@@ -10,9 +10,10 @@
  *   not produce is removed ("stale").
  * - `checkOutputs` compares what would be written with what is on disk and writes nothing.
  *
- * PNGs are not compared by bytes (they change with the browser and fonts): each PNG records the
- * sha256 of the SVG it was rendered from (`sourceHash`) in the manifest, with the sha256 of the PNG
- * bytes so that a PNG edited or replaced by hand is still noticed.
+ * PNGs are not compared by bytes (they change with the browser and fonts): each PNG records its
+ * source (`sourceHash`: a hash of the SVG it was rendered from and the capture settings) in the
+ * manifest, with the sha256 of the PNG bytes so that a PNG edited or replaced by hand is still
+ * noticed.
  */
 
 import { createHash, randomBytes } from 'node:crypto';

@@ -70,6 +70,25 @@ describe('pipeline', () => {
     expect(r2.written).toEqual([]);
   });
 
+  it('PNGs captured with other settings are re-rendered by generate and reported out of date by check', async () => {
+    const withSettings = (n: Counters, settings: string) => components(n, { pngSettings: async () => settings });
+    await generate(opts(), withSettings(zero(), 'scale 2x'));
+    // Same settings, fresh cache: everything reused from disk.
+    const same = zero();
+    await generate(opts({ cacheDir: path.join(dir, 'cache-same') }), withSettings(same, 'scale 2x'));
+    expect(same.pngRenders).toBe(0);
+    // New capture settings: check (no browser) names every PNG, and only the PNGs.
+    const checked = await check(opts({ cacheDir: path.join(dir, 'cache-check') }), withSettings(zero(), 'scale 1.5x'));
+    const kinds = checked.problems.map((p) => `${p.kind} ${path.extname(p.path)}`);
+    expect(kinds).toEqual(Array(8).fill('out-of-date .png'));
+    // generate re-renders them (SVGs reused), after which check passes.
+    const n = zero();
+    const r = await generate(opts({ cacheDir: path.join(dir, 'cache-new') }), withSettings(n, 'scale 1.5x'));
+    expect(n).toMatchObject({ svgRenders: 0, pngRenders: 8 });
+    expect(r.written.filter((f) => f.endsWith('.png'))).toHaveLength(0); // same fake bytes; only the manifest changes
+    expect((await check(opts(), withSettings(zero(), 'scale 1.5x'))).problems).toEqual([]);
+  });
+
   it('reuses unchanged outputs from disk when the cache is empty (fresh clone)', async () => {
     await generate(opts(), components(zero()));
     const n = zero();
