@@ -4,7 +4,7 @@
  * One browser per run (launch about 1.5 s), or one per core (`browsers`), with one page each reused
  * for every image. The device scale is 2x for small diagrams and lowered in quarter steps, not
  * below 1x, to keep an image near TARGET_PIXELS: a capture costs time in proportion to its pixels
- * (docs/benchmarks.md), and a diagram big enough to need it is readable at 1.5x. It is also capped
+ * (docs/benchmarks.md), and a diagram big enough to need it is readable at 1.25x. It is also capped
  * at about 60 megapixels (Chromium leaves larger captures blank at the bottom), so a huge diagram
  * gets a lower scale rather than a broken image.
  * Pure: returns bytes; the only file-system use is the browser's own temporary profile directory,
@@ -23,11 +23,13 @@ import { GeneratorError } from '../errors.ts';
 export const MAX_PIXELS = 60_000_000;
 export const DEFAULT_SCALE = 2;
 /**
- * The pixels an image aims at: a diagram of up to 1.5 megapixels (CSS) gets 2x, a larger one less.
- * On the reference machine a capture costs about 60 ms plus 70 ns per pixel (6 MP: ~0.5 s; the
- * same diagram at 2x, 10.8 MP: ~0.8 s), and the capture chain is the long pole of a cold run.
+ * The pixels an image aims at: a diagram of up to 1 megapixel (CSS) gets 2x, a larger one less
+ * (the built-in diagrams, 1.7-2.7 MP of CSS pixels, get 1.25-1.5x: 16 px labels at 20-24 px).
+ * On the reference machine a capture costs about 60 ms plus 70 ns per pixel (the widest built-in
+ * diagram: 4.2 MP at 1.25x ~0.4 s, 6.1 MP at 1.5x ~0.5 s, 10.8 MP at 2x ~0.8 s), and the captures
+ * are the largest share of a cold run's CPU time (docs/benchmarks.md).
  */
-export const TARGET_PIXELS = 6_000_000;
+export const TARGET_PIXELS = 4_000_000;
 /** Never below 1x: a CSS pixel per image pixel keeps every label as sharp as in the SVG at 100 %. */
 export const MIN_SCALE = 1;
 

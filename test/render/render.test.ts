@@ -83,15 +83,15 @@ describe('PNG helpers', () => {
   });
 
   it('scales at 2x up to the pixel target, then in quarter steps down to 1x, and always within the pixel cap', () => {
-    // 1.5 MP of CSS pixels: 2x is exactly the target.
-    expect(scaleFor(1500, 1000)).toBe(2);
-    expect(scaleFor(1500, 1000) ** 2 * 1500 * 1000).toBe(TARGET_PIXELS);
-    // The widest built-in diagram (2520x1075): sqrt(6e6 / 2.709e6) = 1.49, to the nearest quarter 1.5.
-    expect(scaleFor(2520, 1075)).toBe(1.5);
-    // 2043x1061: 1.68 -> 1.75.
-    expect(scaleFor(2043, 1061)).toBe(1.75);
-    // Past 6 MP of CSS pixels: 1x, never less while under the cap.
-    expect(scaleFor(3000, 2500)).toBe(1);
+    // 1 MP of CSS pixels: 2x is exactly the target.
+    expect(scaleFor(1250, 800)).toBe(2);
+    expect(scaleFor(1250, 800) ** 2 * 1250 * 800).toBe(TARGET_PIXELS);
+    // The widest built-in diagram (2520x1075): sqrt(4e6 / 2.709e6) = 1.22, to the nearest quarter 1.25.
+    expect(scaleFor(2520, 1075)).toBe(1.25);
+    // 1722x970: 1.54 -> 1.5.
+    expect(scaleFor(1722, 970)).toBe(1.5);
+    // Past 4 MP of CSS pixels: 1x, never less while under the cap.
+    expect(scaleFor(2100, 2000)).toBe(1);
     expect(scaleFor(6000, 6000)).toBe(1);
     // Past the cap even at 1x: lowered below 1x to stay within it.
     const s = scaleFor(9000, 9000);
@@ -148,9 +148,9 @@ describe('PngRenderer', () => {
 
   it.skipIf(!browser)('renders a large diagram at a lower scale, rounding a fractional size to the nearest pixel', async () => {
     png ??= await PngRenderer.launch();
-    // As wide as the widest built-in diagram: 1.5x, 3780 x 1612.5 -> 1613.
+    // As wide as the widest built-in diagram: 1.25x, 3150 x 1343.75 -> 1344.
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2520 1075"><rect x="10" y="10" width="2500" height="1055" fill="#eef" stroke="#000"/></svg>';
-    expect(pngSize(await png.render(svg))).toEqual({ width: 3780, height: 1613 });
+    expect(pngSize(await png.render(svg))).toEqual({ width: 3150, height: 1344 });
   }, 60_000);
 
   it.skipIf(!browser)('renders in several browsers at once: the bytes do not depend on the browser; close waits for renders in flight', async () => {
