@@ -441,7 +441,7 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
       .filter((i) => i.child?.d2StartMs !== undefined)
       .map(
         (i) =>
-          `- ${i.name}: WASM start once ${fmtMs(i.child!.d2StartMs)}, then one throw-away warm-up layout ${fmtMs(i.child!.d2WarmUpMs)} (as the pipeline does; not in the per-diagram figures); native: one \`d2 --layout <layout> in.d2 out.svg\` process per diagram, ${i.name === '100x' ? RUNS.native100 : RUNS.native}× each.`,
+          `- ${i.name}: WASM start once ${fmtMs(i.child!.d2StartMs)}, then throw-away warm-up layouts, one ELK (as the pipeline does) and one dagre, ${fmtMs(i.child!.d2WarmUpMs)} (not in the per-diagram figures); native: one \`d2 --layout <layout> in.d2 out.svg\` process per diagram, ${i.name === '100x' ? RUNS.native100 : RUNS.native}× each.`,
       )
       .join('\n'),
     '',
@@ -505,7 +505,7 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
     [
       `- Repetitions: cheap stages ${RUNS.cheap}× (the built-in program under mocks ${RUNS.program}×); SVG and PNG ${RUNS.render}× per diagram (100x: ${RUNS.render100}×); native d2 ${RUNS.native}× per diagram (100x: ${RUNS.native100}×); cold ${RUNS.e2eCold}×, warm ${RUNS.e2eWarm}×, check ${RUNS.e2eWarm}× (synthetic 1x and 10x cold ${RUNS.e2eScaled}×, 100x cold ${RUNS.e2e100}×). Medians with min–max.`,
       '- Stages run in one child process per input (`scripts/bench/stages.ts`), in pipeline order; the first run of a stage includes loading its modules. Peak RSS of a stage is the process\'s maxRSS after it (cumulative: it includes the stages before; the D2 WASM worker is a thread of that process). The PNG column shows the browser\'s own processes, sampled.',
-      '- SVG time per diagram is a warm `D2Renderer.render` (compile + render on a started worker that has laid out one throw-away diagram, as the pipeline does while the program runs); the WASM start and the warm-up are shown once. Native time is the wall time of one `d2` process per diagram, as a script calling the CLI would do, on the same D2 source and layout engine.',
+      '- SVG time per diagram is a warm `D2Renderer.render` (compile + render on a started worker that has laid out a throw-away diagram with each engine: the pipeline lays out the ELK one while the program runs); the WASM start and the warm-up are shown once. Native time is the wall time of one `d2` process per diagram, as a script calling the CLI would do, on the same D2 source and layout engine.',
       "- One stack's four SVG: per stack of the built-in estate, a fresh `D2Renderer.start()` and that stack's four diagrams in a row (no warm-up), timed as one sequence.",
       '- PNG scale: 2x up to 6 MP per image, then lower in quarter steps, not below 1x (`scaleFor` in diagrams/render/png.ts).',
       '- End to end: `node --import tsx diagrams/cli.ts` (what `npm run diagrams` runs, without npm\'s own start-up) spawned into a temporary `--out` with `DIAGRAMS_CACHE_DIR` pointing to a temporary render cache; cold empties both before each run. Peak memory is the sum of the resident memory of the whole process tree (node, Chromium), sampled every 150 ms.',

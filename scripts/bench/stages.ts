@@ -211,10 +211,12 @@ async function main(): Promise<void> {
       const r = await D2Renderer.start();
       out.d2StartMs = nowMs() - t0;
       try {
-        // As the pipeline does: one tiny ELK layout warms the worker before the first real one, so
-        // that the per-diagram figures are warm renders (the first diagram's would include the JIT).
+        // The per-diagram figures are warm renders: one tiny layout per engine first (the pipeline's
+        // ELK warm-up, and the same with dagre), else the first diagram of each engine would carry
+        // the compilation of that engine's code (the WASM is compiled lazily, function by function).
         const tw = nowMs();
         await r.render(WARM_UP_D2, 'warm-up');
+        await r.render(WARM_UP_D2.replace('layout-engine: elk', 'layout-engine: dagre'), 'warm-up-dagre');
         out.d2WarmUpMs = nowMs() - tw;
         for (const s of stacks) {
           for (const v of views![s]!) {
