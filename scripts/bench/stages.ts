@@ -71,8 +71,8 @@ export interface ChildOutput {
   readonly d2StartMs?: number;
   /** The throw-away warm-up layout after the start, as the pipeline renders it (not in d2StartMs). */
   readonly d2WarmUpMs?: number;
-  /** Per stack: a fresh D2 start plus that stack's four diagrams, in one go (the real sequence). */
-  readonly stackSvgMs?: Record<string, number>;
+  /** Per stack: a fresh D2 start plus that stack's four diagrams, in one go (the real sequence), each run. */
+  readonly stackSvgMs?: Record<string, number[]>;
   readonly pngLaunchMs?: number;
   /** Peak RSS of the browser's processes during the PNG stage (sampled, MB). */
   readonly chromiumPeakMb?: number;
@@ -243,23 +243,25 @@ async function main(): Promise<void> {
   );
 
   // One stack's four SVG as a single-stack run renders them: a fresh D2 start, then the four in a
-  // row (the first one cold). Built-in estate only (cfg.stackSvg).
+  // row (the first one cold), renderRuns times per stack. Built-in estate only (cfg.stackSvg).
   if (cfg.stackSvg && views) {
     await stage(
       'stack-svg',
       1,
       async () => {
         const { D2Renderer } = (await mod('diagrams/render/d2.ts')) as typeof import('../../diagrams/render/d2.ts');
-        const perStack: Record<string, number> = {};
-        for (const s of stacks) {
-          const t0 = nowMs();
-          const r = await D2Renderer.start();
-          try {
-            for (const v of views[s]!) await r.render(v.d2, `${s}/${v.name}`);
-          } finally {
-            await r.close();
+        const perStack: Record<string, number[]> = {};
+        for (let i = 0; i < Math.max(1, cfg.renderRuns); i++) {
+          for (const s of stacks) {
+            const t0 = nowMs();
+            const r = await D2Renderer.start();
+            try {
+              for (const v of views[s]!) await r.render(v.d2, `${s}/${v.name}`);
+            } finally {
+              await r.close();
+            }
+            (perStack[s] ??= []).push(nowMs() - t0);
           }
-          perStack[s] = nowMs() - t0;
         }
         out.stackSvgMs = perStack;
       },
