@@ -313,7 +313,7 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     const pngSourceOf = (svgHash: string): string => (pngSettings === undefined ? svgHash : cacheKey('png', svgHash, pngSettings));
 
     // Renders are pipelined: D2 (one worker, one diagram at a time) hands each SVG to the browser
-    // (PNG_CONCURRENCY pages) as soon as it is ready, so both work at once. After a failure no new
+    // (PNG_CONCURRENCY browsers) as soon as it is ready, so both work at once. After a failure no new
     // render starts; the run waits for those in flight, then fails (nothing is written).
     let failure: { error: unknown } | undefined;
     const abandoned = (): GeneratorError => new GeneratorError('render', 'abandoned after an earlier failure');

@@ -158,8 +158,8 @@ export interface PngLaunchOptions {
   /**
    * Browsers (processes) rendering at the same time, 1 to 8 (default 1), one page each. Pages of
    * one browser do not render faster together (its one compositor captures in turn); separate
-   * browsers do, on separate cores (two on two cores: about 1.5 times the throughput), at about
-   * 150 MB and a launch each. Every page is set up alike, so a PNG does not depend on the browser
+   * browsers do, on idle cores (two on two idle cores: about 1.5 times the throughput), at a
+   * launch each (about 3.7 CPU-seconds on the reference machine). Every page is set up alike, so a PNG does not depend on the browser
    * that rendered it.
    */
   readonly browsers?: number;
@@ -225,11 +225,6 @@ export class PngRenderer {
     readonly executablePath: string,
   ) {
     this.free = launched.map((l) => l.page);
-  }
-
-  /** Renders that run at once: one per browser. */
-  get capacity(): number {
-    return this.launched.length;
   }
 
   static async launch(opts: PngLaunchOptions = {}): Promise<PngRenderer> {
