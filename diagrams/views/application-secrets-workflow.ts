@@ -11,7 +11,7 @@
  */
 
 import type { Parameter, Role, RoleAccess, Secret } from '../estate/model.ts';
-import { CACHE_TTL_LABEL, commonPrefix, keyName, listWithMore, lookup, roleService, shortKeyName, stackLabel, type Lookup } from './common.ts';
+import { CACHE_TTL_LABEL, commonPrefix, hasPathUnder, keyName, listWithMore, lookup, roleService, shortKeyName, stackLabel, type Lookup } from './common.ts';
 import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
 import { compose, composeEmpty, legendBlock, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
@@ -52,16 +52,7 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
   const relSecret = (s: Secret): string => (s.name.startsWith(secretPrefix) ? s.name.slice(secretPrefix.length) : s.name) || s.name;
   const relParam = (path: string): string => (path.startsWith(paramRoot) && path.length > paramRoot.length ? path.slice(paramRoot.length) : path);
   const paths = params.map((p) => p.path);
-  const hasUnder = (prefix: string): boolean => {
-    let lo = 0;
-    let hi = paths.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (paths[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < paths.length && paths[lo]!.startsWith(prefix);
-  };
+  const hasUnder = (prefix: string): boolean => hasPathUnder(paths, prefix);
 
   const touches = (a: RoleAccess | undefined): boolean =>
     !!a &&

@@ -114,3 +114,21 @@ export function listWithMore(items: readonly string[], max: number): string[] {
   if (items.length <= max) return [...items];
   return [...items.slice(0, max - 1), `+ ${items.length - (max - 1)} more`];
 }
+
+/** Index of the first path >= prefix in sorted paths. */
+export function lowerBound(sorted: readonly string[], prefix: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether some path of the sorted list starts with prefix. */
+export function hasPathUnder(sorted: readonly string[], prefix: string): boolean {
+  const i = lowerBound(sorted, prefix);
+  return i < sorted.length && sorted[i]!.startsWith(prefix);
+}

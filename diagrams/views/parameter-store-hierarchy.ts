@@ -21,6 +21,7 @@ import {
   keyName,
   listWithMore,
   lookup,
+  lowerBound,
   MAX_BOXES,
   MAX_LEAVES_PER_FOLDER,
   roleService,
@@ -137,17 +138,6 @@ interface Reader {
   readonly reads: Map<string, Read>;
 }
 
-/** Index of the first path >= prefix in sorted paths. */
-function lowerBound(sorted: readonly string[], prefix: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < prefix) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Who reads which parameter, and how. Linear in the grants and the parameters they reach. */
 function findReaders(estate: Estate, l: Lookup, params: readonly Parameter[]): Reader[] {
