@@ -359,8 +359,9 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     const pngWaiting: (() => void)[] = [];
     let pngRunning = 0;
     const renderPng = async (svg: string, base: string): Promise<Buffer> => {
+      // A waiter woken by a finishing render takes over its slot (no gap another call could take).
       if (pngRunning >= PNG_CONCURRENCY) await new Promise<void>((r) => pngWaiting.push(r));
-      pngRunning++;
+      else pngRunning++;
       try {
         if (failure !== undefined) throw abandoned();
         log(`rendering ${base}.png`);
@@ -369,8 +370,9 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
         failure ??= { error: e };
         throw e;
       } finally {
-        pngRunning--;
-        pngWaiting.shift()?.();
+        const next = pngWaiting.shift();
+        if (next !== undefined) next();
+        else pngRunning--;
       }
     };
 

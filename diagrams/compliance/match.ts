@@ -20,7 +20,7 @@ const regexCacheCs = new Map<string, RegExp>();
 const regexCacheCi = new Map<string, RegExp>();
 
 /** The compiled, anchored regular expression of an IAM glob (cached by pattern). */
-export function globRegexCached(pattern: string, caseInsensitive = false): RegExp {
+function globRegexCached(pattern: string, caseInsensitive = false): RegExp {
   const cache = caseInsensitive ? regexCacheCi : regexCacheCs;
   let re = cache.get(pattern);
   if (re === undefined) {

@@ -120,9 +120,6 @@ export interface Rule {
   readonly note?: (ctx: RuleContext) => string | undefined;
 }
 
-/** A finding as the rules produce it (the note is part of the Finding contract). */
-export type RuleFinding = Finding;
-
 /** The note of a finding, if any (undefined for findings without one or with an empty one). */
 export function findingNote(f: Finding): string | undefined {
   return f.note !== undefined && f.note !== '' ? f.note : undefined;
@@ -1196,7 +1193,7 @@ function sortSubjects(xs: readonly FindingSubject[]): FindingSubject[] {
 }
 
 /** Evaluate one rule for one stack. */
-export function evaluateRule(rule: Rule, ctx: RuleContext): RuleFinding {
+export function evaluateRule(rule: Rule, ctx: RuleContext): Finding {
   const subjects = sortSubjects(rule.evaluate(ctx));
   const status = subjects.length === 0 ? 'not-applicable' : subjects.some((s) => s.status === 'not-met') ? 'not-met' : 'met';
   const note = rule.note?.(ctx);
@@ -1219,7 +1216,7 @@ export function evaluateRule(rule: Rule, ctx: RuleContext): RuleFinding {
  * One Finding per rule (in RULES order) for `stack`. Throws GeneratorError (usage) when the stack
  * is not in the estate.
  */
-export function evaluateRules(estate: Estate, stack: string, options: Partial<RuleOptions> = {}): RuleFinding[] {
+export function evaluateRules(estate: Estate, stack: string, options: Partial<RuleOptions> = {}): Finding[] {
   const ctx = new RuleContext(estate, stack, { ...DEFAULT_RULE_OPTIONS, ...options });
   return RULES.map((r) => evaluateRule(r, ctx));
 }

@@ -476,12 +476,3 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, t);
   return { name: 'parameter_store_hierarchy', title, purpose, d2 };
 }
-
-/** Service, role name and trust of a role, on up to four lines (used by the other views too). */
-export function roleLabel(estate: Estate, l: Lookup, role: Role, stack: string): string {
-  const svc = roleService(estate, l, role);
-  const lines = [clip(role.name, 36), trustLine(role)];
-  if (svc) lines.unshift(svc.name);
-  if (role.stack !== stack) lines.push(`stack ${role.stack}`);
-  return lines.join('\n');
-}
