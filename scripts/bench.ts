@@ -1,11 +1,12 @@
 /**
- * The benchmark: `npm run bench [-- --runs N] [--quick] [--no-write] [--keep]`.
+ * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,e2e] [--no-write] [--keep]`.
  *
  * Measures the whole pipeline on the built-in estate (all stacks, the program under mocks) and on
  * synthetic `pulumi stack export` files at 1x, 10x and 100x (scripts/bench/synthetic.ts), side by
  * side with the native `d2` binary on the same D2 sources, and writes the table to
  * docs/benchmarks.md (layout deterministic, figures not). Every figure is the median of several
- * runs with min and max; memory is peak resident memory (see "How it is measured" in the report).
+ * runs with min and max; memory is peak resident memory (maxRSS, or PSS summed over a process tree: see
+ * "How it is measured" in the report).
  *
  * Stages run in child processes (scripts/bench/stages.ts) so that each input's memory is its own;
  * the end-to-end figures spawn the real command (`node --import tsx diagrams/cli.ts`, as `npm run diagrams`) into a temp `--out` and a
@@ -17,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MIN_SCALE, TARGET_PIXELS } from '../diagrams/render/png.ts';
 import { run, stat, type Stat } from './bench/measure.ts';
 import type { ChildOutput, StageConfig } from './bench/stages.ts';
 import { syntheticExport } from './bench/synthetic.ts';
@@ -160,7 +162,7 @@ interface InputRun {
   readonly timedOut?: { stage: string; ms: number };
 }
 
-const STAGE_ORDER = ['read', 'estate', 'compliance', 'views', 'svg', 'png', 'markdown'];
+const STAGE_ORDER = ['read', 'estate', 'compliance', 'views', 'svg', 'stack-svg', 'png', 'markdown'];
 
 async function runChild(cfg: Omit<StageConfig, 'result' | 'repo'>, tmp: string, label: string, timeoutMs = BUDGET.child): Promise<{ out?: ChildOutput; error?: string; treePeakMb: number; timedOut?: { stage: string; ms: number } }> {
   const result = join(tmp, `${label}-${cfg.mode}.json`);
@@ -175,7 +177,7 @@ async function runChild(cfg: Omit<StageConfig, 'result' | 'repo'>, tmp: string, 
     out = undefined;
   }
   const error = r.code !== 0 ? `child exited ${r.timedOut ? 'on timeout' : `with ${r.code}`}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : undefined;
-  const stage = STAGE_ORDER.find((k) => !out?.stages[k]);
+  const stage = STAGE_ORDER.filter((k) => k !== 'stack-svg' || cfg.stackSvg === true).find((k) => !out?.stages[k]);
   const timedOut = r.timedOut && stage ? { stage, ms: timeoutMs } : undefined;
   return { ...(out ? { out } : {}), ...(error ? { error } : {}), treePeakMb: r.peakMb, ...(timedOut ? { timedOut } : {}) };
 }
@@ -369,8 +371,8 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
     }
   }
   t('Every diagram: ours (warm WASM) / native d2', worst ? `worst ${worst.r.toFixed(2)} (${worst.id}), ${compared} diagrams` : '—', '≤ 0.50', worst ? worst.r <= 0.5 : undefined);
-  // One stack's four SVG including D2 start: measured as one sequence per stack (fresh start, four
-  // renders, the first one cold), not summed from warm figures.
+  // One stack's four SVG including D2 start: renderRuns sequences per stack (fresh start, four
+  // renders, the first one cold), the slowest stack by median; not summed from warm figures.
   const c = builtin?.child;
   let worstStack: { s: string; st: Stat } | undefined;
   for (const [s, times] of Object.entries(c?.stackSvgMs ?? {})) {
@@ -508,12 +510,12 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
   out.push('## How it is measured', '');
   out.push(
     [
-      `- Repetitions: cheap stages ${RUNS.cheap}× (the built-in program under mocks ${RUNS.program}×); SVG and PNG ${RUNS.render}× per diagram (100x: ${RUNS.render100}×); native d2 ${RUNS.native}× per diagram (100x: ${RUNS.native100}×); cold ${RUNS.e2eCold}×, warm ${RUNS.e2eWarm}×, check ${RUNS.e2eWarm}× (synthetic 1x and 10x cold ${RUNS.e2eScaled}×, 100x cold ${RUNS.e2e100}×). Medians with min–max.`,
+      `- Repetitions: cheap stages ${RUNS.cheap}× (those of the built-in input, which runs the program under mocks, ${RUNS.program}×); SVG and PNG ${RUNS.render}× per diagram (100x: ${RUNS.render100}×); native d2 ${RUNS.native}× per diagram (100x: ${RUNS.native100}×); cold ${RUNS.e2eCold}×, warm ${RUNS.e2eWarm}×, check ${RUNS.e2eWarm}× (synthetic 1x and 10x cold ${RUNS.e2eScaled}×, 100x cold ${RUNS.e2e100}×). Medians with min–max.`,
       '- Stages run in one child process per input (`scripts/bench/stages.ts`), in pipeline order; the first run of a stage includes loading its modules. Peak RSS of a stage is the process\'s maxRSS after it (cumulative: it includes the stages before; the D2 WASM worker is a thread of that process). The PNG column shows the browser\'s own processes, sampled.',
       '- SVG time per diagram is a warm `D2Renderer.render` (compile + render on a started worker that has laid out a throw-away diagram with each engine: the pipeline lays out the ELK one while the program runs); the WASM start and the warm-up are shown once. Native time is the wall time of one `d2` process per diagram, as a script calling the CLI would do, on the same D2 source and layout engine.',
       "- One stack's four SVG: per stack of the built-in estate, a fresh `D2Renderer.start()` and that stack's four diagrams in a row (no warm-up), timed as one sequence, as many times as the SVG figures; the slowest stack by median.",
-      '- PNG scale: 2x up to 6 MP per image, then lower in quarter steps, not below 1x (`scaleFor` in diagrams/render/png.ts).',
-      '- End to end: `node --import tsx diagrams/cli.ts` (what `npm run diagrams` runs, without npm\'s own start-up) spawned into a temporary `--out` with `DIAGRAMS_CACHE_DIR` pointing to a temporary render cache; cold empties both before each run. Peak memory is the sum of the resident memory of the whole process tree (node, Chromium), sampled every 150 ms.',
+      `- PNG scale: 2x up to ${(TARGET_PIXELS / 1e6).toFixed(0)} MP per image, then lower in quarter steps, not below ${MIN_SCALE}x (\`scaleFor\` in diagrams/render/png.ts).`,
+      '- End to end: `node --import tsx diagrams/cli.ts` (what `npm run diagrams` runs, without npm\'s own start-up) spawned into a temporary `--out` with `DIAGRAMS_CACHE_DIR` pointing to a temporary render cache; cold empties both before each run. Peak memory is the sum over the whole process tree (node, Chromium) of each process\'s proportional set size (PSS: shared pages counted once; RSS where /proc has no smaps_rollup), sampled every 150 ms.',
       `- Synthetic exports (scripts/bench/synthetic.ts): ${SCALES.map((s) => `${s.key} = ${s.parameters.toLocaleString('en-US')} parameters, ${s.secrets.toLocaleString('en-US')} secrets, ${s.services} services per environment (a role and a policy each)`).join('; ')}, over three environments in one stack.`,
     ].join('\n'),
     '',

@@ -45,7 +45,6 @@ export interface StageResult {
   readonly peakRssMb: number;
   readonly error?: string;
   readonly skipped?: string;
-  readonly note?: string;
 }
 
 export interface DiagramResult {
