@@ -20,7 +20,7 @@ import { GeneratorError } from './errors.ts';
 import type { ResourceGraph } from './graph/types.ts';
 import type { SourceOptions } from './sources/index.ts';
 import { DIAGRAMS, type DiagramName, type View, type ViewFn } from './views/types.ts';
-import { checkOutputs, readManifest, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from './writer/index.ts';
+import { checkOutputs, readManifest, readOutputFile, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from './writer/index.ts';
 
 export const FORMATS = ['svg', 'png', 'md', 'd2'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -217,16 +217,15 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Reads a previously generated file when the manifest says it came from `source` and is unmodified. */
+/**
+ * Reads a previously generated file when the manifest says it came from `source` and is unmodified
+ * (never through a symbolic link below the output directory).
+ */
 async function reusable(outDir: string, manifest: Manifest | undefined, rel: string, source: string): Promise<Buffer | undefined> {
   const entry = manifest?.files[rel];
   if (!entry || entry.source !== source) return undefined;
-  try {
-    const bytes = await fs.readFile(path.join(outDir, ...rel.split('/')));
-    return sha256(bytes) === entry.sha256 ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
+  const bytes = await readOutputFile(outDir, rel);
+  return bytes !== undefined && sha256(bytes) === entry.sha256 ? bytes : undefined;
 }
 
 /** Renders every output in memory. `mode: 'check'` never starts the browser: PNGs are represented by their source hash. */
@@ -505,6 +504,9 @@ export interface GenerateResult extends WriteResult {
 export async function generate(opts: PipelineOptions, c: Components): Promise<GenerateResult> {
   const rendered = await renderAll(opts, c, 'generate');
   const result = await writeOutputs(opts.out, rendered.files, rendered.extra);
+  const log = opts.log ?? (() => undefined);
+  for (const m of result.messages) log(m);
+  for (const k of result.kept) log(`kept ${k.path} in ${opts.out}: ${k.reason}`);
   return { ...result, rendered };
 }
 
