@@ -202,6 +202,19 @@ describe('a run killed part way', () => {
   });
 });
 
+describe('a run that changes nothing', () => {
+  it('takes no file-system step: nothing staged, nothing renamed', async () => {
+    await writeOutputs(out(), v1);
+    const steps: WriterStep[] = [];
+    const r = await writeOutputs(out(), v1, [], { onStep: (s) => void steps.push(s) });
+    expect(r.unchanged).toHaveLength(v1.length);
+    expect(steps).toEqual([]);
+    const changedOne = await writeOutputs(out(), [...v1.slice(1), { path: 'README.md', contents: 'new\n' }], [], { onStep: (s) => void steps.push(s) });
+    expect(changedOne.written).toEqual(['README.md']);
+    expect(steps.filter((s) => s.action === 'stage').map((s) => s.path)).toEqual([shown('README.md'), shown(MANIFEST_NAME)]);
+  });
+});
+
 describe('leftovers that need no roll-back', () => {
   it('a staging directory without a journal is removed, with a message', async () => {
     await writeOutputs(out(), v1);
