@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { GeneratorError } from '../errors.ts';
+import { notation, replaceControls, wellFormed } from './escape.ts';
 import type { IndexModel, PageModel } from './viewmodel.ts';
 
 export const BUILTIN_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -57,9 +58,15 @@ function compileError(src: Source, e: unknown): GeneratorError {
   });
 }
 
-/** Tidies what templates leave: at most one blank line in a row, one newline at the end. */
+/**
+ * Tidies what templates leave: line endings as LF (CRLF and lone CR), NEL, U+2028 and U+2029 as
+ * spaces, control and bidi characters as `\u{XXXX}` and lone surrogates as U+FFFD (whatever a
+ * template or a field wrote), the `--inject` markers neutralised (a generated document never
+ * contains one), no trailing spaces, at most one blank line in a row, one newline at the end.
+ */
 export function tidy(markdown: string): string {
-  return markdown.replace(/\r\n/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  const text = replaceControls(wellFormed(markdown).replace(/\r\n?/g, '\n').replace(/[\u0085\u2028\u2029]/g, ' '));
+  return neutraliseMarkers(text).replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
 }
 
 /**
@@ -120,32 +127,44 @@ export async function loadTemplates(userDir?: string): Promise<Templates> {
 export const BEGIN_MARKER = '<!-- BEGIN_ARCHITECTURE_DOCS -->';
 export const END_MARKER = '<!-- END_ARCHITECTURE_DOCS -->';
 
-function countOf(s: string, needle: string): number {
-  return s.split(needle).length - 1;
+/** Each marker with its `<` as `\u{003C}`: text that shows the marker but is no marker. */
+function neutraliseMarkers(s: string): string {
+  return s.split(BEGIN_MARKER).join(`${notation('<')}${BEGIN_MARKER.slice(1)}`).split(END_MARKER).join(`${notation('<')}${END_MARKER.slice(1)}`);
 }
 
 /**
- * Replaces what is between the markers of a hand-written Markdown file with `section`; the markers
- * and everything outside them stay as they are. `file` names the file in errors.
+ * Replaces what is between the markers of a hand-written Markdown file with `section`; the marker
+ * lines and everything outside them stay as they are. A marker is a line that holds only the marker
+ * (spaces around it allowed): a marker inside other text (inline code, a table row) is text, so
+ * generated text between the markers can never be taken for one. Markers in `section` are
+ * neutralised. `file` names the file in errors.
  */
 export function injectSection(original: string, section: string, file: string): string {
   const text = original.replace(/\r\n/g, '\n');
-  const b = countOf(text, BEGIN_MARKER);
-  const e = countOf(text, END_MARKER);
-  const lineOf = (i: number) => text.slice(0, i).split('\n').length;
-  const expected = `one ${BEGIN_MARKER} line followed later by one ${END_MARKER} line`;
-  if (b === 0 || e === 0) {
-    throw new GeneratorError('input', `missing marker ${b === 0 ? BEGIN_MARKER : END_MARKER}`, { subject: `--inject ${file}`, expected });
+  const lines = text.split('\n');
+  const expected = `one ${BEGIN_MARKER} line followed later by one ${END_MARKER} line, each marker alone on its line`;
+  const subject = `--inject ${file}`;
+  const find = (marker: string) => lines.flatMap((l, i) => (l.trim() === marker ? [i] : []));
+  const begins = find(BEGIN_MARKER);
+  const ends = find(END_MARKER);
+  for (const [marker, at] of [[BEGIN_MARKER, begins], [END_MARKER, ends]] as const) {
+    if (at.length === 0) {
+      const inText = lines.findIndex((l) => l.includes(marker));
+      throw new GeneratorError('input', inText === -1 ? `missing marker ${marker}` : `marker ${marker} is not alone on its line`, {
+        subject,
+        ...(inText === -1 ? {} : { line: inText + 1 }),
+        expected,
+      });
+    }
+    if (at.length > 1) {
+      throw new GeneratorError('input', `marker ${marker} appears more than once`, { subject, line: at[1]! + 1, expected });
+    }
   }
-  if (b > 1 || e > 1) {
-    const which = b > 1 ? BEGIN_MARKER : END_MARKER;
-    const second = text.indexOf(which, text.indexOf(which) + 1);
-    throw new GeneratorError('input', `marker ${which} appears more than once`, { subject: `--inject ${file}`, line: lineOf(second), expected });
+  const b = begins[0]!;
+  const e = ends[0]!;
+  if (e < b) {
+    throw new GeneratorError('input', `marker ${END_MARKER} comes before ${BEGIN_MARKER}`, { subject, line: e + 1, expected });
   }
-  const bi = text.indexOf(BEGIN_MARKER);
-  const ei = text.indexOf(END_MARKER);
-  if (ei < bi) {
-    throw new GeneratorError('input', `marker ${END_MARKER} comes before ${BEGIN_MARKER}`, { subject: `--inject ${file}`, line: lineOf(ei), expected });
-  }
-  return `${text.slice(0, bi + BEGIN_MARKER.length)}\n${section.trim()}\n${text.slice(ei)}`;
+  const body = neutraliseMarkers(section.replace(/\r\n?/g, '\n')).trim();
+  return [...lines.slice(0, b + 1), body, ...lines.slice(e)].join('\n');
 }

@@ -23,29 +23,12 @@ import type {
 import { findingNote } from '../compliance/rules.ts';
 import { auditOf } from '../estate/lookup.ts';
 import type { DiagramName, View } from '../views/types.ts';
+import { code, fenceText, link, linkTarget, md, mdWithCode } from './escape.ts';
 
 // ─── Markdown escaping ───────────────────────────────────────────────────────────────
 
-/** Text for a Markdown table cell or a line: `|` escaped, no line breaks, no HTML. */
-export function md(s: string | number | undefined): string {
-  if (s === undefined) return '';
-  return String(s)
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\*/g, '\\*')
-    .replace(/_/g, '\\_')
-    .replace(/\r?\n/g, ' ');
-}
-
-/** Inline code, safe in a table cell (GitHub renders `\|` inside code in tables as `|`). */
-export function code(s: string | undefined): string {
-  if (s === undefined || s === '') return '';
-  const v = String(s).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
-  const fence = v.includes('`') ? '``' : '`';
-  return `${fence}${fence.length > 1 ? ' ' : ''}${v}${fence.length > 1 ? ' ' : ''}${fence}`;
-}
+/** In escape.ts; re-exported for the modules and tests that import them from here. */
+export { code, md } from './escape.ts';
 
 const list = (xs: readonly string[]) => xs.join(', ');
 
@@ -241,10 +224,10 @@ export function parameterTree(estate: Estate, params: readonly Parameter[]): str
     const entries = [...n.children.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     entries.forEach(([name, c], i) => {
       const last = i === entries.length - 1;
-      const head = `${prefix}${last ? '└── ' : '├── '}${name}`;
+      const head = `${prefix}${last ? '└── ' : '├── '}${fenceText(name)}`;
       if (c.leaf) {
         const t = c.leaf.type === 'SecureString' ? `SecureString (${keyLabel(estate, c.leaf.keyUrn, c.leaf.keyId, 'alias/aws/ssm')})` : c.leaf.type;
-        lines.push(`${head.padEnd(width)}  # ${t}`);
+        lines.push(`${head.padEnd(width)}  # ${fenceText(t)}`);
       } else lines.push(head);
       walk(c, prefix + (last ? '    ' : '│   '));
     });
@@ -294,7 +277,7 @@ function parameterFolder(p: Parameter): string {
 function keyCell(e: readonly KeyAccess[]): string {
   const via = [...new Set(e.flatMap((x) => x.viaServices.map((v) => v.split('.')[0]!)))].sort();
   const keyPolicy = e.some((x) => x.keyPolicyAllows === false) ? ', key policy denies' : '';
-  return `decrypt${via.length ? ` via ${via.join('/')}` : ''}${keyPolicy}`;
+  return `decrypt${via.length ? ` via ${via.map(md).join('/')}` : ''}${keyPolicy}`;
 }
 
 function keyName(k: KmsKey, stack: string): string {
@@ -542,11 +525,11 @@ export function buildPageModel(input: PageInput): PageModel {
     title: md(v.title),
     purpose: md(v.purpose),
     hasSvg: formats.svg,
-    svg: `${v.name}.svg`,
+    svg: linkTarget(`${v.name}.svg`),
     hasPng: formats.png,
-    png: `${v.name}.png`,
+    png: linkTarget(`${v.name}.png`),
     hasD2: formats.d2,
-    d2: `${v.name}.d2`,
+    d2: linkTarget(`${v.name}.d2`),
   }));
 
   const typeCounts = new Map<string, number>();
@@ -565,7 +548,7 @@ export function buildPageModel(input: PageInput): PageModel {
         .map((s) => [
           code(s.name),
           code(keyLabel(estate, s.keyUrn, s.keyId, 'aws/secretsmanager')),
-          rotationLabel(s),
+          md(rotationLabel(s)),
           s.replicas.length ? md(s.replicas.map((r) => r.region).join(', ')) : 'none',
           s.recoveryWindowDays !== undefined ? `${s.recoveryWindowDays} d` : 'default (30 d)',
         ]),
@@ -630,7 +613,7 @@ export function buildPageModel(input: PageInput): PageModel {
     ['Secret', 'Schedule', 'Rotation function', 'Strategy'],
     secrets.map((s) => [
       code(s.name),
-      rotationLabel(s),
+      md(rotationLabel(s)),
       s.rotation.functionUrn ? md(fnByUrn.get(s.rotation.functionUrn)?.name ?? s.rotation.functionUrn) : md(s.rotation.functionArn ?? (s.rotation.enabled ? 'unknown' : '')),
       md(s.rotationStrategy ?? ''),
     ]),
@@ -682,7 +665,7 @@ export function buildPageModel(input: PageInput): PageModel {
     .map((f) => ({
       title: md(f.title),
       severity: f.severity,
-      remediation: md(f.remediation),
+      remediation: mdWithCode(f.remediation),
       subjects: f.subjects
         .filter((s) => s.status === 'not-met')
         .map((s) => `${code(s.name)}: ${md(s.detail)}`)
@@ -839,7 +822,7 @@ export function buildIndexModel(input: IndexInput): IndexModel {
     summaries.map((s) => {
       const f = input.findings[s.stack] ?? [];
       return [
-        `[${md(s.stack)}](${encodeURI(`${input.linkBase ?? ''}${s.stack}/README.md`)})`,
+        link(s.stack, `${input.linkBase ?? ''}${s.stack}/README.md`),
         md(s.environment ?? '—'),
         md(sourceText(s)),
         md(s.deployedAt ?? '—'),

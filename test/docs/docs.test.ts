@@ -43,7 +43,7 @@ describe('view model', () => {
     expect(out).toContain('| `alias/mono-repo-parameter-store-key` (stack shared) | decrypt via ssm |');
     expect(out).toContain('| `mono-repo/prod/api/jwt-signing-key` | — |');
     expect(out).toContain('`finishSecret`');
-    expect(out).toContain('| access-denied | access-denied |   | security-alerts (email: sec@example.com)');
+    expect(out).toContain('| access-denied | access-denied |   | security-alerts (email: sec@example\\.com)');
     expect(out).toContain('**KMS keys rotate** (high): Set enableKeyRotation: true. Not met by: `k`: rotation off.');
     expect(out).toContain('Estimated monthly cost: **$0.80**');
     expect(out).toContain('aws secretsmanager rotate-secret --secret-id mono-repo/prod/rds/master-password');
