@@ -12,15 +12,17 @@
  * keeps its `provider` field); edges unique and sorted by (kind, from, to, property).
  */
 
-import { GeneratorError } from '../errors.ts';
-import { isSecretId, redactProperties, redactValue, type RedactionCounter } from './redact.ts';
+import { GeneratorError, describeInput, quoteInput } from '../errors.ts';
+import { UNKNOWN_MARKER, isSecretId, newRedactionContext, pathSegment, redactProperties } from './redact.ts';
 import {
   GRAPH_SCHEMA_VERSION,
   REDACTED,
+  UNKNOWN,
   type Edge,
   type EdgeKind,
   type GraphSource,
   type JsonObject,
+  type PlaintextSecret,
   type PlannedOp,
   type Resource,
   type ResourceGraph,
@@ -58,6 +60,9 @@ export interface GraphInput {
   /** Project and stack names; when absent, taken from the first URN (`urn:pulumi:<stack>::<project>::...`). */
   readonly project?: string;
   readonly stack?: string;
+  /** JSON paths `project` and `stack` were read from, for error messages (default `$`). */
+  readonly projectPath?: string;
+  readonly stackPath?: string;
   readonly source: GraphSource;
   /** Manifest time; zero times (`0001-01-01...`) and empty strings are treated as absent. */
   readonly deployedAt?: string;
@@ -67,6 +72,7 @@ export interface GraphInput {
   readonly resourcesPath?: string;
   /** Pending operations as `<type> <urn>`. */
   readonly pendingOperations?: readonly string[];
+  /** As recorded; `b64` also makes every envelope's ciphertext count as plain text (it is base64, not encrypted). */
   readonly secretsProvider?: string;
   /**
    * The caller owns `resources` outright (a fresh JSON.parse result nobody else sees): inputs and
@@ -151,27 +157,56 @@ function inputError(subject: string, jsonPath: string, message: string, expected
   return new GeneratorError('input', message, { subject, jsonPath, ...(expected ? { expected } : {}) });
 }
 
-function stringList(v: unknown, subject: string, path: string): string[] {
+/** What a list of strings holds, for messages: `URN` (dependencies) or `property name` (additionalSecretOutputs). */
+type ListItem = 'URN' | 'property name';
+
+/** A list of strings at `path`; `what` names it in messages (e.g. `` `dependencies` ``). */
+function stringList(v: unknown, subject: string, path: string, what: string, item: ListItem = 'URN'): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw inputError(subject, path, 'not a list of URNs', 'an array of URN strings');
+  if (!Array.isArray(v)) throw inputError(subject, path, `${what} is not a list of ${item}s (found ${describeInput(v)})`, `an array of ${item} strings`);
   const out: string[] = [];
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
-    if (typeof x !== 'string') throw inputError(subject, `${path}[${i}]`, `not a string (${typeof x})`, 'a URN string');
+    if (typeof x !== 'string') throw inputError(subject, `${path}[${i}]`, `an item of ${what} is not a string (found ${describeInput(x)})`, `a ${item} string`);
     out.push(x);
   }
   return out;
 }
 
 /**
+ * Pulumi's own limit on stack and project names (100 characters). A longer name comes from no real
+ * state; refusing it here keeps a megabyte-long name away from every later stage.
+ */
+export const MAX_NAME_LENGTH = 100;
+
+function checkName(what: 'stack' | 'project', name: string, subject: string, jsonPath: string): string {
+  if (name.length > MAX_NAME_LENGTH) {
+    throw inputError(
+      subject,
+      jsonPath,
+      `${what} name of ${name.length} characters (${quoteInput(name, 40)})`,
+      `a ${what} name of at most ${MAX_NAME_LENGTH} characters, as Pulumi allows`,
+    );
+  }
+  return name;
+}
+
+/**
  * Normalise raw rows into a frozen, sorted, redacted ResourceGraph. Throws GeneratorError kind
  * 'input' naming the source, the JSON path and what was expected, for a row that is not an object, a
- * resource without a URN, a duplicate live URN, or a dangling parent.
+ * resource without a URN, a duplicate live URN, a dangling parent, a malformed list field, a value
+ * nested deeper than MAX_VALUE_DEPTH (see ./types.ts), or a stack or project name longer than
+ * MAX_NAME_LENGTH. Also records where the source holds secrets in plain text
+ * (`metadata.plaintextSecrets`).
  */
 export function buildGraph(input: GraphInput): ResourceGraph {
   const subject = input.source.location;
   const basePath = input.resourcesPath ?? '$.resources';
-  const counter: RedactionCounter = { count: 0, inPlace: input.adoptInput === true };
+  const redaction = newRedactionContext({
+    inPlace: input.adoptInput === true,
+    ...(input.secretsProvider !== undefined ? { secretsProvider: input.secretsProvider } : {}),
+    subject,
+  });
   const pendingDeletes: string[] = [];
   const pendingReplacements: string[] = [];
 
@@ -185,31 +220,37 @@ export function buildGraph(input: GraphInput): ResourceGraph {
   }
   const live: Live[] = [];
   const liveByUrn = new Map<string, string>();
+  // JSON paths of the first pending delete and replacement rows (names may come from their URNs).
+  let deletePath: string | undefined;
+  let replacementPath: string | undefined;
   for (let i = 0; i < input.resources.length; i++) {
     const row = input.resources[i];
     const path = (row as RawResource | undefined)?.jsonPath ?? `${basePath}[${i}]`;
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      throw inputError(subject, path, 'resource is not an object', 'an object with a `urn`');
+      throw inputError(subject, path, `resource is not an object (found ${describeInput(row)})`, 'an object with a `urn`');
     }
     const urn = row.urn;
     if (typeof urn !== 'string' || urn === '') {
-      throw inputError(subject, `${path}.urn`, 'resource without a URN', 'a string `urn:pulumi:<stack>::<project>::<type>::<name>`');
+      const found = urn === undefined ? 'resource without a URN' : `resource URN is not a non-empty string (found ${describeInput(urn)})`;
+      throw inputError(subject, `${path}.urn`, found, 'a string `urn:pulumi:<stack>::<project>::<type>::<name>`');
     }
     const parts = parseUrn(urn);
     if (parts === undefined) {
-      throw inputError(subject, `${path}.urn`, `not a Pulumi URN: ${JSON.stringify(urn.slice(0, 200))}`, '`urn:pulumi:<stack>::<project>::<type>::<name>`');
+      throw inputError(subject, `${path}.urn`, `not a Pulumi URN: ${quoteInput(urn)}`, '`urn:pulumi:<stack>::<project>::<type>::<name>`');
     }
     if (row.delete === true) {
       pendingDeletes.push(urn);
+      deletePath ??= path;
       continue;
     }
     if (row.pendingReplacement === true) {
       pendingReplacements.push(urn);
+      replacementPath ??= path;
       continue;
     }
     const prev = liveByUrn.get(urn);
     if (prev !== undefined) {
-      throw inputError(subject, `${path}.urn`, `duplicate URN ${urn} (also at ${prev})`, 'each live resource once');
+      throw inputError(subject, `${path}.urn`, `duplicate URN ${quoteInput(urn)} (also at ${prev})`, 'each live resource once');
     }
     liveByUrn.set(urn, path);
     const type = typeof row.type === 'string' && row.type !== '' ? row.type : parts.type;
@@ -227,15 +268,20 @@ export function buildGraph(input: GraphInput): ResourceGraph {
   let stackOutputs: JsonObject = Object.freeze({});
 
   for (const { row, path, urn, type, name } of live) {
-    const aso = row.additionalSecretOutputs === undefined ? [] : stringList(row.additionalSecretOutputs, subject, `${path}.additionalSecretOutputs`);
-    const inputs = redactProperties(row.inputs, { type, additionalSecretOutputs: aso, sibling: row.outputs }, counter);
-    const outputs = redactProperties(row.outputs, { type, additionalSecretOutputs: aso, sibling: row.inputs }, counter);
+    const aso = row.additionalSecretOutputs === undefined ? [] : stringList(row.additionalSecretOutputs, subject, `${path}.additionalSecretOutputs`, '`additionalSecretOutputs`', 'property name');
+    const rawId = (typeof row.id === 'string' && row.id !== '') || typeof row.id === 'number' ? String(row.id) : undefined;
+    redaction.urn = urn;
+    redaction.rowPath = path;
+    redaction.id = rawId === UNKNOWN_MARKER ? undefined : rawId;
+    redaction.idIsSecret = false;
+    const inputs = redactProperties(row.inputs, { type, additionalSecretOutputs: aso, sibling: row.outputs, bag: 'inputs' }, redaction);
+    const outputs = redactProperties(row.outputs, { type, additionalSecretOutputs: aso, sibling: row.inputs, bag: 'outputs' }, redaction);
 
     let parent: string | undefined;
     if (row.parent !== undefined && row.parent !== null && row.parent !== '') {
-      if (typeof row.parent !== 'string') throw inputError(subject, `${path}.parent`, 'parent is not a string', 'a URN string');
+      if (typeof row.parent !== 'string') throw inputError(subject, `${path}.parent`, `parent is not a string (found ${describeInput(row.parent)})`, 'a URN string');
       if (!liveByUrn.has(row.parent)) {
-        throw inputError(subject, `${path}.parent`, `dangling parent ${row.parent} of ${urn}`, 'the URN of a live resource in the same file');
+        throw inputError(subject, `${path}.parent`, `dangling parent ${quoteInput(row.parent)} of ${quoteInput(urn)}`, 'the URN of a live resource in the same file');
       }
       parent = row.parent;
       addEdge('parent', urn, parent);
@@ -251,31 +297,33 @@ export function buildGraph(input: GraphInput): ResourceGraph {
       addEdge('provider', urn, provider);
     }
 
-    for (const dep of stringList(row.dependencies, subject, `${path}.dependencies`)) addEdge('dependency', urn, dep);
+    for (const dep of stringList(row.dependencies, subject, `${path}.dependencies`, '`dependencies`')) addEdge('dependency', urn, dep);
     const pd = row.propertyDependencies;
     if (pd !== undefined && pd !== null) {
       if (typeof pd !== 'object' || Array.isArray(pd)) {
-        throw inputError(subject, `${path}.propertyDependencies`, 'not an object', 'an object of property name -> URN list');
+        throw inputError(subject, `${path}.propertyDependencies`, `\`propertyDependencies\` is not an object (found ${describeInput(pd)})`, 'an object of property name -> URN list');
       }
       for (const [prop, deps] of Object.entries(pd as Record<string, unknown>)) {
-        for (const dep of stringList(deps, subject, `${path}.propertyDependencies.${prop}`)) addEdge('property', urn, dep, prop);
+        const at = `${path}.propertyDependencies${pathSegment(prop)}`;
+        for (const dep of stringList(deps, subject, at, `the \`propertyDependencies\` of ${quoteInput(prop, 40)}`)) addEdge('property', urn, dep, prop);
       }
     }
 
+    // The id is secret for types whose id is their secret value, and wherever it equals a value redacted above.
     let id: string | undefined;
-    if ((typeof row.id === 'string' && row.id !== '') || typeof row.id === 'number') {
-      if (isSecretId(type)) {
-        counter.count++;
+    if (rawId !== undefined) {
+      if (isSecretId(type) || redaction.idIsSecret) {
+        redaction.count++;
         id = REDACTED;
       } else {
-        id = redactValue(String(row.id), counter) as string;
+        id = rawId === UNKNOWN_MARKER ? UNKNOWN : rawId;
       }
     }
 
     let plannedOp: PlannedOp | undefined;
     if (row.plannedOp !== undefined) {
       if (typeof row.plannedOp !== 'string' || !PLANNED_OPS.has(row.plannedOp)) {
-        throw inputError(subject, `${path}.op`, `unknown planned operation ${JSON.stringify(row.plannedOp)}`, [...PLANNED_OPS].join(', '));
+        throw inputError(subject, `${path}.plannedOp`, `unknown planned operation ${describeInput(row.plannedOp)}`, [...PLANNED_OPS].join(', '));
       }
       plannedOp = row.plannedOp as PlannedOp;
     }
@@ -305,8 +353,14 @@ export function buildGraph(input: GraphInput): ResourceGraph {
 
   const first = live[0]?.urn ?? pendingDeletes[0] ?? pendingReplacements[0];
   const fromUrn = first !== undefined ? parseUrn(first) : undefined;
-  const project = nonEmpty(input.project) ?? fromUrn?.project ?? '(unknown project)';
-  const stack = nonEmpty(input.stack) ?? fromUrn?.stack ?? '(unknown stack)';
+  const firstPath = `${live[0]?.path ?? deletePath ?? replacementPath ?? basePath}.urn`;
+  const project = checkNamed('project', nonEmpty(input.project), input.projectPath, fromUrn?.project, firstPath, subject) ?? '(unknown project)';
+  const stack = checkNamed('stack', nonEmpty(input.stack), input.stackPath, fromUrn?.stack, firstPath, subject) ?? '(unknown stack)';
+  // A program run under mocks holds no state: its values are placeholders, not secrets in a file.
+  const plaintextSecrets: readonly PlaintextSecret[] =
+    input.source.kind === 'program'
+      ? []
+      : redaction.plaintext.sort((a, b) => compareStrings(a.urn, b.urn) || compareStrings(a.path, b.path)).map((p) => Object.freeze(p));
 
   const graph: ResourceGraph = {
     schemaVersion: GRAPH_SCHEMA_VERSION,
@@ -326,7 +380,8 @@ export function buildGraph(input: GraphInput): ResourceGraph {
       pendingReplacements: Object.freeze([...new Set(pendingReplacements)].sort(compareStrings)),
       pendingOperations: Object.freeze([...(input.pendingOperations ?? [])].sort(compareStrings)),
       ...(nonEmpty(input.secretsProvider) !== undefined ? { secretsProvider: input.secretsProvider } : {}),
-      redactedValues: counter.count,
+      redactedValues: redaction.count,
+      plaintextSecrets: Object.freeze(plaintextSecrets),
     }),
   };
   return Object.freeze(graph);
@@ -334,6 +389,19 @@ export function buildGraph(input: GraphInput): ResourceGraph {
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
+}
+
+/** The given name (checked, at `givenPath`), else the one from the first URN (checked, at `urnPath`). */
+function checkNamed(
+  what: 'stack' | 'project',
+  given: string | undefined,
+  givenPath: string | undefined,
+  fromUrn: string | undefined,
+  urnPath: string,
+  subject: string,
+): string | undefined {
+  if (given !== undefined) return checkName(what, given, subject, givenPath ?? '$');
+  return fromUrn === undefined ? undefined : checkName(what, fromUrn, subject, urnPath);
 }
 
 /**

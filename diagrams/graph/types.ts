@@ -9,10 +9,22 @@
  * - fully readonly and deeply frozen; transforms never mutate it;
  * - `resources` sorted by URN, `edges` sorted by (kind, from, to, property);
  * - no secret value anywhere: every secret was replaced by REDACTED inside the reader;
+ * - no value nested deeper than MAX_VALUE_DEPTH: no array or object inside a resource's `inputs` or
+ *   `outputs` (nor the stack outputs) sits more than MAX_VALUE_DEPTH levels deep, counting the
+ *   `inputs`/`outputs` object itself as level 1. The reader refuses deeper input (GeneratorError,
+ *   exit 2, naming the file and the JSON path) before anything recursive runs over it, so every later
+ *   recursive walk over property values (transforms, `JSON.stringify`) may rely on this bound;
  * - deterministic: the same input gives byte-identical `JSON.stringify(graph)`.
  */
 
 export const GRAPH_SCHEMA_VERSION = 1 as const;
+
+/**
+ * The deepest nesting of arrays and objects accepted in a resource's inputs or outputs (see the
+ * invariants above). No real state comes near it (the corpus stays under 15 levels); it keeps every
+ * recursive walk, including V8's own `JSON.stringify`, far from the stack limit.
+ */
+export const MAX_VALUE_DEPTH = 1000;
 
 /** The marker that replaces every secret value. A string so that JSON stays simple. */
 export const REDACTED = '[secret]' as const;
@@ -97,6 +109,29 @@ export interface Edge {
   readonly property?: string;
 }
 
+/**
+ * A place where the source file holds a secret value readable without a key (the value itself is
+ * never recorded):
+ * - `plaintext-envelope`: a secret envelope carrying `plaintext` (an export made with
+ *   `--show-secrets`), or a `ciphertext` under the `b64` secrets provider (base64, not encrypted);
+ * - `unmarked-sensitive-field`: a value not wrapped in a secret envelope under a field that is secret
+ *   by the resource's schema (`SENSITIVE_FIELDS`, a SecureString parameter's `value`), listed in the
+ *   resource's `additionalSecretOutputs` or a StackReference's `secretOutputNames`, or under a
+ *   password/secret/token-like key name at any depth (the values the reader redacts by name).
+ * A `ciphertext` envelope of any other provider is encrypted, hence not listed.
+ */
+export interface PlaintextSecret {
+  readonly urn: string;
+  /**
+   * Property path inside the resource, e.g. `inputs.masterPassword`,
+   * `outputs.environment.variables.DB_PASSWORD`, `inputs.tags["a.b"]`, `outputs.list[0]`. Segments
+   * from input keys are cut to 100 characters and stripped of control characters; the whole path to
+   * 400.
+   */
+  readonly path: string;
+  readonly reason: 'plaintext-envelope' | 'unmarked-sensitive-field';
+}
+
 /** Rows of the state that are not part of the live graph, kept so nothing is silently lost. */
 export interface GraphMetadata {
   /** `delete: true` rows (old copies awaiting deletion), by URN, sorted. */
@@ -109,6 +144,11 @@ export interface GraphMetadata {
   readonly secretsProvider?: string;
   /** Number of values the reader replaced with REDACTED. */
   readonly redactedValues: number;
+  /**
+   * Where the source file holds a secret in plain text, sorted by (urn, path). Empty for a program
+   * run under mocks (its values are placeholders, not a state).
+   */
+  readonly plaintextSecrets: readonly PlaintextSecret[];
 }
 
 export interface ResourceGraph {

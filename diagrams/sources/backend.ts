@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
-import { GeneratorError } from '../errors.ts';
+import { GeneratorError, quoteInput } from '../errors.ts';
 import { compareStrings } from '../graph/graph.ts';
 import type { ResourceGraph } from '../graph/types.ts';
 import { readStateFile } from './state.ts';
@@ -105,20 +105,21 @@ function label(s: BackendStack): string {
  */
 export async function findBackendStack(backend: string, name: string, opts: BackendOptions = {}): Promise<BackendStack> {
   const all = await listBackendStacks(backend, opts);
-  const parts = name.split('/');
-  const stack = parts[parts.length - 1]!;
-  const project = parts.length >= 2 ? parts[parts.length - 2] : undefined;
+  // The last two `/`-separated parts, found from the end (the name is never split as a whole).
+  const last = name.lastIndexOf('/');
+  const stack = name.slice(last + 1);
+  const project = last < 0 ? undefined : name.slice(last > 0 ? name.lastIndexOf('/', last - 1) + 1 : 0, last);
   const matches = all.filter((s) => s.stack === stack && (project === undefined || s.project === undefined || s.project === project));
   const exact = project === undefined ? matches : matches.filter((s) => s.project === project).length > 0 ? matches.filter((s) => s.project === project) : matches;
   const available = all.length === 0 ? 'none' : all.map(label).join(', ');
   if (exact.length === 0) {
-    throw new GeneratorError('usage', `no stack ${JSON.stringify(name)} in the backend`, {
+    throw new GeneratorError('usage', `no stack ${quoteInput(name)} in the backend`, {
       subject: `--backend ${backend} --stack ${name}`,
       expected: `one of the stacks that exist: ${available}`,
     });
   }
   if (exact.length > 1) {
-    throw new GeneratorError('usage', `stack ${JSON.stringify(name)} exists in several projects`, {
+    throw new GeneratorError('usage', `stack ${quoteInput(name)} exists in several projects`, {
       subject: `--backend ${backend} --stack ${name}`,
       expected: `<project>/<stack>, one of: ${exact.map(label).join(', ')}`,
     });

@@ -1,7 +1,7 @@
 /**
  * JSON input helpers shared by the readers: read a file or stdin (gzip detected by its magic bytes),
- * parse once, and on failure report WHERE without echoing the text (V8's own messages quote the
- * input, which may hold a secret).
+ * decode the text (UTF-8, or UTF-16 with a byte order mark), parse once, and on failure report WHERE
+ * without echoing the text (V8's own messages quote the input, which may hold a secret).
  */
 
 import { readFile } from 'node:fs/promises';
@@ -44,7 +44,98 @@ export async function readInput(location: string, opts: ReadOptions = {}, flag =
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
-/** Decompress gzip (by magic bytes, or a `.gz` name), strip a BOM, and parse JSON once. */
+/** What `decodeJsonText` accepts, for messages. */
+export const ACCEPTED_ENCODINGS = 'JSON text in UTF-8 (with or without a byte order mark) or in UTF-16LE/UTF-16BE with a byte order mark, optionally gzip-compressed';
+
+function encodingError(location: string, problem: string): GeneratorError {
+  return new GeneratorError('input', `cannot read the text: ${problem}`, { subject: location, expected: ACCEPTED_ENCODINGS });
+}
+
+/** Offset of the first byte that breaks UTF-8 (only called once decoding failed). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0 || i + n >= b.length) return i;
+    // Second byte ranges exclude overlong forms, surrogates and code points above U+10FFFF.
+    const c1 = b[i + 1]!;
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    if (c1 < lo || c1 > hi) return i;
+    for (let k = 2; k <= n; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return b.length;
+}
+
+/**
+ * The JSON text of a file's bytes (after gunzip). A byte order mark picks the encoding: EF BB BF
+ * UTF-8, FF FE UTF-16LE, FE FF UTF-16BE (what PowerShell's `>` writes is UTF-16LE with FF FE); without
+ * one, UTF-8. Refused with a message naming the problem: UTF-32 (either byte order mark), NUL bytes
+ * in every second position of the start (UTF-16 without a byte order mark), and bytes that are not
+ * valid in the chosen encoding.
+ */
+export function decodeJsonText(buf: Uint8Array, location: string): string {
+  const b0 = buf[0];
+  const b1 = buf[1];
+  if (buf.length >= 4 && b0 === 0xff && b1 === 0xfe && buf[2] === 0 && buf[3] === 0) {
+    throw encodingError(location, 'the file is UTF-32LE (byte order mark FF FE 00 00), which is not read');
+  }
+  if (buf.length >= 4 && b0 === 0 && b1 === 0 && buf[2] === 0xfe && buf[3] === 0xff) {
+    throw encodingError(location, 'the file is UTF-32BE (byte order mark 00 00 FE FF), which is not read');
+  }
+  if (b0 === 0xff && b1 === 0xfe) return decodeUtf16(buf, location, 'le');
+  if (b0 === 0xfe && b1 === 0xff) return decodeUtf16(buf, location, 'be');
+  const nul = nulPattern(buf);
+  if (nul !== undefined) {
+    throw encodingError(location, `the file starts with NUL bytes in every second position: it looks like ${nul} without a byte order mark`);
+  }
+  try {
+    // Strips an EF BB BF byte order mark; `fatal` refuses invalid bytes instead of replacing them.
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    const at = firstInvalidUtf8(buf);
+    throw encodingError(location, `not valid UTF-8 (invalid byte 0x${(buf[at] ?? 0).toString(16).padStart(2, '0').toUpperCase()} at byte offset ${at})`);
+  }
+}
+
+/** `UTF-16LE`/`UTF-16BE` when the first bytes hold NUL in every odd/even position (ASCII text in UTF-16), else undefined. */
+function nulPattern(buf: Uint8Array): string | undefined {
+  const n = Math.min(buf.length, 64) & ~1;
+  if (n < 4) return undefined;
+  let evenNul = true;
+  let oddNul = true;
+  for (let i = 0; i < n; i += 2) {
+    if (buf[i] !== 0) evenNul = false;
+    if (buf[i + 1] !== 0) oddNul = false;
+  }
+  if (oddNul && !evenNul) return 'UTF-16LE';
+  if (evenNul && !oddNul) return 'UTF-16BE';
+  return undefined;
+}
+
+function decodeUtf16(buf: Uint8Array, location: string, order: 'le' | 'be'): string {
+  const name = order === 'le' ? 'UTF-16LE' : 'UTF-16BE';
+  if (buf.length % 2 !== 0) throw encodingError(location, `the file has a ${name} byte order mark but an odd number of bytes (${buf.length})`);
+  let le = buf;
+  if (order === 'be') {
+    // Swapped into little-endian on a copy: no dependency on ICU's UTF-16BE decoder.
+    le = Buffer.from(buf).swap16();
+  }
+  try {
+    // Strips the byte order mark (FF FE once swapped).
+    return new TextDecoder('utf-16le', { fatal: true }).decode(le);
+  } catch {
+    throw encodingError(location, `not valid ${name} (an unpaired surrogate)`);
+  }
+}
+
+/** Decompress gzip (by magic bytes, or a `.gz` name), decode the text (see decodeJsonText), and parse JSON once. */
 export function parseJsonBytes(bytes: Buffer, location: string): unknown {
   let buf = bytes;
   const looksGzip = buf.length >= 2 && buf[0] === GZIP_MAGIC_0 && buf[1] === GZIP_MAGIC_1;
@@ -61,9 +152,7 @@ export function parseJsonBytes(bytes: Buffer, location: string): unknown {
       });
     }
   }
-  let text = buf.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return parseJsonText(text, location);
+  return parseJsonText(decodeJsonText(buf, location), location);
 }
 
 export function parseJsonText(text: string, location: string): unknown {

@@ -11,7 +11,7 @@
  * Must not import the Pulumi SDK.
  */
 
-import { GeneratorError } from '../errors.ts';
+import { GeneratorError, describeInput } from '../errors.ts';
 import { buildGraph, parseUrn, type RawResource } from '../graph/graph.ts';
 import type { PlannedOp, ResourceGraph } from '../graph/types.ts';
 import { parseJsonBytes, readInput, type ReadOptions } from './json.ts';
@@ -77,7 +77,8 @@ export function graphFromPreviewDocument(doc: unknown, location: string, opts: {
     const path = `$.steps[${i}]`;
     if (!isObject(step)) throw new GeneratorError('input', 'step is not an object', { subject: location, jsonPath: path, expected: '{op, urn, oldState, newState}' });
     if (typeof step.op !== 'string' || !(step.op in OPS)) {
-      throw new GeneratorError('input', `unknown step op ${JSON.stringify(String(step.op).slice(0, 40))}`, {
+      // describeInput never stringifies the value: an op may be any JSON, nested to any depth.
+      throw new GeneratorError('input', `unknown step op ${describeInput(step.op)}`, {
         subject: location,
         jsonPath: `${path}.op`,
         expected: Object.keys(OPS).join(', '),
@@ -126,8 +127,9 @@ export function graphFromPreviewDocument(doc: unknown, location: string, opts: {
   // Names from the Stack step, else from any URN (buildGraph).
   const stackUrn = [...byUrn.keys()].find((u) => parseUrn(u)?.type === 'pulumi:pulumi:Stack');
   const names = stackUrn !== undefined ? parseUrn(stackUrn) : undefined;
+  const namesPath = stackUrn !== undefined ? `${byUrn.get(stackUrn)!.path}.urn` : undefined;
   return buildGraph({
-    ...(names ? { project: names.project, stack: names.stack } : {}),
+    ...(names ? { project: names.project, stack: names.stack, projectPath: namesPath, stackPath: namesPath } : {}),
     source: { kind: 'preview', location, format: 'preview' },
     resources: rows,
     resourcesPath: '$.steps',

@@ -6,7 +6,7 @@
  * Must not import the Pulumi SDK (a test asserts it is never loaded on this path).
  */
 
-import { GeneratorError } from '../errors.ts';
+import { GeneratorError, describeInput } from '../errors.ts';
 import { buildGraph, parseUrn, type RawResource } from '../graph/graph.ts';
 import type { ResourceGraph, SourceKind } from '../graph/types.ts';
 import { parseJsonBytes, readInput, type ReadOptions } from './json.ts';
@@ -76,13 +76,17 @@ interface Snapshot {
   readonly manifestVersion?: string;
   readonly secretsProvider?: string;
   readonly secretsProviderState?: Record<string, unknown>;
+  /** JSON path of `secretsProviderState`. */
+  readonly secretsProviderStatePath: string;
   readonly resources: readonly RawResource[];
   readonly resourcesPath: string;
   readonly pendingOperations: readonly string[];
 }
 
 function readSnapshot(location: string, snap: unknown, path: string): Snapshot {
-  if (snap === undefined || snap === null) return { resources: [], resourcesPath: `${path}.resources`, pendingOperations: [] };
+  if (snap === undefined || snap === null) {
+    return { resources: [], resourcesPath: `${path}.resources`, pendingOperations: [], secretsProviderStatePath: `${path}.secrets_providers.state` };
+  }
   if (!isObject(snap)) throw shapeError(location, path, `expected an object, found ${describe(snap)}`, 'an object with `resources`');
   const resources = snap.resources;
   if (resources !== undefined && resources !== null && !Array.isArray(resources)) {
@@ -106,17 +110,25 @@ function readSnapshot(location: string, snap: unknown, path: string): Snapshot {
     ...(typeof manifest?.version === 'string' ? { manifestVersion: manifest.version } : {}),
     ...(typeof sp?.type === 'string' ? { secretsProvider: sp.type } : {}),
     ...(isObject(sp?.state) ? { secretsProviderState: sp.state } : {}),
+    secretsProviderStatePath: `${path}.secrets_providers.state`,
     resources: (resources ?? []) as RawResource[],
     resourcesPath: `${path}.resources`,
     pendingOperations: pending,
   };
 }
 
-/** Names from a checkpoint's `stack` (`org/project/stack`, `project/stack`? or plain `stack`). */
+/**
+ * Names from a checkpoint's `stack` (`org/project/stack`, `project/stack`? or plain `stack`): the
+ * last `/`-separated part is the stack; with exactly three parts the middle one is the project.
+ * Looks at the separators only around the end (never splits the whole string).
+ */
 function splitStackName(name: string): { project?: string; stack: string } {
-  const parts = name.split('/');
-  if (parts.length === 3) return { project: parts[1]!, stack: parts[2]! };
-  return { stack: parts[parts.length - 1]! };
+  const last = name.lastIndexOf('/');
+  const stack = name.slice(last + 1);
+  const second = last > 0 ? name.lastIndexOf('/', last - 1) : -1;
+  if (second < 0) return { stack };
+  const third = second > 0 ? name.lastIndexOf('/', second - 1) : -1;
+  return third < 0 ? { project: name.slice(second + 1, last), stack } : { stack };
 }
 
 /**
@@ -130,6 +142,7 @@ export function graphFromStateDocument(doc: unknown, location: string, opts: Pic
   let format: string;
   let kind: SourceKind;
   let declaredStack: string | undefined;
+  let declaredPath = '$';
 
   if ('deployment' in doc) {
     const v = checkVersion(location, doc, EXPORT_VERSIONS, 'stack export');
@@ -144,14 +157,16 @@ export function graphFromStateDocument(doc: unknown, location: string, opts: Pic
     const cp = doc.checkpoint;
     if (!isObject(cp)) throw shapeError(location, '$.checkpoint', `expected an object, found ${describe(cp)}`, 'a checkpoint `{stack, latest}`');
     declaredStack = typeof cp.stack === 'string' ? cp.stack : typeof cp.target === 'string' ? cp.target : undefined;
+    declaredPath = typeof cp.stack === 'string' ? '$.checkpoint.stack' : '$.checkpoint.target';
     snapshot = readSnapshot(location, cp.latest, '$.checkpoint.latest');
     format = `checkpoint v${v}`;
     kind = 'checkpoint';
   } else if ('target' in doc || ('latest' in doc && !('steps' in doc))) {
     if (doc.version !== undefined && doc.version !== 0) {
-      throw shapeError(location, '$.version', `unknown checkpoint version ${JSON.stringify(doc.version)} for a bare {target, latest} checkpoint`, 'no version, or 0');
+      throw shapeError(location, '$.version', `unknown checkpoint version ${describeInput(doc.version)} for a bare {target, latest} checkpoint`, 'no version, or 0');
     }
     declaredStack = typeof doc.target === 'string' ? doc.target : undefined;
+    declaredPath = '$.target';
     snapshot = readSnapshot(location, doc.latest, '$.latest');
     format = 'checkpoint v0';
     kind = 'checkpoint';
@@ -163,33 +178,39 @@ export function graphFromStateDocument(doc: unknown, location: string, opts: Pic
 
   // Names: the Stack resource's URN, else the checkpoint's declared stack, else any URN (buildGraph),
   // else a service secrets provider's recorded project/stack.
+  // Each name with the JSON path it was read from, for errors about it.
   let project: string | undefined;
   let stack: string | undefined;
-  for (const r of snapshot.resources) {
+  let projectPath: string | undefined;
+  let stackPath: string | undefined;
+  const rows = snapshot.resources;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
     if (isObject(r) && r.type === 'pulumi:pulumi:Stack' && typeof r.urn === 'string' && r.delete !== true) {
       const p = parseUrn(r.urn);
       if (p) {
         project = p.project;
         stack = p.stack;
+        projectPath = stackPath = `${snapshot.resourcesPath}[${i}].urn`;
         break;
       }
     }
   }
   if (declaredStack !== undefined && declaredStack !== '') {
     const d = splitStackName(declaredStack);
-    stack ??= d.stack;
-    project ??= d.project;
+    if (stack === undefined) [stack, stackPath] = [d.stack, declaredPath];
+    if (project === undefined && d.project !== undefined) [project, projectPath] = [d.project, declaredPath];
   }
-  const anyUrn = snapshot.resources.find((r) => isObject(r) && typeof r.urn === 'string');
+  const anyUrn = rows.find((r) => isObject(r) && typeof r.urn === 'string');
   if (anyUrn === undefined && snapshot.secretsProviderState !== undefined) {
     const s = snapshot.secretsProviderState;
-    if (typeof s.project === 'string') project ??= s.project;
-    if (typeof s.stack === 'string') stack ??= s.stack;
+    if (typeof s.project === 'string' && project === undefined) [project, projectPath] = [s.project, `${snapshot.secretsProviderStatePath}.project`];
+    if (typeof s.stack === 'string' && stack === undefined) [stack, stackPath] = [s.stack, `${snapshot.secretsProviderStatePath}.stack`];
   }
 
   return buildGraph({
-    ...(project !== undefined ? { project } : {}),
-    ...(stack !== undefined ? { stack } : {}),
+    ...(project !== undefined ? { project, ...(projectPath !== undefined ? { projectPath } : {}) } : {}),
+    ...(stack !== undefined ? { stack, ...(stackPath !== undefined ? { stackPath } : {}) } : {}),
     source: { kind: opts.kind ?? kind, location, format },
     ...(snapshot.manifestTime !== undefined ? { deployedAt: snapshot.manifestTime } : {}),
     ...(snapshot.manifestVersion !== undefined ? { pulumiVersion: snapshot.manifestVersion } : {}),
