@@ -10,12 +10,13 @@
 
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { SEVERITIES, type Severity } from './estate/model.ts';
+import { SEVERITIES, type Severity } from './compliance/types.ts';
 import { EXIT, GeneratorError, isGeneratorError } from './errors.ts';
-import type { Format, PipelineOptions } from './pipeline.ts';
+import type { Format, PipelineOptions } from './pipeline/index.ts';
 import type { SourceOptions } from './sources/index.ts';
 
-const FORMATS: readonly Format[] = ['svg', 'png', 'md', 'd2'];
+const FORMATS: readonly Format[] = ['svg', 'png', 'md', 'd2', 'json'];
+const DEFAULT_FORMATS: readonly Format[] = ['svg', 'png', 'md', 'json'];
 const DEFAULT_OUT = path.join('docs', 'architecture');
 
 export const EXIT_CODES_HELP = `
@@ -27,7 +28,6 @@ Exit codes:
   3  --fail-on: a compliance finding at or above that severity is not met (wins over 1)
   4  internal error (a bug: please report it with the message)`;
 
-const INTERNAL_ERROR = 4;
 
 function parseFormats(value: string): Format[] {
   const parts = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
@@ -76,7 +76,7 @@ function addSourceOptions(cmd: Command): Command {
 function addOutputOptions(cmd: Command): Command {
   return cmd
     .option('--out <dir>', 'output directory', DEFAULT_OUT)
-    .addOption(new Option('--format <list>', `output formats, comma-separated: any of ${FORMATS.join(', ')} (default: svg,png,md)`).argParser(parseFormats))
+    .addOption(new Option('--format <list>', `output formats, comma-separated: any of ${FORMATS.join(', ')} (default: svg,png,md,json)`).argParser(parseFormats))
     .option('--no-png', 'skip PNG output (no browser needed)')
     .option('--templates <dir>', 'a directory of Handlebars templates overriding the built-in ones (page.hbs, index.hbs, partials/*.hbs)')
     .option('--inject <file.md>', 'also fill the section between <!-- BEGIN_ARCHITECTURE_DOCS --> and <!-- END_ARCHITECTURE_DOCS --> of a hand-written Markdown file')
@@ -103,7 +103,7 @@ function cacheDirFromEnv(): string | undefined {
 }
 
 function pipelineOptions(o: RawOptions, log: (m: string) => void): PipelineOptions {
-  let formats = o.format ?? ['svg', 'png', 'md'];
+  let formats = o.format ?? [...DEFAULT_FORMATS];
   if (o.png === false) formats = formats.filter((f) => f !== 'png');
   if (formats.length === 0) throw new GeneratorError('usage', 'no output format left', { subject: '--format with --no-png', expected: `at least one of ${FORMATS.join(', ')}` });
   const cacheDir = cacheDirFromEnv();
@@ -134,7 +134,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const generateCmd = addOutputOptions(addSourceOptions(program.command('generate', { isDefault: true }).description('render the docs and write them (the default)')))
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (o: RawOptions) => {
-      const { generate, productionComponents } = await import('./pipeline.ts');
+      const { generate, productionComponents } = await import('./pipeline/index.ts');
       const log = progress(o);
       const opts = pipelineOptions(o, log);
       const c = await productionComponents();
@@ -150,7 +150,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   addOutputOptions(addSourceOptions(program.command('check').description('render in memory and compare with the docs on disk; writes nothing')))
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (o: RawOptions) => {
-      const { check, productionComponents } = await import('./pipeline.ts');
+      const { check, productionComponents } = await import('./pipeline/index.ts');
       const { formatProblems } = await import('./writer/index.ts');
       const log = progress(o);
       const opts = pipelineOptions(o, log);
@@ -162,11 +162,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         code = EXIT.stale;
       } else log(`${opts.out} is up to date`);
       if (o.failOn) {
-        const failing = Object.entries(r.rendered.findings)
+        const { failing } = await import('./compliance/rules/index.ts');
+        const lines = Object.entries(r.rendered.findings)
           .filter(([, f]) => c.failsAt(f, o.failOn!))
-          .map(([s, f]) => `${s}: ${f.filter((x) => x.status === 'not-met' && SEVERITIES.indexOf(x.severity) <= SEVERITIES.indexOf(o.failOn!)).map((x) => `${x.ruleId} (${x.severity})`).join(', ')}`);
-        if (failing.length > 0) {
-          stderr(`diagrams: compliance findings at or above ${o.failOn} are not met:\n  ${failing.join('\n  ')}`);
+          .map(([s, f]) => `${s}: ${failing(f, o.failOn!).join(', ')}`);
+        if (lines.length > 0) {
+          stderr(`diagrams: compliance findings at or above ${o.failOn} are not met:\n  ${lines.join('\n  ')}`);
           code = EXIT.findings;
         }
       }
@@ -210,7 +211,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const msg = e instanceof Error ? e.message : String(e);
     stderr(`diagrams: internal error: ${msg.split('\n')[0]}`);
     if (process.env.DIAGRAMS_DEBUG && e instanceof Error && e.stack) stderr(e.stack);
-    return INTERNAL_ERROR;
+    return EXIT.internal;
   }
 }
 
@@ -222,7 +223,7 @@ if (invokedDirectly) {
       process.exitCode = c;
     },
     () => {
-      process.exitCode = INTERNAL_ERROR;
+      process.exitCode = EXIT.internal;
     },
   );
 }

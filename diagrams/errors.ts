@@ -20,8 +20,10 @@ export const EXIT = {
   stale: 1,
   /** Usage, input, environment or render error. Nothing was written. */
   error: 2,
-  /** `check --fail-on <severity>`: a compliance finding at or above that severity. */
+  /** `--fail-on`: a compliance finding at or above that severity (or, for `diff`, new access). */
   findings: 3,
+  /** Internal error: a bug. */
+  internal: 4,
 } as const;
 
 export interface GeneratorErrorDetails {

@@ -20,9 +20,10 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from '@pulumi/policy';
-import { DEFAULT_RULE_OPTIONS, RULES, RuleContext, evaluateRule, type Rule, type RuleOptions } from '../diagrams/compliance/rules.ts';
-import { buildEstate } from '../diagrams/estate/build.ts';
-import type { Estate, Finding } from '../diagrams/estate/model.ts';
+import { DEFAULT_RULE_OPTIONS, RULES, RuleContext, evaluateRule, type Rule, type RuleOptions } from '../diagrams/compliance/rules/index.ts';
+import { buildEstate } from '../diagrams/estate/build/index.ts';
+import type { Finding } from '../diagrams/compliance/types.ts';
+import type { Estate } from '../diagrams/estate/model.ts';
 import { buildGraph, parseUrn, type RawResource } from '../diagrams/graph/graph.ts';
 import { SIG_KEY, SECRET_SIG, UNKNOWN_MARKER } from '../diagrams/graph/redact.ts';
 import type { JsonValue, ResourceGraph } from '../diagrams/graph/types.ts';
@@ -165,7 +166,6 @@ export interface PolicyConfig {
   readonly minProdKeyDeletionWindowDays?: number;
   readonly minProdRecoveryWindowDays?: number;
   readonly prodEnvironments?: string[];
-  readonly environments?: string[];
 }
 
 const CONFIG_SCHEMA = {
@@ -175,7 +175,6 @@ const CONFIG_SCHEMA = {
     minProdKeyDeletionWindowDays: { type: 'integer' as const, minimum: 7, maximum: 30, default: DEFAULT_RULE_OPTIONS.minProdKeyDeletionWindowDays },
     minProdRecoveryWindowDays: { type: 'integer' as const, minimum: 7, maximum: 30, default: DEFAULT_RULE_OPTIONS.minProdRecoveryWindowDays },
     prodEnvironments: { type: 'array' as const, items: { type: 'string' as const }, default: [...DEFAULT_RULE_OPTIONS.prodEnvironments] },
-    environments: { type: 'array' as const, items: { type: 'string' as const }, default: [...DEFAULT_RULE_OPTIONS.environments] },
   },
 };
 
@@ -188,7 +187,6 @@ function optionsFrom(config: PolicyConfig | undefined): RuleOptions {
     minProdKeyDeletionWindowDays: pick('minProdKeyDeletionWindowDays'),
     minProdRecoveryWindowDays: pick('minProdRecoveryWindowDays'),
     prodEnvironments: pick('prodEnvironments').map((e) => e.toLowerCase()),
-    environments: pick('environments').map((e) => e.toLowerCase()),
   };
 }
 

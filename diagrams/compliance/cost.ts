@@ -5,7 +5,9 @@
  */
 
 import { GeneratorError } from '../errors.ts';
-import type { CostEstimate, CostLine, Estate } from '../estate/model.ts';
+import type { Estate } from '../estate/model.ts';
+import { Store } from '../estate/store.ts';
+import type { CostEstimate, CostLine } from './types.ts';
 
 /** The seed's price table (USD), dated as the seed is. Change the date with the prices. */
 export const PRICES = Object.freeze({
@@ -45,23 +47,15 @@ function line(item: string, quantity: number, unitPrice: number, note?: string):
   return Object.freeze({ item, quantity, unitPrice, monthly: round2(quantity * unitPrice), ...(note !== undefined ? { note } : {}) });
 }
 
-/** Roles that execute a rotation function (their reads are rotation calls, not service reads). */
-function rotationRoleUrns(estate: Estate): Set<string> {
-  const rotating = new Set(estate.secrets.map((s) => s.rotation.functionUrn).filter((u): u is string => u !== undefined));
-  return new Set(
-    estate.functions.filter((f) => f.purpose === 'rotation' || rotating.has(f.urn)).map((f) => f.roleUrn).filter((u): u is string => u !== undefined),
-  );
-}
-
 /**
  * The monthly estimate for `stack`, or for the whole estate when `stack` is undefined. Throws
  * GeneratorError (usage) for a stack that is not in the estate.
  */
 export function estimateCost(estate: Estate, stack?: string): CostEstimate {
-  if (stack !== undefined && !estate.stacks.some((s) => s.stack === stack)) {
+  if (stack !== undefined && !estate.stacks.some((s) => s.key === stack)) {
     throw new GeneratorError('usage', `stack '${stack}' is not in the estate`, {
       subject: 'stack',
-      expected: `one of: ${estate.stacks.map((s) => s.stack).join(', ') || '(none)'}`,
+      expected: `one of: ${estate.stacks.map((s) => s.key).join(', ') || '(none)'}`,
     });
   }
   const mine = <T extends { readonly stack: string }>(xs: readonly T[]): T[] => (stack === undefined ? [...xs] : xs.filter((x) => x.stack === stack));
@@ -92,10 +86,11 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
   if (secretReplicas > 0) lines.push(line('Secrets Manager replica secrets', secretReplicas, PRICES.secret, 'each replica region is billed as a secret'));
 
   // API calls: readers through a cache, plus rotations.
-  const rotationRoles = rotationRoleUrns(estate);
+  const store = Store.of(estate);
   const readers = new Map<string, number>();
   for (const a of estate.access) {
-    if (rotationRoles.has(a.roleUrn)) continue;
+    // Workloads read through roles; users, groups and other accounts are not counted as running readers.
+    if (store.findRole(a.principal) === undefined || store.isRotationRole(a.principal)) continue;
     for (const e of a.secretValues) readers.set(e.resourceUrn, (readers.get(e.resourceUrn) ?? 0) + 1);
   }
   const readsPerPairPerMonth =

@@ -21,7 +21,10 @@ export type Tags = Readonly<Record<string, string>>;
 export interface EntityBase {
   /** URN of the resource in its graph: the entity's identity across the whole pipeline. */
   readonly urn: string;
-  /** Stack name the resource belongs to. */
+  /**
+   * The key of the stack the resource belongs to (`StackSummary.key`): the stack name when every
+   * loaded stack is of one project, else `<project>/<stack>`.
+   */
   readonly stack: string;
   /** A human name: the AWS name where known (parameter path, secret name, role name), else the logical name. */
   readonly name: string;
@@ -30,10 +33,29 @@ export interface EntityBase {
   readonly tags: Tags;
   readonly protect: boolean;
   readonly description?: string;
+  /** The AWS account the resource lives in, where known (its ARN, else its stack's). */
+  readonly account?: string;
+  /** The region the resource lives in, where known (its own, its provider's, its ARN's or its stack's). */
+  readonly region?: string;
+}
+
+/** What a stack holds and how much of it the generator models. */
+export interface Coverage {
+  /** Custom resources of the stack (providers excluded). */
+  readonly resources: number;
+  /** Of those, resources whose type the generator reads. */
+  readonly modelled: number;
+  /** Component resources (groupings such as awsx or user components; their children are counted above). */
+  readonly components: number;
+  /** Custom resource types the generator does not read, with counts, sorted by type. */
+  readonly unmodelled: Readonly<Record<string, number>>;
 }
 
 export interface StackSummary {
+  /** The stack's identity in the estate: its name when every loaded stack is of one project, else `<project>/<stack>`. */
+  readonly key: string;
   readonly project: string;
+  /** The stack's own name. */
   readonly stack: string;
   /** Environment this stack serves (`dev`, `uat`, `prod`), from tags or the stack name; undefined for shared/account-level stacks. */
   readonly environment?: string;
@@ -43,8 +65,12 @@ export interface StackSummary {
   readonly resourceCount: number;
   /** Count of resources by type token, sorted by type. */
   readonly resourceTypes: Readonly<Record<string, number>>;
-  /** Stacks this one references through StackReference (`pulumi:pulumi:StackReference`), by stack name. */
+  /** Stacks this one references through StackReference (`pulumi:pulumi:StackReference`): keys of loaded stacks, else the name as given. */
   readonly references: readonly string[];
+  /** The stack's AWS account and region, where known. */
+  readonly account?: string;
+  readonly region?: string;
+  readonly coverage: Coverage;
 }
 
 // ─── Parameter Store ────────────────────────────────────────────────────────────────
@@ -106,6 +132,10 @@ export interface Secret extends EntityBase {
   readonly rotationStrategy?: string;
   /** Number of `aws:secretsmanager/secretVersion:SecretVersion` resources holding its value (values themselves are never here). */
   readonly versions: number;
+  /** The secret's resource policy (the Secret's `policy`, a SecretPolicy or a ResourcePolicy resource). */
+  readonly policy?: PolicyDocument;
+  /** URN of the resource that sets the policy (the secret itself or a separate policy resource). */
+  readonly policyUrn?: string;
 }
 
 // ─── KMS ────────────────────────────────────────────────────────────────────────────
@@ -129,8 +159,22 @@ export interface KmsKey extends EntityBase {
   readonly deletionWindowDays?: number;
   readonly keyUsage?: string;
   readonly policy?: PolicyDocument;
-  /** Region of the key (resource `region` input or provider config), where known. */
-  readonly region?: string;
+  /** KMS grants on the key (`aws:kms/grant:Grant`), sorted by URN. */
+  readonly grants: readonly KmsGrant[];
+  /** Every resource whose inputs or outputs name the key (by ARN, id or alias), by type, sorted. */
+  readonly protects: readonly { readonly type: string; readonly urns: readonly string[] }[];
+}
+
+export interface KmsGrant {
+  readonly urn: string;
+  readonly stack: string;
+  readonly name: string;
+  /** The grantee as given (an ARN, an account, a service principal). */
+  readonly grantee: string;
+  /** Operations, e.g. `Decrypt`, `GenerateDataKey`, sorted. */
+  readonly operations: readonly string[];
+  /** `encryptionContextEquals` / `encryptionContextSubset` constraints, as given. */
+  readonly constraints: readonly { readonly kind: 'equals' | 'subset'; readonly context: Readonly<Record<string, string>> }[];
 }
 
 // ─── IAM ────────────────────────────────────────────────────────────────────────────
@@ -173,11 +217,20 @@ export interface PolicyDocument {
 }
 
 export interface IamPolicy extends EntityBase {
-  /** `managed`: aws:iam/policy:Policy; `inline`: aws:iam/rolePolicy:RolePolicy or a role's inlinePolicies. */
+  /** `managed`: a customer-managed policy; `inline`: a role's, user's or group's own policy. */
   readonly kind: 'managed' | 'inline';
   readonly document: PolicyDocument;
-  /** Role URNs the policy is attached to (through attachments or as inline policy). */
+  /** URNs of the roles, users and groups the policy is attached to (through attachments or inline), sorted. */
   readonly attachedTo: readonly string[];
+  /** URNs of the roles and users whose permissions boundary it is, sorted. */
+  readonly boundaryOf: readonly string[];
+}
+
+/** What runs with a role's permissions: the workload that assumes it. */
+export interface Workload {
+  readonly kind: 'lambda' | 'ecs-task' | 'ecs-service' | 'eks-service-account' | 'ec2-instance-profile';
+  readonly name: string;
+  readonly urn?: string;
 }
 
 export type TrustKind = 'eks-pod' | 'lambda' | 'ec2' | 'cross-account' | 'ci-build' | 'service' | 'other';
@@ -199,15 +252,62 @@ export interface Trust {
   readonly conditions: readonly Condition[];
 }
 
-export interface Role extends EntityBase {
-  readonly trust: Trust;
-  /** Policies of the estate attached to or inlined in this role (IamPolicy URNs), sorted. */
+/** Policy attachments shared by roles, users and groups. */
+export interface PolicyHolder {
+  /** Policies of the estate attached to or inlined in it (IamPolicy URNs), sorted. */
   readonly policies: readonly string[];
-  /** ARNs of attached policies that are not in the estate (AWS-managed ones), sorted. */
+  /** ARNs of attached policies that are not in the estate (AWS-managed ones, or defined elsewhere), sorted. */
   readonly externalPolicies: readonly string[];
+}
+
+/** A permissions boundary, as given and as resolved. */
+export interface Boundary {
+  /** The policy ARN as the resource gives it (UNKNOWN when not known before deployment). */
+  readonly arn: string;
+  /** The estate policy it is, when it is one. */
+  readonly policyUrn?: string;
+}
+
+export interface Role extends EntityBase, PolicyHolder {
+  readonly trust: Trust;
+  readonly boundary?: Boundary;
   readonly instanceProfiles: readonly string[];
+  /** The workloads that assume the role (Lambda functions, ECS tasks and services, EKS service accounts, instance profiles), sorted. */
+  readonly workloads: readonly Workload[];
   /** The service this role serves (Service.id), when known. */
   readonly service?: string;
+  /** How long the role's services cache a secret, in seconds, when the estate declares it (tag `SecretCacheTtl`). */
+  readonly secretCacheTtlSeconds?: number;
+}
+
+export interface IamUser extends EntityBase, PolicyHolder {
+  /** URNs of the estate's groups the user is a member of, sorted. */
+  readonly groups: readonly string[];
+  /** Names of groups the user is a member of that are not in the estate, sorted. */
+  readonly otherGroups: readonly string[];
+  readonly boundary?: Boundary;
+}
+
+export interface IamGroup extends EntityBase, PolicyHolder {
+  /** URNs of the estate's users in the group, sorted. */
+  readonly members: readonly string[];
+}
+
+export type PrincipalKind = 'role' | 'user' | 'group' | 'account' | 'service' | 'any';
+
+/**
+ * A principal outside the estate that a secret's resource policy, a key policy or a grant names:
+ * another account (`account`), a role or user of another account, a service principal, or `*`.
+ */
+export interface ExternalPrincipal {
+  /** `external:<arn>`, `external:account:<id>`, `external:service:<name>`, `external:*`. */
+  readonly id: string;
+  readonly kind: PrincipalKind;
+  readonly name: string;
+  readonly arn?: string;
+  readonly account?: string;
+  /** URNs of the secrets and keys whose policies or grants name it, sorted. */
+  readonly namedBy: readonly string[];
 }
 
 export interface LambdaFunction extends EntityBase {
@@ -233,9 +333,40 @@ export interface Service {
   readonly stack: string;
   /** Role URNs of this service, sorted. */
   readonly roles: readonly string[];
-  /** From the `Service` tag, else from role names. */
-  readonly derivedFrom: 'tag' | 'role-name';
+  /** From the workload that assumes the role, else the `Service` tag, else the role name. */
+  readonly derivedFrom: 'workload' | 'tag' | 'role-name';
   readonly description?: string;
+}
+
+// ─── Secrets outside Secrets Manager and Parameter Store ────────────────────────────
+
+export type ExposureKind =
+  /** A Lambda function's environment variable holds a secret (marked secret, or named like one). */
+  | 'lambda-environment'
+  /** An ECS container definition's plain `environment` holds a secret instead of `secrets`. */
+  | 'ecs-environment'
+  /** A database master password is set in the program instead of `manageMasterUserPassword`. */
+  | 'database-password'
+  /** A Kubernetes Secret's data lives in the Pulumi state. */
+  | 'kubernetes-secret'
+  /** A `@pulumi/random` value (a generated password or key) lives in the Pulumi state. */
+  | 'random-value'
+  /** The state file holds a secret value in plain text. */
+  | 'plaintext-in-state';
+
+/** A secret held somewhere other than Secrets Manager or Parameter Store: where, never what. */
+export interface SecretExposure {
+  /** The resource that holds it. */
+  readonly urn: string;
+  readonly stack: string;
+  readonly name: string;
+  /** The resource's type token. */
+  readonly type: string;
+  readonly kind: ExposureKind;
+  /** The property path, e.g. `environment.variables.DB_PASSWORD`. */
+  readonly path: string;
+  /** Why it counts, in words (never the value). */
+  readonly detail: string;
 }
 
 // ─── Audit and alerting ─────────────────────────────────────────────────────────────
@@ -248,6 +379,8 @@ export interface Trail extends EntityBase {
   readonly bucket?: string;
   /** Whether the trail's bucket has all four public-access blocks on. */
   readonly bucketPublicAccessBlocked: boolean | 'unknown';
+  /** The default encryption of the trail's bucket: SSE-KMS (with its key), SSE-S3, or not known. */
+  readonly bucketEncryption: { readonly kind: 'sse-kms'; readonly keyId?: string; readonly keyUrn?: string } | { readonly kind: 'sse-s3' } | { readonly kind: 'unknown' };
   /** Event sources/names the trail's selectors record, readable (e.g. `management events (read+write)`). */
   readonly events: readonly string[];
 }
@@ -282,51 +415,75 @@ export interface Audit {
 
 // ─── Access analysis ────────────────────────────────────────────────────────────────
 
-export type Certainty = 'known' | 'unknown';
+/**
+ * How sure a derived access is: `certain` when every policy that decides it is known and every
+ * condition was decided offline; `conditional` when it holds only under conditions that cannot be
+ * decided offline (carried along in `conditions`); `unknown` when part of what decides it is not
+ * known (a preview's unknown value, an unreadable document, a policy outside the estate).
+ */
+export type Certainty = 'certain' | 'conditional' | 'unknown';
 
-export interface AccessEntry {
-  /** The parameter, secret or key of the estate that the role can reach. */
+export type ViaKind = 'identity' | 'boundary' | 'resource-policy' | 'key-policy' | 'grant' | 'aws-managed-key';
+
+/** One policy statement (or grant) that an access rests on, named so that a reader can find it. */
+export interface Via {
+  readonly kind: ViaKind;
+  /** Estate policy URN, AWS-managed policy ARN, or the URN of the secret, key or grant. */
+  readonly ref: string;
+  /** Policy name; `policy of <secret>`; `key policy of <alias>`; `grant <name>`. */
+  readonly name: string;
+  readonly sid?: string;
+  /** For an identity policy that applies through a group: the group's name. */
+  readonly group?: string;
+}
+
+export interface AccessItem {
+  /** The parameter, secret or key of the estate. */
   readonly resourceUrn: string;
-  /** Granted actions relevant to the resource, sorted (`ssm:GetParameter`, `secretsmanager:GetSecretValue`, `kms:Decrypt`). */
+  /** The granted actions that matter here, sorted. */
   readonly actions: readonly string[];
-  /** Conditions attached to the granting statements, carried along, not evaluated. */
-  readonly conditions: readonly Condition[];
   readonly certainty: Certainty;
-  /** URNs (estate policies) or ARNs (external) of the policies that grant it, sorted. */
-  readonly grantedBy: readonly string[];
-}
-
-/** A parameter path prefix a role can read (for drawing an edge to a folder, not to each leaf). */
-export interface PrefixGrant {
-  /** e.g. `/mono-repo/prod/` or `/mono-repo/prod/database/`; `/` for everything. */
-  readonly prefix: string;
-  readonly actions: readonly string[];
-  /** True when `ssm:GetParametersByPath` is granted (bulk read at startup). */
-  readonly byPath: boolean;
+  /** What grants it (allowing statements, resource and key policies, grants), sorted. */
+  readonly via: readonly Via[];
+  /** Conditions that could not be decided offline, carried along (certainty `conditional`). */
   readonly conditions: readonly Condition[];
-  readonly certainty: Certainty;
 }
 
-export interface KeyAccess extends AccessEntry {
-  /** `kms:ViaService` values that restrict the decrypt (e.g. `ssm.eu-west-1.amazonaws.com`), sorted. */
-  readonly viaServices: readonly string[];
-  /** Whether the key policy allows it too (both are needed): true, false, or unknown when no key policy is known. */
-  readonly keyPolicyAllows: boolean | 'unknown';
+export interface ParameterRead extends AccessItem {
+  /** The path whose GetParametersByPath grants the read (a bulk read by path), when one does. */
+  readonly byPath?: string;
 }
 
-export interface RoleAccess {
-  readonly roleUrn: string;
-  /** Parameters the role can read (GetParameter/GetParameters/GetParametersByPath). */
-  readonly parameters: readonly AccessEntry[];
-  readonly parameterPrefixes: readonly PrefixGrant[];
-  /** Secrets whose value the role can read (GetSecretValue). */
-  readonly secretValues: readonly AccessEntry[];
-  /** Secrets the role can describe or list versions of, without reading the value. */
-  readonly secretMetadata: readonly AccessEntry[];
-  /** Secrets the role can write or re-stage (PutSecretValue, UpdateSecretVersionStage): rotation. */
-  readonly secretWrites: readonly AccessEntry[];
+/** The services through which a key is used for reads: a direct kms:Decrypt, or through Parameter Store or Secrets Manager. */
+export type KeyPath = 'direct' | 'ssm' | 'secretsmanager';
+
+export interface KeyAccess extends AccessItem {
+  /** How the principal can decrypt with the key, sorted: `direct` (kms:Decrypt of any ciphertext), `ssm`, `secretsmanager`. */
+  readonly paths: readonly KeyPath[];
+}
+
+export interface PrincipalAccess {
+  /** The principal's id (see `principalId`). */
+  readonly principal: string;
+  /** Parameters whose value the principal can read (for a SecureString: the read and the decrypt). */
+  readonly parameters: readonly ParameterRead[];
+  /** Secrets whose value the principal can read (GetSecretValue and, for a customer key, its decrypt). */
+  readonly secretValues: readonly AccessItem[];
+  /** Secrets the principal can describe without reading the value. */
+  readonly secretMetadata: readonly AccessItem[];
+  /** Secrets the principal can write or re-stage (PutSecretValue, UpdateSecretVersionStage): rotation. */
+  readonly secretWrites: readonly AccessItem[];
+  /** Keys the principal decrypts with, and how. */
   readonly keys: readonly KeyAccess[];
-  /** Human-readable notes on what was treated conservatively (NotAction, NotResource, unknown documents). */
+  /** Identity policies allow every action on every resource, with no boundary that narrows them. */
+  readonly admin: boolean;
+  /**
+   * False when a policy that applies to the principal is not known: an AWS-managed ARN not in the
+   * snapshot, a policy outside the estate, an unreadable document. Its access may then be wider or
+   * narrower than shown.
+   */
+  readonly complete: boolean;
+  /** What was not known, or treated conservatively, in words. */
   readonly notes: readonly string[];
 }
 
@@ -334,77 +491,22 @@ export interface RoleAccess {
 
 export interface Estate {
   readonly schemaVersion: typeof ESTATE_SCHEMA_VERSION;
-  /** Sorted by stack name. */
+  /** Sorted by key. */
   readonly stacks: readonly StackSummary[];
   readonly parameters: readonly Parameter[];
   readonly secrets: readonly Secret[];
   readonly keys: readonly KmsKey[];
   readonly policies: readonly IamPolicy[];
   readonly roles: readonly Role[];
+  readonly users: readonly IamUser[];
+  readonly groups: readonly IamGroup[];
+  /** Principals outside the estate named by resource policies, key policies and grants, sorted by id. */
+  readonly externalPrincipals: readonly ExternalPrincipal[];
   readonly functions: readonly LambdaFunction[];
   readonly services: readonly Service[];
   readonly audit: Audit;
-  /** One entry per role, sorted by role URN. */
-  readonly access: readonly RoleAccess[];
-}
-
-// ─── Compliance and cost (computed from the Estate by diagrams/compliance) ────────────
-
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
-
-export type FindingStatus = 'met' | 'not-met' | 'not-applicable';
-
-/** The defence-in-depth layer a rule belongs to (bands of the security view). */
-export type ControlLayer = 'in-transit' | 'iam' | 'application' | 'at-rest' | 'audit';
-
-export interface FrameworkMapping {
-  readonly soc2: readonly string[];
-  readonly iso27001: readonly string[];
-  readonly gdpr: readonly string[];
-}
-
-export interface FindingSubject {
-  readonly urn: string;
-  readonly name: string;
-  readonly stack: string;
-  readonly status: 'met' | 'not-met';
-  /** Why, in one line, without any secret value. */
-  readonly detail: string;
-}
-
-export interface Finding {
-  readonly ruleId: string;
-  readonly title: string;
-  readonly severity: Severity;
-  readonly layer: ControlLayer;
-  readonly rationale: string;
-  readonly remediation: string;
-  readonly frameworks: FrameworkMapping;
-  /** Aggregate: `not-met` if any subject is, `not-applicable` if there are no subjects. */
-  readonly status: FindingStatus;
-  /** Stack this finding is evaluated for; findings are computed per stack. */
-  readonly stack: string;
-  readonly subjects: readonly FindingSubject[];
-  /** What the rule could not judge in this stack and why (e.g. keys of a stack that is not loaded). */
-  readonly note?: string;
-}
-
-export interface CostLine {
-  readonly item: string;
-  readonly quantity: number;
-  /** USD per unit per month. */
-  readonly unitPrice: number;
-  readonly monthly: number;
-  readonly note?: string;
-}
-
-export interface CostEstimate {
-  /** Stack name, or undefined for the whole estate. */
-  readonly stack?: string;
-  readonly lines: readonly CostLine[];
-  readonly total: number;
-  /** Date of the price table, e.g. `2025-09-25`. */
-  readonly pricesAsOf: string;
-  readonly assumptions: readonly string[];
+  /** Secrets held outside Secrets Manager and Parameter Store, sorted by stack, name, path. */
+  readonly exposures: readonly SecretExposure[];
+  /** One entry per principal (roles, users, groups, external principals), sorted by principal id. */
+  readonly access: readonly PrincipalAccess[];
 }

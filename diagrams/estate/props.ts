@@ -110,16 +110,28 @@ export function strList(v: JsonValue | undefined): string[] {
   return [];
 }
 
-/** Tags as a flat string map (outputs `tags`, else `tagsAll`, else inputs); non-string values dropped. */
+/**
+ * Tags as a flat string map: outputs `tags`, else `tagsAll`, else inputs; a map (aws) or a list of
+ * `{key, value}` (aws-native); non-string values dropped; sorted by key.
+ */
 export function tagsOf(r: Resource): Record<string, string> {
-  const v = obj(propAny(r, 'tags', 'tagsAll'));
+  const raw = propAny(r, 'tags', 'tagsAll');
   const out: Record<string, string> = {};
-  if (!v) return out;
-  for (const k of Object.keys(v).sort()) {
-    const t = v[k];
-    if (typeof t === 'string') out[k] = t;
+  const put = (k: unknown, v: unknown): void => {
+    if (typeof k === 'string' && typeof v === 'string') out[k] = v;
+  };
+  if (Array.isArray(raw)) {
+    for (const e of raw) {
+      const o = obj(e as JsonValue);
+      if (o) put(o['key'] ?? o['Key'], o['value'] ?? o['Value']);
+    }
+  } else {
+    const v = obj(raw);
+    if (v) for (const k of Object.keys(v)) put(k, v[k]);
   }
-  return out;
+  const sorted: Record<string, string> = {};
+  for (const k of Object.keys(out).sort()) sorted[k] = out[k]!;
+  return sorted;
 }
 
 /** A tag looked up case-insensitively. */
@@ -130,7 +142,3 @@ export function tag(tags: Readonly<Record<string, string>>, key: string): string
   return undefined;
 }
 
-/** The type token with any version or alias noise removed, lower-cased for comparison. */
-export function typeKey(type: string): string {
-  return type.toLowerCase();
-}

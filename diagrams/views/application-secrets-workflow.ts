@@ -3,17 +3,19 @@
  * rotation reach it?"
  *
  * A table, one lane (row) per service and role, read left to right: the role (trust kind as shape
- * and colour) -> the configuration it loads (parameter prefixes by path at startup, or single
- * reads) -> the secrets it reads at runtime through a TTL cache -> the keys it decrypts with.
- * Column headers say what each column is, instead of edges into grid cells (which break the
- * layout). Under the table, one rotation strip: the rotation function -> new AWSCURRENT -> caches
- * expire -> the services that read rotating secrets get the new value.
+ * and colour) -> the configuration it may load (folders by path, parameters by name) -> the secrets
+ * it may read, with the cache its role declares -> the keys it decrypts with. Column headers say
+ * what each column is, instead of edges into grid cells (which break the layout). Under the table,
+ * one rotation strip: the rotation function -> new AWSCURRENT -> caches refresh -> the services that
+ * read rotating secrets get the new value. Only what the estate shows is drawn: a read by path is
+ * what the granted actions allow, and a cache TTL only where a role declares it (its
+ * `SecretCacheTtl` tag); otherwise the view says "cache: not declared".
  */
 
-import type { Parameter, Role, RoleAccess, Secret } from '../estate/model.ts';
-import { CACHE_TTL_LABEL, commonPrefix, hasPathUnder, keyName, listWithMore, lookup, roleService, shortKeyName, stackLabel, type Lookup } from './common.ts';
+import type { Parameter, PrincipalAccess, Role, Secret } from '../estate/model.ts';
+import { cacheTtlLabel, commonPrefix, keyName, listWithMore, lookup, roleService, servedLabel, shortKeyName, type Lookup } from './common.ts';
 import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
-import { compose, composeEmpty, legendBlock, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
+import { compose, legendBlock, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 /** Past this many lanes, the rest are summarised in one row. */
@@ -38,33 +40,31 @@ function height(text: string, fontSize = CELL_FONT): number {
 
 export function applicationSecretsWorkflow(input: ViewInput): View {
   const { estate, stack } = input;
-  const env = stackLabel(estate, stack);
-  const title = `What does each ${env} service load, when, and how does a rotation reach it?`;
-  const purpose = `For each service of ${env}: its role, the configuration it loads at startup, the secrets it reads at runtime through a cache, and how a rotation reaches it.`;
   const l = lookup(estate);
   const params = estate.parameters.filter((p) => p.stack === stack).sort(byString((p) => p.path));
   const secrets = estate.secrets.filter((s) => s.stack === stack);
+  const env = servedLabel(l.store, stack, [...params, ...secrets]);
+  const title = `What does each ${env} service load, when, and how does a rotation reach it?`;
+  const purpose = `For each service of ${env}: its role, the configuration it may load by path or by name, the secrets it may read (with the cache its role declares), the keys it decrypts with, and how a rotation reaches it.`;
   const paramByUrn = new Map(params.map((p) => [p.urn, p]));
   const secretByUrn = new Map(secrets.map((s) => [s.urn, s]));
-  const rotationRoles = new Set(estate.functions.filter((f) => f.purpose === 'rotation' && f.roleUrn).map((f) => f.roleUrn!));
   const paramRoot = commonPrefix(params.map((p) => p.path));
   const secretPrefix = commonPrefix(secrets.map((s) => s.name));
   const relSecret = (s: Secret): string => (s.name.startsWith(secretPrefix) ? s.name.slice(secretPrefix.length) : s.name) || s.name;
   const relParam = (path: string): string => (path.startsWith(paramRoot) && path.length > paramRoot.length ? path.slice(paramRoot.length) : path);
-  const paths = params.map((p) => p.path);
-  const hasUnder = (prefix: string): boolean => hasPathUnder(paths, prefix);
 
-  const touches = (a: RoleAccess | undefined): boolean =>
+  const touches = (a: PrincipalAccess | undefined): boolean =>
     !!a &&
-    (a.parameterPrefixes.some((g) => hasUnder(g.prefix)) ||
-      a.parameters.some((e) => paramByUrn.has(e.resourceUrn)) ||
+    (a.parameters.some((e) => paramByUrn.has(e.resourceUrn)) ||
       a.secretValues.some((e) => secretByUrn.has(e.resourceUrn)) ||
       a.secretMetadata.some((e) => secretByUrn.has(e.resourceUrn)));
-  const roles = estate.roles.filter((r) => !rotationRoles.has(r.urn) && touches(l.accessByRole.get(r.urn)));
+  const roles = estate.roles.filter((r) => !l.store.isRotationRole(r.urn) && touches(l.access.get(r.urn)));
+  const others = l.store.principals.filter((p) => p.role === undefined && touches(l.access.get(p.id)));
 
   const t = new D2Text();
   if (roles.length === 0) {
-    return { name: 'application_secrets_workflow', title, purpose, d2: composeEmpty(title, `No role reads ${env}'s parameters or secrets in this estate.`) };
+    const who = others.length > 0 ? ` (only ${plural(others.length, 'user, group or other principal', 'users, groups or other principals')}: see the access matrix)` : '';
+    return { name: 'application_secrets_workflow', title, purpose, d2: undefined, absent: `No service role reads ${env}'s parameters or secrets in this estate${who}; this diagram would show what each service loads and reads, and how a rotation reaches it.` };
   }
 
   // Lanes: services by name (each of their roles), then roles without a service.
@@ -80,6 +80,7 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
   const legendEntries: LegendEntry[] = [];
   const notes: string[] = [];
   const rotatingReaders = new Set<string>();
+  const ttls = new Set<string>();
   const ids = new Ids('s_');
 
   t.block(`lanes: ${q(`Services of ${env}: what each loads and reads`)}`, (b) => {
@@ -91,20 +92,21 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
     b.line('vertical-gap: 8');
     const headers = [
       'service and role →',
-      'configuration (Parameter Store) →',
-      `secrets at runtime (cache, ${CACHE_TTL_LABEL}) →`,
+      'configuration it may load (Parameter Store) →',
+      'secrets it may read (Secrets Manager) →',
       'keys it decrypts with',
     ];
     headers.forEach((h, i) => b.line(`h${i}: ${q(h)} { shape: text; style.font-size: 14; style.bold: true; style.font-color: "#4D5656" }`));
     for (const lane of shown) {
       const role = lane.role;
-      const a = l.accessByRole.get(role.urn)!;
+      const a = l.access.get(role.urn)!;
       const build = role.trust.kind === 'ci-build';
       const who: Cell = { text: laneTitle(lane), cls: trustClass(role.trust.kind) };
       legendEntries.push({ cls: who.cls });
-      const config = configCell(a, params, paramByUrn, relParam, build, hasUnder);
-      const runtime = runtimeCell(a, secretByUrn, relSecret);
+      const config = configCell(a, paramByUrn, relParam);
+      const runtime = runtimeCell(a, secretByUrn, relSecret, cacheTtlLabel(role));
       if (runtime?.rotating) rotatingReaders.add(lane.service ?? role.name);
+      if (runtime && runtime.cls === 'secret-application') ttls.add(cacheTtlLabel(role) ?? 'not declared');
       const keys = keysCell(a, l, params, secrets);
       const cells: (Cell | undefined)[] = [
         who,
@@ -143,7 +145,8 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
       b.line('horizontal-gap: 120');
       b.line(`fn: ${q(`${listWithMore(rotFns.map((f) => clip(f.name, 34)), 2).join('\n')}\nrotation Lambda`)} { class: function; style.font-size: ${CELL_FONT} }`);
       b.line(`current: ${q('new version\nAWSPENDING → AWSCURRENT')} { class: step }`);
-      b.line(`expire: ${q(`client caches expire\n(${CACHE_TTL_LABEL})`)} { class: step }`);
+      const ttl = ttls.size === 1 && !ttls.has('not declared') ? `client caches expire\n(${[...ttls][0]})` : ttls.has('not declared') && ttls.size === 1 ? 'client caches refresh\n(cache: not declared)' : `client caches expire\n(${[...ttls].sort().join(', ')})`;
+      b.line(`expire: ${q(ttl)} { class: step }`);
       b.line(`readers: ${q(`next read gets the new value:\n${listWithMore([...rotatingReaders].sort(), 4).join(', ')}`)} { class: secret-application; style.font-size: ${CELL_FONT} }`);
       b.line('fn -> current: "finishSecret"');
       b.line('current -> expire: { style.stroke-dash: 4 }');
@@ -163,7 +166,14 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
     m.line('style.opacity: 0');
     m.embed(t);
   });
-  notes.push(`secrets are read through a client cache (${CACHE_TTL_LABEL}, the seed's SecretCache default)`);
+  if (ttls.size > 0) {
+    notes.push(
+      ttls.has('not declared') && ttls.size === 1
+        ? 'cache: not declared (a role declares its secret cache with a SecretCacheTtl tag)'
+        : 'secret cache TTL as each role declares it (SecretCacheTtl tag)',
+    );
+  }
+  if (others.length > 0) notes.push(`${plural(others.length, 'user, group or other principal', 'users, groups and other principals')} also may read ${env}'s parameters or secrets: see the access matrix`);
   legendBlock(body, 'legend', { legend: legendEntries, notes, noteWidth: 34 });
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, body);
   return { name: 'application_secrets_workflow', title, purpose, d2 };
@@ -182,51 +192,28 @@ function laneTitle(lane: Lane): string {
   return [lane.service ?? clip(role.name, 30), ...(lane.service ? [clip(role.name, 30)] : []), how].join('\n');
 }
 
-function configCell(
-  a: RoleAccess,
-  params: readonly Parameter[],
-  paramByUrn: ReadonlyMap<string, Parameter>,
-  rel: (path: string) => string,
-  build: boolean,
-  hasUnder: (prefix: string) => boolean,
-): Cell | undefined {
-  // Prefixes that are folders (end in `/`) and are read by path: the startup bulk loads.
-  const folders = a.parameterPrefixes.filter((g) => g.prefix.endsWith('/') && hasUnder(g.prefix)).sort(byString((g) => g.prefix));
-  const byPath = folders.filter((g) => g.byPath);
-  const inFolder = (p: Parameter): boolean => folders.some((g) => p.path.startsWith(g.prefix));
-  const reached = new Map<string, Parameter>();
-  for (const e of a.parameters) {
-    const p = paramByUrn.get(e.resourceUrn);
-    if (p) reached.set(p.urn, p);
-  }
-  for (const g of a.parameterPrefixes) {
-    if (g.prefix.endsWith('/')) continue;
-    const p = params.find((x) => x.path === g.prefix);
-    if (p) reached.set(p.urn, p);
-  }
-  for (const g of folders) for (const p of params) if (p.path.startsWith(g.prefix)) reached.set(p.urn, p);
-  if (reached.size === 0) return undefined;
-  const all = [...reached.values()];
-  const singles = all.filter((p) => !inFolder(p)).sort(byString((p) => p.path));
-  const secure = all.filter((p) => p.type === 'SecureString').length;
+function configCell(a: PrincipalAccess, paramByUrn: ReadonlyMap<string, Parameter>, rel: (path: string) => string): Cell | undefined {
+  const reads = a.parameters.map((e) => ({ e, p: paramByUrn.get(e.resourceUrn) })).filter((x): x is { e: (typeof a.parameters)[number]; p: Parameter } => x.p !== undefined);
+  if (reads.length === 0) return undefined;
+  const folders = [...new Set(reads.map((x) => x.e.byPath).filter((f): f is string => f !== undefined))].sort();
+  const singles = reads.filter((x) => x.e.byPath === undefined).map((x) => x.p).sort(byString((p) => p.path));
+  const secure = reads.filter((x) => x.p.type === 'SecureString').length;
   const lines: string[] = [];
-  const when = build ? 'at build time' : 'at startup';
-  if (byPath.length) lines.push(`GetParametersByPath ${when}:`, ...listWithMore(byPath.map((g) => rel(g.prefix)), MAX_LINES));
-  const otherFolders = folders.filter((g) => !g.byPath);
-  if (otherFolders.length) lines.push('GetParameter under:', ...listWithMore(otherFolders.map((g) => rel(g.prefix)), MAX_LINES));
-  if (singles.length) lines.push(`GetParameter ×${singles.length}${byPath.length ? '' : ` ${when}`}:`, ...listWithMore(singles.map((p) => rel(p.path)), MAX_LINES));
-  lines.push(secure ? `${plural(all.length, 'parameter')}, ${secure} SecureString` : `${plural(all.length, 'parameter')}, none secret`);
+  if (folders.length) lines.push('may read by path:', ...listWithMore(folders.map((f) => rel(f)), MAX_LINES));
+  if (singles.length) lines.push(`may read by name ×${singles.length}:`, ...listWithMore(singles.map((p) => rel(p.path)), MAX_LINES));
+  lines.push(secure ? `${plural(reads.length, 'parameter')}, ${secure} SecureString` : `${plural(reads.length, 'parameter')}, none secret`);
   return { text: lines.join('\n'), cls: secure ? 'param-securestring' : 'param-string' };
 }
 
 function runtimeCell(
-  a: RoleAccess,
+  a: PrincipalAccess,
   secretByUrn: ReadonlyMap<string, Secret>,
   rel: (s: Secret) => string,
+  ttl: string | undefined,
 ): (Cell & { rotating: boolean }) | undefined {
   const values = a.secretValues.map((e) => secretByUrn.get(e.resourceUrn)).filter((s): s is Secret => !!s);
   if (values.length) {
-    const lines = ['GetSecretValue (cached):', ...listWithMore(values.map(rel).sort(), MAX_LINES)];
+    const lines = [`GetSecretValue (cache ${ttl ?? 'not declared'}):`, ...listWithMore(values.map(rel).sort(), MAX_LINES)];
     const rotating = values.some((s) => s.rotation.enabled);
     if (rotating) lines.push('new value after a rotation');
     return { text: lines.join('\n'), cls: 'secret-application', rotating };
@@ -238,15 +225,15 @@ function runtimeCell(
   return undefined;
 }
 
-function keysCell(a: RoleAccess, l: Lookup, params: readonly Parameter[], secrets: readonly Secret[]): Cell | undefined {
+function keysCell(a: PrincipalAccess, l: Lookup, params: readonly Parameter[], secrets: readonly Secret[]): Cell | undefined {
   const used = new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u));
   const lines: string[] = [];
   for (const ka of [...a.keys].sort(byString((k) => k.resourceUrn))) {
-    if (!used.has(ka.resourceUrn) || ka.keyPolicyAllows === false) continue;
+    if (!used.has(ka.resourceUrn)) continue;
     const k = l.keyByUrn.get(ka.resourceUrn);
     if (!k) continue;
-    const via = ka.viaServices.map((v) => v.split('.')[0]).filter(Boolean);
-    lines.push(`${clip(shortKeyName(l, keyName(k)), 28)}${via.length ? ` (via ${[...new Set(via)].join(', ')})` : ''}`);
+    const via = ka.paths.filter((p) => p !== 'direct');
+    lines.push(`${clip(shortKeyName(l, keyName(k)), 28)}${ka.paths.includes('direct') ? ' (direct)' : via.length ? ` (via ${via.join(', ')})` : ''}`);
   }
   if (!lines.length) return undefined;
   return { text: listWithMore(lines.sort(), MAX_LINES).join('\n'), cls: 'key' };

@@ -2,35 +2,53 @@
  * Lookups and naming shared by the four views. Pure.
  */
 
-import type { Estate, KmsKey, Role, RoleAccess, Service } from '../estate/model.ts';
-import { byString } from './d2text.ts';
+import type { Estate, KmsKey, PrincipalAccess, Role, Service } from '../estate/model.ts';
+import { isAwsManagedKeyId, Store, type PrincipalEntry } from '../estate/store.ts';
+import { byString, clip, plural } from './d2text.ts';
+import { PRINCIPAL_LABEL, TRUST_LABEL, trustClass, type ClassName } from './style.ts';
+
+export { countBy, hasPrefixIn as hasPathUnder, lowerBound } from '../util/collections.ts';
 
 /** Past this many boxes a view aggregates (VIEWS.md: about 60). */
 export const MAX_BOXES = 60;
 /** A folder or group with more leaves than this is drawn as one aggregated box. */
 export const MAX_LEAVES_PER_FOLDER = 12;
-/** Client-side secret cache TTL the services use (the seed's SecretCache default, 900 s). */
-export const CACHE_TTL_LABEL = 'TTL 15 min';
+/** A secret cache TTL as the estate declares it for a role (`SecretCacheTtl` tag), e.g. `TTL 15 min`; undefined when not declared. */
+export function cacheTtlLabel(role: Role): string | undefined {
+  const s = role.secretCacheTtlSeconds;
+  if (s === undefined) return undefined;
+  if (s % 3600 === 0 && s > 0) return `TTL ${s / 3600} h`;
+  if (s % 60 === 0 && s > 0) return `TTL ${s / 60} min`;
+  return `TTL ${s} s`;
+}
 
 export interface Lookup {
+  readonly store: Store;
   readonly roleByUrn: ReadonlyMap<string, Role>;
   readonly keyByUrn: ReadonlyMap<string, KmsKey>;
-  readonly accessByRole: ReadonlyMap<string, RoleAccess>;
+  /** The access engine's result by principal id (a role's is its URN). */
+  readonly access: ReadonlyMap<string, PrincipalAccess>;
   readonly serviceById: ReadonlyMap<string, Service>;
 }
 
 export function lookup(estate: Estate): Lookup {
   return {
+    store: Store.of(estate),
     roleByUrn: new Map(estate.roles.map((r) => [r.urn, r])),
     keyByUrn: new Map(estate.keys.map((k) => [k.urn, k])),
-    accessByRole: new Map(estate.access.map((a) => [a.roleUrn, a])),
+    access: new Map(estate.access.map((a) => [a.principal, a])),
     serviceById: new Map(estate.services.map((s) => [`${s.stack}\u0000${s.id}`, s])),
   };
 }
 
-/** The label a stack goes by in titles: its environment, else its name. */
+/** The label a stack goes by in titles: its environment, else its key. */
 export function stackLabel(estate: Estate, stack: string): string {
-  return estate.stacks.find((s) => s.stack === stack)?.environment ?? stack;
+  return Store.of(estate).stackLabel(stack);
+}
+
+/** What a view says of a key that is not in the estate: AWS-managed, or defined outside the loaded stacks. */
+export function outsideKeyFacts(keyId: string | undefined): string {
+  return keyId === undefined || keyId === '' || isAwsManagedKeyId(keyId) ? 'AWS-managed key' : 'defined outside the loaded stacks';
 }
 
 /** `mono-repo-parameter-store-key` from `alias/mono-repo-parameter-store-key`; else the key's name. */
@@ -45,6 +63,7 @@ export function keyName(k: KmsKey): string {
  */
 export function keyIdName(keyId: string | undefined, awsManaged: string): string {
   if (keyId === undefined || keyId === '') return `${awsManaged} (AWS managed)`;
+  if (isAwsManagedKeyId(keyId)) return `${keyId.replace(/^.*alias\//, '')} (AWS managed)`;
   const m = /(alias\/.+)$/.exec(keyId);
   if (m) return m[1]!.replace(/^alias\//, '');
   const id = keyId.replace(/^arn:aws[^:]*:kms:[^:]*:\d+:key\//, '');
@@ -103,32 +122,68 @@ export function countLabel(counts: ReadonlyMap<string, number>, order: readonly 
   return parts.join(', ');
 }
 
-export function countBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const x of xs) m.set(key(x), (m.get(key(x)) ?? 0) + 1);
-  return m;
-}
-
 /** Keeps the first `max` items and says how many more there are. */
 export function listWithMore(items: readonly string[], max: number): string[] {
   if (items.length <= max) return [...items];
   return [...items.slice(0, max - 1), `+ ${items.length - (max - 1)} more`];
 }
 
-/** Index of the first path >= prefix in sorted paths. */
-export function lowerBound(sorted: readonly string[], prefix: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < prefix) lo = mid + 1;
-    else hi = mid;
+/** The D2 class of a principal: a role by its trust kind, others by their kind. */
+export function principalClass(p: PrincipalEntry): ClassName {
+  if (p.role) return trustClass(p.role.trust.kind);
+  switch (p.kind) {
+    case 'user':
+      return 'principal-user';
+    case 'group':
+      return 'principal-group';
+    case 'service':
+      return 'principal-service';
+    case 'any':
+      return 'principal-any';
+    default:
+      return 'principal-account';
   }
-  return lo;
 }
 
-/** Whether some path of the sorted list starts with prefix. */
-export function hasPathUnder(sorted: readonly string[], prefix: string): boolean {
-  const i = lowerBound(sorted, prefix);
-  return i < sorted.length && sorted[i]!.startsWith(prefix);
+/** What a principal is, in a few words: `EKS risk/risk-api`, `IAM user`, `account 210987654321`. */
+export function principalLine(p: PrincipalEntry): string {
+  if (p.role) {
+    const trust = p.role.trust;
+    if (trust.kind === 'eks-pod' && trust.eks) {
+      const { namespace, serviceAccount } = trust.eks;
+      return namespace && namespace === serviceAccount ? `EKS ${namespace}` : `EKS ${[namespace, serviceAccount].filter(Boolean).join('/') || 'pod'}`;
+    }
+    if (trust.kind === 'cross-account' && trust.crossAccount) return `account ${trust.crossAccount.accountId}${trust.crossAccount.requiresExternalId ? ' + ext. id' : ''}`;
+    return TRUST_LABEL[trust.kind];
+  }
+  if (p.user) return 'IAM user';
+  if (p.group) return `IAM group (${plural(p.group.members.length, 'member')})`;
+  return PRINCIPAL_LABEL[p.kind];
+}
+
+/** The first lines of a reader's box: its service (and role name when several roles share it), else its name. */
+export function readerTitle(l: Lookup, p: PrincipalEntry, sharedService: boolean, width: number): string[] {
+  const svc = p.role ? roleService(l.store.estate, l, p.role) : undefined;
+  const lines = [svc ? svc.name : clip(p.name, width)];
+  if (svc && sharedService) lines.push(clip(p.name, width));
+  return lines;
+}
+
+/**
+ * The environments the given entities of a stack serve, for a title: one (`prod`), several
+ * (`dev, uat and prod`), or, when none has an environment, the stack's label.
+ */
+export function servedLabel(store: Store, stack: string, xs: readonly { readonly stack: string; readonly tags: Readonly<Record<string, string>>; readonly environment?: string }[]): string {
+  const envs = [...new Set(xs.map((x) => store.environmentOf(x)).filter((e): e is string => e !== undefined))].sort(envOrder);
+  if (envs.length === 0) return store.stackLabel(stack);
+  if (envs.length === 1) return envs[0]!;
+  return `${envs.slice(0, -1).join(', ')} and ${envs[envs.length - 1]}`;
+}
+
+const ENV_ORDER = ['dev', 'development', 'test', 'qa', 'uat', 'staging', 'stage', 'preprod', 'prod', 'production'];
+function envOrder(a: string, b: string): number {
+  const ia = ENV_ORDER.indexOf(a);
+  const ib = ENV_ORDER.indexOf(b);
+  if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,15 +4,17 @@
  * Two drawings, chosen by size:
  * - Matrix (the usual case): the parameter tree as the rows of a table (a folder row, then its
  *   parameters), the reader roles as the columns (trust kind as shape and colour), and in each cell
- *   how the role reads it: at startup (GetParametersByPath on the folder) or at runtime
- *   (GetParameter). A folder row sums up the role's access to the folder, the one "edge per folder"
+ *   how the principal may read it: by path (GetParametersByPath on the folder, the bulk read of
+ *   a startup) or by name (GetParameter). A role is drawn by its trust kind, other principals
+ *   (users, groups) by their kind. A folder row sums up the role's access to the folder, the one "edge per folder"
  *   VIEWS.md asks for, without a tangle of crossing edges. The KMS keys sit on the right.
  * - Overview (many folders or many readers): the tree as a grid of folder boxes, aggregated with
  *   counts by type, and the readers (per trust kind when there are many) with one edge each to the
  *   tree.
  */
 
-import type { Estate, KmsKey, Parameter, Role } from '../estate/model.ts';
+import type { Estate, KmsKey, Parameter } from '../estate/model.ts';
+import type { PrincipalEntry } from '../estate/store.ts';
 import {
   commonPrefix,
   countBy,
@@ -21,16 +23,18 @@ import {
   keyName,
   listWithMore,
   lookup,
-  lowerBound,
   MAX_BOXES,
   MAX_LEAVES_PER_FOLDER,
-  roleService,
+  outsideKeyFacts,
+  principalClass,
+  principalLine,
+  readerTitle,
+  servedLabel,
   shortKeyName,
-  stackLabel,
   type Lookup,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { compose, composeEmpty, legendBlock, paramClass, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
+import { compose, legendBlock, paramClass, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 const TYPE_ORDER = ['String', 'StringList', 'SecureString', 'unknown'];
@@ -124,7 +128,8 @@ function relative(root: string, path: string): string {
   return r === '' ? './' : r;
 }
 
-type Mode = 'startup' | 'runtime';
+/** How the access engine says the principal may read: by path (GetParametersByPath on a folder), or one by one. */
+type Mode = 'path' | 'name';
 
 interface Read {
   mode: Mode;
@@ -133,41 +138,25 @@ interface Read {
 }
 
 interface Reader {
-  readonly role: Role;
-  /** Parameter URN -> how the role reads it. */
+  readonly principal: PrincipalEntry;
+  /** Parameter URN -> how the principal may read it. */
   readonly reads: Map<string, Read>;
 }
 
-
-/** Who reads which parameter, and how. Linear in the grants and the parameters they reach. */
-function findReaders(estate: Estate, l: Lookup, params: readonly Parameter[]): Reader[] {
-  const paths = params.map((p) => p.path); // params are sorted by path
+/** Who may read which parameter of the stack, and how (every kind of principal). */
+function findReaders(l: Lookup, params: readonly Parameter[]): Reader[] {
   const byUrn = new Map(params.map((p) => [p.urn, p]));
   const readers: Reader[] = [];
-  for (const role of estate.roles) {
-    const a = l.accessByRole.get(role.urn);
+  for (const principal of l.store.principals) {
+    const a = l.access.get(principal.id);
     if (!a) continue;
     const reads = new Map<string, Read>();
-    const put = (p: Parameter, mode: Mode, conditional: boolean, unknown: boolean): void => {
-      const cur = reads.get(p.urn);
-      if (!cur) reads.set(p.urn, { mode, conditional, unknown });
-      else {
-        if (mode === 'startup') cur.mode = 'startup';
-        cur.conditional ||= conditional;
-        cur.unknown ||= unknown;
-      }
-    };
-    for (const g of a.parameterPrefixes) {
-      for (let i = lowerBound(paths, g.prefix); i < paths.length && paths[i]!.startsWith(g.prefix); i++) {
-        put(params[i]!, g.byPath ? 'startup' : 'runtime', g.conditions.length > 0, g.certainty === 'unknown');
-      }
-    }
     for (const e of a.parameters) {
       const p = byUrn.get(e.resourceUrn);
-      if (!p || reads.has(p.urn)) continue;
-      put(p, e.actions.includes('ssm:GetParametersByPath') ? 'startup' : 'runtime', e.conditions.length > 0, e.certainty === 'unknown');
+      if (!p) continue;
+      reads.set(p.urn, { mode: e.byPath !== undefined ? 'path' : 'name', conditional: e.certainty === 'conditional', unknown: e.certainty === 'unknown' });
     }
-    if (reads.size) readers.push({ role, reads });
+    if (reads.size) readers.push({ principal, reads });
   }
   return readers;
 }
@@ -178,49 +167,36 @@ function heightFor(lines: number, fontSize: number): number {
 }
 
 function mark(r: Read): string {
-  return `${r.mode}${r.conditional ? ' *' : ''}${r.unknown ? ' ?' : ''}`;
+  return `${r.mode === 'path' ? 'by path' : 'by name'}${r.conditional ? ' *' : ''}${r.unknown ? ' ?' : ''}`;
 }
 
 /** The summary cell of a reader for a folder (or an aggregated folder). */
 function folderCell(reads: readonly Read[], total: number): { label: string; cls: ClassName } | undefined {
   if (reads.length === 0) return undefined;
-  const s = reads.filter((r) => r.mode === 'startup').length;
+  const s = reads.filter((r) => r.mode === 'path').length;
   const r = reads.length - s;
   const flags = `${reads.some((x) => x.conditional) ? ' *' : ''}${reads.some((x) => x.unknown) ? ' ?' : ''}`;
-  if (s === total) return { label: `ByPath, startup${flags}`, cls: 'read-startup' };
-  if (s > 0) return { label: `ByPath ${s} of ${total}${r ? `, ${r} runtime` : ''}${flags}`, cls: 'read-startup' };
-  return { label: `${r === total ? `all ${total}` : `${r} of ${total}`}, runtime${flags}`, cls: 'read-runtime' };
+  if (s === total) return { label: `by path${flags}`, cls: 'read-by-path' };
+  if (s > 0) return { label: `by path ${s} of ${total}${r ? `, ${r} by name` : ''}${flags}`, cls: 'read-by-path' };
+  return { label: `${r === total ? `all ${total}` : `${r} of ${total}`} by name${flags}`, cls: 'read-by-name' };
 }
 
-function readerHeader(estate: Estate, l: Lookup, role: Role, stack: string, sharedService: boolean): string {
-  const svc = roleService(estate, l, role);
-  const lines = [svc ? svc.name : clip(role.name, 28)];
-  if (svc && sharedService) lines.push(clip(role.name, 28));
-  lines.push(...trustLine(role).split(' ').reduce<string[]>((acc, w) => {
-    // Wrap the trust line at about 16 characters: narrow columns.
+function readerHeader(l: Lookup, p: PrincipalEntry, stack: string, sharedService: boolean): string {
+  const lines = readerTitle(l, p, sharedService, 28);
+  // Wrap the kind line at about 16 characters: narrow columns.
+  lines.push(...principalLine(p).split(' ').reduce<string[]>((acc, w) => {
     const last = acc[acc.length - 1];
     if (last !== undefined && last.length + 1 + w.length <= 16) acc[acc.length - 1] = `${last} ${w}`;
     else acc.push(w);
     return acc;
   }, []));
-  if (role.stack !== stack) lines.push(`stack ${role.stack}`);
+  if (p.stack !== undefined && p.stack !== stack) lines.push(`stack ${p.stack}`);
   return lines.join('\n');
-}
-
-function trustLine(role: Role): string {
-  const trust = role.trust;
-  if (trust.kind === 'eks-pod' && trust.eks) {
-    const { namespace, serviceAccount } = trust.eks;
-    return namespace && namespace === serviceAccount ? `EKS ${namespace}` : `EKS ${[namespace, serviceAccount].filter(Boolean).join('/') || 'pod'}`;
-  }
-  if (trust.kind === 'cross-account' && trust.crossAccount) {
-    return `account ${trust.crossAccount.accountId}${trust.crossAccount.requiresExternalId ? ' + ext. id' : ''}`;
-  }
-  return TRUST_LABEL[trust.kind];
 }
 
 interface KeyUse {
   key?: KmsKey;
+  keyId?: string;
   name: string;
   count: number;
   decrypters: Set<string>;
@@ -228,19 +204,19 @@ interface KeyUse {
 
 export function parameterStoreHierarchy(input: ViewInput): View {
   const { estate, stack } = input;
-  const env = stackLabel(estate, stack);
-  const title = `Where does ${env} keep its configuration, and who reads it?`;
-  const purpose = `The SSM Parameter Store tree of ${env} with each parameter's type and key, and which roles read which folders at startup and at runtime.`;
   const params = estate.parameters.filter((p) => p.stack === stack).sort(byString((p) => p.path));
+  const l = lookup(estate);
+  const env = servedLabel(l.store, stack, params);
+  const title = `Where does ${env} keep its configuration, and who reads it?`;
+  const purpose = `The SSM Parameter Store tree of ${env} with each parameter's type and key, and which principals may read which folders by path and which parameters by name.`;
   let t = new D2Text();
 
   if (params.length === 0) {
-    return { name: 'parameter_store_hierarchy', title, purpose, d2: composeEmpty(title, `Stack ${stack} has no SSM Parameter Store parameters.`) };
+    return { name: 'parameter_store_hierarchy', title, purpose, d2: undefined, absent: `Stack ${stack} has no SSM Parameter Store parameters; this diagram would show their tree with types and keys, and who may read which folder.` };
   }
 
-  const l = lookup(estate);
   const plan = planUnits(params);
-  const readers = findReaders(estate, l, params).sort(byString((r) => `${r.role.stack === stack ? 0 : 1}${r.role.name}`));
+  const readers = findReaders(l, params).sort(byString((r) => `${r.principal.stack === stack ? 0 : 1}${r.principal.name}`));
   const rows = plan.units.reduce((n, u) => n + 1 + (u.aggregated ? 0 : u.params.length), 0);
   const matrix = readers.length > 0 && readers.length <= MAX_MATRIX_READERS && rows <= MAX_MATRIX_ROWS;
 
@@ -255,18 +231,15 @@ export function parameterStoreHierarchy(input: ViewInput): View {
     if (p.type !== 'SecureString') continue;
     const k = p.keyUrn ? l.keyByUrn.get(p.keyUrn) : undefined;
     const id = k ? k.urn : `id:${p.keyId ?? 'aws/ssm'}`;
-    const cur = usedKeys.get(id) ?? { ...(k ? { key: k } : {}), name: k ? keyName(k) : keyIdName(p.keyId, 'aws/ssm'), count: 0, decrypters: new Set<string>() };
+    const cur = usedKeys.get(id) ?? { ...(k ? { key: k } : {}), ...(p.keyId !== undefined ? { keyId: p.keyId } : {}), name: k ? keyName(k) : keyIdName(p.keyId, 'aws/ssm'), count: 0, decrypters: new Set<string>() };
     cur.count++;
     usedKeys.set(id, cur);
   }
   for (const r of readers) {
-    for (const ka of l.accessByRole.get(r.role.urn)!.keys) {
+    for (const ka of l.access.get(r.principal.id)!.keys) {
       const k = usedKeys.get(ka.resourceUrn);
-      if (!k) continue;
-      const viaSsm = ka.viaServices.length === 0 || ka.viaServices.some((v) => v.startsWith('ssm.'));
-      if (!viaSsm || ka.keyPolicyAllows === false) continue;
-      const svc = roleService(estate, l, r.role);
-      k.decrypters.add(`${svc ? svc.name : r.role.name}${ka.certainty === 'unknown' ? ' (unknown)' : ''}`);
+      if (!k || !(ka.paths.includes('ssm') || ka.paths.includes('direct'))) continue;
+      k.decrypters.add(`${readerTitle(l, r.principal, false, 40)[0]}${ka.certainty === 'unknown' ? ' (unknown)' : ''}`);
     }
   }
   const keyLabel = (p: Parameter): string => {
@@ -296,7 +269,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   if (matrix) {
     const sharedService = new Map<string, number>();
     for (const r of readers) {
-      const s = roleService(estate, l, r.role);
+      const s = r.principal.role ? l.serviceById.get(`${r.principal.role.stack}\u0000${r.principal.role.service ?? ''}`) : undefined;
       if (s) sharedService.set(`${s.stack}\u0000${s.id}`, (sharedService.get(`${s.stack}\u0000${s.id}`) ?? 0) + 1);
     }
     const readerIds = new Ids('r_');
@@ -311,10 +284,10 @@ export function parameterStoreHierarchy(input: ViewInput): View {
       b.line('vertical-gap: 6');
       b.line(`corner: ${q('path  ·  read by →')} { shape: text; style.font-size: 14; style.italic: true }`);
       for (const r of readers) {
-        legendEntries.push({ cls: trustClass(r.role.trust.kind) });
-        const s = roleService(estate, l, r.role);
+        legendEntries.push({ cls: principalClass(r.principal) });
+        const s = r.principal.role ? l.serviceById.get(`${r.principal.role.stack}\u0000${r.principal.role.service ?? ''}`) : undefined;
         const shared = !!s && (sharedService.get(`${s.stack}\u0000${s.id}`) ?? 0) > 1;
-        b.line(`${readerIds.id(r.role.urn, r.role.name)}: ${q(readerHeader(estate, l, r.role, stack, shared))} { class: ${trustClass(r.role.trust.kind)}; style.font-size: 14; height: ${heightFor(4, 14)} }`);
+        b.line(`${readerIds.id(r.principal.id, r.principal.name)}: ${q(readerHeader(l, r.principal, stack, shared))} { class: ${principalClass(r.principal)}; style.font-size: 14; height: ${heightFor(4, 14)} }`);
       }
       let blank = 0;
       // Explicit heights: D2's default box is 66 px tall whatever its text.
@@ -338,14 +311,14 @@ export function parameterStoreHierarchy(input: ViewInput): View {
           b.line(`${leafIds.id(p.urn, p.leaf)}: ${q(leafLabel(p))} { class: ${paramClass(p.type)}; style.font-size: 14; height: ${lh} }`);
           for (const r of readers) {
             const x = r.reads.get(p.urn);
-            cell(x ? mark(x) : undefined, x ? (x.mode === 'startup' ? 'read-startup' : 'read-runtime') : undefined, lh);
+            cell(x ? mark(x) : undefined, x ? (x.mode === 'path' ? 'read-by-path' : 'read-by-name') : undefined, lh);
           }
         }
       }
     });
     const all = readers.flatMap((r) => [...r.reads.values()]);
-    if (all.some((r) => r.mode === 'startup')) legendEntries.push({ cls: 'read-startup' });
-    if (all.some((r) => r.mode === 'runtime')) legendEntries.push({ cls: 'read-runtime' });
+    if (all.some((r) => r.mode === 'path')) legendEntries.push({ cls: 'read-by-path' });
+    if (all.some((r) => r.mode === 'name')) legendEntries.push({ cls: 'read-by-name' });
     flagged = { conditional: all.some((r) => r.conditional), unknown: all.some((r) => r.unknown) };
   } else {
     // Overview: readers (per trust kind when many) with one edge each to the tree.
@@ -359,32 +332,31 @@ export function parameterStoreHierarchy(input: ViewInput): View {
     };
     if (readers.length) {
       readersText = true;
-      t.block(`readers: ${q('Readers (IAM roles)')}`, (b) => {
+      t.block(`readers: ${q('Readers (IAM principals)')}`, (b) => {
         b.line('class: group');
         b.line('icon: ${icon_iam}');
         b.line(`grid-columns: ${aggregateReaders ? 1 : gridColumns(readers.length, 3)}`);
         b.line('grid-gap: 10');
         if (aggregateReaders) {
-          const byKind = groupBy(readers, (r) => r.role.trust.kind);
-          for (const [kind, rs] of [...byKind].sort(byString(([k]) => k))) {
-            const tk = kind as Role['trust']['kind'];
-            legendEntries.push({ cls: trustClass(tk) });
-            const id = readerIds.id(kind);
-            b.line(`${id}: ${q(`${rs.length} × ${TRUST_LABEL[tk]}`)} { class: ${trustClass(tk)} }`);
-            const startup = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'startup')).length;
-            const runtime = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'runtime')).length;
-            if (startup) addEdge(`readers.${id}`, `${startup === rs.length ? 'each' : plural(startup, 'role')}: GetParametersByPath (startup)`);
-            if (runtime) addEdge(`readers.${id}`, `${runtime === rs.length ? 'each' : plural(runtime, 'role')}: GetParameter (runtime)`);
+          const byKind = groupBy(readers, (r) => principalClass(r.principal));
+          for (const [cls, rs] of [...byKind].sort(byString(([k]) => k))) {
+            legendEntries.push({ cls: cls as ClassName });
+            const id = readerIds.id(cls);
+            b.line(`${id}: ${q(`${rs.length} × ${principalLine(rs[0]!.principal)}`)} { class: ${cls} }`);
+            const byPath = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'path')).length;
+            const byName = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'name')).length;
+            if (byPath) addEdge(`readers.${id}`, `${byPath === rs.length ? 'each' : plural(byPath, 'principal')}: may read by path`);
+            if (byName) addEdge(`readers.${id}`, `${byName === rs.length ? 'each' : plural(byName, 'principal')}: may read by name`);
           }
         } else {
           for (const r of readers) {
-            legendEntries.push({ cls: trustClass(r.role.trust.kind) });
-            const id = readerIds.id(r.role.urn, r.role.name);
-            b.line(`${id}: ${q(readerHeader(estate, l, r.role, stack, false))} { class: ${trustClass(r.role.trust.kind)} }`);
+            legendEntries.push({ cls: principalClass(r.principal) });
+            const id = readerIds.id(r.principal.id, r.principal.name);
+            b.line(`${id}: ${q(readerHeader(l, r.principal, stack, false))} { class: ${principalClass(r.principal)} }`);
             const reads = [...r.reads.values()];
-            const s = reads.filter((x) => x.mode === 'startup').length;
+            const s = reads.filter((x) => x.mode === 'path').length;
             const rt = reads.length - s;
-            addEdge(`readers.${id}`, [s ? `ByPath ${s} (startup)` : '', rt ? `GetParameter ${rt} (runtime)` : ''].filter(Boolean).join(', '));
+            addEdge(`readers.${id}`, [s ? `may read ${s} by path` : '', rt ? `may read ${rt} by name` : ''].filter(Boolean).join(', '));
           }
         }
       });
@@ -417,12 +389,12 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   const typeCounts = countLabel(countBy(params, (p) => p.type), TYPE_ORDER);
   const tierCounts = countLabel(countBy(params, (p) => p.tier), ['Standard', 'Advanced', 'Intelligent-Tiering', 'unknown']);
   notes.push(`${plural(params.length, 'parameter')}: ${typeCounts}; tier: ${tierCounts}`);
-  if (flagged.conditional) notes.push('* granted under IAM conditions (shown, not evaluated)');
+  if (flagged.conditional) notes.push('* only under IAM conditions that cannot be decided offline');
   if (flagged.unknown) notes.push('? not known before deployment');
   if (plan.aggregated) {
     notes.push(`folders over ${MAX_LEAVES_PER_FOLDER} parameters, or trees over ${MAX_BOXES} boxes, are drawn as one box with counts by type`);
   }
-  if (!matrix && readers.length > MAX_READERS) notes.push(`over ${MAX_READERS} reader roles: drawn per trust kind`);
+  if (!matrix && readers.length > MAX_READERS) notes.push(`over ${MAX_READERS} readers: drawn per kind`);
 
   // Side column: the KMS keys (own and from other stacks), then the legend.
   if (usedKeys.size) legendEntries.push({ cls: 'key' });
@@ -445,7 +417,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
           ? [k.rotationEnabled === true ? `rotates every ${k.rotationPeriodDays ?? 365} d` : k.rotationEnabled === 'unknown' ? 'rotation unknown' : 'NO rotation', k.multiRegion ? 'multi-region' : '']
               .filter(Boolean)
               .join(' · ')
-          : 'from a stack not loaded';
+          : outsideKeyFacts(v.keyId);
         const dec = [...v.decrypters].sort();
         const decLine = dec.length ? `\nkms:Decrypt via ssm:\n${listWithMore(dec, 4).join(', ')}` : '';
         const kid = keyIds.id(id, v.name);

@@ -12,11 +12,12 @@ import {
   keyName,
   lookup,
   MAX_LEAVES_PER_FOLDER,
+  outsideKeyFacts,
   roleService,
-  stackLabel,
+  servedLabel,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { compose, composeEmpty, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, type LegendEntry } from './style.ts';
+import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 const CATEGORY_ORDER: readonly SecretCategory[] = ['database', 'application', 'service', 'other'];
@@ -37,15 +38,15 @@ function secretFacts(s: Secret, showKey: boolean, keyLabel: string): string {
 
 export function secretsManagerIntegration(input: ViewInput): View {
   const { estate, stack } = input;
-  const env = stackLabel(estate, stack);
+  const secrets = estate.secrets.filter((s) => s.stack === stack).sort(byString((s) => s.name));
+  const l = lookup(estate);
+  const env = servedLabel(l.store, stack, secrets);
   const title = `How are ${env}'s secrets stored, protected and rotated?`;
   const purpose = `The Secrets Manager secrets of ${env} by category, the KMS keys that encrypt them, and the rotation function with its lifecycle.`;
-  const secrets = estate.secrets.filter((s) => s.stack === stack).sort(byString((s) => s.name));
   const t = new D2Text();
   if (secrets.length === 0) {
-    return { name: 'secrets_manager_integration', title, purpose, d2: composeEmpty(title, `Stack ${stack} has no Secrets Manager secrets.`) };
+    return { name: 'secrets_manager_integration', title, purpose, d2: undefined, absent: `Stack ${stack} has no Secrets Manager secrets; this diagram would show them by category with their keys and rotation.` };
   }
-  const l = lookup(estate);
   const prefix = commonPrefix(secrets.map((s) => s.name));
   const rel = (name: string): string => (name.startsWith(prefix) ? name.slice(prefix.length) : name) || name;
   const legendEntries: LegendEntry[] = [];
@@ -55,6 +56,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
   const keyIds = new Ids('k_');
   interface KeyUse {
     key?: KmsKey;
+    keyId?: string;
     name: string;
     id: string;
   }
@@ -64,7 +66,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
     const id = k ? k.urn : `id:${s.keyId ?? 'aws/secretsmanager'}`;
     let use = keys.get(id);
     if (!use) {
-      use = { ...(k ? { key: k } : {}), name: k ? keyName(k) : keyIdName(s.keyId, 'aws/secretsmanager'), id: keyIds.id(id) };
+      use = { ...(k ? { key: k } : {}), ...(s.keyId !== undefined ? { keyId: s.keyId } : {}), name: k ? keyName(k) : keyIdName(s.keyId, 'aws/secretsmanager'), id: keyIds.id(id) };
       keys.set(id, use);
     }
     return use;
@@ -198,7 +200,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
     // Which roles can re-stage secrets (besides the function's own role): shown as a note.
     const writers = estate.access
       .filter((a) => a.secretWrites.some((w) => secrets.some((s) => s.urn === w.resourceUrn)))
-      .map((a) => l.roleByUrn.get(a.roleUrn))
+      .map((a) => l.roleByUrn.get(a.principal))
       .filter((r): r is NonNullable<typeof r> => r !== undefined)
       .map((r) => roleService(estate, l, r)?.name ?? r.name);
     if (writers.length) notes.push(`can write or re-stage secret versions: ${[...new Set(writers)].sort().join(', ')}`);
@@ -223,7 +225,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
             ]
               .filter(Boolean)
               .join(' · ')
-          : 'from a stack not loaded';
+          : outsideKeyFacts(k.keyId);
         b.line(`${k.id}: ${q(`${k.name}\n${facts}`)} { class: key }`);
       }
     });

@@ -4,15 +4,14 @@
  * met / not met / not applicable from the compliance findings; a side column with audit and
  * detection (trail, alarms, rules, topics) and the frameworks with the controls mapped to them.
  * Failing controls come first and in red, and their count is in the title.
- * The audit pieces are those that serve the stack (estate/lookup.ts `auditOf`): its own, plus the
- * account-level ones of the stacks it references, drawn muted with "from stack <name>"; never a
- * sibling environment's alarms.
+ * The audit pieces are those that serve the stack (the store's `auditOf`): its own, plus those of
+ * the stacks it references and of account-level stacks, drawn muted with "from stack <name>"; never
+ * a sibling environment's alarms. A control that applies to nothing is drawn as not applicable,
+ * never as met.
  */
 
-import type { ControlLayer, Finding, Severity } from '../estate/model.ts';
-import { SEVERITIES } from '../estate/model.ts';
-import { auditOf } from '../estate/lookup.ts';
-import { CACHE_TTL_LABEL, keyName, listWithMore, lookup, stackLabel } from './common.ts';
+import { SEVERITIES, type ControlLayer, type Finding, type Severity } from '../compliance/types.ts';
+import { cacheTtlLabel, keyName, listWithMore, lookup, servedLabel } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, statusClass, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
@@ -52,9 +51,17 @@ function findingLabel(f: Finding): string {
   return `${clip(f.title, 48)}\n${status}`;
 }
 
+/** What the roles declare of their secret cache: one TTL, several, or none. */
+function cacheFact(roles: readonly import('../estate/model.ts').Role[]): string {
+  const ttls = [...new Set(roles.map(cacheTtlLabel).filter((x): x is string => x !== undefined))].sort();
+  if (ttls.length === 0) return 'client secret cache: not declared';
+  return `clients cache secrets (${ttls.join(', ')})`;
+}
+
 export function securityComplianceControls(input: ViewInput): View {
   const { estate, stack } = input;
-  const env = stackLabel(estate, stack);
+  const l = lookup(estate);
+  const env = servedLabel(l.store, stack, [...estate.parameters, ...estate.secrets, ...estate.keys].filter((x) => x.stack === stack));
   const findings = sortFindings(input.findings.filter((f) => f.stack === stack));
   const failing = findings.filter((f) => f.status === 'not-met');
   const title =
@@ -63,9 +70,10 @@ export function securityComplianceControls(input: ViewInput): View {
       ? ''
       : failing.length
         ? ` (${plural(failing.length, 'control')} failing, ${findings.filter((f) => f.status === 'met').length} met)`
-        : ` (all ${findings.filter((f) => f.status === 'met').length} met)`);
+        : findings.some((f) => f.status === 'met')
+          ? ` (all ${findings.filter((f) => f.status === 'met').length} that apply met)`
+          : ' (no control applies)');
   const purpose = `The defence-in-depth layers of ${env} with the estate's actual controls, whether each holds, the audit trail and alerts, and the frameworks they map to.`;
-  const l = lookup(estate);
   const t = new D2Text();
   const legendEntries: LegendEntry[] = [];
   for (const s of ['not-met', 'met', 'not-applicable'] as const) if (findings.some((f) => f.status === s)) legendEntries.push({ cls: statusClass(s) });
@@ -80,9 +88,7 @@ export function securityComplianceControls(input: ViewInput): View {
   const facts: Record<string, string | undefined> = {
     'in-transit': undefined,
     iam: roles.length || policies.length ? `${plural(roles.length, 'role')}, ${plural(policies.length, 'policy', 'policies')} in ${stack}` : undefined,
-    application: secrets.length
-      ? `${secrets.filter((s) => s.rotation.enabled).length} of ${plural(secrets.length, 'secret')} rotate\nclients cache secrets (${CACHE_TTL_LABEL})`
-      : undefined,
+    application: secrets.length ? `${secrets.filter((s) => s.rotation.enabled).length} of ${plural(secrets.length, 'secret')} rotate\n${cacheFact(roles)}` : undefined,
     'at-rest': keys.length
       ? `KMS keys:\n${listWithMore(keys.map((k) => `${keyName(k)}${k.stack !== stack ? ` (stack ${k.stack})` : ''}`), 4).join('\n')}\n${params.filter((p) => p.type === 'SecureString').length} SecureStrings, ${plural(secrets.length, 'secret')}`
       : undefined,
@@ -119,7 +125,7 @@ export function securityComplianceControls(input: ViewInput): View {
   });
 
   // Side column: audit and detection, then frameworks.
-  const audit = auditOf(estate, stack);
+  const audit = l.store.auditOf(stack);
   // A piece of another stack: muted, and says where it is from.
   const fromLine = (x: { readonly stack: string }): string => (x.stack === stack ? '' : `\nfrom stack ${x.stack}`);
   const pieceClass = (x: { readonly stack: string }): string => (x.stack === stack ? 'step' : 'external');
@@ -174,13 +180,13 @@ export function securityComplianceControls(input: ViewInput): View {
           .sort(byString(([c]) => c))
           .map(([c, xs]) => `${c} ${xs.some((x) => x.status === 'not-met') ? 'NOT MET' : xs.every((x) => x.status === 'not-applicable') ? 'n/a' : 'met'}`);
         const anyFail = [...byControl.values()].some((xs) => xs.some((x) => x.status === 'not-met'));
-        const cls = lines.length === 0 ? 'status-not-applicable' : anyFail ? 'status-not-met' : 'status-met';
+        const allNa = [...byControl.values()].every((xs) => xs.every((x) => x.status === 'not-applicable'));
+        const cls = lines.length === 0 || allNa ? 'status-not-applicable' : anyFail ? 'status-not-met' : 'status-met';
         fw.line(`${f.key}: ${q(`${f.title}\n${lines.length ? listWithMore(lines, 8).join('\n') : 'no mapped checks'}`)} { class: ${cls} }`);
       }
     });
     legendBlock(b, 'legend', { legend: legendEntries, notes, columns: 3, noteWidth: 60 });
   });
-  void l;
   const d2 = compose(
     { title, direction: 'right', layout: 'elk', pad: 20, ...(failing.length ? { titleColor: '#922B21' } : {}) },
     t,

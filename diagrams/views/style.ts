@@ -4,7 +4,8 @@
  * `legend()`, and a title line with `header()`. Pure text.
  */
 
-import type { FindingStatus, ParameterType, SecretCategory, TrustKind } from '../estate/model.ts';
+import type { FindingStatus } from '../compliance/types.ts';
+import type { ParameterType, PrincipalKind, SecretCategory, TrustKind } from '../estate/model.ts';
 import { D2Text, q } from './d2text.ts';
 import { iconDataUri, iconVar, type IconName } from './icons.ts';
 
@@ -56,6 +57,15 @@ export const CLASSES = {
   'trust-ci-build': { meaning: 'role: CI build', attrs: box('#D5F5E3', '#1E8449', ['shape: step']) },
   'trust-service': { meaning: 'role: other AWS service', attrs: box('#EAECEE', '#5D6D7E') },
   'trust-other': { meaning: 'role: other trust', attrs: box('#EAECEE', '#5D6D7E', ['style.stroke-dash: 3']) },
+  // Principals other than roles
+  'principal-user': { meaning: 'IAM user', attrs: box('#FADBD8', '#922B21', ['shape: person']) },
+  'principal-group': { meaning: 'IAM group (what its members get)', attrs: box('#F5EEF8', '#76448A', ['style.multiple: true']) },
+  'principal-account': {
+    meaning: 'another account (named by a resource or key policy)',
+    attrs: box('#FEF9E7', '#7E5109', ['shape: cloud', 'style.stroke-dash: 4']),
+  },
+  'principal-service': { meaning: 'AWS service principal', attrs: box('#EBF5FB', '#1B4F72', ['shape: circle']) },
+  'principal-any': { meaning: 'any AWS principal (*)', attrs: box('#FDEDEC', '#C0392B', ['shape: diamond', 'style.stroke-width: 3']) },
   // Finding status
   'status-met': { meaning: 'control met', attrs: box('#E9F7EF', '#1E8449') },
   'status-not-met': {
@@ -67,12 +77,12 @@ export const CLASSES = {
     attrs: box('#F8F9F9', '#AAB7B8', ['style.stroke-dash: 3', 'style.font-color: "#707B7C"']),
   },
   // Reads in the parameter matrix (reader x parameter)
-  'read-startup': {
-    meaning: 'read at startup: GetParametersByPath on the folder',
+  'read-by-path': {
+    meaning: 'may read by path: GetParametersByPath on the folder (a bulk read, e.g. at startup)',
     attrs: box('#1F618D', '#154360', ['style.font-color: "#FFFFFF"', 'style.bold: true', 'style.font-size: 13']),
   },
-  'read-runtime': {
-    meaning: 'read at runtime: GetParameter on the parameter',
+  'read-by-name': {
+    meaning: 'may read by name: GetParameter on the parameter',
     attrs: box('#D4E6F1', '#5499C7', ['style.font-size: 13']),
   },
   'read-none': { meaning: 'no read', attrs: ['style.opacity: 0'] },
@@ -130,6 +140,15 @@ export const TRUST_LABEL: Readonly<Record<TrustKind, string>> = {
   'ci-build': 'CI build role',
   service: 'AWS service role',
   other: 'role',
+};
+
+export const PRINCIPAL_LABEL: Readonly<Record<PrincipalKind, string>> = {
+  role: 'role',
+  user: 'IAM user',
+  group: 'IAM group',
+  account: 'another account',
+  service: 'AWS service',
+  any: 'any AWS principal',
 };
 
 export const SECRET_CATEGORY_LABEL: Readonly<Record<SecretCategory, string>> = {
@@ -219,16 +238,6 @@ export function legendBlock(t: D2Text, id: string, opts: LegendBlockOptions): vo
       b.line(`notes: ${q(notes.map((n) => wrap(n, opts.noteWidth ?? 44)).join('\n'))} { shape: text; style.font-size: 12; style.font-color: "#4D5656" }`);
     }
   });
-}
-
-/**
- * A view with nothing to draw: the title with the statement that says why as its second line, one
- * text in one font face and size. D2 (WASM) pays about 20 ms of layout per distinct font face and
- * size and ~50 ms of rendering whatever the diagram, so a separate statement below the title made
- * these trivial diagrams a quarter slower (~105 ms instead of ~80) and embedded a second font.
- */
-export function composeEmpty(title: string, statement: string): string {
-  return compose({ title: `${title}\n${statement}`, direction: 'right', layout: 'dagre' }, new D2Text()).replace(/\n+$/, '\n');
 }
 
 /**

@@ -4,7 +4,8 @@
  * A view is a pure function: no I/O, no clock, sorted input gives sorted output.
  */
 
-import type { Estate, Finding } from '../estate/model.ts';
+import type { Finding } from '../compliance/types.ts';
+import type { Estate } from '../estate/model.ts';
 
 export const DIAGRAMS = [
   'parameter_store_hierarchy',
@@ -29,8 +30,10 @@ export interface View {
   readonly title: string;
   /** One sentence: what the diagram is for (used in the docs). */
   readonly purpose: string;
-  /** The D2 source. */
-  readonly d2: string;
+  /** The D2 source; undefined when the stack has nothing for this view (no image is made). */
+  readonly d2: string | undefined;
+  /** When there is nothing to draw: one sentence saying what is absent and what the view would show. */
+  readonly absent?: string;
 }
 
 export type ViewFn = (input: ViewInput) => View;

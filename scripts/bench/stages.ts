@@ -120,7 +120,7 @@ async function main(): Promise<void> {
 
   type Graph = import('../../diagrams/graph/types.ts').ResourceGraph;
   type Estate = import('../../diagrams/estate/model.ts').Estate;
-  type Finding = import('../../diagrams/estate/model.ts').Finding;
+  type Finding = import('../../diagrams/compliance/types.ts').Finding;
   type View = import('../../diagrams/views/types.ts').View;
 
   const sourceOpts = { ...(cfg.source.program !== undefined ? { program: cfg.source.program } : {}), ...(cfg.source.state ? { state: [...cfg.source.state] } : {}), cwd: cfg.repo };
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const estate = await stage<Estate>(
     'estate',
     cfg.runs,
-    async () => ((await mod('diagrams/estate/build.ts')) as typeof import('../../diagrams/estate/build.ts')).buildEstate(graphs),
+    async () => ((await mod('diagrams/estate/build/index.ts')) as typeof import('../../diagrams/estate/build/index.ts')).buildEstate(graphs),
   );
   if (estate) {
     out.counts = {
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     'compliance',
     cfg.runs,
     async () => {
-      const { evaluateRules } = (await mod('diagrams/compliance/rules.ts')) as typeof import('../../diagrams/compliance/rules.ts');
+      const { evaluateRules } = (await mod('diagrams/compliance/rules/index.ts')) as typeof import('../../diagrams/compliance/rules/index.ts');
       const { estimateCost } = (await mod('diagrams/compliance/cost.ts')) as typeof import('../../diagrams/compliance/cost.ts');
       const f: Record<string, Finding[]> = {};
       for (const s of stacks) {
@@ -186,6 +186,7 @@ async function main(): Promise<void> {
     if (cfg.d2Dir) mkdirSync(cfg.d2Dir, { recursive: true });
     for (const s of stacks) {
       for (const v of views[s]!) {
+        if (v.d2 === undefined) continue;
         const id = `${s}/${v.name}`;
         let d2File: string | undefined;
         if (cfg.d2Dir) {
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
     1,
     async () => {
       const { D2Renderer } = (await mod('diagrams/render/d2.ts')) as typeof import('../../diagrams/render/d2.ts');
-      const { WARM_UP_D2 } = (await mod('diagrams/pipeline.ts')) as typeof import('../../diagrams/pipeline.ts');
+      const { WARM_UP_D2 } = (await mod('diagrams/pipeline/index.ts')) as typeof import('../../diagrams/pipeline/index.ts');
       const t0 = nowMs();
       const r = await D2Renderer.start();
       out.d2StartMs = nowMs() - t0;
@@ -219,6 +220,7 @@ async function main(): Promise<void> {
         out.d2WarmUpMs = nowMs() - tw;
         for (const s of stacks) {
           for (const v of views![s]!) {
+            if (v.d2 === undefined) continue;
             const d = out.diagrams.find((x) => x.id === `${s}/${v.name}`)! as { -readonly [K in keyof DiagramResult]: DiagramResult[K] };
             try {
               for (let i = 0; i < cfg.renderRuns; i++) {
@@ -313,15 +315,18 @@ async function main(): Promise<void> {
     cfg.runs,
     async () => {
       const { loadTemplates } = (await mod('diagrams/docs/markdown.ts')) as typeof import('../../diagrams/docs/markdown.ts');
-      const { buildPageModel, buildIndexModel } = (await mod('diagrams/docs/viewmodel.ts')) as typeof import('../../diagrams/docs/viewmodel.ts');
+      const { buildPageModel, buildIndex, indexStack } = (await mod('diagrams/docs/viewmodel.ts')) as typeof import('../../diagrams/docs/viewmodel.ts');
+      const { Store } = (await mod('diagrams/estate/store.ts')) as typeof import('../../diagrams/estate/store.ts');
       const { estimateCost } = (await mod('diagrams/compliance/cost.ts')) as typeof import('../../diagrams/compliance/cost.ts');
       const t = await loadTemplates();
       let bytes = 0;
       for (const s of stacks) {
         const page = buildPageModel({ estate: estate!, stack: s, views: views![s]!, findings: findings![s]!, cost: estimateCost(estate!, s), formats: { svg: true, png: true, d2: false } });
-        bytes += t.renderPage(page).length;
+        bytes += t.renderPage(page.model).length;
       }
-      bytes += t.renderIndex(buildIndexModel({ estate: estate!, stacks, findings: findings!, cost: estimateCost(estate!) })).length;
+      const store = Store.of(estate!);
+      const entries = stacks.map((s) => indexStack(store, s, findings![s]!, views![s]!, `${s}/README.md`));
+      bytes += t.renderIndex(buildIndex({ stacks: entries, cost: estimateCost(estate!) }).model).length;
       return bytes;
     },
     [estate, findings, views],

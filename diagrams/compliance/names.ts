@@ -1,0 +1,79 @@
+/**
+ * Names that say a value is a secret: a parameter's last path segment (`db-password`, `apiToken`,
+ * `signing-key`, `connection-string`) or an environment variable name (`DB_PASSWORD`,
+ * `STRIPE_TOKEN`, `DATABASE_DSN`), unless the last word makes it metadata (`password-min-length`,
+ * `kms-key-id`).
+ */
+
+
+const SECRET_WORDS: ReadonlySet<string> = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'tokens',
+  'credential',
+  'credentials',
+  'creds',
+  'apikey',
+  'privatekey',
+  'dsn',
+]);
+
+/** Last words that make a name describe a secret rather than hold one (`token-ttl`, `key-id`). */
+const METADATA_WORDS: ReadonlySet<string> = new Set([
+  'id',
+  'ids',
+  'arn',
+  'alias',
+  'name',
+  'names',
+  'path',
+  'length',
+  'ttl',
+  'expiry',
+  'expires',
+  'expiration',
+  'enabled',
+  'version',
+  'rotation',
+  'days',
+  'policy',
+  'type',
+  'header',
+  'url',
+  'endpoint',
+  'region',
+]);
+
+/** Split a name into lower-case words on separators and camelCase boundaries. */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
+}
+
+/**
+ * Whether a parameter's last path segment says it holds a secret: a secret word anywhere
+ * (`db-password`, `apiToken`), `key` as the last word (`external-api-key`, `signing-key`), or a
+ * connection string; unless the last word makes it metadata (`password-min-length`, `kms-key-id`).
+ * Returns the words that triggered it, or undefined.
+ */
+export function secretLikeName(leaf: string): string | undefined {
+  const words = nameWords(leaf);
+  if (words.length === 0) return undefined;
+  const last = words[words.length - 1] as string;
+  if (METADATA_WORDS.has(last) || (last === 'min' || last === 'max')) return undefined;
+  const hit = words.find((w) => SECRET_WORDS.has(w));
+  if (hit !== undefined) return hit;
+  if (last === 'key' || last === 'keys') return last;
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (words[i] === 'connection' && words[i + 1] === 'string') return 'connection string';
+  }
+  return undefined;
+}

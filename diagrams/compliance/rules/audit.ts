@@ -1,0 +1,124 @@
+/**
+ * Audit and detection: a multi-region trail with log validation (SEC-040), trail logs encrypted and
+ * private (SEC-041), an alarm on denied secret access (SEC-042) and on failed rotations (SEC-043),
+ * judged on the audit pieces that serve the stack (`Store.auditOf`).
+ */
+
+import type { FindingSubject } from '../types.ts';
+import { fw, plural, subject, type Rule, type RuleContext } from './context.ts';
+
+/**
+ * Shared shape of the audit rules: the pieces that serve the stack are judged whenever there are
+ * any; when there are none, a stack that holds secrets, SecureStrings or keys misses them (unless it
+ * references a stack that is not loaded: checked where that stack is).
+ */
+function auditSubjects(ctx: RuleContext, found: FindingSubject[], missing: string): FindingSubject[] {
+  if (found.length > 0) return found;
+  if (!ctx.holdsSecrets()) return [];
+  const notLoaded = ctx.missingReferences();
+  if (notLoaded.length > 0) return []; // checked where the referenced stack is loaded
+  return [ctx.stackSubject('not-met', missing)];
+}
+
+export const trailRule: Rule = {
+  id: 'SEC-040',
+  slug: 'cloudtrail-multi-region',
+  title: 'CloudTrail multi-region with validation',
+  severity: 'high',
+  layer: 'audit',
+  rationale:
+    'Every read of a secret, parameter or key is an API call; a multi-region trail with log file validation records them all in a form that cannot be altered unnoticed.',
+  remediation:
+    'Create an `aws:cloudtrail/trail:Trail` with `isMultiRegionTrail: true`, `enableLogFileValidation: true`, `includeGlobalServiceEvents: true`, and a KMS key for the logs.',
+  frameworks: fw(['CC7.2', 'CC7.3', 'CC4.1'], ['A.8.15', 'A.8.16'], ['Art. 30', 'Art. 32(1)(d)', 'Art. 33']),
+  evaluate(ctx) {
+    const found = ctx.store
+      .auditOf(ctx.stack)
+      .trails
+      .map((t) => {
+        const problems: string[] = [];
+        if (t.multiRegion !== true) problems.push(t.multiRegion === 'unknown' ? 'multi-region unknown' : 'single-region');
+        if (t.logFileValidation !== true) problems.push(t.logFileValidation === 'unknown' ? 'log validation unknown' : 'no log file validation');
+        const from = t.stack === ctx.stack ? '' : ` (from stack ${t.stack})`;
+        return subject(t, problems.length === 0, problems.length > 0 ? `${problems.join(', ')}${from}` : `multi-region, log file validation${from}`);
+      });
+    return auditSubjects(ctx, found, 'no CloudTrail trail records access to this stack\'s secrets');
+  },
+};
+
+export const trailStorage: Rule = {
+  id: 'SEC-041',
+  slug: 'cloudtrail-log-protection',
+  title: 'Trail logs encrypted and private',
+  severity: 'medium',
+  layer: 'audit',
+  rationale: 'Audit logs reveal who read which secret; they are encrypted with a customer-managed key and their bucket blocks public access.',
+  remediation: 'Set `kmsKeyId` on the trail and an `aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock` with all four blocks on its bucket.',
+  frameworks: fw(['CC6.1', 'CC7.2'], ['A.8.15', 'A.8.24'], ['Art. 32(1)(a)', 'Art. 30']),
+  evaluate(ctx) {
+    const found = ctx.store
+      .auditOf(ctx.stack)
+      .trails
+      .map((t) => {
+        const problems: string[] = [];
+        if (t.kmsKeyId === undefined || t.kmsKeyId === '') problems.push('logs not encrypted with a KMS key');
+        if (t.bucketPublicAccessBlocked !== true) {
+          problems.push(t.bucketPublicAccessBlocked === 'unknown' ? 'bucket public access block unknown' : 'bucket public access not blocked');
+        }
+        const from = t.stack === ctx.stack ? '' : ` (from stack ${t.stack})`;
+        return subject(t, problems.length === 0, problems.length > 0 ? `${problems.join(', ')}${from}` : `KMS-encrypted, bucket private${from}`);
+      });
+    return auditSubjects(ctx, found, 'no CloudTrail trail, so no audit log to protect');
+  },
+};
+
+function watchRule(
+  ctx: RuleContext,
+  watch: 'access-denied' | 'rotation-failure',
+  applies: boolean,
+  missing: string,
+): FindingSubject[] {
+  if (!applies) return [];
+  const audit = ctx.store.auditOf(ctx.stack);
+  const watchers = [...audit.alarms, ...audit.eventRules].filter((a) => a.watches === watch);
+  const found = watchers.map((a) => {
+    const from = a.stack === ctx.stack ? '' : ` (from stack ${a.stack})`;
+    return a.topics.length > 0
+      ? subject(a, true, `notifies ${plural(a.topics.length, 'topic')}${from}`)
+      : subject(a, false, `notifies nobody (no SNS topic)${from}`);
+  });
+  return auditSubjects(ctx, found, missing);
+}
+
+export const accessDeniedAlarm: Rule = {
+  id: 'SEC-042',
+  slug: 'alarm-access-denied',
+  title: 'Alarm on denied secret access',
+  severity: 'medium',
+  layer: 'audit',
+  rationale:
+    'Repeated AccessDenied on GetSecretValue, GetParameter or Decrypt is how probing for secrets looks; an alarm that notifies someone turns the trail into detection.',
+  remediation:
+    'Add a CloudWatch metric filter on the trail\'s log group for AccessDenied on secretsmanager, ssm and kms calls, and an alarm on it that notifies an SNS topic with subscribers.',
+  frameworks: fw(['CC7.2', 'CC7.3'], ['A.8.16', 'A.5.25'], ['Art. 32(1)(d)', 'Art. 33']),
+  evaluate(ctx) {
+    return watchRule(ctx, 'access-denied', true, 'no alarm watches AccessDenied on secret, parameter or decrypt calls');
+  },
+};
+
+export const rotationFailureAlarm: Rule = {
+  id: 'SEC-043',
+  slug: 'alarm-rotation-failure',
+  title: 'Alert on failed rotation',
+  severity: 'medium',
+  layer: 'audit',
+  rationale: 'A failed rotation leaves a credential past its schedule and may leave a pending version behind; someone must be told.',
+  remediation:
+    'Add an EventBridge rule for Secrets Manager RotationFailed (source aws.secretsmanager, CloudTrail event RotationFailed / RotationAbandoned) or an alarm on the rotation Lambda\'s errors, targeting an SNS topic with subscribers.',
+  frameworks: fw(['CC7.2', 'CC7.3'], ['A.8.16', 'A.5.17'], ['Art. 32(1)(d)']),
+  evaluate(ctx) {
+    const rotating = ctx.inStack(ctx.estate.secrets).some((s) => s.rotation.enabled);
+    return watchRule(ctx, 'rotation-failure', rotating, 'no alarm or event rule reports failed rotations');
+  },
+};
+

@@ -1,0 +1,238 @@
+/**
+ * What a rule sees: the store of derived facts, the stack it judges, the options, and helpers that
+ * phrase subjects. A rule reads facts from the store (environments, audit pieces, keys in use,
+ * rotation roles, the access engine's results); it never derives them with rules of its own.
+ *
+ * Decisions where the rules are silent (also in policy/README.md):
+ * - "Prod" is an environment named in `prodEnvironments` (default `prod`, `production`, `prd`). A
+ *   key is a prod key when its environment is prod, or when it encrypts a prod parameter or secret.
+ * - Key controls (SEC-003/004/011/025) judge the keys a stack uses (`Store.keysUsedBy`): its own
+ *   and the keys of other stacks its SecureStrings, secrets and trails are encrypted with, marked
+ *   `(stack <name>)`. A used key that resolves to no loaded key is left to where it is defined and
+ *   said so in the finding's note.
+ * - Audit controls judge the pieces that serve the stack (`Store.auditOf`).
+ */
+
+import { GeneratorError } from '../../errors.ts';
+import type { Estate, IamPolicy, KmsKey, PolicyStatement, PrincipalAccess, Role, StackSummary } from '../../estate/model.ts';
+import { awsManagedPolicy } from '../../estate/iam/managed.ts';
+import { Store, type PrincipalEntry } from '../../estate/store.ts';
+import { listWithMore, plural } from '../../util/collections.ts';
+import type { ControlLayer, FindingSubject, FrameworkMapping, Severity } from '../types.ts';
+
+export interface RuleOptions {
+  /** Longest accepted secret rotation interval, days. */
+  readonly maxSecretRotationDays: number;
+  /** Longest accepted KMS automatic rotation period, days. */
+  readonly maxKeyRotationDays: number;
+  /** Shortest accepted KMS deletion window for prod keys, days. */
+  readonly minProdKeyDeletionWindowDays: number;
+  /** Shortest accepted Secrets Manager recovery window for prod secrets, days. */
+  readonly minProdRecoveryWindowDays: number;
+  /** Environment names that count as production (lower case). */
+  readonly prodEnvironments: readonly string[];
+}
+
+export const DEFAULT_RULE_OPTIONS: RuleOptions = Object.freeze({
+  maxSecretRotationDays: 90,
+  maxKeyRotationDays: 365,
+  minProdKeyDeletionWindowDays: 30,
+  minProdRecoveryWindowDays: 30,
+  prodEnvironments: Object.freeze(['prod', 'production', 'prd']),
+});
+
+export interface Rule {
+  /** Stable id, e.g. `SEC-001`. */
+  readonly id: string;
+  /** Descriptive slug, e.g. `cmk-encryption` (the CrossGuard policy name). */
+  readonly slug: string;
+  /** Short: a diagram label. */
+  readonly title: string;
+  readonly severity: Severity;
+  readonly layer: ControlLayer;
+  readonly rationale: string;
+  readonly remediation: string;
+  readonly frameworks: FrameworkMapping;
+  /** The subjects of the rule in the context's stack; none means not applicable (nothing to judge). */
+  readonly evaluate: (ctx: RuleContext) => readonly FindingSubject[];
+  /** Why part of what the rule would check is not checked here (e.g. keys of a stack not loaded); put on the finding. */
+  readonly note?: (ctx: RuleContext) => string | undefined;
+}
+
+export function fw(soc2: string[], iso27001: string[], gdpr: string[]): FrameworkMapping {
+  return Object.freeze({ soc2: Object.freeze(soc2), iso27001: Object.freeze(iso27001), gdpr: Object.freeze(gdpr) });
+}
+
+export function subject(x: { readonly urn: string; readonly name: string; readonly stack: string }, ok: boolean, detail: string): FindingSubject {
+  return { urn: x.urn, name: x.name, stack: x.stack, status: ok ? 'met' : 'not-met', detail };
+}
+
+export { listWithMore as list, plural };
+
+/** One statement of a policy that applies to a principal, with where it comes from. */
+export interface AppliedStatement {
+  readonly policy: string;
+  /** Estate policy URN or AWS-managed ARN. */
+  readonly ref: string;
+  readonly managed: boolean;
+  readonly group?: string;
+  readonly st: PolicyStatement;
+}
+
+export class RuleContext {
+  readonly store: Store;
+  readonly estate: Estate;
+  readonly stack: string;
+  readonly options: RuleOptions;
+  readonly summary: StackSummary;
+  private readonly prodKeys = new Map<string, string>();
+
+  constructor(estate: Estate, stack: string, options: RuleOptions) {
+    this.store = Store.of(estate);
+    this.estate = estate;
+    this.stack = stack;
+    this.options = options;
+    const summary = estate.stacks.find((s) => s.key === stack);
+    if (summary === undefined) {
+      throw new GeneratorError('usage', `stack '${stack}' is not in the estate`, { subject: 'stack', expected: `one of: ${estate.stacks.map((s) => s.key).join(', ') || '(none)'}` });
+    }
+    this.summary = summary;
+    for (const k of estate.keys) {
+      const env = this.store.environmentOf(k);
+      if (env !== undefined && this.isProdEnv(env)) this.prodKeys.set(k.urn, `in ${env}`);
+    }
+    for (const x of [...estate.parameters, ...estate.secrets]) {
+      if (x.keyUrn === undefined || this.prodKeys.has(x.keyUrn)) continue;
+      const env = this.store.environmentOf(x);
+      if (env !== undefined && this.isProdEnv(env)) this.prodKeys.set(x.keyUrn, `encrypts ${env} data (${x.name})`);
+    }
+  }
+
+  // Stack scoping ------------------------------------------------------------------
+
+  inStack<T extends { readonly stack: string }>(xs: readonly T[]): T[] {
+    return xs.filter((x) => x.stack === this.stack);
+  }
+
+  /** The engine's URN of the stack: the subject of a finding about something missing from it. */
+  stackUrn(): string {
+    const project = this.summary.project;
+    return `urn:pulumi:${this.summary.stack}::${project}::pulumi:pulumi:Stack::${project}-${this.summary.stack}`;
+  }
+
+  stackSubject(status: 'met' | 'not-met', detail: string): FindingSubject {
+    return { urn: this.stackUrn(), name: `stack ${this.stack}`, stack: this.stack, status, detail };
+  }
+
+  /** Referenced stacks that are not loaded (the policy pack sees one stack). */
+  missingReferences(): string[] {
+    return this.summary.references.filter((r) => this.store.findStack(r) === undefined);
+  }
+
+  /** Does the stack hold anything an audit control protects? */
+  holdsSecrets(): boolean {
+    return (
+      this.inStack(this.estate.secrets).length > 0 ||
+      this.inStack(this.estate.keys).length > 0 ||
+      this.inStack(this.estate.parameters).some((p) => p.type === 'SecureString')
+    );
+  }
+
+  /** ` (stack shared)` for an entity of another stack, '' for the stack's own. */
+  fromStack(x: { readonly stack: string }): string {
+    return x.stack === this.stack ? '' : ` (stack ${x.stack})`;
+  }
+
+  // Keys ---------------------------------------------------------------------------
+
+  keysInScope(): readonly KmsKey[] {
+    return this.store.keysUsedBy(this.stack).keys;
+  }
+
+  /** The note of a key control when some key this stack uses resolves to no key of the estate. */
+  unresolvedKeyNote(): string | undefined {
+    const { unresolved, unresolvedUsers } = this.store.keysUsedBy(this.stack);
+    if (unresolved.length === 0) return undefined;
+    const named = unresolved.filter((k) => k !== '[unknown]').map((k) => k.split('/').pop() ?? k);
+    const what = named.length > 0 ? `${plural(unresolved.length, 'key')} (${listWithMore(named)})` : plural(unresolved.length, 'key');
+    const notLoaded = this.missingReferences();
+    const where = notLoaded.length > 0 ? `stack ${notLoaded.join(', ')} is not loaded` : 'not defined in the loaded stacks';
+    return `${what} used by ${plural(unresolvedUsers, 'resource')} of this stack ${unresolved.length === 1 ? 'is' : 'are'} not judged here (${where}): checked where the key is defined`;
+  }
+
+  keyLabel(urn: string | undefined, keyId: string | undefined): string {
+    const k = this.store.findKey(urn);
+    if (k !== undefined) return k.aliases[0] ?? k.name;
+    return keyId ?? 'AWS-managed key';
+  }
+
+  isProdKey(urn: string): boolean {
+    return this.prodKeys.has(urn);
+  }
+
+  prodKeyWhy(urn: string): string {
+    return this.prodKeys.get(urn) ?? '';
+  }
+
+  // Environments -------------------------------------------------------------------
+
+  envOf(x: { readonly stack: string; readonly tags: Readonly<Record<string, string>>; readonly environment?: string }): string | undefined {
+    return this.store.environmentOf(x);
+  }
+
+  isProdEnv(env: string): boolean {
+    return this.options.prodEnvironments.includes(env.toLowerCase());
+  }
+
+  // Names ---------------------------------------------------------------------------
+
+  entityName(urn: string): string {
+    const e = this.store.find(urn);
+    return e?.name ?? this.store.findPrincipal(urn)?.name ?? urn.split('::').pop() ?? urn;
+  }
+
+  // Principals and their policies --------------------------------------------------
+
+  /** The stack's roles, users and groups. */
+  principalsInStack(): PrincipalEntry[] {
+    return this.store.principals.filter((p) => p.stack === this.stack);
+  }
+
+  access(principalId: string): PrincipalAccess | undefined {
+    return this.store.findAccess(principalId);
+  }
+
+  /** Every statement that applies to a principal: its own policies, its groups' (users), AWS-managed ones from the snapshot. */
+  statementsOf(p: PrincipalEntry): AppliedStatement[] {
+    const out: AppliedStatement[] = [];
+    const holders: { policies: readonly string[]; externalPolicies: readonly string[]; group?: string }[] = [];
+    const h = p.role ?? p.user ?? p.group;
+    if (h !== undefined) holders.push(h);
+    if (p.user !== undefined) {
+      for (const g of p.user.groups) {
+        const grp = this.estate.groups.find((x) => x.urn === g);
+        if (grp) holders.push({ policies: grp.policies, externalPolicies: grp.externalPolicies, group: grp.name });
+      }
+    }
+    for (const x of holders) {
+      for (const urn of x.policies) {
+        const pol = this.store.find(urn) as IamPolicy | undefined;
+        if (pol === undefined) continue;
+        for (const st of pol.document.statements) out.push({ policy: pol.name, ref: urn, managed: false, ...(x.group ? { group: x.group } : {}), st });
+      }
+      for (const arn of x.externalPolicies) {
+        const doc = awsManagedPolicy(arn);
+        if (!doc) continue;
+        const name = arn.slice(arn.lastIndexOf('/') + 1);
+        for (const st of doc.statements) out.push({ policy: name, ref: arn, managed: true, ...(x.group ? { group: x.group } : {}), st });
+      }
+    }
+    return out;
+  }
+
+  /** A role's environment when it is one of the estate's. */
+  roleEnv(role: Role): string | undefined {
+    const e = this.store.environmentOf(role);
+    return e !== undefined && this.store.isEnvironment(e) ? e : undefined;
+  }
+}

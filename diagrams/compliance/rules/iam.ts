@@ -1,0 +1,466 @@
+/**
+ * IAM access control: key policies scope decrypt (SEC-011), no read of every parameter or secret
+ * (SEC-020), no read across environments (SEC-021), the audit role reads no secret value (SEC-022),
+ * the rotation role touches only its secrets (SEC-023), secret policies share only inside the
+ * account (SEC-024), key policies name who may use the key (SEC-025), no kms:Decrypt on every key
+ * (SEC-026), and no full administrator (SEC-027). Who can read what comes from the access engine;
+ * statement-level checks read the statements that apply to each principal, AWS-managed ones included.
+ */
+
+import type { PolicyStatement, Principals } from '../../estate/model.ts';
+import { coveredActions, KEY_DECRYPT, PARAMETER_READ, SECRET_ROTATE, SECRET_VALUE, SECRET_WRITE } from '../../estate/iam/actions.ts';
+import { ResourcePattern, type ArnSubject } from '../../estate/iam/arn.ts';
+import type { PrincipalEntry } from '../../estate/store.ts';
+import { sortedUnique } from '../../util/collections.ts';
+import type { FindingSubject } from '../types.ts';
+import { fw, list, plural, subject, type AppliedStatement, type Rule, type RuleContext } from './context.ts';
+
+/** The actions of `candidates` an Allow statement grants. */
+export function grantedActions(st: PolicyStatement, candidates: readonly string[]): string[] {
+  if (st.effect !== 'Allow') return [];
+  return coveredActions(st, candidates).actions;
+}
+
+const PROBES: Readonly<Record<'ssm' | 'secretsmanager' | 'kms', readonly ArnSubject[]>> = {
+  ssm: [
+    { partition: 'aws', service: 'ssm', resource: 'parameter/zz-probe-a/zz-probe-b' },
+    { partition: 'aws', service: 'ssm', resource: 'parameter/zz-probe' },
+  ],
+  secretsmanager: [
+    { partition: 'aws', service: 'secretsmanager', resource: 'secret:zz-probe-a/zz-probe-b-AbCdEf' },
+    { partition: 'aws', service: 'secretsmanager', resource: 'secret:zz-probe-AbCdEf' },
+  ],
+  kms: [{ partition: 'aws', service: 'kms', resource: 'key/00000000-0000-0000-0000-000000000000' }],
+};
+
+/**
+ * The resource patterns of a statement that reach every parameter, secret or key of an account:
+ * `*`, a service wildcard, `parameter/*`, `secret:*`, `key/*`, or a NotResource.
+ */
+export function wideResources(st: PolicyStatement, store: 'ssm' | 'secretsmanager' | 'kms'): string[] {
+  if (st.notResources !== undefined) return [`NotResource ${st.notResources.join(',')}`];
+  return (st.resources ?? ['*']).filter((r) => {
+    const p = new ResourcePattern(r);
+    return !p.unknown && PROBES[store].every((s) => p.match(s) === 'sure');
+  });
+}
+
+/** Conditions that narrow a statement to a service path or an encryption context. */
+function scopedDecrypt(st: PolicyStatement): boolean {
+  return st.conditions.some((c) => /^kms:(ViaService|EncryptionContext|EncryptionContextKeys|RequestAlias|ResourceAliases)/i.test(c.key));
+}
+
+// ─── SEC-011 ─────────────────────────────────────────────────────────────────────────
+
+export const kmsViaService: Rule = {
+  id: 'SEC-011',
+  slug: 'kms-via-service',
+  title: 'Key policies scope decrypt to a service',
+  severity: 'medium',
+  layer: 'iam',
+  rationale:
+    'A key policy that lets a principal decrypt only through Parameter Store or Secrets Manager (kms:ViaService) or for a given encryption context stops it from decrypting ciphertext copied elsewhere.',
+  remediation:
+    'In the key policy, give non-administrator principals kms:Decrypt only with a `kms:ViaService` condition (ssm.<region>.amazonaws.com, secretsmanager.<region>.amazonaws.com) or a `kms:EncryptionContext:*` condition.',
+  frameworks: fw(['CC6.1', 'CC6.3'], ['A.5.15', 'A.8.3'], ['Art. 32(1)(b)', 'Art. 25']),
+  evaluate(ctx) {
+    const out: FindingSubject[] = [];
+    for (const k of ctx.keysInScope()) {
+      const from = ctx.fromStack(k);
+      if (k.policy === undefined) {
+        out.push(subject(k, true, `no key policy in the estate: the AWS default (account administrators through IAM)${from}`));
+        continue;
+      }
+      const open: string[] = [];
+      for (const st of k.policy.statements) {
+        if (grantedActions(st, [KEY_DECRYPT]).length === 0) continue;
+        if (scopedDecrypt(st)) continue;
+        const principals = [...(st.principals?.AWS ?? []), ...(st.principals?.any === true ? ['*'] : [])];
+        // Account administrators (root) are the key's owners.
+        const others = principals.filter((p) => !/:root$/.test(p) && !/^\d{12}$/.test(p));
+        if (others.length > 0) open.push(...others.map((p) => p.split('/').pop() ?? p));
+      }
+      if (k.policy.unknown && open.length === 0) out.push(subject(k, false, `key policy could not be read completely${from}`));
+      else if (open.length > 0) out.push(subject(k, false, `decrypt without ViaService or encryption context for ${list(sortedUnique(open))}${from}`));
+      else out.push(subject(k, true, `decrypt only for account administrators or scoped by kms:ViaService / encryption context${from}`));
+    }
+    return out;
+  },
+  note: (ctx) => ctx.unresolvedKeyNote(),
+};
+
+// ─── SEC-020 ─────────────────────────────────────────────────────────────────────────
+
+const STORES: readonly { store: 'ssm' | 'secretsmanager'; actions: readonly string[]; what: string }[] = [
+  { store: 'ssm', actions: PARAMETER_READ, what: 'parameters' },
+  { store: 'secretsmanager', actions: [SECRET_VALUE], what: 'secrets' },
+];
+
+function wideReads(statements: readonly PolicyStatement[]): { reads: boolean; wide: string[] } {
+  const wide: string[] = [];
+  let reads = false;
+  for (const st of statements) {
+    for (const { store, actions, what } of STORES) {
+      const granted = grantedActions(st, actions);
+      if (granted.length === 0) continue;
+      reads = true;
+      const w = wideResources(st, store);
+      if (w.length > 0) wide.push(`${granted[0]}${granted.length > 1 ? ' ...' : ''} on ${w.join(', ')} (all ${what})`);
+    }
+  }
+  return { reads, wide: sortedUnique(wide) };
+}
+
+/** AWS-managed policies attached to a principal, by name, with their statements. */
+function managedStatements(ctx: RuleContext, p: PrincipalEntry): Map<string, PolicyStatement[]> {
+  const out = new Map<string, PolicyStatement[]>();
+  for (const a of ctx.statementsOf(p)) {
+    if (!a.managed) continue;
+    const name = a.group ? `${a.policy} (through group ${a.group})` : a.policy;
+    (out.get(name) ?? out.set(name, []).get(name)!).push(a.st);
+  }
+  return out;
+}
+
+const principalSubject = (p: PrincipalEntry, ok: boolean, detail: string): FindingSubject =>
+  subject({ urn: p.id, name: p.name, stack: p.stack ?? '' }, ok, detail);
+
+export const noWildcardReads: Rule = {
+  id: 'SEC-020',
+  slug: 'no-wildcard-secret-read',
+  title: 'No read of every parameter or secret',
+  severity: 'critical',
+  layer: 'iam',
+  rationale:
+    'A policy that reads parameters or secrets on `*` gives its holders every environment and every service, and everything created later; least privilege names paths and secret prefixes.',
+  remediation:
+    'Scope `Resource` to the environment\'s paths (arn:aws:ssm:<region>:<account>:parameter/<project>/<env>/<category>/*) and secret prefixes (arn:aws:secretsmanager:<region>:<account>:secret:<project>/<env>/<group>/*); detach AWS-managed policies such as AdministratorAccess, ReadOnlyAccess or SecretsManagerReadWrite from workload roles and users.',
+  frameworks: fw(['CC6.1', 'CC6.3'], ['A.5.15', 'A.5.18', 'A.8.3'], ['Art. 25', 'Art. 32(1)(b)']),
+  evaluate(ctx) {
+    const out: FindingSubject[] = [];
+    for (const p of ctx.inStack(ctx.estate.policies)) {
+      const { reads, wide } = wideReads(p.document.statements);
+      if (!reads && !(p.document.unknown && p.attachedTo.length > 0)) continue;
+      if (p.document.unknown && wide.length === 0) out.push(subject(p, false, 'policy document could not be read completely'));
+      else if (wide.length > 0) out.push(subject(p, false, `grants ${list(wide, 2)}`));
+      else out.push(subject(p, true, 'reads scoped to named paths or secrets'));
+    }
+    for (const pr of ctx.principalsInStack()) {
+      for (const [name, statements] of managedStatements(ctx, pr)) {
+        const { wide } = wideReads(statements);
+        if (wide.length > 0) out.push(principalSubject(pr, false, `AWS-managed ${name} grants ${list(wide, 2)}`));
+      }
+    }
+    return out;
+  },
+};
+
+// ─── SEC-021 ─────────────────────────────────────────────────────────────────────────
+
+/** Where the environment segment is in a principal's own paths and names, from what it reads of its environment. */
+function envSegmentPatterns(ctx: RuleContext, pr: PrincipalEntry, env: string, a: import('../../estate/model.ts').PrincipalAccess): string[] {
+  const spans = new Set<string>();
+  const own: { name: string; service: 'ssm' | 'secretsmanager' }[] = [];
+  for (const x of a.parameters) {
+    const e = ctx.store.find(x.resourceUrn);
+    if (e && 'path' in e && ctx.envOf(e) === env) own.push({ name: (e as { path: string }).path, service: 'ssm' });
+  }
+  for (const x of a.secretValues) {
+    const e = ctx.store.find(x.resourceUrn);
+    if (e && 'rotation' in e && ctx.envOf(e as import('../../estate/model.ts').Secret) === env) own.push({ name: e.name, service: 'secretsmanager' });
+  }
+  if (own.length === 0) return [];
+  const depth = (service: 'ssm' | 'secretsmanager'): number | undefined => {
+    for (const o of own) {
+      if (o.service !== service) continue;
+      const i = o.name.split('/').filter((s) => s !== '').findIndex((s) => s.toLowerCase() === env);
+      if (i >= 0) return i;
+    }
+    return undefined;
+  };
+  for (const applied of ctx.statementsOf(pr)) {
+    const st = applied.st;
+    for (const { store, actions } of STORES) {
+      if (grantedActions(st, actions).length === 0) continue;
+      const d = depth(store);
+      if (d === undefined) continue;
+      for (const r of st.resources ?? []) {
+        const res = r.split(':').slice(5).join(':');
+        const body = store === 'ssm' ? res.replace(/^parameter\/?/, '') : res.replace(/^secret:/, '');
+        if (body === res && r !== '*') continue;
+        const wild = body.search(/[*?]/);
+        if (wild < 0) continue;
+        const literalSegments = body.slice(0, wild).split('/').length - 1;
+        if (literalSegments <= d && r !== '*' && wideResources({ ...st, resources: [r] }, store).length === 0) spans.add(r);
+      }
+    }
+  }
+  return [...spans].sort();
+}
+
+export const environmentIsolation: Rule = {
+  id: 'SEC-021',
+  slug: 'environment-isolation',
+  title: 'No read across environments',
+  severity: 'critical',
+  layer: 'iam',
+  rationale:
+    'A dev or uat principal that can read prod parameters or secrets turns a compromise of a lower environment into a prod breach; each environment reads only its own paths.',
+  remediation:
+    'Scope each environment\'s policies to its own path and secret prefix (…/<project>/<env>/…), never a pattern that spans the environment segment, and attach them only to that environment\'s roles and users.',
+  frameworks: fw(['CC6.1', 'CC6.3'], ['A.8.31', 'A.5.15', 'A.8.3'], ['Art. 25', 'Art. 32(1)(b)']),
+  evaluate(ctx) {
+    const out: FindingSubject[] = [];
+    for (const pr of ctx.principalsInStack()) {
+      if (pr.kind === 'group') continue;
+      const entity = pr.role ?? pr.user;
+      if (entity === undefined) continue;
+      const env = ctx.store.environmentOf(entity);
+      if (env === undefined || !ctx.store.isEnvironment(env)) continue;
+      const a = ctx.access(pr.id);
+      if (a === undefined) continue;
+      const foreign = new Set<string>();
+      for (const x of [...a.parameters, ...a.secretValues]) {
+        const e = ctx.store.find(x.resourceUrn);
+        if (e === undefined) continue;
+        const other = ctx.envOf(e as { stack: string; tags: Readonly<Record<string, string>>; environment?: string });
+        if (other !== undefined && other !== env && ctx.store.isEnvironment(other)) foreign.add(`${e.name} (${other})`);
+      }
+      const spanning = envSegmentPatterns(ctx, pr, env, a);
+      if (a.parameters.length + a.secretValues.length === 0 && spanning.length === 0) continue;
+      const problems = [
+        ...(foreign.size > 0 ? [`can read ${list([...foreign].sort())}`] : []),
+        ...(spanning.length > 0 ? [`its policy pattern ${list(spanning, 2)} spans the environment segment`] : []),
+      ];
+      out.push(principalSubject(pr, problems.length === 0, problems.length > 0 ? `${env} ${pr.kind}: ${problems.join('; ')}` : `${env} ${pr.kind} reads only ${env} parameters and secrets`));
+    }
+    return out;
+  },
+};
+
+// ─── SEC-022 and SEC-031 share this ───────────────────────────────────────────────────
+
+/** What a principal can read of secret values: secrets, SecureString parameters, direct decrypts. */
+export function secretValueReach(ctx: RuleContext, id: string): string[] {
+  const out = new Set<string>();
+  const a = ctx.access(id);
+  if (a === undefined) return [];
+  for (const x of a.secretValues) out.add(ctx.entityName(x.resourceUrn));
+  for (const x of a.parameters) {
+    const p = ctx.store.find(x.resourceUrn);
+    if (p && 'type' in p && (p as { type: string }).type === 'SecureString') out.add(p.name);
+  }
+  for (const k of a.keys) if (k.paths.includes('direct')) out.add(`kms:Decrypt on ${ctx.entityName(k.resourceUrn)}`);
+  return [...out].sort();
+}
+
+export const auditRoleNoSecrets: Rule = {
+  id: 'SEC-022',
+  slug: 'audit-role-no-secret-values',
+  title: 'Audit role reads no secret value',
+  severity: 'critical',
+  layer: 'iam',
+  rationale:
+    'A cross-account role is used from another account; it needs to describe and list, never to read a secret value or decrypt a SecureString.',
+  remediation:
+    'Give cross-account roles only Describe*/List* actions (secretsmanager:DescribeSecret, ListSecrets, ssm:DescribeParameters, kms:DescribeKey), no GetSecretValue, no GetParameter on SecureStrings, no kms:Decrypt, and require sts:ExternalId in their trust policy.',
+  frameworks: fw(['CC6.1', 'CC6.3', 'CC6.6'], ['A.5.15', 'A.8.2', 'A.5.19'], ['Art. 32(1)(b)', 'Art. 25']),
+  evaluate(ctx) {
+    return ctx
+      .inStack(ctx.estate.roles)
+      .filter((r) => r.trust.kind === 'cross-account')
+      .map((role) => {
+        const reach = secretValueReach(ctx, role.urn);
+        const ext = role.trust.crossAccount?.requiresExternalId === false ? '; trust has no sts:ExternalId' : '';
+        if (reach.length > 0) return subject(role, false, `can read secret values: ${list(reach)}${ext}`);
+        if (ext !== '') return subject(role, false, `reads no secret value${ext}`);
+        return subject(role, true, 'describe and list only; no secret value');
+      });
+  },
+};
+
+// ─── SEC-023 ─────────────────────────────────────────────────────────────────────────
+
+export const rotationRoleScope: Rule = {
+  id: 'SEC-023',
+  slug: 'rotation-role-scope',
+  title: 'Rotation role touches only its secrets',
+  severity: 'high',
+  layer: 'iam',
+  rationale:
+    'The rotation function can write new secret versions; if its role reaches other secrets, a flaw in the function can rewrite or read any of them.',
+  remediation:
+    'Limit the rotation role\'s secretsmanager:GetSecretValue, PutSecretValue, UpdateSecretVersionStage and DescribeSecret to the ARNs (or prefix) of the secrets its function rotates; only GetRandomPassword may use `*`.',
+  frameworks: fw(['CC6.1', 'CC6.3'], ['A.5.15', 'A.8.2'], ['Art. 25', 'Art. 32(1)(b)']),
+  evaluate(ctx) {
+    const out: FindingSubject[] = [];
+    for (const [roleUrn, rotated] of ctx.store.rotationRoles()) {
+      const role = ctx.store.findRole(roleUrn);
+      if (role === undefined || role.stack !== ctx.stack) continue;
+      const extra = new Set<string>();
+      const a = ctx.access(role.urn);
+      for (const x of [...(a?.secretValues ?? []), ...(a?.secretWrites ?? [])]) if (!rotated.has(x.resourceUrn)) extra.add(ctx.entityName(x.resourceUrn));
+      const pr = ctx.store.principal(role.urn);
+      for (const { st } of ctx.statementsOf(pr)) {
+        const g = grantedActions(st, [SECRET_VALUE, ...SECRET_WRITE]);
+        if (g.length === 0) continue;
+        const w = wideResources(st, 'secretsmanager');
+        if (w.length > 0) extra.add(`${g[0]} on ${w.join(', ')}`);
+      }
+      out.push(
+        extra.size > 0
+          ? subject(role, false, `reaches secrets it does not rotate: ${list([...extra].sort())}`)
+          : subject(role, true, `reaches only the ${plural(rotated.size, 'secret')} it rotates`),
+      );
+    }
+    return out;
+  },
+};
+
+// ─── SEC-024 ─────────────────────────────────────────────────────────────────────────
+
+/** Condition keys that limit a statement to principals of one account or organisation. */
+const LIMITING_KEYS = /^(aws:PrincipalAccount|aws:PrincipalOrgID|aws:PrincipalOrgPaths|aws:PrincipalArn|aws:SourceAccount|aws:SourceArn|aws:SourceOrgID|kms:CallerAccount)$/i;
+
+function limited(st: PolicyStatement): boolean {
+  return st.conditions.some((c) => LIMITING_KEYS.test(c.key) && !/^String(Not|Like$)/i.test(c.operator.replace(/IfExists$/i, '')) === true && !/not/i.test(c.operator));
+}
+
+/** Principals of an Allow statement outside `account`, and `*` unless a condition limits it. */
+function outsiders(p: Principals | undefined, account: string | undefined, st: PolicyStatement): string[] {
+  if (p === undefined) return [];
+  const out: string[] = [];
+  const anyone = p.any === true || (p.AWS ?? []).includes('*');
+  if (anyone && !limited(st)) out.push('* (any AWS principal)');
+  for (const v of p.AWS ?? []) {
+    if (v === '*') continue;
+    const acct = /^\d{12}$/.test(v) ? v : /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(v)?.[1];
+    if (acct !== undefined && account !== undefined && acct !== account) out.push(v);
+  }
+  return out;
+}
+
+export const secretPolicyScope: Rule = {
+  id: 'SEC-024',
+  slug: 'secret-policy-in-account',
+  title: 'Secret policies share only inside the account',
+  severity: 'high',
+  layer: 'iam',
+  rationale:
+    'A secret\'s resource policy that allows another account or `*` hands the value to principals this estate does not govern; sharing across accounts must be deliberate, named and limited.',
+  remediation:
+    'Remove `Principal: "*"` and foreign accounts from the secret\'s policy, or limit the statement with `aws:PrincipalOrgID` / `aws:PrincipalAccount`; share with another account only by naming its role, and encrypt the secret with a customer-managed key whose policy allows that account too.',
+  frameworks: fw(['CC6.1', 'CC6.6'], ['A.5.15', 'A.5.19', 'A.8.3'], ['Art. 28', 'Art. 32(1)(b)']),
+  evaluate(ctx) {
+    return ctx.inStack(ctx.estate.secrets).map((s) => {
+      if (s.policy === undefined) return subject(s, true, 'no resource policy: only this account\'s IAM decides');
+      const shared = new Set<string>();
+      for (const st of s.policy.statements) if (st.effect === 'Allow') for (const o of outsiders(st.principals, s.account, st)) shared.add(o);
+      if (shared.size > 0) return subject(s, false, `resource policy allows ${list([...shared].sort())}`);
+      if (s.policy.unknown) return subject(s, false, 'resource policy could not be read completely');
+      return subject(s, true, 'resource policy allows principals of this account only');
+    });
+  },
+};
+
+// ─── SEC-025 ─────────────────────────────────────────────────────────────────────────
+
+export const keyPolicyPrincipals: Rule = {
+  id: 'SEC-025',
+  slug: 'key-policy-named-principals',
+  title: 'Key policies name who may use the key',
+  severity: 'high',
+  layer: 'iam',
+  rationale:
+    'A key policy statement that allows `*` without a condition that limits it to an account or organisation lets any AWS principal, in any account, use the key as far as its own IAM allows.',
+  remediation:
+    'Name the principals (account root for IAM delegation, or specific roles) in the key policy, or add `kms:CallerAccount` / `aws:PrincipalOrgID` conditions to statements with `Principal: "*"`.',
+  frameworks: fw(['CC6.1', 'CC6.6'], ['A.5.15', 'A.8.24'], ['Art. 32(1)(a)', 'Art. 32(1)(b)']),
+  evaluate(ctx) {
+    return ctx.keysInScope().map((k) => {
+      const from = ctx.fromStack(k);
+      if (k.policy === undefined) return subject(k, true, `default key policy: the account root only${from}`);
+      const open = k.policy.statements.filter((st) => st.effect === 'Allow' && outsiders(st.principals, k.account, st).length > 0);
+      if (open.length > 0) {
+        const what = sortedUnique(open.flatMap((st) => outsiders(st.principals, k.account, st)));
+        return subject(k, false, `key policy allows ${list(what)}${open.some((st) => st.sid) ? ` (${list(sortedUnique(open.map((st) => st.sid ?? '').filter(Boolean)))})` : ''}${from}`);
+      }
+      if (k.policy.unknown) return subject(k, false, `key policy could not be read completely${from}`);
+      return subject(k, true, `key policy names its principals or limits them to the account${from}`);
+    });
+  },
+  note: (ctx) => ctx.unresolvedKeyNote(),
+};
+
+// ─── SEC-026 ─────────────────────────────────────────────────────────────────────────
+
+function wideDecrypt(statements: readonly PolicyStatement[]): string[] {
+  const out: string[] = [];
+  for (const st of statements) {
+    if (grantedActions(st, [KEY_DECRYPT]).length === 0 || scopedDecrypt(st)) continue;
+    const w = wideResources(st, 'kms');
+    if (w.length > 0) out.push(`kms:Decrypt on ${w.join(', ')}`);
+  }
+  return sortedUnique(out);
+}
+
+export const noDecryptEverything: Rule = {
+  id: 'SEC-026',
+  slug: 'no-decrypt-on-all-keys',
+  title: 'No kms:Decrypt on every key',
+  severity: 'high',
+  layer: 'iam',
+  rationale:
+    'An identity policy that allows kms:Decrypt on every key, without a kms:ViaService or encryption-context condition, decrypts any ciphertext of any key whose policy delegates to IAM, including keys created later.',
+  remediation:
+    'Name the key ARNs in `Resource`, and add `kms:ViaService` (ssm.<region>.amazonaws.com, secretsmanager.<region>.amazonaws.com) and `kms:EncryptionContext:*` conditions.',
+  frameworks: fw(['CC6.1', 'CC6.3'], ['A.5.15', 'A.8.24'], ['Art. 25', 'Art. 32(1)(a)']),
+  evaluate(ctx) {
+    const out: FindingSubject[] = [];
+    for (const p of ctx.inStack(ctx.estate.policies)) {
+      const grants = p.document.statements.some((st) => grantedActions(st, [KEY_DECRYPT]).length > 0);
+      if (!grants) continue;
+      const wide = wideDecrypt(p.document.statements);
+      out.push(wide.length > 0 ? subject(p, false, `grants ${list(wide)}`) : subject(p, true, 'kms:Decrypt scoped to named keys or by condition'));
+    }
+    for (const pr of ctx.principalsInStack()) {
+      for (const [name, statements] of managedStatements(ctx, pr)) {
+        const wide = wideDecrypt(statements);
+        if (wide.length > 0) out.push(principalSubject(pr, false, `AWS-managed ${name} grants ${list(wide)}`));
+      }
+    }
+    return out;
+  },
+};
+
+// ─── SEC-027 ─────────────────────────────────────────────────────────────────────────
+
+export const noFullAdmin: Rule = {
+  id: 'SEC-027',
+  slug: 'no-full-admin',
+  title: 'No full administrator in the stack',
+  severity: 'critical',
+  layer: 'iam',
+  rationale:
+    'A principal whose policies allow every action on every resource can read every secret and parameter, decrypt with every key that delegates to IAM, and change the policies that say so.',
+  remediation:
+    'Detach AdministratorAccess (or `"Action": "*"` on `"Resource": "*"`) from workload roles and users; give administrators a role assumed on demand, with MFA, outside the workloads\' stacks, or a permissions boundary that excludes secret reads.',
+  frameworks: fw(['CC6.1', 'CC6.3'], ['A.5.15', 'A.5.18', 'A.8.2'], ['Art. 25', 'Art. 32(1)(b)']),
+  evaluate(ctx) {
+    const out: FindingSubject[] = [];
+    for (const pr of ctx.principalsInStack()) {
+      const a = ctx.access(pr.id);
+      if (a === undefined) continue;
+      if (a.admin) {
+        const why = ctx
+          .statementsOf(pr)
+          .filter((x: AppliedStatement) => x.st.effect === 'Allow' && (x.st.actions ?? []).includes('*'))
+          .map((x) => (x.group ? `${x.policy} through group ${x.group}` : x.policy));
+        out.push(principalSubject(pr, false, `full administrator (${list(sortedUnique(why))}): can read every secret, parameter and key`));
+      } else out.push(principalSubject(pr, true, 'not a full administrator'));
+    }
+    return out;
+  },
+};
+
+export { SECRET_ROTATE };

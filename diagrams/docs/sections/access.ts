@@ -1,0 +1,230 @@
+/**
+ * Access control: the stack's IAM policies (statement by statement), its principals and the
+ * principals of other stacks and accounts that reach its parameters, secrets and keys, and the
+ * access matrix computed by the access engine (identity policies, boundaries, group membership,
+ * secret resource policies, key policies, grants). Past the page limits, inventories go to CSV files
+ * beside the page (`policies.csv`, `principals.csv`, `access.csv`).
+ */
+
+import type { AccessItem, Certainty, KeyAccess, Parameter, PrincipalAccess, Secret } from '../../estate/model.ts';
+import { managedPoliciesLoaded, managedPoliciesSnapshot } from '../../estate/iam/managed.ts';
+import { ACTIONS_DATASET } from '../../estate/iam/actions.ts';
+import type { PrincipalEntry } from '../../estate/store.ts';
+import { compareStrings, plural } from '../../util/collections.ts';
+import { code, md } from '../escape.ts';
+import { attach, csv, keyCellName, NO_ATTACHMENT, principalKind, principalName } from '../format.ts';
+import { table, type AccessSection, type Table } from '../model.ts';
+import type { PageContext } from './context.ts';
+
+const flag = (c: Certainty): string => (c === 'unknown' ? '?' : c === 'conditional' ? '*' : '');
+
+function flags(items: readonly AccessItem[]): string {
+  const f = new Set(items.map((i) => flag(i.certainty)).filter(Boolean));
+  return [...f].sort().join('');
+}
+
+function scope(st: { resources?: readonly string[]; notResources?: readonly string[] }): string {
+  if (st.resources) return st.resources.map((r) => code(r)).join('<br>');
+  if (st.notResources) return `all except ${st.notResources.map((r) => code(r)).join(', ')}`;
+  return '';
+}
+
+function keyCell(k: KeyAccess): string {
+  const via = k.paths.filter((p) => p !== 'direct');
+  return `decrypt${k.paths.includes('direct') ? ' (direct)' : via.length ? ` via ${via.join('/')}` : ''}${flag(k.certainty)}`;
+}
+
+/** What reaches the stack: the resources and, per principal, its access to them. */
+interface Reach {
+  readonly principal: PrincipalEntry;
+  readonly access: PrincipalAccess;
+  readonly parameters: Map<string, AccessItem[]>; // by folder
+  readonly secretValues: Map<string, AccessItem>;
+  readonly secretWrites: Map<string, AccessItem>;
+  readonly secretMetadata: Map<string, AccessItem>;
+  readonly keys: Map<string, KeyAccess>;
+}
+
+function folderOf(p: Parameter): string {
+  return p.path.slice(0, p.path.length - p.leaf.length);
+}
+
+function policiesTable(c: PageContext): { table: Table; csv: ReturnType<typeof attach> | typeof NO_ATTACHMENT; count: number } {
+  const policies = c.mine(c.estate.policies);
+  const rows: string[][] = [];
+  const csvRows: string[][] = [];
+  const holderName = (u: string): string => c.store.findPrincipal(u)?.name ?? u;
+  for (const p of policies) {
+    const attached = [...p.attachedTo.map(holderName), ...p.boundaryOf.map((u) => `${holderName(u)} (boundary)`)];
+    const attachedCell = attached.map(md).join(', ') || 'not attached';
+    if (p.document.statements.length === 0) {
+      rows.push([md(p.name), p.kind, '', p.document.unknown ? 'unknown document' : 'no statements', '', attachedCell]);
+      csvRows.push([p.name, p.kind, '', p.document.unknown ? 'unknown document' : 'no statements', '', '', attached.join(' ')]);
+    }
+    for (const st of p.document.statements) {
+      const actions = st.actions ? st.actions.map((a) => code(a)).join('<br>') : `all except ${(st.notActions ?? []).map((a) => code(a)).join(', ')}`;
+      const cond = st.conditions.length ? `<br>when ${st.conditions.map((x) => `${code(x.key)} ${md(x.operator)} ${md(x.values.join(', '))}`).join('; ')}` : '';
+      rows.push([md(p.name), p.kind, st.effect, actions, scope(st) + cond, attachedCell]);
+      csvRows.push([
+        p.name,
+        p.kind,
+        st.effect,
+        st.actions ? st.actions.join(' ') : `NotAction ${(st.notActions ?? []).join(' ')}`,
+        st.resources ? st.resources.join(' ') : `NotResource ${(st.notResources ?? []).join(' ')}`,
+        st.conditions.map((x) => `${x.operator} ${x.key} ${x.values.join('|')}`).join('; '),
+        attached.join(' '),
+      ]);
+    }
+  }
+  const inline = rows.length <= c.pageRows;
+  return {
+    table: table(['Policy', 'Kind', 'Effect', 'Actions', 'Scope', 'Attached to'], inline ? rows : []),
+    csv: inline
+      ? NO_ATTACHMENT
+      : attach(c.attachments, 'policies.csv', csv(['policy', 'kind', 'effect', 'actions', 'resources', 'conditions', 'attached_to'], csvRows), `All ${policies.length} policies of the stack, ${rows.length} statements`),
+    count: policies.length,
+  };
+}
+
+export function accessSection(c: PageContext): AccessSection {
+  const params = c.mine(c.estate.parameters);
+  const secrets = c.mine(c.estate.secrets);
+  const keys = c.store.keysUsedBy(c.stack).keys;
+  const paramByUrn = new Map(params.map((p) => [p.urn, p]));
+  const secretByUrn = new Map<string, Secret>(secrets.map((s) => [s.urn, s]));
+  const keyUrns = new Set(keys.map((k) => k.urn));
+  const folders = new Map<string, Parameter[]>();
+  for (const p of params) (folders.get(folderOf(p)) ?? folders.set(folderOf(p), []).get(folderOf(p))!).push(p);
+
+  // Principals of the page: the stack's own and every other that reaches its resources.
+  const reach: Reach[] = [];
+  for (const p of c.store.principals) {
+    const a = c.store.findAccess(p.id);
+    if (a === undefined) continue;
+    const r: Reach = { principal: p, access: a, parameters: new Map(), secretValues: new Map(), secretWrites: new Map(), secretMetadata: new Map(), keys: new Map() };
+    for (const x of a.parameters) {
+      const par = paramByUrn.get(x.resourceUrn);
+      if (par) (r.parameters.get(folderOf(par)) ?? r.parameters.set(folderOf(par), []).get(folderOf(par))!).push(x);
+    }
+    for (const x of a.secretValues) if (secretByUrn.has(x.resourceUrn)) r.secretValues.set(x.resourceUrn, x);
+    for (const x of a.secretWrites) if (secretByUrn.has(x.resourceUrn)) r.secretWrites.set(x.resourceUrn, x);
+    for (const x of a.secretMetadata) if (secretByUrn.has(x.resourceUrn)) r.secretMetadata.set(x.resourceUrn, x);
+    for (const x of a.keys) if (keyUrns.has(x.resourceUrn) && c.store.keyReachesStack(a, x, c.stack)) r.keys.set(x.resourceUrn, x);
+    const reaches = r.parameters.size + r.secretValues.size + r.secretWrites.size + r.secretMetadata.size + r.keys.size > 0;
+    if (p.stack === c.stack || reaches) reach.push(r);
+  }
+  reach.sort((a, b) => (a.principal.stack === c.stack ? 0 : 1) - (b.principal.stack === c.stack ? 0 : 1) || compareStrings(a.principal.name, b.principal.name) || compareStrings(a.principal.id, b.principal.id));
+
+  const policies = policiesTable(c);
+
+  // Principals table.
+  const principalRows = reach.map((r) => {
+    const p = r.principal;
+    const h = p.role ?? p.user ?? p.group;
+    const pols = h ? [...h.policies.map((u) => md(c.store.find(u)?.name ?? u)), ...h.externalPolicies.map((x) => code(x))] : [];
+    const boundary = p.role?.boundary ?? p.user?.boundary;
+    if (boundary) pols.push(`boundary ${code(boundary.arn)}`);
+    if (p.user) for (const g of p.user.groups) pols.push(`group ${md(c.store.findPrincipal(g)?.name ?? g)}`);
+    if (p.group) pols.push(`${plural(p.group.members.length, 'member')}`);
+    if (p.external) pols.push(`named by ${plural(p.external.namedBy.length, 'resource policy or grant', 'resource policies or grants')}`);
+    const a = r.access;
+    const reads = [
+      a.parameters.length ? plural(a.parameters.length, 'parameter') : '',
+      a.secretValues.length ? plural(a.secretValues.length, 'secret value') : '',
+      a.keys.length ? plural(a.keys.length, 'key') : '',
+    ].filter(Boolean);
+    return [
+      principalName(p, c.stack),
+      md(principalKind(p)),
+      md(p.role?.service ?? ''),
+      pols.join('<br>') || 'none',
+      `${reads.join('; ') || 'nothing'}${a.admin ? ' (**full administrator**)' : ''}${a.complete ? '' : ' (partly unknown)'}`,
+    ];
+  });
+  const principalsInline = principalRows.length <= c.pageRows;
+  const principalsCsv = principalsInline
+    ? NO_ATTACHMENT
+    : attach(
+        c.attachments,
+        'principals.csv',
+        csv(
+          ['principal', 'kind', 'stack', 'service', 'parameters', 'secret_values', 'keys', 'admin', 'complete'],
+          reach.map((r) => [r.principal.name, principalKind(r.principal), r.principal.stack ?? '', r.principal.role?.service ?? '', r.access.parameters.length, r.access.secretValues.length, r.access.keys.length, r.access.admin ? 'yes' : 'no', r.access.complete ? 'yes' : 'no']),
+        ),
+        `All ${reach.length} principals of the stack or reaching it`,
+      );
+
+  // The matrix: only principals that reach something of the stack.
+  const readers = reach.filter((r) => r.parameters.size + r.secretValues.size + r.secretWrites.size + r.secretMetadata.size + r.keys.size > 0);
+  const sortedFolders = [...folders.entries()].sort(([a], [b]) => compareStrings(a, b));
+  const resourceRows = sortedFolders.length + secrets.length + keys.length;
+  const legend = '`*`: only under conditions that cannot be decided offline; `?`: partly unknown; `—`: no access';
+  let matrix: Table;
+  let matrixIntro: string;
+  let accessCsv = NO_ATTACHMENT as ReturnType<typeof attach> | typeof NO_ATTACHMENT;
+  const secretCell = (r: Reach, s: Secret): string => {
+    const parts: string[] = [];
+    const v = r.secretValues.get(s.urn);
+    const w = r.secretWrites.get(s.urn);
+    const m = r.secretMetadata.get(s.urn);
+    if (v) parts.push(`read${flag(v.certainty)}`);
+    if (w) parts.push(`rotate${flag(w.certainty)}`);
+    if (!v && m) parts.push(`describe${flag(m.certainty)}`);
+    return parts.join(', ');
+  };
+  const folderCell = (items: readonly AccessItem[] | undefined, total: number): string => (items && items.length ? `read ${new Set(items.map((i) => i.resourceUrn)).size}/${total}${flags(items)}` : '');
+  if (readers.length <= c.matrixMaxColumns && resourceRows <= c.pageRows) {
+    const rows: string[][] = [];
+    for (const [folder, ps] of sortedFolders) rows.push([`${code(`${folder}*`)} (${plural(ps.length, 'parameter')})`, ...readers.map((r) => folderCell(r.parameters.get(folder), ps.length) || '—')]);
+    for (const s of secrets) rows.push([code(s.name), ...readers.map((r) => secretCell(r, s) || '—')]);
+    for (const k of keys) rows.push([keyCellName(k, c.stack), ...readers.map((r) => (r.keys.get(k.urn) ? keyCell(r.keys.get(k.urn)!) : '—'))]);
+    matrix = table(['Resource', ...readers.map((r) => principalName(r.principal, c.stack))], rows);
+    matrixIntro = `Who can reach what, from the access engine (${legend}).`;
+  } else {
+    const rows = readers.map((r) => {
+      const pcells = sortedFolders.filter(([f]) => r.parameters.has(f)).map(([f, ps]) => `${code(`${f}*`)} ${folderCell(r.parameters.get(f), ps.length)}`);
+      const scells = secrets.map((s) => [s, secretCell(r, s)] as const).filter(([, x]) => x !== '').map(([s, x]) => `${code(s.name)} ${x}`);
+      const kcells = keys.filter((k) => r.keys.has(k.urn)).map((k) => `${keyCellName(k, c.stack)} ${keyCell(r.keys.get(k.urn)!)}`);
+      const cap = (xs: string[]) => (xs.length > 12 ? [...xs.slice(0, 11), `+ ${xs.length - 11} more`] : xs);
+      return [principalName(r.principal, c.stack), md(r.principal.role?.service ?? ''), cap(pcells).join('<br>') || '—', cap(scells).join('<br>') || '—', cap(kcells).join('<br>') || '—'];
+    });
+    const inline = rows.length <= c.pageRows;
+    matrix = table(['Principal', 'Service', 'Parameters', 'Secrets', 'KMS keys'], inline ? rows : rows.slice(0, c.pageRows));
+    const silent = reach.length - readers.length;
+    matrixIntro =
+      `${plural(readers.length, 'principal')} reach this stack's parameters, secrets or keys, too many for one column each: one row per principal with the folders, secrets and keys it reaches (\`read 3/5\`: 3 of the folder's 5 parameters; ${legend}).` +
+      (silent > 0 ? ` ${plural(silent, 'principal')} of the stack that reach nothing ${silent === 1 ? 'is' : 'are'} left out.` : '') +
+      (inline ? '' : ` The first ${c.pageRows} are shown; every access is in the inventory linked below.`);
+    const csvRows: (string | number)[][] = [];
+    for (const r of readers) {
+      const put = (kind: string, urn: string, item: AccessItem, extra = ''): void => {
+        csvRows.push([r.principal.name, r.principal.kind, r.principal.stack ?? '', kind, c.store.find(urn)?.name ?? urn, item.actions.join(' '), item.certainty, item.via.map((v) => `${v.kind}:${v.name}${v.sid ? `#${v.sid}` : ''}`).join(' '), extra]);
+      };
+      for (const items of r.parameters.values()) for (const x of items) put('parameter', x.resourceUrn, x, 'byPath' in x && x.byPath ? `by path ${x.byPath}` : '');
+      for (const x of r.secretValues.values()) put('secret-value', x.resourceUrn, x);
+      for (const x of r.secretWrites.values()) put('secret-write', x.resourceUrn, x);
+      for (const x of r.secretMetadata.values()) if (!r.secretValues.has(x.resourceUrn)) put('secret-metadata', x.resourceUrn, x);
+      for (const x of r.keys.values()) put('key', x.resourceUrn, x, x.paths.join(' '));
+    }
+    if (!inline || resourceRows > c.pageRows) {
+      accessCsv = attach(c.attachments, 'access.csv', csv(['principal', 'kind', 'stack', 'access', 'resource', 'actions', 'certainty', 'via', 'how'], csvRows), `Every access to this stack's parameters, secrets and keys (${csvRows.length} rows), with certainty and the policies it rests on`);
+    }
+  }
+  const accessNotes = reach.flatMap((r) => r.access.notes.map((n) => `${principalName(r.principal, c.stack)}: ${md(n)}`));
+  const snapshot = managedPoliciesLoaded() && reach.some((r) => r.access.notes.some((n) => n.includes('snapshot'))) ? ` AWS-managed policies from the snapshot of ${managedPoliciesSnapshot().asOf}.` : '';
+  return {
+    hasPolicies: policies.count > 0,
+    policyTable: policies.table,
+    policiesCsv: policies.csv,
+    hasPrincipals: reach.length > 0,
+    principalTable: table(['Principal', 'Kind', 'Service', 'Policies', 'Can read'], principalsInline ? principalRows : []),
+    principalsCsv,
+    hasMatrix: readers.length > 0,
+    matrix,
+    matrixIntro,
+    accessCsv,
+    accessNotes: accessNotes.length > c.pageRows ? [...accessNotes.slice(0, c.pageRows), `and ${accessNotes.length - c.pageRows} more notes`] : accessNotes,
+    hasAccessNotes: accessNotes.length > 0,
+    engineNote: `Evaluated offline from identity policies, permissions boundaries, group membership, secret resource policies, key policies and grants, across accounts; actions by access level from ${md(ACTIONS_DATASET)}.${snapshot}`,
+  };
+}

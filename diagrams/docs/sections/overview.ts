@@ -1,0 +1,49 @@
+/**
+ * Overview: what the stack is (project, stack, environment, source without a path, deployment
+ * time), what it holds, which stacks it uses, and how much of it the generator models: the
+ * resources it reads and the types it does not, with counts.
+ */
+
+import { plural } from '../../util/collections.ts';
+import { code, md } from '../escape.ts';
+import { sourceText } from '../format.ts';
+import { table, type OverviewSection } from '../model.ts';
+import type { PageContext } from './context.ts';
+
+export function overviewSection(c: PageContext): OverviewSection {
+  const s = c.summary;
+  const keys = c.store.keysUsedBy(c.stack).keys;
+  const principals = c.store.principals.filter((p) => p.stack === c.stack);
+  const count = (k: string) => principals.filter((p) => p.kind === k).length;
+  const overview = table(
+    ['', ''],
+    [
+      ['Project', md(s.project)],
+      ['Stack', md(s.stack)],
+      ['Environment', md(s.environment ?? 'none (shared or account-level stack)')],
+      ['Source', md(sourceText(s))],
+      ['Deployed at', md(s.deployedAt ?? 'unknown (not from a deployed state)')],
+      ['Resources', `${s.coverage.resources} (modelled: ${s.coverage.modelled}; components: ${s.coverage.components})`],
+      ['Parameters', String(c.mine(c.estate.parameters).length)],
+      ['Secrets', String(c.mine(c.estate.secrets).length)],
+      ['KMS keys (own / used)', `${c.mine(c.estate.keys).length} / ${keys.length}`],
+      ['IAM roles / users / groups / policies', `${count('role')} / ${count('user')} / ${count('group')} / ${c.mine(c.estate.policies).length}`],
+    ],
+  );
+  const cov = s.coverage;
+  const types = Object.keys(cov.unmodelled);
+  const coverage =
+    cov.resources === 0
+      ? 'The stack has no resources besides its providers and components.'
+      : `The stack has ${plural(cov.resources, 'resource')}${cov.components ? ` (in ${plural(cov.components, 'component')})` : ''}; the generator models ${cov.modelled} of them${
+          types.length ? `, and does not read ${cov.resources - cov.modelled} of ${plural(types.length, 'type')} (below): they are counted, not documented` : ''
+        }.`;
+  return {
+    overview,
+    hasReferences: s.references.length > 0,
+    references: s.references.map(md).join(', '),
+    coverage,
+    hasUnmodelled: types.length > 0,
+    unmodelledTable: table(['Not modelled', 'Resources'], types.map((t) => [code(t), String(cov.unmodelled[t])])),
+  };
+}

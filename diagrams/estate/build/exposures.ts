@@ -1,0 +1,135 @@
+/**
+ * Secrets outside Secrets Manager and Parameter Store: a Lambda environment variable or an ECS
+ * container's plain `environment` that holds a secret (its value marked secret, or its name saying
+ * so), a database master password set in the program instead of `manageMasterUserPassword`, a
+ * Kubernetes Secret, a `@pulumi/random` value, and a state file that holds a secret in plain text
+ * (from the reader's redaction). Each names the resource and the property path, never the value.
+ */
+
+import { compareStrings } from '../../util/collections.ts';
+import { REDACTED } from '../../graph/types.ts';
+import type { JsonValue, Resource } from '../../graph/types.ts';
+import type { SecretExposure } from '../model.ts';
+import { secretLikeName } from '../../compliance/names.ts';
+import { arr, bool, obj, propAny } from '../props.ts';
+import { awsName, rows, type GraphCtx, type Row } from './context.ts';
+
+/** A value that refers to a secret rather than holding one: an ARN, an SSM/Secrets Manager reference. */
+function isReference(v: JsonValue | undefined): boolean {
+  return typeof v === 'string' && (/^arn:aws[\w-]*:(secretsmanager|ssm|kms):/.test(v) || /^\{\{resolve:/.test(v) || /^\/?aws\/reference\//.test(v));
+}
+
+function exposure(row: Row, kind: SecretExposure['kind'], path: string, detail: string): SecretExposure {
+  return { urn: row.r.urn, stack: row.g.stack, name: awsName(row.r, 'name', 'functionName', 'family', 'identifier', 'clusterIdentifier'), type: row.r.type, kind, path, detail };
+}
+
+/** Environment variables that hold a secret: the value redacted by the reader, or the name says secret. */
+function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined): { name: string; why: string }[] {
+  if (vars === undefined) return [];
+  const out: { name: string; why: string }[] = [];
+  for (const name of Object.keys(vars).sort(compareStrings)) {
+    const v = vars[name];
+    if (isReference(v)) continue;
+    if (v === REDACTED) out.push({ name, why: 'its value is a secret (marked secret in the program or the state)' });
+    else if (secretLikeName(name) !== undefined) out.push({ name, why: `its name says "${secretLikeName(name)}"` });
+  }
+  return out;
+}
+
+function lambdaExposures(row: Row): SecretExposure[] {
+  const env = obj(arr(propAny(row.r, 'environment'))[0]);
+  const vars = obj(env?.['variables']);
+  return secretVariables(vars).map((v) => exposure(row, 'lambda-environment', `environment.variables.${v.name}`, `environment variable ${v.name}: ${v.why}`));
+}
+
+function containerDefinitions(r: Resource): readonly JsonValue[] {
+  const raw = propAny(r, 'containerDefinitions');
+  if (typeof raw === 'string') {
+    try {
+      const parsed = JSON.parse(raw) as unknown;
+      return Array.isArray(parsed) ? (parsed as JsonValue[]) : [];
+    } catch {
+      return [];
+    }
+  }
+  return arr(raw);
+}
+
+function ecsExposures(row: Row): SecretExposure[] {
+  const out: SecretExposure[] = [];
+  containerDefinitions(row.r).forEach((c, i) => {
+    const o = obj(c);
+    if (!o) return;
+    const cname = typeof o['name'] === 'string' ? o['name'] : `#${i}`;
+    const vars: Record<string, JsonValue> = {};
+    for (const e of arr(o['environment'])) {
+      const kv = obj(e);
+      const n = kv?.['name'];
+      if (kv && typeof n === 'string') vars[n] = kv['value'] ?? null;
+    }
+    for (const v of secretVariables(vars)) {
+      out.push(exposure(row, 'ecs-environment', `containerDefinitions[${cname}].environment.${v.name}`, `container ${cname}, plain environment variable ${v.name}: ${v.why}; use \`secrets\` with valueFrom`));
+    }
+  });
+  return out;
+}
+
+const DB_PASSWORDS: Readonly<Record<string, readonly string[]>> = {
+  'aws:rds/instance:Instance': ['password', 'passwordWo'],
+  'aws:rds/cluster:Cluster': ['masterPassword', 'masterPasswordWo'],
+  'aws:docdb/cluster:Cluster': ['masterPassword'],
+  'aws:redshift/cluster:Cluster': ['masterPassword'],
+  'aws-native:rds:DBInstance': ['masterUserPassword'],
+  'aws-native:rds:DBCluster': ['masterUserPassword'],
+};
+
+function databaseExposures(row: Row, fields: readonly string[]): SecretExposure[] {
+  if (bool(row.r, false, 'manageMasterUserPassword') === true) return [];
+  const out: SecretExposure[] = [];
+  for (const f of fields) {
+    const v = propAny(row.r, f);
+    if (v === undefined || v === null || v === '') continue;
+    out.push(exposure(row, 'database-password', f, `master password set in the program (\`${f}\`) instead of \`manageMasterUserPassword: true\` (Secrets Manager)`));
+  }
+  return out;
+}
+
+const RANDOM_SECRETS: ReadonlySet<string> = new Set([
+  'random:index/randomPassword:RandomPassword',
+  'random:index/randomString:RandomString',
+  'random:index/randomBytes:RandomBytes',
+  'random:index/randomId:RandomId',
+]);
+
+/** Every exposure of the estate, sorted by stack, resource name, path. */
+export function buildExposures(ctxs: readonly GraphCtx[]): SecretExposure[] {
+  const out: SecretExposure[] = [];
+  for (const row of rows(ctxs, 'function')) out.push(...lambdaExposures(row));
+  for (const row of rows(ctxs, 'taskDefinition')) out.push(...ecsExposures(row));
+  for (const g of ctxs) {
+    for (const r of g.graph.resources) {
+      const row = { r, g };
+      const db = DB_PASSWORDS[r.type];
+      if (db) out.push(...databaseExposures(row, db));
+      else if (r.type === 'kubernetes:core/v1:Secret') {
+        const keys = new Set([...Object.keys(obj(propAny(r, 'data')) ?? {}), ...Object.keys(obj(propAny(r, 'stringData')) ?? {})]);
+        out.push(exposure(row, 'kubernetes-secret', keys.size > 0 ? 'data' : 'data (empty)', `Kubernetes Secret with ${keys.size} key${keys.size === 1 ? '' : 's'} kept in the Pulumi state; use the External Secrets or Secrets Store CSI driver with Secrets Manager`));
+      } else if (RANDOM_SECRETS.has(r.type)) {
+        out.push(exposure(row, 'random-value', 'result', 'a generated secret value kept in the Pulumi state (encrypted as a secret there): anyone who can export the state with --show-secrets reads it'));
+      }
+    }
+    for (const ps of g.graph.metadata.plaintextSecrets) {
+      const r = g.byUrn.get(ps.urn);
+      out.push({
+        urn: ps.urn,
+        stack: g.stack,
+        name: r ? awsName(r) : ps.urn.slice(ps.urn.lastIndexOf('::') + 2),
+        type: r?.type ?? 'unknown',
+        kind: 'plaintext-in-state',
+        path: ps.path,
+        detail: ps.reason === 'plaintext-envelope' ? 'the state file holds this secret in plain text (exported with --show-secrets, or a plaintext secrets provider)' : 'a field that is secret by the resource schema is stored unencrypted in the state',
+      });
+    }
+  }
+  return out.sort((a, b) => compareStrings(a.stack, b.stack) || compareStrings(a.name, b.name) || compareStrings(a.path, b.path) || compareStrings(a.urn, b.urn));
+}

@@ -1,0 +1,562 @@
+/**
+ * The access engine: for every principal of the estate (roles, users, groups) and every principal
+ * outside it that a resource policy, key policy or grant names, which parameters and secrets it can
+ * read (the value, including the decrypt of a SecureString or a secret with its key), which secrets
+ * it can describe or re-stage, and which keys it decrypts with and through which service. Each
+ * result carries its certainty and the statements, resource policies, key policies and grants it
+ * rests on. `./evaluate.ts` decides each request; this module finds the requests worth deciding.
+ *
+ * Cost: policies are compiled once and shared; a principal's candidates are found from its Allow
+ * statements through prefix indexes (and from the resource policies and grants that name it), so the
+ * work is proportional to what is granted, not to principals x resources.
+ */
+
+import { compareStrings } from '../../util/collections.ts';
+import type {
+  AccessItem,
+  Certainty,
+  Condition,
+  KeyAccess,
+  KeyPath,
+  ParameterRead,
+  PrincipalAccess,
+  PrincipalKind,
+  Tags,
+  Via,
+} from '../model.ts';
+import { KEY_DECRYPT, PARAMETER_READ_BY_PATH, PARAMETER_READ_ONE, SECRET_METADATA, SECRET_ROTATE, SECRET_VALUE, coveredActions } from './actions.ts';
+import { ResourceIndex, ResourcePattern, type ArnSubject } from './arn.ts';
+import { ABSENT, contextOf, type ContextValue, type RequestContext } from './conditions.ts';
+import {
+  compilePolicy,
+  decide,
+  DENIED,
+  normaliseVia,
+  stronger,
+  weaker,
+  type CompiledPolicy,
+  type Decision,
+  type Grantee,
+  type PolicySource,
+  type PrincipalPolicies,
+  type Request,
+  type RequestPrincipal,
+  type Target,
+} from './evaluate.ts';
+
+// ─── Input ──────────────────────────────────────────────────────────────────────────
+
+export interface EnginePrincipal {
+  readonly id: string;
+  readonly kind: PrincipalKind;
+  readonly name: string;
+  readonly arn?: string;
+  readonly account?: string;
+  readonly tags: Tags;
+  readonly identity: readonly PolicySource[];
+  /** The permissions boundary; `unknown` when it names a policy that is not known. */
+  readonly boundary?: PolicySource | 'unknown';
+  /** Its identity policies are not in the estate (another account's principal, a service, `*`). */
+  readonly external: boolean;
+  /** Notes on policies that are not known, set by the caller. */
+  readonly notes: readonly string[];
+  readonly complete: boolean;
+}
+
+/** The key a parameter or secret is encrypted with. */
+export type KeyRef = { readonly kind: 'estate'; readonly urn: string } | { readonly kind: 'aws-managed' } | { readonly kind: 'unknown'; readonly id: string };
+
+interface Located {
+  readonly urn: string;
+  readonly subject: ArnSubject;
+  readonly account?: string;
+  readonly region?: string;
+  readonly tags: Tags;
+}
+
+export interface ParameterSubject extends Located {
+  readonly path: string;
+  readonly secure: boolean;
+  readonly key: KeyRef;
+}
+
+export interface SecretSubject extends Located {
+  readonly policy?: PolicySource;
+  readonly key: KeyRef;
+}
+
+export interface GrantSubject {
+  readonly urn: string;
+  readonly name: string;
+  readonly grantee: string;
+  readonly operations: readonly string[];
+  readonly constraints: readonly { readonly kind: 'equals' | 'subset'; readonly context: Readonly<Record<string, string>> }[];
+}
+
+export interface KeySubject extends Located {
+  /** The key policy in force (its own, or the default); undefined when it is not known. */
+  readonly policy?: PolicySource;
+  readonly grants: readonly GrantSubject[];
+}
+
+export interface EngineInput {
+  readonly principals: readonly EnginePrincipal[];
+  readonly parameters: readonly ParameterSubject[];
+  readonly secrets: readonly SecretSubject[];
+  readonly keys: readonly KeySubject[];
+}
+
+// ─── Request contexts ───────────────────────────────────────────────────────────────
+
+function principalContext(p: EnginePrincipal): Record<string, ContextValue | undefined> {
+  const out: Record<string, ContextValue | undefined> = {
+    'aws:SecureTransport': 'true',
+    ...(p.arn !== undefined && !p.external ? { 'aws:PrincipalArn': p.arn } : {}),
+    ...(p.account !== undefined && p.kind !== 'any' ? { 'aws:PrincipalAccount': p.account, 'kms:CallerAccount': p.account } : {}),
+    ...(p.kind === 'user' ? { 'aws:username': p.name, 'aws:PrincipalType': 'User' } : p.kind === 'role' && !p.external ? { 'aws:PrincipalType': 'AssumedRole' } : {}),
+  };
+  if (!p.external) for (const [k, v] of Object.entries(p.tags)) out[`aws:PrincipalTag/${k}`] = v;
+  return out;
+}
+
+function resourceContext(r: Located, extra: Record<string, ContextValue | undefined>): Record<string, ContextValue | undefined> {
+  const out: Record<string, ContextValue | undefined> = {
+    ...(r.account !== undefined ? { 'aws:ResourceAccount': r.account } : {}),
+    ...(r.region !== undefined ? { 'aws:RequestedRegion': r.region } : {}),
+    ...extra,
+  };
+  for (const [k, v] of Object.entries(r.tags)) {
+    out[`aws:ResourceTag/${k}`] = v;
+    out[`secretsmanager:ResourceTag/${k}`] = v;
+  }
+  return out;
+}
+
+/** A resource tag that the resource does not have is absent from the request, not unknown. */
+function tagAbsence(base: RequestContext): RequestContext {
+  return {
+    get(key) {
+      const v = base.get(key);
+      if (v !== undefined) return v;
+      const k = key.toLowerCase();
+      if (k.startsWith('aws:resourcetag/') || k.startsWith('secretsmanager:resourcetag/') || k.startsWith('aws:principaltag/')) return ABSENT;
+      return undefined;
+    },
+  };
+}
+
+const via = (service: 'ssm' | 'secretsmanager', region: string | undefined): string | undefined => (region !== undefined ? `${service}.${region}.amazonaws.com` : undefined);
+
+// ─── Grants ─────────────────────────────────────────────────────────────────────────
+
+function compileGrant(g: GrantSubject, keyName: string): Grantee {
+  const grantee = g.grantee;
+  const viaEntry: Via = { kind: 'grant', ref: g.urn, name: `grant ${g.name} on ${keyName}` };
+  return {
+    viaRef: g.urn,
+    via: viaEntry,
+    operations: new Set(g.operations),
+    matches: (who: RequestPrincipal) => {
+      if (grantee === '' ) return 'maybe';
+      if (who.arn !== undefined && grantee === who.arn) return true;
+      if (who.kind === 'account' && who.account !== undefined && (grantee === who.account || grantee === `arn:aws:iam::${who.account}:root`)) return true;
+      return false;
+    },
+    constraint: (ctx: RequestContext) => {
+      if (g.constraints.length === 0) return 'true';
+      let unknown = false;
+      for (const c of g.constraints) {
+        for (const [k, v] of Object.entries(c.context)) {
+          const got = ctx.get(`kms:EncryptionContext:${k}`);
+          if (got === undefined) unknown = true;
+          else if (got === ABSENT || (typeof got === 'string' ? got !== v : !got.includes(v))) return 'false';
+        }
+      }
+      return unknown ? 'unknown' : 'true';
+    },
+  };
+}
+
+// ─── Per-principal evaluation ───────────────────────────────────────────────────────
+
+interface KeyUse {
+  certainty: Certainty;
+  paths: Set<KeyPath>;
+  via: Via[];
+  conditions: Condition[];
+}
+
+interface Prepared {
+  readonly paramIndex: ResourceIndex<ParameterSubject>;
+  readonly folderIndex: ResourceIndex<string>;
+  /** Parameters sorted by path. */
+  readonly paramsByPath: readonly ParameterSubject[];
+  readonly paths: readonly string[];
+  readonly secretIndex: ResourceIndex<SecretSubject>;
+  readonly keyIndex: ResourceIndex<KeySubject>;
+  readonly keyByUrn: ReadonlyMap<string, KeySubject>;
+  readonly keyTargets: ReadonlyMap<string, Target>;
+  readonly secretTargets: ReadonlyMap<string, Target>;
+  /** Secrets whose resource policy names some principal (or account, or `*`), with the policy. */
+  readonly secretsWithPolicy: readonly SecretSubject[];
+  /** Keys whose policy names principals other than account roots, or that have grants. */
+  readonly keysNaming: readonly KeySubject[];
+}
+
+const PARAMETER_TARGET: Target = Object.freeze({ kind: 'parameter' });
+
+function folderSubject(p: ParameterSubject, folder: string): ArnSubject {
+  // The path `/a/b` (no trailing slash) as GetParametersByPath is authorised on it: `parameter/a/b`.
+  const rel = folder === '/' ? '' : folder.slice(1, -1);
+  return { partition: p.subject.partition, service: 'ssm', ...(p.subject.region !== undefined ? { region: p.subject.region } : {}), ...(p.subject.account !== undefined ? { account: p.subject.account } : {}), resource: `parameter/${rel}` };
+}
+
+/** The folders above a parameter path, shortest first: `/a/b/c` -> `/`, `/a/`, `/a/b/`. */
+function foldersOf(path: string): string[] {
+  const out = ['/'];
+  const segs = path.split('/').filter((s) => s !== '');
+  let acc = '/';
+  for (let i = 0; i < segs.length - 1; i++) {
+    acc += `${segs[i]}/`;
+    out.push(acc);
+  }
+  return out;
+}
+
+function prepare(input: EngineInput): Prepared {
+  const paramsByPath = [...input.parameters].sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.urn, b.urn));
+  const folders = new Map<string, ArnSubject>();
+  for (const p of paramsByPath) for (const f of foldersOf(p.path)) if (!folders.has(`${p.subject.account ?? ''}\u0000${p.subject.region ?? ''}\u0000${f}`)) folders.set(`${p.subject.account ?? ''}\u0000${p.subject.region ?? ''}\u0000${f}`, folderSubject(p, f));
+  const keyByUrn = new Map(input.keys.map((k) => [k.urn, k]));
+  const keyTargets = new Map<string, Target>();
+  for (const k of input.keys) {
+    const name = k.policy?.name.replace(/^key policy of /, '') ?? k.urn;
+    keyTargets.set(k.urn, { kind: 'key', keyPolicy: k.policy !== undefined ? compilePolicy(k.policy) : 'unknown', grants: k.grants.map((g) => compileGrant(g, name)) });
+  }
+  const secretTargets = new Map<string, Target>();
+  for (const s of input.secrets) secretTargets.set(s.urn, s.policy !== undefined ? { kind: 'secret', resourcePolicy: compilePolicy(s.policy) } : { kind: 'secret' });
+  const names = (doc: PolicySource | undefined): boolean =>
+    doc !== undefined && doc.document.statements.some((st) => st.effect === 'Allow' && (st.principals !== undefined || st.notPrincipals !== undefined));
+  return {
+    paramIndex: new ResourceIndex(paramsByPath.map((p) => ({ subject: p.subject, item: p }))),
+    folderIndex: new ResourceIndex([...folders.entries()].map(([k, subject]) => ({ subject, item: k }))),
+    paramsByPath,
+    paths: paramsByPath.map((p) => p.path),
+    secretIndex: new ResourceIndex(input.secrets.map((s) => ({ subject: s.subject, item: s }))),
+    keyIndex: new ResourceIndex(input.keys.map((k) => ({ subject: k.subject, item: k }))),
+    keyByUrn,
+    keyTargets,
+    secretTargets,
+    secretsWithPolicy: input.secrets.filter((s) => names(s.policy)),
+    keysNaming: input.keys.filter((k) => k.grants.length > 0 || names(k.policy)),
+  };
+}
+
+/** Patterns of a principal's Allow statements that cover one of `actions`. */
+function allowPatterns(policies: readonly CompiledPolicy[], actions: readonly string[]): ResourcePattern[] {
+  const out: ResourcePattern[] = [];
+  for (const p of policies) {
+    for (const st of p.statements) {
+      if (st.effect !== 'Allow') continue;
+      if (!actions.some((a) => st.actions.has(a))) continue;
+      if (st.notResources !== undefined || st.variablePatterns) out.push(new ResourcePattern('*'));
+      else out.push(...(st.resources ?? []));
+    }
+  }
+  return out;
+}
+
+function lowerBoundPath(sorted: readonly string[], probe: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < probe) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+class PrincipalEvaluation {
+  private readonly policies: PrincipalPolicies;
+  private readonly who: RequestPrincipal;
+  private readonly baseCtx: Record<string, ContextValue | undefined>;
+  private readonly keyUses = new Map<string, KeyUse>();
+  private readonly decryptCache = new Map<string, Decision>();
+  readonly notes = new Set<string>();
+
+  constructor(
+    readonly p: EnginePrincipal,
+    readonly prep: Prepared,
+  ) {
+    const boundary = p.boundary === undefined ? undefined : p.boundary === 'unknown' ? 'unknown' : compilePolicy(p.boundary);
+    this.policies = { identity: p.identity.map(compilePolicy), ...(boundary !== undefined ? { boundary } : {}) };
+    this.who = {
+      kind: p.kind,
+      ...(p.arn !== undefined ? { arn: p.arn } : {}),
+      ...(p.account !== undefined ? { account: p.account } : {}),
+      external: p.external,
+      variables: { 'aws:username': p.kind === 'user' ? p.name : undefined },
+    };
+    this.baseCtx = principalContext(p);
+    for (const n of p.notes) this.notes.add(n);
+  }
+
+  private request(action: string, r: Located, subject: ArnSubject, extra: Record<string, ContextValue | undefined> = {}): Request {
+    return {
+      principal: this.who,
+      action,
+      resource: subject,
+      ...(r.account !== undefined ? { resourceAccount: r.account } : {}),
+      context: tagAbsence(contextOf({ ...this.baseCtx, ...resourceContext(r, extra) })),
+    };
+  }
+
+  /** kms:Decrypt of a key through a service for one resource (its encryption context), cached. */
+  private decrypt(key: KeyRef, service: 'ssm' | 'secretsmanager', r: Located, contextKey: string, arn: string | undefined): Decision {
+    const cacheKey = `${key.kind === 'estate' ? key.urn : key.kind}\u0000${service}\u0000${arn ?? r.urn}`;
+    const hit = this.decryptCache.get(cacheKey);
+    if (hit !== undefined) return hit;
+    let d: Decision;
+    const viaService = via(service, r.region);
+    const extra: Record<string, ContextValue | undefined> = {
+      'kms:ViaService': viaService,
+      ...(arn !== undefined ? { [`kms:EncryptionContext:${contextKey}`]: arn } : {}),
+    };
+    if (key.kind === 'estate') {
+      const k = this.prep.keyByUrn.get(key.urn)!;
+      d = decide(this.request(KEY_DECRYPT, k, k.subject, { ...extra, ...(arn !== undefined ? {} : {}) }), this.policies, this.prep.keyTargets.get(k.urn)!);
+      if (d.allowed) this.useKey(k.urn, service, d);
+    } else if (key.kind === 'aws-managed') {
+      // The AWS-managed key of the service lets every principal of the account decrypt through the service.
+      d = this.awsManagedDecrypt(service, r);
+    } else {
+      d = { allowed: true, certainty: 'unknown', via: [], conditions: [] };
+      this.notes.add(`key ${key.id} is not in the estate: decrypting with it is not known`);
+    }
+    this.decryptCache.set(cacheKey, d);
+    return d;
+  }
+
+  private awsManagedDecrypt(service: 'ssm' | 'secretsmanager', r: Located): Decision {
+    if (this.p.external || (this.p.account !== undefined && r.account !== undefined && this.p.account !== r.account)) return DENIED;
+    const subject: ArnSubject = { partition: 'aws', service: 'kms', ...(r.region ? { region: r.region } : {}), ...(r.account ? { account: r.account } : {}), resource: `key/aws-managed-${service}` };
+    const name = service === 'ssm' ? 'aws/ssm' : 'aws/secretsmanager';
+    const policy: PolicySource = {
+      kind: 'aws-managed-key',
+      ref: `aws-managed-key:${name}`,
+      name: `AWS-managed key ${name}`,
+      document: AWS_MANAGED_KEY_POLICY,
+    };
+    return decide(this.request(KEY_DECRYPT, r, subject, { 'kms:ViaService': via(service, r.region) }), this.policies, { kind: 'key', keyPolicy: compilePolicy(policy) });
+  }
+
+  private useKey(urn: string, path: KeyPath, d: Decision): void {
+    let u = this.keyUses.get(urn);
+    if (u === undefined) {
+      u = { certainty: d.certainty, paths: new Set(), via: [], conditions: [] };
+      this.keyUses.set(urn, u);
+    } else u.certainty = stronger(u.certainty, d.certainty);
+    u.paths.add(path);
+    u.via.push(...d.via);
+    u.conditions.push(...d.conditions);
+  }
+
+  parameters(): ParameterRead[] {
+    const prep = this.prep;
+    const one = allowPatterns(this.policies.identity, PARAMETER_READ_ONE);
+    const byPath = allowPatterns(this.policies.identity, [PARAMETER_READ_BY_PATH]);
+    if (one.length === 0 && byPath.length === 0) return [];
+    const candidates = new Set<ParameterSubject>();
+    for (const pat of one) for (const m of prep.paramIndex.matches(pat)) candidates.add(m.item);
+    const folderDecisions = new Map<string, Decision>();
+    const grantedFolders = new Set<string>();
+    for (const pat of byPath) for (const m of prep.folderIndex.matches(pat)) grantedFolders.add(m.item);
+    for (const fk of grantedFolders) {
+      const folder = fk.slice(fk.lastIndexOf('\u0000') + 1);
+      const [account, region] = fk.split('\u0000');
+      for (let i = lowerBoundPath(prep.paths, folder); i < prep.paths.length && prep.paths[i]!.startsWith(folder); i++) {
+        const p = prep.paramsByPath[i]!;
+        if ((p.subject.account ?? '') === account && (p.subject.region ?? '') === region) candidates.add(p);
+      }
+    }
+    const out: ParameterRead[] = [];
+    for (const p of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
+      const decisions: { action: string; d: Decision; folder?: string }[] = [];
+      for (const action of PARAMETER_READ_ONE) {
+        const d = decide(this.request(action, p, p.subject), this.policies, PARAMETER_TARGET);
+        if (d.allowed) decisions.push({ action, d });
+      }
+      for (const folder of foldersOf(p.path)) {
+        const fk = `${p.subject.account ?? ''}\u0000${p.subject.region ?? ''}\u0000${folder}`;
+        if (!grantedFolders.has(fk)) continue;
+        let d = folderDecisions.get(fk);
+        if (d === undefined) {
+          d = decide(this.request(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder)), this.policies, PARAMETER_TARGET);
+          folderDecisions.set(fk, d);
+        }
+        if (d.allowed) {
+          decisions.push({ action: PARAMETER_READ_BY_PATH, d, folder });
+          break; // the broadest folder that grants it
+        }
+      }
+      if (decisions.length === 0) continue;
+      let read = decisions[0]!.d.certainty;
+      for (const x of decisions) read = stronger(read, x.d.certainty);
+      const winners = decisions.filter((x) => x.d.certainty === read);
+      let certainty = read;
+      const viaList: Via[] = winners.flatMap((x) => x.d.via);
+      const conditions: Condition[] = winners.flatMap((x) => x.d.conditions);
+      if (p.secure) {
+        const d = this.decrypt(p.key, 'ssm', p, 'PARAMETER_ARN', p.subject.account !== undefined ? `arn:${p.subject.partition}:ssm:${p.subject.region ?? ''}:${p.subject.account}:${p.subject.resource}` : undefined);
+        if (!d.allowed) {
+          this.notes.add('can call GetParameter on SecureStrings it cannot decrypt (not counted as reads)');
+          continue;
+        }
+        certainty = weaker(certainty, d.certainty);
+        viaList.push(...d.via);
+        conditions.push(...d.conditions);
+      }
+      const folder = decisions.find((x) => x.folder !== undefined)?.folder;
+      out.push({
+        resourceUrn: p.urn,
+        actions: [...new Set(decisions.map((x) => x.action))].sort(),
+        certainty,
+        via: normaliseVia(viaList),
+        conditions: dedupeConditions(conditions),
+        ...(folder !== undefined ? { byPath: folder } : {}),
+      });
+    }
+    return out;
+  }
+
+  secrets(): { values: AccessItem[]; metadata: AccessItem[]; writes: AccessItem[] } {
+    const prep = this.prep;
+    const actions = [SECRET_VALUE, ...SECRET_METADATA, ...SECRET_ROTATE];
+    const candidates = new Set<SecretSubject>();
+    for (const pat of allowPatterns(this.policies.identity, actions)) for (const m of prep.secretIndex.matches(pat)) candidates.add(m.item);
+    for (const s of prep.secretsWithPolicy) candidates.add(s);
+    const values: AccessItem[] = [];
+    const metadata: AccessItem[] = [];
+    const writes: AccessItem[] = [];
+    for (const s of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
+      const target = prep.secretTargets.get(s.urn)!;
+      const d = (action: string): Decision => decide(this.request(action, s, s.subject), this.policies, target);
+      const value = d(SECRET_VALUE);
+      let valueItem: AccessItem | undefined;
+      if (value.allowed) {
+        const arn = s.subject.account !== undefined && !s.subject.unknownSuffix ? `arn:${s.subject.partition}:secretsmanager:${s.subject.region ?? ''}:${s.subject.account}:${s.subject.resource}` : undefined;
+        const dec = this.decrypt(s.key, 'secretsmanager', s, 'SecretARN', arn);
+        if (dec.allowed) {
+          valueItem = item(s.urn, [SECRET_VALUE], weaker(value.certainty, dec.certainty), [...value.via, ...dec.via], [...value.conditions, ...dec.conditions]);
+          values.push(valueItem);
+        } else this.notes.add('can call GetSecretValue on secrets whose key it cannot decrypt with (not counted as reads)');
+      }
+      const meta = SECRET_METADATA.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
+      if (meta.length > 0 && valueItem === undefined) metadata.push(merge(s.urn, meta));
+      else if (meta.length > 0 && valueItem !== undefined) {
+        // Metadata next to the value: recorded on the value entry's actions.
+        values[values.length - 1] = { ...valueItem, actions: [...new Set([...valueItem.actions, ...meta.map((x) => x.a)])].sort() };
+      }
+      const w = SECRET_ROTATE.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
+      if (w.length > 0) writes.push(merge(s.urn, w));
+    }
+    return { values, metadata, writes };
+  }
+
+  keys(): KeyAccess[] {
+    const prep = this.prep;
+    const candidates = new Set<KeySubject>();
+    for (const pat of allowPatterns(this.policies.identity, [KEY_DECRYPT])) for (const m of prep.keyIndex.matches(pat)) candidates.add(m.item);
+    for (const k of prep.keysNaming) candidates.add(k);
+    for (const k of candidates) {
+      const d = decide(this.request(KEY_DECRYPT, k, k.subject, { 'kms:ViaService': ABSENT }), this.policies, prep.keyTargets.get(k.urn)!);
+      if (d.allowed) this.useKey(k.urn, 'direct', d);
+    }
+    const out: KeyAccess[] = [];
+    for (const [urn, u] of [...this.keyUses.entries()].sort(([a], [b]) => compareStrings(a, b))) {
+      out.push({
+        resourceUrn: urn,
+        actions: [KEY_DECRYPT],
+        certainty: u.certainty,
+        via: normaliseVia(u.via),
+        conditions: dedupeConditions(u.conditions),
+        paths: [...u.paths].sort(),
+      });
+    }
+    return out;
+  }
+
+  /** Identity policies allow every engine action on every resource, with nothing narrowing them. */
+  admin(): boolean {
+    if (this.p.external || this.p.boundary !== undefined) return false;
+    return this.policies.identity.some((pol) =>
+      pol.statements.some((st) => {
+        if (st.effect !== 'Allow' || st.conditions.length > 0 || st.actionsUnknown) return false;
+        const all = coveredActions(st.source, ['iam:CreateUser', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'ssm:GetParameter']).actions.length === 4;
+        return all && (st.resources ?? []).some((r) => r.any && !r.unknown);
+      }),
+    );
+  }
+}
+
+/** The AWS-managed key of Parameter Store or Secrets Manager: account principals, through the service. */
+const AWS_MANAGED_KEY_POLICY = {
+  statements: [
+    {
+      sid: 'Allow access through the service for all principals in the account that are authorized to use it',
+      effect: 'Allow' as const,
+      principals: { AWS: ['*'], any: true },
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: [],
+    },
+  ],
+  unknown: false,
+};
+
+function dedupeConditions(cs: readonly Condition[]): Condition[] {
+  const m = new Map<string, Condition>();
+  for (const c of cs) m.set(`${c.operator}\u0000${c.key}\u0000${c.values.join('\u0001')}`, c);
+  return [...m.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, c]) => c);
+}
+
+function item(urn: string, actions: readonly string[], certainty: Certainty, viaList: readonly Via[], conditions: readonly Condition[]): AccessItem {
+  return { resourceUrn: urn, actions: [...new Set(actions)].sort(), certainty, via: normaliseVia(viaList), conditions: dedupeConditions(conditions) };
+}
+
+function merge(urn: string, ds: readonly { a: string; d: Decision }[]): AccessItem {
+  let c = ds[0]!.d.certainty;
+  for (const x of ds) c = stronger(c, x.d.certainty);
+  return item(
+    urn,
+    ds.map((x) => x.a),
+    c,
+    ds.flatMap((x) => x.d.via),
+    ds.flatMap((x) => x.d.conditions),
+  );
+}
+
+/** The access of every principal, sorted by principal id. */
+export function analyseAccess(input: EngineInput): PrincipalAccess[] {
+  const prep = prepare(input);
+  const out: PrincipalAccess[] = [];
+  for (const p of [...input.principals].sort((a, b) => compareStrings(a.id, b.id))) {
+    const e = new PrincipalEvaluation(p, prep);
+    const parameters = e.parameters();
+    const secrets = e.secrets();
+    const keys = e.keys();
+    out.push({
+      principal: p.id,
+      parameters,
+      secretValues: secrets.values,
+      secretMetadata: secrets.metadata,
+      secretWrites: secrets.writes,
+      keys,
+      admin: e.admin(),
+      complete: p.complete,
+      notes: [...e.notes].sort(compareStrings),
+    });
+  }
+  return out;
+}

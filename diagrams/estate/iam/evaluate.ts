@@ -1,0 +1,472 @@
+/**
+ * Policy evaluation for one request, as IAM decides it, for the actions that read or write a
+ * parameter, a secret or a key.
+ *
+ * - A statement applies when its Action/NotAction covers the action, its Resource/NotResource the
+ *   resource, its Principal/NotPrincipal the principal (resource and key policies) and its
+ *   conditions hold. How sure that is: `certain`; `conditional` (a condition could not be decided
+ *   offline); `unknown` (an UNKNOWN value or a resource that may or may not match).
+ * - An explicit Deny in any policy wins; a Deny that only may apply lowers the certainty instead.
+ * - Same account: identity policies (within the permissions boundary, if any) allow, or the
+ *   resource policy allows the principal itself (a user: whatever its boundary says; a role: within
+ *   its boundary). A resource policy that names only the account root delegates to IAM.
+ * - Across accounts: both sides, the resource policy (the principal or its account) and the
+ *   principal's identity policies within its boundary.
+ * - KMS keys: the key policy is required: it allows the principal itself, or the account root (then
+ *   identity policies decide). A grant to the principal allows the operations it lists, whatever the
+ *   key policy and identity policies say (explicit Denies still apply).
+ * - Parameters have no resource policy: same account only.
+ */
+
+import { REDACTED, UNKNOWN } from '../../graph/types.ts';
+import { compareStrings } from '../../util/collections.ts';
+import type { Certainty, Condition, PolicyDocument, PolicyStatement, Principals, PrincipalKind, Via, ViaKind } from '../model.ts';
+import { coveredActions, ENGINE_ACTIONS } from './actions.ts';
+import { splitArn, withVariables, ResourcePattern, type ArnSubject } from './arn.ts';
+import { evaluateConditions, type RequestContext } from './conditions.ts';
+
+// ─── Certainty arithmetic ───────────────────────────────────────────────────────────
+
+const RANK: Readonly<Record<Certainty, number>> = { certain: 2, conditional: 1, unknown: 0 };
+
+/** The weaker of two certainties (both must hold). */
+export function weaker(a: Certainty, b: Certainty): Certainty {
+  return RANK[a] <= RANK[b] ? a : b;
+}
+
+/** The stronger of two certainties (either suffices). */
+export function stronger(a: Certainty, b: Certainty): Certainty {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+// ─── Compiled policies ──────────────────────────────────────────────────────────────
+
+export interface PolicySource {
+  readonly kind: ViaKind;
+  /** Estate policy URN, AWS-managed ARN, or the URN of the secret or key whose policy it is. */
+  readonly ref: string;
+  readonly name: string;
+  readonly document: PolicyDocument;
+  /** An identity policy that applies through a group. */
+  readonly group?: string;
+}
+
+export interface CompiledStatement {
+  readonly effect: 'Allow' | 'Deny';
+  readonly via: Via;
+  /** The engine's actions the statement covers (all of them when its actions are not known). */
+  readonly actions: ReadonlySet<string>;
+  readonly actionsUnknown: boolean;
+  readonly resources?: readonly ResourcePattern[];
+  readonly notResources?: readonly ResourcePattern[];
+  /** Resource patterns with policy variables, resolved per principal. */
+  readonly variablePatterns: boolean;
+  readonly principals?: Principals;
+  readonly notPrincipals?: Principals;
+  readonly conditions: readonly Condition[];
+  readonly source: PolicyStatement;
+}
+
+export interface CompiledPolicy {
+  readonly source: PolicySource;
+  readonly statements: readonly CompiledStatement[];
+  /** The document was (partly) unknown or unreadable. */
+  readonly unknown: boolean;
+}
+
+const compiledBySource = new WeakMap<PolicyDocument, Map<string, CompiledPolicy>>();
+
+/** Compiles a policy once per document and (kind, ref, group): statements that touch the engine's actions only. */
+export function compilePolicy(src: PolicySource): CompiledPolicy {
+  let byKey = compiledBySource.get(src.document);
+  if (byKey === undefined) compiledBySource.set(src.document, (byKey = new Map()));
+  const key = `${src.kind}\u0000${src.ref}\u0000${src.group ?? ''}`;
+  const hit = byKey.get(key);
+  if (hit !== undefined) return hit;
+  const statements: CompiledStatement[] = [];
+  for (const s of src.document.statements) {
+    const cov = coveredActions(s, ENGINE_ACTIONS);
+    if (cov.actions.length === 0 && !cov.unknown) continue;
+    const via: Via = {
+      kind: src.kind,
+      ref: src.ref,
+      name: src.name,
+      ...(s.sid !== undefined ? { sid: s.sid } : {}),
+      ...(src.group !== undefined ? { group: src.group } : {}),
+    };
+    const patterns = (l: readonly string[] | undefined) => l?.map((r) => new ResourcePattern(r));
+    const resources = patterns(s.resources);
+    const notResources = patterns(s.notResources);
+    const st: CompiledStatement = {
+      effect: s.effect,
+      via,
+      actions: new Set(cov.unknown ? ENGINE_ACTIONS : cov.actions),
+      actionsUnknown: cov.unknown,
+      // No Resource at all (resource and key policies may omit it): every resource.
+      ...(resources !== undefined ? { resources } : notResources !== undefined ? { notResources } : { resources: [new ResourcePattern('*')] }),
+      variablePatterns: [...(s.resources ?? []), ...(s.notResources ?? [])].some((r) => r.includes('${')),
+      ...(s.principals !== undefined ? { principals: s.principals } : {}),
+      ...(s.notPrincipals !== undefined ? { notPrincipals: s.notPrincipals } : {}),
+      conditions: s.conditions,
+      source: s,
+    };
+    statements.push(st);
+  }
+  const out: CompiledPolicy = { source: src, statements, unknown: src.document.unknown };
+  byKey.set(key, out);
+  return out;
+}
+
+// ─── Principals and requests ────────────────────────────────────────────────────────
+
+/** The principal making a request, as the evaluator sees it. */
+export interface RequestPrincipal {
+  readonly kind: PrincipalKind;
+  readonly arn?: string;
+  readonly account?: string;
+  /** Its identity policies are not in the estate (another account's principal, a service, `*`). */
+  readonly external: boolean;
+  /** Policy variables known of the principal (`aws:username`), lower-case names. */
+  readonly variables: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Request {
+  readonly principal: RequestPrincipal;
+  readonly action: string;
+  readonly resource: ArnSubject;
+  readonly resourceAccount?: string;
+  readonly context: RequestContext;
+}
+
+/** How a statement applies to a request, or not at all. */
+export interface Applies {
+  readonly certainty: Certainty;
+  readonly conditions: readonly Condition[];
+}
+
+/** How a resource policy's Principal names the requester. */
+type PrincipalHit = { readonly how: 'self' | 'account'; readonly sure: boolean } | false;
+
+function accountOfPrincipalValue(v: string): string | undefined {
+  if (/^\d{12}$/.test(v)) return v;
+  const m = /^arn:[^:]+:iam::(\d{12}|\*):root$/.exec(v);
+  return m ? m[1] : undefined;
+}
+
+/** Does a Principal block name the requester: itself (its ARN, `*`, its service) or its account root? */
+function principalHit(p: Principals, who: RequestPrincipal): PrincipalHit {
+  if (p.any) return { how: 'self', sure: true };
+  let best: PrincipalHit = false;
+  for (const v of p.AWS ?? []) {
+    if (v === UNKNOWN || v === REDACTED) {
+      if (best === false) best = { how: 'self', sure: false };
+      continue;
+    }
+    if (v === '*') return { how: 'self', sure: true };
+    if (who.arn !== undefined && v === who.arn) return { how: 'self', sure: true };
+    const acct = accountOfPrincipalValue(v);
+    if (acct !== undefined && who.account !== undefined && acct === who.account) {
+      // The account itself (an external account principal) is named; any other principal of it is delegated to.
+      if (who.kind === 'account') return { how: 'self', sure: true };
+      best = { how: 'account', sure: true };
+    }
+  }
+  if (who.kind === 'service' && who.arn !== undefined) {
+    for (const v of p.Service ?? []) if (v === who.arn) return { how: 'self', sure: true };
+  }
+  return best;
+}
+
+function matchResource(st: CompiledStatement, req: Request): 'sure' | 'maybe' | false {
+  let patterns = st.resources ?? st.notResources ?? [];
+  let unresolved = false;
+  if (st.variablePatterns) {
+    patterns = patterns.map((p) => {
+      const r = withVariables(p.source, req.principal.variables);
+      unresolved ||= r.unresolved;
+      return r.pattern === p.source ? p : new ResourcePattern(r.pattern);
+    });
+  }
+  let best: 'sure' | 'maybe' | false = false;
+  for (const p of patterns) {
+    const m = p.match(req.resource);
+    if (m === 'sure') {
+      best = 'sure';
+      break;
+    }
+    if (m === 'maybe') best = 'maybe';
+  }
+  if (st.notResources !== undefined) {
+    // Listed surely: excluded. Listed maybe: may be excluded.
+    if (best === 'sure') return unresolved ? 'maybe' : false;
+    return best === 'maybe' || unresolved ? 'maybe' : 'sure';
+  }
+  if (best === 'sure' && unresolved) return 'maybe';
+  return best;
+}
+
+/**
+ * Whether one statement applies to the request. For resource policies `who` says how the Principal
+ * must name the requester (`self` or its `account`); identity policies have no Principal.
+ */
+export function statementApplies(st: CompiledStatement, req: Request, resourcePolicy: boolean): (Applies & { readonly how?: 'self' | 'account' }) | false {
+  if (!st.actions.has(req.action)) return false;
+  let how: 'self' | 'account' | undefined;
+  let sure = true;
+  if (resourcePolicy) {
+    if (st.principals !== undefined) {
+      const h = principalHit(st.principals, req.principal);
+      if (h === false) return false;
+      how = h.how;
+      sure &&= h.sure;
+    } else if (st.notPrincipals !== undefined) {
+      // NotPrincipal: everyone except those listed (used with Deny).
+      const h = principalHit(st.notPrincipals, req.principal);
+      if (h !== false && h.sure) return false;
+      how = 'self';
+      sure &&= h === false;
+    } else return false; // a resource policy statement without Principal applies to no one
+  }
+  const r = matchResource(st, req);
+  if (r === false) return false;
+  sure &&= r === 'sure' && !st.actionsUnknown;
+  const c = evaluateConditions(st.conditions, req.context);
+  if (c.result === 'false') return false;
+  const certainty: Certainty = !sure ? 'unknown' : c.result === 'unknown' ? 'conditional' : 'certain';
+  return { certainty, conditions: c.undecided, ...(how !== undefined ? { how } : {}) };
+}
+
+/** The outcome of a set of statements: the strongest Allow (with what grants it) and the strongest Deny. */
+export interface Outcome {
+  readonly allow?: Certainty;
+  readonly allowVia: readonly Via[];
+  readonly allowConditions: readonly Condition[];
+  readonly deny?: Certainty;
+  readonly denyConditions: readonly Condition[];
+}
+
+const NONE: Outcome = Object.freeze({ allowVia: [], allowConditions: [], denyConditions: [] });
+
+function condKey(c: Condition): string {
+  return `${c.operator}\u0000${c.key}\u0000${c.values.join('\u0001')}`;
+}
+
+/**
+ * Evaluates statements for a request. For a resource policy, `how` keeps only the Allows that name
+ * the requester that way (`self`: itself; `account`: its account root); Denies apply either way.
+ */
+export function evaluateStatements(policies: readonly CompiledPolicy[], req: Request, resourcePolicy: boolean, how?: 'self' | 'account'): Outcome {
+  let allow: Certainty | undefined;
+  let deny: Certainty | undefined;
+  const via = new Map<string, { v: Via; c: Certainty }>();
+  const allowConds = new Map<string, Condition>();
+  const denyConds = new Map<string, Condition>();
+  let unknownDoc = false;
+  for (const p of policies) {
+    if (p.unknown && p.statements.length === 0) unknownDoc = true;
+    for (const st of p.statements) {
+      const a = statementApplies(st, req, resourcePolicy);
+      if (a === false) continue;
+      if (st.effect === 'Deny') {
+        deny = deny === undefined ? a.certainty : stronger(deny, a.certainty);
+        for (const c of a.conditions) denyConds.set(condKey(c), c);
+        continue;
+      }
+      if (how !== undefined && a.how !== how) continue;
+      allow = allow === undefined ? a.certainty : stronger(allow, a.certainty);
+      const k = `${st.via.kind}\u0000${st.via.ref}\u0000${st.via.sid ?? ''}\u0000${st.via.group ?? ''}`;
+      const prev = via.get(k);
+      if (prev === undefined || RANK[a.certainty] > RANK[prev.c]) via.set(k, { v: st.via, c: a.certainty });
+      for (const c of a.conditions) allowConds.set(condKey(c), c);
+    }
+  }
+  if (allow === undefined && deny === undefined && !unknownDoc) return NONE;
+  // An unreadable document may allow anything and deny anything.
+  if (unknownDoc) deny = deny === undefined ? 'unknown' : stronger(deny, 'unknown');
+  // What grants it: the statements at the strongest certainty.
+  const winners = [...via.values()].filter((x) => allow !== undefined && x.c === allow).map((x) => x.v);
+  return {
+    ...(allow !== undefined ? { allow } : {}),
+    allowVia: winners,
+    allowConditions: [...allowConds.values()],
+    ...(deny !== undefined ? { deny } : {}),
+    denyConditions: [...denyConds.values()],
+  };
+}
+
+// ─── Decisions ──────────────────────────────────────────────────────────────────────
+
+export interface Grantee {
+  readonly viaRef: string;
+  readonly via: Via;
+  /** The grant lists this operation. */
+  readonly operations: ReadonlySet<string>;
+  /** Whether the grant's grantee is the requester: sure, or may be (an unknown grantee). */
+  readonly matches: (who: RequestPrincipal) => boolean | 'maybe';
+  /** Constraints on the encryption context: decided against the request context. */
+  readonly constraint: (ctx: RequestContext) => 'true' | 'false' | 'unknown';
+}
+
+/** What decides one request besides the principal's own policies. */
+export interface Target {
+  readonly kind: 'parameter' | 'secret' | 'key';
+  /** A secret's resource policy. */
+  readonly resourcePolicy?: CompiledPolicy;
+  /** A key's policy; `unknown` when the key's policy is not known. */
+  readonly keyPolicy?: CompiledPolicy | 'unknown';
+  readonly grants?: readonly Grantee[];
+}
+
+export interface PrincipalPolicies {
+  readonly identity: readonly CompiledPolicy[];
+  /** The permissions boundary; `unknown` when the boundary's policy is not known. */
+  readonly boundary?: CompiledPolicy | 'unknown';
+}
+
+export interface Decision {
+  readonly allowed: boolean;
+  readonly certainty: Certainty;
+  readonly via: readonly Via[];
+  readonly conditions: readonly Condition[];
+}
+
+export const DENIED: Decision = Object.freeze({ allowed: false, certainty: 'certain', via: [], conditions: [] });
+
+interface Path {
+  readonly certainty: Certainty;
+  readonly via: readonly Via[];
+  readonly conditions: readonly Condition[];
+}
+
+const pathOf = (o: Outcome): Path | undefined =>
+  o.allow === undefined ? undefined : { certainty: o.allow, via: o.allowVia, conditions: o.allowConditions };
+
+function and(...paths: (Path | undefined)[]): Path | undefined {
+  let certainty: Certainty = 'certain';
+  const via: Via[] = [];
+  const conditions: Condition[] = [];
+  for (const p of paths) {
+    if (p === undefined) return undefined;
+    certainty = weaker(certainty, p.certainty);
+    via.push(...p.via);
+    conditions.push(...p.conditions);
+  }
+  return { certainty, via, conditions };
+}
+
+function or(...paths: (Path | undefined)[]): Path | undefined {
+  const known = paths.filter((p): p is Path => p !== undefined);
+  if (known.length === 0) return undefined;
+  let best = known[0]!;
+  for (const p of known) if (RANK[p.certainty] > RANK[best.certainty]) best = p;
+  // What grants it: every path at the best certainty.
+  const same = known.filter((p) => p.certainty === best.certainty);
+  return { certainty: best.certainty, via: same.flatMap((p) => p.via), conditions: same.flatMap((p) => p.conditions) };
+}
+
+const CERTAIN: Path = Object.freeze({ certainty: 'certain', via: [], conditions: [] });
+const UNKNOWN_PATH: Path = Object.freeze({ certainty: 'unknown', via: [], conditions: [] });
+/** Another account's principal: its identity policies are not in the estate, so it holds "if its IAM allows it". */
+const OTHER_ACCOUNT_IAM: Path = Object.freeze({ certainty: 'conditional', via: [], conditions: [] });
+
+function viaSortKey(v: Via): string {
+  return `${v.kind}\u0000${v.name}\u0000${v.sid ?? ''}\u0000${v.group ?? ''}\u0000${v.ref}`;
+}
+
+/** Distinct, sorted. */
+export function normaliseVia(vs: readonly Via[]): Via[] {
+  const m = new Map<string, Via>();
+  for (const v of vs) m.set(viaSortKey(v), v);
+  return [...m.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, v]) => v);
+}
+
+function normaliseConditions(cs: readonly Condition[]): Condition[] {
+  const m = new Map<string, Condition>();
+  for (const c of cs) m.set(condKey(c), c);
+  return [...m.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, c]) => c);
+}
+
+/** Decides one request. */
+export function decide(req: Request, own: PrincipalPolicies, target: Target): Decision {
+  const who = req.principal;
+  const identity = who.external ? NONE : evaluateStatements(own.identity, req, false);
+  const boundary = own.boundary === undefined || own.boundary === 'unknown' ? undefined : evaluateStatements([own.boundary], req, false);
+  const rp = target.kind === 'key' ? target.keyPolicy : target.resourcePolicy;
+  const rpKnown = rp !== undefined && rp !== 'unknown' ? rp : undefined;
+  const rpSelf = rpKnown ? evaluateStatements([rpKnown], req, true, 'self') : NONE;
+  const rpAccount = rpKnown ? evaluateStatements([rpKnown], req, true, 'account') : NONE;
+
+  // Explicit Deny anywhere.
+  let deny: Certainty | undefined;
+  const denyConds: Condition[] = [];
+  for (const o of [identity, boundary ?? NONE, rpSelf]) {
+    if (o.deny === undefined) continue;
+    deny = deny === undefined ? o.deny : stronger(deny, o.deny);
+    denyConds.push(...o.denyConditions);
+  }
+  if (deny === 'certain') return DENIED;
+
+  const boundaryPath: Path | undefined =
+    own.boundary === undefined ? CERTAIN : own.boundary === 'unknown' ? UNKNOWN_PATH : boundary ? pathOf(boundary) : undefined;
+  const identityPath: Path | undefined = who.external
+    ? who.kind === 'service'
+      ? CERTAIN
+      : OTHER_ACCOUNT_IAM
+    : and(pathOf(identity), boundaryPath);
+  const sameAccount = who.account === undefined || req.resourceAccount === undefined || who.account === req.resourceAccount;
+  // A resource policy naming the principal itself: a user is allowed whatever its boundary; a role within it.
+  const selfPath = (): Path | undefined => {
+    const p = pathOf(rpSelf);
+    if (p === undefined) return undefined;
+    if (!sameAccount) return and(p, identityPath);
+    return who.kind === 'role' ? and(p, boundaryPath) : p;
+  };
+  let path: Path | undefined;
+  switch (target.kind) {
+    case 'parameter':
+      path = sameAccount ? identityPath : undefined;
+      break;
+    case 'secret':
+      path = sameAccount
+        ? or(identityPath, selfPath())
+        : or(and(pathOf(rpAccount), identityPath), selfPath());
+      break;
+    case 'key': {
+      const keyUnknown = target.keyPolicy === 'unknown';
+      const delegated = keyUnknown ? and(UNKNOWN_PATH, identityPath) : and(pathOf(rpAccount), identityPath);
+      const grant = grantPath(target.grants ?? [], req);
+      path = or(selfPath(), delegated, grant);
+      break;
+    }
+  }
+  if (path === undefined) return DENIED;
+  let certainty = path.certainty;
+  const conditions = [...path.conditions];
+  if (deny !== undefined) {
+    certainty = weaker(certainty, deny);
+    conditions.push(...denyConds);
+  }
+  return { allowed: true, certainty, via: normaliseVia(path.via), conditions: normaliseConditions(conditions) };
+}
+
+function grantPath(grants: readonly Grantee[], req: Request): Path | undefined {
+  let best: Path | undefined;
+  const op = req.action.slice(req.action.indexOf(':') + 1);
+  for (const g of grants) {
+    if (!g.operations.has(op)) continue;
+    const m = g.matches(req.principal);
+    if (m === false) continue;
+    const c = g.constraint(req.context);
+    if (c === 'false') continue;
+    const certainty: Certainty = m === 'maybe' ? 'unknown' : c === 'unknown' ? 'conditional' : 'certain';
+    best = or(best, { certainty, via: [g.via], conditions: [] });
+  }
+  return best;
+}
+
+/** The account of an ARN (or of a bare 12-digit account id). */
+export function accountOf(arnOrAccount: string): string | undefined {
+  if (/^\d{12}$/.test(arnOrAccount)) return arnOrAccount;
+  const a = splitArn(arnOrAccount)?.account;
+  return a !== undefined && /^\d{12}$/.test(a) ? a : undefined;
+}

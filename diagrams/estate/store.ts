@@ -1,0 +1,410 @@
+/**
+ * The store of derived facts over an Estate: built once per run and read by the compliance rules,
+ * the views and the docs, so that each fact is computed in one place with one rule.
+ *
+ * - Lookups by URN (and principals by id) throw a GeneratorError naming the missing key.
+ * - An entity's environment: its `Environment` tag, else (parameters and secrets) the environment a
+ *   path segment names, else its stack's environment; only environments that exist in the estate.
+ * - The audit pieces (trails, alarms, event rules, topics) that serve a stack: its own, and those of
+ *   the stacks it references and of its project's account-level stacks (no environment) that are
+ *   not tied to another environment of the estate.
+ * - The keys a stack uses: the keys it owns and those its SecureStrings, secrets and trails are
+ *   encrypted with, wherever they are defined; key ids that resolve to no key of the estate.
+ * - Rotation functions and their roles; the readers of every parameter, secret and key.
+ */
+
+import { GeneratorError } from '../errors.ts';
+import { UNKNOWN } from '../graph/types.ts';
+import { compareStrings } from '../util/collections.ts';
+import { NOT_ENVIRONMENTS } from './environments.ts';
+import type {
+  AccessItem,
+  Alarm,
+  Audit,
+  Estate,
+  EventRule,
+  ExternalPrincipal,
+  IamGroup,
+  IamPolicy,
+  IamUser,
+  KeyAccess,
+  KmsKey,
+  LambdaFunction,
+  Parameter,
+  ParameterRead,
+  PrincipalAccess,
+  PrincipalKind,
+  Role,
+  Secret,
+  StackSummary,
+  Topic,
+  Trail,
+} from './model.ts';
+
+export type Entity = Parameter | Secret | KmsKey | IamPolicy | Role | IamUser | IamGroup | LambdaFunction | Trail | Alarm | EventRule | Topic;
+export type EntityKind = 'parameter' | 'secret' | 'key' | 'policy' | 'role' | 'user' | 'group' | 'function' | 'trail' | 'alarm' | 'eventRule' | 'topic';
+
+/** A principal of the estate (role, user, group) or outside it. */
+export interface PrincipalEntry {
+  readonly id: string;
+  readonly kind: PrincipalKind;
+  readonly name: string;
+  readonly arn?: string;
+  /** The stack of an estate principal; undefined for an external one. */
+  readonly stack?: string;
+  readonly role?: Role;
+  readonly user?: IamUser;
+  readonly group?: IamGroup;
+  readonly external?: ExternalPrincipal;
+}
+
+/** One way a principal reaches a resource. */
+export type ReadKind = 'parameter' | 'secret-value' | 'secret-metadata' | 'secret-write' | 'key';
+
+export interface Reader {
+  readonly principal: string;
+  readonly kind: ReadKind;
+  readonly item: AccessItem | ParameterRead | KeyAccess;
+}
+
+export interface KeyScope {
+  /** Keys the stack owns plus keys of other stacks its SecureStrings, secrets and trails use, in estate order. */
+  readonly keys: readonly KmsKey[];
+  /** Key ids those resources name that resolve to no key of the estate (AWS-managed ones aside), sorted. */
+  readonly unresolved: readonly string[];
+  /** How many of the stack's resources use such a key. */
+  readonly unresolvedUsers: number;
+}
+
+const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
+
+export function isAwsManagedKeyId(keyId: string): boolean {
+  return AWS_MANAGED_KEY.test(keyId);
+}
+
+export class Store {
+  readonly estate: Estate;
+  private readonly byUrn = new Map<string, { kind: EntityKind; entity: Entity }>();
+  private readonly principalById = new Map<string, PrincipalEntry>();
+  private readonly accessById = new Map<string, PrincipalAccess>();
+  private readonly summaryByKey = new Map<string, StackSummary>();
+  private readonly envs: ReadonlySet<string>;
+  private readersIndex: Map<string, Reader[]> | undefined;
+  private readonly auditCache = new Map<string, Audit>();
+  private readonly keyScopeCache = new Map<string, KeyScope>();
+  private rotationRoleMap: Map<string, Set<string>> | undefined;
+  readonly principals: readonly PrincipalEntry[];
+
+  private static readonly cache = new WeakMap<Estate, Store>();
+
+  /** The store of an estate (built once per estate). */
+  static of(estate: Estate): Store {
+    let s = Store.cache.get(estate);
+    if (s === undefined) {
+      s = new Store(estate);
+      Store.cache.set(estate, s);
+    }
+    return s;
+  }
+
+  private constructor(estate: Estate) {
+    this.estate = estate;
+    const add = (kind: EntityKind, list: readonly Entity[]): void => {
+      for (const e of list) if (!this.byUrn.has(e.urn)) this.byUrn.set(e.urn, { kind, entity: e });
+    };
+    add('parameter', estate.parameters);
+    add('secret', estate.secrets);
+    add('key', estate.keys);
+    add('policy', estate.policies);
+    add('role', estate.roles);
+    add('user', estate.users);
+    add('group', estate.groups);
+    add('function', estate.functions);
+    add('trail', estate.audit.trails);
+    add('alarm', estate.audit.alarms);
+    add('eventRule', estate.audit.eventRules);
+    add('topic', estate.audit.topics);
+    for (const s of estate.stacks) this.summaryByKey.set(s.key, s);
+    const principals: PrincipalEntry[] = [];
+    for (const r of estate.roles) principals.push({ id: r.urn, kind: 'role', name: r.name, ...(r.arn ? { arn: r.arn } : {}), stack: r.stack, role: r });
+    for (const u of estate.users) principals.push({ id: u.urn, kind: 'user', name: u.name, ...(u.arn ? { arn: u.arn } : {}), stack: u.stack, user: u });
+    for (const g of estate.groups) principals.push({ id: g.urn, kind: 'group', name: g.name, ...(g.arn ? { arn: g.arn } : {}), stack: g.stack, group: g });
+    for (const x of estate.externalPrincipals) principals.push({ id: x.id, kind: x.kind, name: x.name, ...(x.arn ? { arn: x.arn } : {}), external: x });
+    for (const p of principals) this.principalById.set(p.id, p);
+    this.principals = principals;
+    for (const a of estate.access) this.accessById.set(a.principal, a);
+    const envs = new Set<string>();
+    for (const s of estate.stacks) if (s.environment !== undefined) envs.add(s.environment.toLowerCase());
+    for (const list of [estate.parameters, estate.secrets, estate.keys, estate.roles, estate.users, estate.audit.trails, estate.audit.alarms]) {
+      for (const x of list as readonly { tags: Readonly<Record<string, string>> }[]) {
+        const t = envTag(x.tags);
+        if (t !== undefined && !NOT_ENVIRONMENTS.has(t)) envs.add(t);
+      }
+    }
+    this.envs = envs;
+  }
+
+  // ─── Lookups ──────────────────────────────────────────────────────────────────────
+
+  private missing(what: string, key: string): GeneratorError {
+    return new GeneratorError('input', `no ${what} '${key}' in the estate`);
+  }
+
+  find(urn: string): Entity | undefined {
+    return this.byUrn.get(urn)?.entity;
+  }
+
+  entity(urn: string): Entity {
+    const hit = this.byUrn.get(urn);
+    if (!hit) throw this.missing('entity with URN', urn);
+    return hit.entity;
+  }
+
+  kindOf(urn: string): EntityKind {
+    const hit = this.byUrn.get(urn);
+    if (!hit) throw this.missing('entity with URN', urn);
+    return hit.kind;
+  }
+
+  private typed<T extends Entity>(urn: string, kind: EntityKind, label: string): T {
+    const hit = this.byUrn.get(urn);
+    if (!hit || hit.kind !== kind) throw this.missing(label, urn);
+    return hit.entity as T;
+  }
+
+  parameter(urn: string): Parameter {
+    return this.typed(urn, 'parameter', 'parameter');
+  }
+  secret(urn: string): Secret {
+    return this.typed(urn, 'secret', 'secret');
+  }
+  key(urn: string): KmsKey {
+    return this.typed(urn, 'key', 'KMS key');
+  }
+  policy(urn: string): IamPolicy {
+    return this.typed(urn, 'policy', 'IAM policy');
+  }
+  role(urn: string): Role {
+    return this.typed(urn, 'role', 'role');
+  }
+  fn(urn: string): LambdaFunction {
+    return this.typed(urn, 'function', 'Lambda function');
+  }
+  topic(urn: string): Topic {
+    return this.typed(urn, 'topic', 'SNS topic');
+  }
+
+  /** A key of the estate, or undefined (a key referenced but not loaded). */
+  findKey(urn: string | undefined): KmsKey | undefined {
+    if (urn === undefined) return undefined;
+    const hit = this.byUrn.get(urn);
+    return hit?.kind === 'key' ? (hit.entity as KmsKey) : undefined;
+  }
+
+  findRole(urn: string | undefined): Role | undefined {
+    if (urn === undefined) return undefined;
+    const hit = this.byUrn.get(urn);
+    return hit?.kind === 'role' ? (hit.entity as Role) : undefined;
+  }
+
+  findFunction(urn: string | undefined): LambdaFunction | undefined {
+    if (urn === undefined) return undefined;
+    const hit = this.byUrn.get(urn);
+    return hit?.kind === 'function' ? (hit.entity as LambdaFunction) : undefined;
+  }
+
+  principal(id: string): PrincipalEntry {
+    const p = this.principalById.get(id);
+    if (!p) throw this.missing('principal', id);
+    return p;
+  }
+
+  findPrincipal(id: string): PrincipalEntry | undefined {
+    return this.principalById.get(id);
+  }
+
+  /** The access analysis of a principal; throws when the estate has none for it. */
+  accessOf(id: string): PrincipalAccess {
+    const a = this.accessById.get(id);
+    if (!a) throw this.missing('access analysis for principal', id);
+    return a;
+  }
+
+  findAccess(id: string): PrincipalAccess | undefined {
+    return this.accessById.get(id);
+  }
+
+  /** The summary of a stack by key; throws listing the stacks there are. */
+  stack(key: string): StackSummary {
+    const s = this.summaryByKey.get(key);
+    if (!s) {
+      throw new GeneratorError('usage', `no stack '${key}' in the estate`, {
+        expected: this.estate.stacks.length ? `one of ${this.estate.stacks.map((x) => x.key).join(', ')}` : 'a stack (the estate has none)',
+      });
+    }
+    return s;
+  }
+
+  findStack(key: string): StackSummary | undefined {
+    return this.summaryByKey.get(key);
+  }
+
+  /** The name a stack goes by in titles: its environment, else its key. */
+  stackLabel(key: string): string {
+    return this.summaryByKey.get(key)?.environment ?? key;
+  }
+
+  // ─── Environments ─────────────────────────────────────────────────────────────────
+
+  /** Environments that exist in the estate (of loaded stacks, or declared by an Environment tag), sorted. */
+  environments(): string[] {
+    return [...this.envs].sort(compareStrings);
+  }
+
+  isEnvironment(e: string): boolean {
+    return this.envs.has(e.toLowerCase());
+  }
+
+  /** An entity's environment: tag, else (parameter, secret) path segment, else its stack's. */
+  environmentOf(x: { readonly stack: string; readonly tags: Readonly<Record<string, string>>; readonly environment?: string }): string | undefined {
+    const t = envTag(x.tags);
+    if (t !== undefined) return t;
+    if (x.environment !== undefined && x.environment !== UNKNOWN && this.envs.has(x.environment.toLowerCase())) return x.environment.toLowerCase();
+    return this.summaryByKey.get(x.stack)?.environment?.toLowerCase();
+  }
+
+  // ─── Audit ────────────────────────────────────────────────────────────────────────
+
+  /** Stacks whose audit pieces may serve `stack`: itself, what it references, its project's account-level stacks. */
+  auditStacks(stack: string): Set<string> {
+    const summary = this.stack(stack);
+    const out = new Set<string>([stack]);
+    for (const r of summary.references) if (this.summaryByKey.has(r)) out.add(r);
+    for (const s of this.estate.stacks) if (s.project === summary.project && s.environment === undefined) out.add(s.key);
+    return out;
+  }
+
+  /** Does an audit piece serve `stack`? Its own always; another serving stack's unless tied to another environment. */
+  serves(stack: string, x: { readonly stack: string; readonly name: string; readonly tags: Readonly<Record<string, string>> }): boolean {
+    if (x.stack === stack) return true;
+    if (!this.auditStacks(stack).has(x.stack)) return false;
+    const mine = this.summaryByKey.get(stack)?.environment?.toLowerCase();
+    const env = envTag(x.tags) ?? this.summaryByKey.get(x.stack)?.environment?.toLowerCase();
+    if (env !== undefined) return env === mine || !this.envs.has(env);
+    const other = x.name
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .find((seg) => this.envs.has(seg) && seg !== mine);
+    return other === undefined;
+  }
+
+  /** The audit pieces that serve a stack (estate order); topics also when an included alarm or rule notifies them. */
+  auditOf(stack: string): Audit {
+    const hit = this.auditCache.get(stack);
+    if (hit) return hit;
+    const serves = (x: Trail | Alarm | EventRule | Topic) => this.serves(stack, x);
+    const trails = this.estate.audit.trails.filter(serves);
+    const alarms = this.estate.audit.alarms.filter(serves);
+    const eventRules = this.estate.audit.eventRules.filter(serves);
+    const notified = new Set<string>();
+    for (const w of [...alarms, ...eventRules]) for (const t of w.topics) notified.add(t);
+    const topics = this.estate.audit.topics.filter((t) => notified.has(t.urn) || serves(t));
+    const out = Object.freeze({ trails, alarms, eventRules, topics });
+    this.auditCache.set(stack, out);
+    return out;
+  }
+
+  // ─── Keys ─────────────────────────────────────────────────────────────────────────
+
+  keysUsedBy(stack: string): KeyScope {
+    const hit = this.keyScopeCache.get(stack);
+    if (hit) return hit;
+    const used = new Set<string>();
+    const unresolved = new Set<string>();
+    let unresolvedUsers = 0;
+    const use = (keyUrn: string | undefined, keyId: string | undefined): void => {
+      if (keyUrn !== undefined && this.findKey(keyUrn) !== undefined) {
+        used.add(keyUrn);
+        return;
+      }
+      if (keyId === undefined || keyId === '' || isAwsManagedKeyId(keyId)) return;
+      unresolved.add(keyId);
+      unresolvedUsers++;
+    };
+    for (const p of this.estate.parameters) if (p.stack === stack && p.type === 'SecureString') use(p.keyUrn, p.keyId);
+    for (const s of this.estate.secrets) if (s.stack === stack) use(s.keyUrn, s.keyId);
+    for (const t of this.estate.audit.trails) if (t.stack === stack) use(t.keyUrn, t.kmsKeyId);
+    const keys = this.estate.keys.filter((k) => k.stack === stack || used.has(k.urn));
+    const out = Object.freeze({ keys: Object.freeze(keys), unresolved: Object.freeze([...unresolved].sort(compareStrings)), unresolvedUsers });
+    this.keyScopeCache.set(stack, out);
+    return out;
+  }
+
+  // ─── Rotation ─────────────────────────────────────────────────────────────────────
+
+  /** Rotation functions: marked so (a rotation names them), or named by any secret's rotation. */
+  rotationFunctions(): LambdaFunction[] {
+    const named = new Set(this.estate.secrets.map((s) => s.rotation.functionUrn).filter((u): u is string => u !== undefined));
+    return this.estate.functions.filter((f) => f.purpose === 'rotation' || named.has(f.urn));
+  }
+
+  /** Roles that execute a rotation function, with the URNs of the secrets that function rotates. */
+  rotationRoles(): ReadonlyMap<string, ReadonlySet<string>> {
+    if (this.rotationRoleMap) return this.rotationRoleMap;
+    const out = new Map<string, Set<string>>();
+    for (const f of this.rotationFunctions()) {
+      if (f.roleUrn === undefined) continue;
+      const set = out.get(f.roleUrn) ?? new Set<string>();
+      for (const s of this.estate.secrets) if (s.rotation.functionUrn === f.urn) set.add(s.urn);
+      out.set(f.roleUrn, set);
+    }
+    this.rotationRoleMap = out;
+    return out;
+  }
+
+  isRotationRole(urn: string): boolean {
+    return this.rotationRoles().has(urn);
+  }
+
+  /**
+   * Whether a principal's decrypt with a key reaches a stack's data: the key is the stack's own, or
+   * the principal decrypts with it directly (any ciphertext), or it reads a parameter or secret of
+   * the stack. Through a service, a shared key used for another stack's data does not.
+   */
+  keyReachesStack(a: PrincipalAccess, k: KeyAccess, stack: string): boolean {
+    const key = this.findKey(k.resourceUrn);
+    if (key === undefined) return false;
+    if (key.stack === stack || k.paths.includes('direct')) return true;
+    const here = (x: AccessItem): boolean => this.find(x.resourceUrn)?.stack === stack;
+    return a.parameters.some(here) || a.secretValues.some(here);
+  }
+
+  // ─── Readers ──────────────────────────────────────────────────────────────────────
+
+  /** Who reaches a parameter, secret or key, and how (every principal, sorted by principal id). */
+  readersOf(resourceUrn: string): readonly Reader[] {
+    if (this.readersIndex === undefined) {
+      const idx = new Map<string, Reader[]>();
+      const put = (principal: string, kind: ReadKind, item: AccessItem): void => {
+        (idx.get(item.resourceUrn) ?? idx.set(item.resourceUrn, []).get(item.resourceUrn)!).push({ principal, kind, item });
+      };
+      for (const a of this.estate.access) {
+        for (const x of a.parameters) put(a.principal, 'parameter', x);
+        for (const x of a.secretValues) put(a.principal, 'secret-value', x);
+        for (const x of a.secretMetadata) put(a.principal, 'secret-metadata', x);
+        for (const x of a.secretWrites) put(a.principal, 'secret-write', x);
+        for (const x of a.keys) put(a.principal, 'key', x);
+      }
+      this.readersIndex = idx;
+    }
+    return this.readersIndex.get(resourceUrn) ?? [];
+  }
+}
+
+/** The `Environment` tag, lower-cased; undefined when absent or not known. */
+export function envTag(tags: Readonly<Record<string, string>>): string | undefined {
+  const t = tags['Environment'] ?? tags['environment'];
+  if (t === undefined || t === UNKNOWN || t.trim() === '') return undefined;
+  const e = t.toLowerCase();
+  return NOT_ENVIRONMENTS.has(e) ? undefined : e;
+}

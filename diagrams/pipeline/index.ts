@@ -1,0 +1,338 @@
+/**
+ * The pipeline: sources -> ResourceGraph[] -> Estate -> findings and cost per stack -> views (D2)
+ * -> SVG -> PNG; the Markdown pages and CSV inventories; estate.json; the index -> a list of output
+ * files -> the writer (write, or check).
+ *
+ * Every stage is a component (./components.ts), so tests can run the whole pipeline with
+ * stand-ins. Heavy modules (the Pulumi SDK inside the sources, D2, puppeteer) are imported only when
+ * the run needs them: D2 and the browser start on the first render that neither the render cache nor
+ * the previous output can answer, or, on a cold run that runs the program, while it runs.
+ */
+
+import path from 'node:path';
+import { cacheKey, RenderCache } from '../cache/index.ts';
+import type { Finding } from '../compliance/types.ts';
+import type { Templates } from '../docs/markdown.ts';
+import { buildIndex, buildPageModel, indexStack, type IndexModel, type IndexStack, type PageModel } from '../docs/viewmodel.ts';
+import type { Estate } from '../estate/model.ts';
+import { Store } from '../estate/store.ts';
+import { GeneratorError } from '../errors.ts';
+import { ESTATE_JSON_NAME, estateJson } from '../json/estate-json.ts';
+import { RenderSchedule } from '../render/schedule.ts';
+import type { SourceOptions } from '../sources/index.ts';
+import { DIAGRAMS, type View } from '../views/types.ts';
+import { checkOutputs, readManifest, readOutputFile, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from '../writer/index.ts';
+import type { Components, PngRendererLike, SvgRendererLike } from './components.ts';
+import { templatesIdentity } from './identity.ts';
+import { stackDir } from './paths.ts';
+
+export { productionComponents, PNG_SOURCE_KEY, type Components } from './components.ts';
+
+export const FORMATS = ['svg', 'png', 'md', 'd2', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Rendered (and thrown away) while the program runs on a cold run: the first real layout is then faster. */
+export const WARM_UP_D2 = 'vars: { d2-config: { layout-engine: elk } }\na: warm { b: up }\nc: {shape: cylinder}\na.b -> c: x\n';
+
+const WARM_UP_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect x="1" y="1" width="118" height="38" fill="#eef" stroke="#000"/><text x="10" y="25" font-family="sans-serif" font-size="14">warm-up</text></svg>';
+
+export interface PipelineOptions {
+  readonly source: SourceOptions;
+  /** Output directory, as the user gave it. */
+  readonly out: string;
+  readonly formats: readonly Format[];
+  readonly templates?: string;
+  /** A hand-written Markdown file whose marked section receives the index. */
+  readonly inject?: string;
+  /** Render cache directory (also holds the program source's graph cache); undefined disables the cache. */
+  readonly cacheDir?: string;
+  /** Progress messages (stderr in the CLI). */
+  readonly log?: (msg: string) => void;
+}
+
+export interface Rendered {
+  readonly files: readonly OutputFile[];
+  readonly extra: readonly ExtraFile[];
+  /** Stack keys, sorted. */
+  readonly stacks: readonly string[];
+  /** Findings per stack key. */
+  readonly findings: Readonly<Record<string, readonly Finding[]>>;
+  readonly estate: Estate;
+  readonly stats: { svgRendered: number; pngRendered: number; reused: number };
+}
+
+/**
+ * Reads a previously generated file when the manifest says it came from `source` and is unmodified
+ * (never through a symbolic link below the output directory).
+ */
+async function reusable(outDir: string, manifest: Manifest | undefined, rel: string, source: string): Promise<Buffer | undefined> {
+  const entry = manifest?.files[rel];
+  if (!entry || entry.source !== source) return undefined;
+  const bytes = await readOutputFile(outDir, rel);
+  return bytes !== undefined && sha256(bytes) === entry.sha256 ? bytes : undefined;
+}
+
+/** Markdown rendering through the cache: Handlebars is loaded and templates compiled only on a miss. */
+async function markdownRenderer(opts: PipelineOptions, cache: RenderCache, wanted: boolean): Promise<(kind: 'page' | 'index', model: PageModel | IndexModel) => Promise<string>> {
+  let templates: Templates | undefined;
+  const load = async (): Promise<Templates> => (await import('../docs/markdown.ts')).loadTemplates(opts.templates);
+  const tplId = wanted ? await templatesIdentity(opts.templates) : '';
+  // Templates first: a broken template fails before any slow work. Templates the cache records as
+  // compiled before are loaded (with Handlebars) only when a page is not cached.
+  const compiledMarker = cacheKey('templates compiled', tplId);
+  if (wanted && (await cache.get('md', compiledMarker)) === undefined) {
+    templates = await load();
+    await cache.put('md', compiledMarker, Buffer.from('ok'));
+  }
+  return async (kind, model) => {
+    const key = cacheKey('markdown', kind, tplId, JSON.stringify(model));
+    const hit = await cache.get('md', key);
+    if (hit !== undefined) return hit.toString('utf8');
+    templates ??= await load();
+    const text = kind === 'page' ? templates.renderPage(model as PageModel) : templates.renderIndex(model as IndexModel);
+    await cache.put('md', key, Buffer.from(text, 'utf8'));
+    return text;
+  };
+}
+
+/** The `--inject` file's text, its markers validated before any slow work. */
+async function readInject(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  const { promises: fs } = await import('node:fs');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new GeneratorError('input', `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      subject: `--inject ${file}`,
+      expected: 'an existing Markdown file with the BEGIN_ARCHITECTURE_DOCS and END_ARCHITECTURE_DOCS markers',
+    });
+  }
+  const { injectSection } = await import('../docs/markdown.ts');
+  injectSection(text, '', file);
+  return text;
+}
+
+/** Renderers started once, on first need; every one started is closed on every path. */
+function renderers(c: Components): { svg: () => Promise<SvgRendererLike>; png: () => Promise<PngRendererLike>; close(): Promise<void> } {
+  let svg: Promise<SvgRendererLike> | undefined;
+  let png: Promise<PngRendererLike> | undefined;
+  return {
+    svg: () => (svg ??= c.startSvg()),
+    png: () => (png ??= c.launchPng()),
+    close: async () => {
+      await Promise.all([svg, png].map((p) => p?.then((r) => r.close(), () => undefined)));
+    },
+  };
+}
+
+interface ViewRenderContext {
+  readonly opts: PipelineOptions;
+  readonly c: Components;
+  readonly mode: 'generate' | 'check';
+  readonly formats: ReadonlySet<Format>;
+  readonly cache: RenderCache;
+  readonly manifest: Manifest | undefined;
+  readonly schedule: RenderSchedule;
+  readonly svgId: string;
+  readonly pngId: string;
+  readonly pngSettings: string | undefined;
+  readonly stats: { svgRendered: number; pngRendered: number; reused: number };
+}
+
+/** The D2, SVG and PNG files of one view (none when the view has nothing to draw). */
+async function renderView(x: ViewRenderContext, dir: string, view: View, decide: () => void): Promise<OutputFile[]> {
+  const { opts, c, mode, formats, cache, manifest, schedule, stats } = x;
+  const out: OutputFile[] = [];
+  if (view.d2 === undefined) {
+    decide();
+    return out;
+  }
+  const base = `${dir}/${view.name}`;
+  if (formats.has('d2')) out.push({ path: `${base}.d2`, contents: view.d2 });
+  if (!formats.has('svg') && !formats.has('png')) {
+    decide();
+    return out;
+  }
+  const svgSource = cacheKey(view.d2, x.svgId);
+  let svgBytes = await cache.get('svg', svgSource);
+  const svgCached = svgBytes !== undefined;
+  svgBytes ??= await reusable(opts.out, manifest, `${base}.svg`, svgSource);
+  if (svgBytes === undefined && mode === 'check') {
+    // A file that is not on disk is reported missing whatever it would hold: no D2 for it.
+    const outputs = [formats.has('svg') ? `${base}.svg` : undefined, formats.has('png') ? `${base}.png` : undefined].filter((p): p is string => p !== undefined);
+    const onDisk = await Promise.all(outputs.map((p) => readOutputFile(opts.out, p).catch(() => undefined)));
+    if (onDisk.every((b) => b === undefined)) {
+      decide();
+      for (const p of outputs) out.push({ path: p, sourceHash: p.endsWith('.svg') ? svgSource : 'not rendered: missing' });
+      return out;
+    }
+  }
+  if (svgBytes === undefined) {
+    svgBytes = Buffer.from(await schedule.renderSvg(view.d2, base, decide), 'utf8');
+    stats.svgRendered++;
+  } else {
+    decide();
+    stats.reused++;
+  }
+  // Rewriting an entry just read back costs a write per diagram on every warm run.
+  if (!svgCached) await cache.put('svg', svgSource, svgBytes);
+  const svg = svgBytes.toString('utf8');
+  if (formats.has('svg')) out.push({ path: `${base}.svg`, contents: svg, sourceHash: svgSource });
+  if (!formats.has('png')) return out;
+  const svgHash = sha256(svgBytes);
+  const pngSource = x.pngSettings === undefined ? svgHash : cacheKey('png', svgHash, x.pngSettings);
+  if (mode === 'check') {
+    out.push({ path: `${base}.png`, sourceHash: pngSource });
+    return out;
+  }
+  const pngKey = cacheKey(svgHash, x.pngId);
+  let png = await cache.get('png', pngKey);
+  const pngCached = png !== undefined;
+  png ??= await reusable(opts.out, manifest, `${base}.png`, pngSource);
+  if (png === undefined) {
+    png = await schedule.renderPng(svg, base);
+    png = c.tagPng ? c.tagPng(png, svgHash) : png;
+    stats.pngRendered++;
+  } else stats.reused++;
+  if (!pngCached) await cache.put('png', pngKey, png);
+  out.push({ path: `${base}.png`, contents: png, sourceHash: pngSource });
+  return out;
+}
+
+/** Renders every output in memory. `mode: 'check'` never starts the browser: PNGs are represented by their source hash. */
+export async function renderAll(opts: PipelineOptions, c: Components, mode: 'generate' | 'check'): Promise<Rendered> {
+  const log = opts.log ?? (() => undefined);
+  const formats = new Set(opts.formats);
+  if (formats.size === 0) throw new GeneratorError('usage', 'no output format selected', { subject: '--format', expected: FORMATS.join(', ') });
+  const cache = new RenderCache(opts.cacheDir);
+  const wantsMarkdown = formats.has('md') || opts.inject !== undefined;
+  const renderMarkdown = await markdownRenderer(opts, cache, wantsMarkdown);
+  const injectOriginal = await readInject(opts.inject);
+  const r = renderers(c);
+  // The program source keeps its graphs in the same cache directory as the renders.
+  const source = opts.cacheDir !== undefined && opts.source.cacheDir === undefined ? { ...opts.source, cacheDir: opts.cacheDir } : opts.source;
+  const stats = { svgRendered: 0, pngRendered: 0, reused: 0 };
+  const files: OutputFile[] = [];
+  const indexStacks: IndexStack[] = [];
+  const findings: Record<string, Finding[]> = {};
+  let estate: Estate;
+  let stacks: string[];
+  try {
+    const wantsRenders = formats.has('svg') || formats.has('png');
+    if (mode === 'generate' && wantsRenders && c.willRunProgram !== undefined && (await c.willRunProgram(source))) {
+      // A failure to start is reported when a render needs the renderer (as when started lazily).
+      log(`starting D2${formats.has('png') ? ' and the browser' : ''} while the program runs`);
+      r.svg().then((x) => x.render(WARM_UP_D2, 'warm-up')).catch(() => undefined);
+      if (formats.has('png')) r.png().then((x) => x.render(WARM_UP_SVG)).catch(() => undefined);
+    }
+    log('loading stacks');
+    const graphs = await c.loadGraphs(source);
+    if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
+    estate = c.buildEstate(graphs);
+    const store = Store.of(estate);
+    stacks = estate.stacks.map((s) => s.key);
+    for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
+
+    const manifest = await readManifest(opts.out);
+    const schedule = new RenderSchedule(stacks.length * DIAGRAMS.length, r.svg, r.png, log);
+    const ctx: ViewRenderContext = {
+      opts,
+      c,
+      mode,
+      formats,
+      cache,
+      manifest,
+      schedule,
+      svgId: wantsRenders ? await c.svgIdentity() : '',
+      pngId: formats.has('png') && mode === 'generate' ? await c.pngIdentity() : '',
+      pngSettings: formats.has('png') && c.pngSettings !== undefined ? await c.pngSettings() : undefined,
+      stats,
+    };
+    const perStack = stacks.map((stack) => {
+      const dir = stackDir(store.stack(stack));
+      const views: View[] = DIAGRAMS.map((d) => c.views[d]({ estate, stack, findings: findings[stack]! }));
+      const rendered = views.map((view) => {
+        let decided = false;
+        const decide = (): void => {
+          if (!decided) (decided = true), schedule.decided();
+        };
+        return renderView(ctx, dir, view, decide)
+          .catch((error: unknown) => {
+            schedule.fail(error);
+            return [] as OutputFile[];
+          })
+          .finally(decide);
+      });
+      return { stack, dir, views, rendered };
+    });
+    const allRendered = Promise.all(perStack.flatMap((p) => p.rendered));
+    // Pages, inventories and estate.json need no render: they are built while D2 and the browser work.
+    const pages: OutputFile[][] = [];
+    try {
+      for (const { stack, dir, views } of perStack) {
+        const out: OutputFile[] = [];
+        const cost = c.estimateCost(estate, stack);
+        if (formats.has('md')) {
+          const page = buildPageModel({ estate, stack, views, findings: findings[stack]!, cost, formats: { svg: formats.has('svg'), png: formats.has('png'), d2: formats.has('d2') } });
+          out.push({ path: `${dir}/README.md`, contents: await renderMarkdown('page', page.model) });
+          for (const a of page.attachments) out.push({ path: `${dir}/${a.name}`, contents: a.contents });
+        }
+        if (formats.has('json')) out.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: estateJson({ store, stack, findings: findings[stack]!, cost, views }) });
+        pages.push(out);
+        indexStacks.push(indexStack(store, stack, findings[stack]!, views, `${dir}/README.md`));
+      }
+    } catch (error) {
+      schedule.fail(error);
+    }
+    await allRendered;
+    if (schedule.failed !== undefined) throw schedule.failed.error;
+    for (const [i, p] of perStack.entries()) {
+      for (const x of p.rendered) files.push(...(await x));
+      files.push(...pages[i]!);
+    }
+  } finally {
+    await r.close();
+  }
+
+  const extra: ExtraFile[] = [];
+  if (wantsMarkdown) {
+    const cost = c.estimateCost(estate);
+    if (formats.has('md')) {
+      const index = buildIndex({ stacks: indexStacks, cost });
+      files.push({ path: 'README.md', contents: await renderMarkdown('index', index.model) });
+      for (const a of index.attachments) files.push({ path: a.name, contents: a.contents });
+    }
+    if (opts.inject !== undefined && injectOriginal !== undefined) {
+      const { injectSection } = await import('../docs/markdown.ts');
+      const rel = path.relative(path.dirname(path.resolve(opts.inject)), path.resolve(opts.out)).split(path.sep).join('/');
+      const section = await renderMarkdown('index', buildIndex({ stacks: indexStacks, cost, linkBase: rel === '' ? '' : `${rel}/` }).model);
+      extra.push({ path: opts.inject, contents: injectSection(injectOriginal, section, opts.inject) });
+    }
+  }
+  return { files, extra, stacks, findings, estate, stats };
+}
+
+export interface GenerateResult extends WriteResult {
+  readonly rendered: Rendered;
+}
+
+export async function generate(opts: PipelineOptions, c: Components): Promise<GenerateResult> {
+  const rendered = await renderAll(opts, c, 'generate');
+  const result = await writeOutputs(opts.out, rendered.files, rendered.extra);
+  const log = opts.log ?? (() => undefined);
+  for (const m of result.messages) log(m);
+  for (const k of result.kept) log(`kept ${k.path} in ${opts.out}: ${k.reason}`);
+  return { ...result, rendered };
+}
+
+export interface CheckResult {
+  readonly problems: readonly Problem[];
+  readonly rendered: Rendered;
+}
+
+export async function check(opts: PipelineOptions, c: Components): Promise<CheckResult> {
+  const rendered = await renderAll(opts, c, 'check');
+  return { problems: await checkOutputs(opts.out, rendered.files, rendered.extra), rendered };
+}
