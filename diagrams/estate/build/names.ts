@@ -75,7 +75,7 @@ export function serviceFromRoleName(
         changed = true;
       }
     }
-    for (const suffix of ['-iamrole', '-iam-role', '-role', ...[...knownEnvs].map((e) => `-${e}`)]) {
+    for (const suffix of ['-iamrole', '-iam-role', '-role', '-instance-profile', '-profile', '-task-definition', '-taskdef', '-task', '-function', '-lambda', ...[...knownEnvs].map((e) => `-${e}`)]) {
       if (s.endsWith(suffix) && s.length > suffix.length) {
         s = s.slice(0, -suffix.length);
         changed = true;
