@@ -54,6 +54,8 @@ export interface Coverage {
 export interface StackSummary {
   /** The stack's identity in the estate: its name when every loaded stack is of one project, else `<project>/<stack>`. */
   readonly key: string;
+  /** The URN of the stack's root resource (`urn:pulumi:<stack>::<project>::pulumi:pulumi:Stack::<project>-<stack>`). */
+  readonly urn: string;
   readonly project: string;
   /** The stack's own name. */
   readonly stack: string;
@@ -369,6 +371,16 @@ export interface SecretExposure {
   readonly detail: string;
 }
 
+/** A resource the exposure scan looked at (whether or not it found anything): the subjects of the exposure rules. */
+export interface ExposureScan {
+  readonly urn: string;
+  readonly stack: string;
+  readonly name: string;
+  readonly type: string;
+  /** What was looked at: environment variables of a function or container, or a database's master password. */
+  readonly scope: 'environment' | 'database';
+}
+
 // ─── Audit and alerting ─────────────────────────────────────────────────────────────
 
 export interface Trail extends EntityBase {
@@ -507,6 +519,8 @@ export interface Estate {
   readonly audit: Audit;
   /** Secrets held outside Secrets Manager and Parameter Store, sorted by stack, name, path. */
   readonly exposures: readonly SecretExposure[];
+  /** The functions, task definitions and databases the exposure scan looked at, sorted by stack, name, urn. */
+  readonly exposureScans: readonly ExposureScan[];
   /** One entry per principal (roles, users, groups, external principals), sorted by principal id. */
   readonly access: readonly PrincipalAccess[];
 }

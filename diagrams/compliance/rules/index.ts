@@ -27,6 +27,7 @@ import {
   secretPolicyScope,
 } from './iam.ts';
 import { tlsInTransit } from './in-transit.ts';
+import { managedDatabasePasswords, noPlaintextState, noSecretEnvironment, stateHeldSecrets } from './exposures.ts';
 
 export { DEFAULT_RULE_OPTIONS, RuleContext, type Rule, type RuleOptions } from './context.ts';
 
@@ -56,6 +57,10 @@ export const RULES: readonly Rule[] = Object.freeze(
     trailStorage,
     accessDeniedAlarm,
     rotationFailureAlarm,
+    noSecretEnvironment,
+    managedDatabasePasswords,
+    noPlaintextState,
+    stateHeldSecrets,
   ].sort((a, b) => compareStrings(a.id, b.id)),
 );
 

@@ -9,7 +9,7 @@
 import { compareStrings } from '../../util/collections.ts';
 import { REDACTED } from '../../graph/types.ts';
 import type { JsonValue, Resource } from '../../graph/types.ts';
-import type { SecretExposure } from '../model.ts';
+import type { ExposureScan, SecretExposure } from '../model.ts';
 import { secretLikeName } from '../../compliance/names.ts';
 import { arr, bool, obj, propAny } from '../props.ts';
 import { awsName, rows, type GraphCtx, type Row } from './context.ts';
@@ -101,16 +101,30 @@ const RANDOM_SECRETS: ReadonlySet<string> = new Set([
   'random:index/randomId:RandomId',
 ]);
 
-/** Every exposure of the estate, sorted by stack, resource name, path. */
-export function buildExposures(ctxs: readonly GraphCtx[]): SecretExposure[] {
+function scanned(row: Row, scope: ExposureScan['scope']): ExposureScan {
+  return { urn: row.r.urn, stack: row.g.stack, name: exposure(row, 'random-value', '', '').name, type: row.r.type, scope };
+}
+
+/** Every exposure of the estate, sorted by stack, resource name, path, and the resources scanned for them. */
+export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretExposure[]; scans: ExposureScan[] } {
   const out: SecretExposure[] = [];
-  for (const row of rows(ctxs, 'function')) out.push(...lambdaExposures(row));
-  for (const row of rows(ctxs, 'taskDefinition')) out.push(...ecsExposures(row));
+  const scans: ExposureScan[] = [];
+  for (const row of rows(ctxs, 'function')) {
+    scans.push(scanned(row, 'environment'));
+    out.push(...lambdaExposures(row));
+  }
+  for (const row of rows(ctxs, 'taskDefinition')) {
+    scans.push(scanned(row, 'environment'));
+    out.push(...ecsExposures(row));
+  }
   for (const g of ctxs) {
     for (const r of g.graph.resources) {
       const row = { r, g };
       const db = DB_PASSWORDS[r.type];
-      if (db) out.push(...databaseExposures(row, db));
+      if (db) {
+        scans.push(scanned(row, 'database'));
+        out.push(...databaseExposures(row, db));
+      }
       else if (r.type === 'kubernetes:core/v1:Secret') {
         const keys = new Set([...Object.keys(obj(propAny(r, 'data')) ?? {}), ...Object.keys(obj(propAny(r, 'stringData')) ?? {})]);
         out.push(exposure(row, 'kubernetes-secret', keys.size > 0 ? 'data' : 'data (empty)', `Kubernetes Secret with ${keys.size} key${keys.size === 1 ? '' : 's'} kept in the Pulumi state; use the External Secrets or Secrets Store CSI driver with Secrets Manager`));
@@ -131,5 +145,8 @@ export function buildExposures(ctxs: readonly GraphCtx[]): SecretExposure[] {
       });
     }
   }
-  return out.sort((a, b) => compareStrings(a.stack, b.stack) || compareStrings(a.name, b.name) || compareStrings(a.path, b.path) || compareStrings(a.urn, b.urn));
+  return {
+    exposures: out.sort((a, b) => compareStrings(a.stack, b.stack) || compareStrings(a.name, b.name) || compareStrings(a.path, b.path) || compareStrings(a.urn, b.urn)),
+    scans: scans.sort((a, b) => compareStrings(a.stack, b.stack) || compareStrings(a.name, b.name) || compareStrings(a.urn, b.urn)),
+  };
 }

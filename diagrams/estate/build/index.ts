@@ -53,6 +53,7 @@ export function buildEstate(graphs: readonly ResourceGraph[]): Estate {
   const entities = { parameters, secrets, keys, policies: iam.policies, roles, users: iam.users, groups: iam.groups };
   const externals = externalPrincipals(entities);
   const access = engineAccess(entities, externals);
+  const { exposures, scans } = buildExposures(ctxs);
   const estate: Estate = {
     schemaVersion: ESTATE_SCHEMA_VERSION,
     stacks,
@@ -72,7 +73,8 @@ export function buildEstate(graphs: readonly ResourceGraph[]): Estate {
       eventRules: [...audit.eventRules].sort(byStackNameUrn),
       topics: [...audit.topics].sort(byStackNameUrn),
     },
-    exposures: buildExposures(ctxs),
+    exposures,
+    exposureScans: scans,
     access,
   };
   return deepFreeze(estate);

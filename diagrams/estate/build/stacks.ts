@@ -54,8 +54,10 @@ export function buildStacks(ctxs: readonly GraphCtx[]): StackSummary[] {
     for (const r of c.graph.resources) types.set(r.type, (types.get(r.type) ?? 0) + 1);
     const refs = new Set<string>();
     for (const r of c.byKind.get('stackReference') ?? []) refs.add(resolveReference(knownStr(r, 'name') ?? r.name, c, ctxs));
+    const root = c.graph.resources.find((r) => r.type === 'pulumi:pulumi:Stack');
     const s: Mutable<StackSummary> = {
       key: c.stack,
+      urn: root?.urn ?? `urn:pulumi:${c.stackName}::${c.project}::pulumi:pulumi:Stack::${c.project}-${c.stackName}`,
       project: c.project,
       stack: c.stackName,
       source: c.graph.stack.source,
