@@ -213,6 +213,12 @@ export interface ServiceSpec {
   readonly secrets: Readonly<Record<Environment, readonly string[]>>;
   /** True when the role must never read a SecureString or a secret value. */
   readonly nonSecretOnly: boolean;
+  /**
+   * How long the service caches what it reads from Secrets Manager (the AWS SecretCache client's
+   * `secret_refresh_interval`), e.g. `15m`; tagged on its role as `SecretCacheTtl`. Absent for a
+   * service that reads no secret.
+   */
+  readonly secretCacheTtl?: string;
 }
 
 const same = (list: readonly string[]): Record<Environment, readonly string[]> => ({ dev: list, uat: list, prod: list });
@@ -231,6 +237,7 @@ export const SERVICES: readonly ServiceSpec[] = [
       prod: ['rds/app-user', 'api/jwt-signing-key', 'api/external-service-key', 'encryption/data-key'],
     },
     nonSecretOnly: false,
+    secretCacheTtl: '15m',
   },
   {
     id: 'dash-analytics',
@@ -242,6 +249,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     // dev and uat have no read-only user: the dashboard uses the application user there.
     secrets: { dev: ['rds/app-user'], uat: ['rds/app-user'], prod: ['rds/readonly-user', 'dash/session-key'] },
     nonSecretOnly: false,
+    secretCacheTtl: '15m',
   },
   {
     id: 'airflow',
@@ -252,6 +260,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     parameterFolders: [],
     secrets: { dev: ['rds/app-user'], uat: ['rds/app-user'], prod: ['rds/app-user', 'airflow/fernet-key', 'monitoring/api-key'] },
     nonSecretOnly: false,
+    secretCacheTtl: '15m',
   },
   {
     id: 'web-app-build',

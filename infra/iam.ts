@@ -248,7 +248,7 @@ export class ServiceRoles extends pulumi.ComponentResource {
           name: roleName(args.env, svc.id),
           description: `${svc.name} (${args.env}): ${svc.description}`,
           assumeRolePolicy: pulumi.jsonStringify(trustPolicy(args, svc)),
-          tags: tags(args.env, svc.id, 'access-control', { TrustKind: svc.trust.kind, ServiceName: svc.name }),
+          tags: tags(args.env, svc.id, 'access-control', { TrustKind: svc.trust.kind, ServiceName: svc.name, ...(svc.secretCacheTtl !== undefined ? { SecretCacheTtl: svc.secretCacheTtl } : {}) }),
         },
         { parent: this },
       );

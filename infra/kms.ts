@@ -17,6 +17,7 @@ import {
   viaService,
   type PolicyDocument,
   type Statement,
+  denyWithoutTls,
 } from './naming.ts';
 
 export const KEY_DELETION_WINDOW_DAYS = 30;
@@ -142,6 +143,7 @@ export function keyPolicy(spec: KeySpec, args: Omit<EncryptionKeysArgs, 'replica
       },
     );
   }
+  statements.push(denyWithoutTls('kms'));
   return policy(statements);
 }
 

@@ -66,6 +66,14 @@ export interface PolicyDocument {
   readonly Statement: readonly Statement[];
 }
 
+/**
+ * The statement every secret and key policy carries: a request without TLS is denied, whoever makes
+ * it (`service` is `secretsmanager` or `kms`).
+ */
+export function denyWithoutTls(service: 'secretsmanager' | 'kms'): Statement {
+  return { Sid: 'DenyRequestsWithoutTls', Effect: 'Deny', Principal: '*', Action: `${service}:*`, Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } };
+}
+
 export function policy(statements: readonly Statement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }

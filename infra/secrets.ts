@@ -21,7 +21,7 @@ import {
   type SecretCategory,
   type SecretSpec,
 } from './catalogue.ts';
-import { tags } from './naming.ts';
+import { denyWithoutTls, policy, tags } from './naming.ts';
 
 export interface DatabaseEndpoint {
   readonly host: string;
@@ -97,6 +97,12 @@ export class SecretsCatalogue extends pulumi.ComponentResource {
           tags: tags(args.env, spec.service, spec.category, extra),
         },
         { parent: this, protect: args.protect },
+      );
+
+      new aws.secretsmanager.SecretPolicy(
+        `${slug}-policy`,
+        { secretArn: secret.arn, policy: pulumi.jsonStringify(policy([denyWithoutTls('secretsmanager')])), blockPublicPolicy: true },
+        { parent: this },
       );
 
       let value: pulumi.Output<string>;
