@@ -3,15 +3,14 @@
  * the process that started it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { chmod, cp, mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findPostgres, startPostgres } from './pg-launch.ts';
+import { findPostgres, serverRoot, startPostgres } from './pg-launch.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = join(REPO, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
@@ -35,7 +34,9 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'pg-launch-test-'));
+// Where the server's user can reach it (a private TMPDIR is not, when this process is root).
+const tmp = mkdtempSync(join(serverRoot(), 'pg-launch-test-'));
+chmodSync(tmp, 0o755);
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
@@ -69,6 +70,20 @@ describe('choosing the binaries', () => {
 });
 
 describe('the server', () => {
+  it.runIf(process.getuid?.() === 0)('as root, puts its files in /tmp when the server user cannot reach a private TMPDIR', () => {
+    const priv = mkdtempSync(join(tmp, 'private-')); // 0700, this user's
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = priv;
+    try {
+      expect(serverRoot()).toBe('/tmp');
+      chmodSync(priv, 0o755);
+      expect(serverRoot()).toBe(priv);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it('stop() shuts it down and deletes its directory', async () => {
     const s = await startPostgres();
     const c = new pg.Client({ connectionString: s.server.url });
@@ -82,7 +97,10 @@ describe('the server', () => {
 
   it('does not outlive a process killed with SIGKILL: the server stops and its directory goes', async () => {
     const child = spawn(process.execPath, ['--import', TSX, CHILD], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r));
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`the child exited (${code}) before starting a server`)));
+    });
     const { pid, dir } = JSON.parse(line) as { pid: number; dir: string };
     expect(alive(pid)).toBe(true);
     const exited = new Promise((r) => child.once('exit', r));
@@ -101,7 +119,7 @@ describe('the server', () => {
     await Promise.all(links.map((d) => unlink(join(native, 'lib', d.name))));
     const root = await mkdtemp(join(tmp, 'root-'));
     // As root the server runs as another user, who must be able to reach the copy.
-    await Promise.all([chmod(tmp, 0o755), chmod(root, 0o755)]);
+    await chmod(root, 0o755);
     const s = await startPostgres({ binaries: { ...real, npm: { native, version: 'test' } }, root });
     try {
       const c = new pg.Client({ connectionString: s.server.url });

@@ -8,9 +8,10 @@
  * unset or `auto`: npm when the package is installed, else system.
  *
  * As root (initdb and postgres refuse to run as root) the server runs as an unprivileged user,
- * `nobody` unless DIAGRAMS_TEST_POSTGRES_USER names another. The npm binaries run from a copy in
- * the temporary directory, made once per version (a directory that user can read, with the
- * package's library links whether or not its install script ran); node_modules is never written.
+ * `nobody` unless DIAGRAMS_TEST_POSTGRES_USER names another, with its files in os.tmpdir() or, when
+ * that user cannot reach it, /tmp. The npm binaries run from a copy there, made once per version
+ * (a directory that user can read, with the package's library links whether or not its install
+ * script ran); node_modules is never written.
  *
  * The server runs under a small shell that holds one end of a pipe from this process: when this
  * process ends, however it ends (even SIGKILL), the pipe closes and the shell stops the server and
@@ -228,13 +229,29 @@ export interface StartedPostgres {
   stop(): Promise<void>;
 }
 
-/** Starts a server with the binaries findPostgres chooses (or `binaries`). */
+/** True when `user` can reach `dir` (search it and every directory above it). */
+function reachable(dir: string, user: { uid: number; gid: number }): boolean {
+  return spawnSync('sh', ['-c', 'cd -- "$1"', 'reach', dir], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Where the server's files go: os.tmpdir(), or /tmp when this process is root and the server's
+ * user cannot reach os.tmpdir() (a private TMPDIR).
+ */
+export function serverRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const user = runAs(env);
+  if (user === undefined || reachable(tmpdir(), user)) return tmpdir();
+  if (reachable('/tmp', user)) return '/tmp';
+  throw new PostgresSetupError(`the PostgreSQL server runs as ${user.name} (this process is root), who can reach neither ${tmpdir()} nor /tmp: set TMPDIR to a directory every user can reach`);
+}
+
+/** Starts a server with the binaries findPostgres chooses (or `binaries`), its files under `root` (default serverRoot()). */
 export async function startPostgres(opts: { env?: NodeJS.ProcessEnv; binaries?: PostgresBinaries; root?: string } = {}): Promise<StartedPostgres> {
   const env = opts.env ?? process.env;
   const binaries = opts.binaries ?? findPostgres(env);
-  const root = opts.root ?? tmpdir();
-  const bin = binaries.npm ? join(await npmCopy(binaries.npm, root), 'bin') : binaries.bin;
   const user = runAs(env);
+  const root = opts.root ?? serverRoot(env);
+  const bin = binaries.npm ? join(await npmCopy(binaries.npm, root), 'bin') : binaries.bin;
   const ids = user ? { uid: user.uid, gid: user.gid } : {};
   const childEnv = { ...stripPgVars(process.env), LC_ALL: 'C' };
 
@@ -253,7 +270,7 @@ export async function startPostgres(opts: { env?: NodeJS.ProcessEnv; binaries?: 
     rmSync(pwfile, { force: true });
     if (init.error !== undefined && (init.error as NodeJS.ErrnoException).code === 'EACCES' && user) {
       throw new PostgresSetupError(
-        `the PostgreSQL server runs as ${user.name} (this process is root), who cannot run ${join(bin, 'initdb')} in ${dir}: set TMPDIR to a directory every user can reach, such as /tmp`,
+        `the PostgreSQL server runs as ${user.name} (this process is root), who cannot run ${join(bin, 'initdb')} in ${dir}: use a directory every user can reach`,
       );
     }
     if (init.status !== 0) {
