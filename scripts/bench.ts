@@ -127,8 +127,8 @@ async function machineFacts(): Promise<[string, string][]> {
   let browser = 'not found';
   try {
     const { findBrowser } = await import('../diagrams/render/png.ts');
-    const path = findBrowser();
-    browser = `${tryExec(path, ['--version'])} (${path})`;
+    const found = findBrowser();
+    browser = found.executablePath !== undefined ? `${tryExec(found.executablePath, ['--version'])} (${found.executablePath})` : found.label;
   } catch (e) {
     browser = `not found (${(e as Error).message.split('\n')[0]})`;
   }

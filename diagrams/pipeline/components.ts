@@ -91,7 +91,8 @@ export async function productionComponents(): Promise<Components> {
       return `${await packageVersion('@terrastruct/d2')} d2.ts:${await fileHash(path.join(DIAGRAMS_DIR, 'render', 'd2.ts'))}`;
     },
     async pngIdentity() {
-      return `${await packageVersion('puppeteer-core')} png.ts:${await fileHash(path.join(DIAGRAMS_DIR, 'render', 'png.ts'))} browser:${process.env.PUPPETEER_EXECUTABLE_PATH ?? 'default'}`;
+      pngMod ??= await import('../render/png.ts');
+      return `${await packageVersion('puppeteer-core')} png.ts:${await fileHash(path.join(DIAGRAMS_DIR, 'render', 'png.ts'))} browser:${pngMod.browserIdentity()}`;
     },
     async pngSettings() {
       pngMod ??= await import('../render/png.ts');

@@ -7,17 +7,20 @@
  * (docs/benchmarks.md), and a diagram big enough to need it is readable at 1.25x. It is also capped
  * at about 60 megapixels (Chromium leaves larger captures blank at the bottom), so a huge diagram
  * gets a lower scale rather than a broken image.
- * Pure: returns bytes; the only file-system use is the browser's own temporary profile directory,
- * created on launch and removed on close.
+ * The browser is found by findBrowsers (a system one, puppeteer's, or the Chromium of the optional
+ * npm package @sparticuz/chromium, unpacked once into the temporary directory by npm-chromium.ts).
+ * Pure otherwise: returns bytes; the only other file-system use is the browser's own temporary
+ * profile directory, created on launch and removed on close.
  */
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, sep } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Browser, Page } from 'puppeteer-core';
 import { GeneratorError } from '../errors.ts';
+import { installNpmChromium, locateNpmChromium, NPM_CHROMIUM_PACKAGE, type NpmChromiumPackage } from './npm-chromium.ts';
 
 /** Chromium leaves the lower part of a larger capture blank. */
 export const MAX_PIXELS = 60_000_000;
@@ -34,15 +37,22 @@ export const TARGET_PIXELS = 4_000_000;
 export const MIN_SCALE = 1;
 
 export const NO_BROWSER_MESSAGE =
-  'no Chromium or Chrome found for PNG output: install one (e.g. `apt-get install chromium`), set PUPPETEER_EXECUTABLE_PATH, or pass --no-png';
+  'no Chromium or Chrome found for PNG output: run `npm ci` (it installs @sparticuz/chromium, a Chromium for Linux x64), install Chromium or Chrome, set DIAGRAMS_BROWSER or PUPPETEER_EXECUTABLE_PATH, or pass --no-png';
 
+/** The variable that chooses the browser: `auto` (the default), `npm`, `system`, `puppeteer` or a path. */
+export const BROWSER_ENV = 'DIAGRAMS_BROWSER';
+const BROWSER_CHOICES = 'auto, npm, system, puppeteer or the path of a Chromium or Chrome executable';
+
+/** Where a system Chromium or Chrome is looked for: these paths, then these names on PATH. */
 const SYSTEM_BROWSERS = [
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome',
   '/usr/bin/google-chrome-stable',
 ];
+const SYSTEM_BROWSER_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
+/** The flags of every launch; they decide pixels, so they are part of CAPTURE_SETTINGS. */
 const LAUNCH_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -57,20 +67,23 @@ const LAUNCH_ARGS = [
  * What decides the pixels of a capture besides the SVG and the browser: the scale policy and the
  * launch flags. Part of the recorded source of every PNG, so that a change here re-renders the PNGs
  * on `generate` and makes `check` report the committed ones out of date.
+ * Not in it, because they do not change what is drawn: the browser itself (PNG bytes may differ
+ * between browsers, so the recorded source stays the same on every machine), how puppeteer talks
+ * to it (a pipe), and the process model and library path of the npm Chromium (see ready).
  */
 export const CAPTURE_SETTINGS = `scale ${DEFAULT_SCALE}x to ${TARGET_PIXELS} px in quarter steps, at least ${MIN_SCALE}x, at most ${MAX_PIXELS} px; ${LAUNCH_ARGS.join(' ')}`;
 
 function isExecutableFile(p: string): boolean {
   try {
-    return statSync(p).isFile();
+    const st = statSync(p);
+    return st.isFile() && (st.mode & 0o111) !== 0;
   } catch {
     return false;
   }
 }
 
 /** A browser installed by puppeteer in its cache (`~/.cache/puppeteer` or PUPPETEER_CACHE_DIR), newest first. */
-function puppeteerCacheBrowser(env: NodeJS.ProcessEnv): string | undefined {
-  const cache = env.PUPPETEER_CACHE_DIR ?? join(homedir(), '.cache', 'puppeteer');
+function puppeteerCacheBrowser(cache: string): string | undefined {
   const layouts: [string, string[]][] = [
     ['chrome', ['chrome-linux64/chrome', 'chrome-linux/chrome']],
     ['chromium', ['chrome-linux/chrome']],
@@ -90,23 +103,143 @@ function puppeteerCacheBrowser(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-/**
- * Finds the browser: an explicit path, else PUPPETEER_EXECUTABLE_PATH, else puppeteer's cache, else
- * a system Chromium/Chrome. Throws GeneratorError kind 'environment' when none is found.
- */
-export function findBrowser(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const given = explicit ?? env.PUPPETEER_EXECUTABLE_PATH;
-  if (given !== undefined && given !== '') {
-    if (isExecutableFile(given)) return given;
-    throw new GeneratorError('environment', NO_BROWSER_MESSAGE, {
-      subject: explicit !== undefined ? given : `PUPPETEER_EXECUTABLE_PATH=${given}`,
-      expected: 'the path of a Chromium or Chrome executable',
-    });
+/** A browser that may be launched. */
+export interface BrowserCandidate {
+  /** Where it was found: `given path`, `PUPPETEER_EXECUTABLE_PATH`, `DIAGRAMS_BROWSER`, `puppeteer cache`, `system` or `npm`. */
+  readonly from: string;
+  /** The executable; absent for the npm Chromium until it is unpacked. */
+  readonly executablePath?: string;
+  /** The npm Chromium's package. */
+  readonly npm?: NpmChromiumPackage;
+  /** For messages: the path or the package, and where it came from. */
+  readonly label: string;
+}
+
+export interface BrowserSearch {
+  /** Those found, in the order to try. */
+  readonly candidates: readonly BrowserCandidate[];
+  /** Every place looked at, with what was there ("found" or why not): for the error message. */
+  readonly tried: readonly string[];
+}
+
+/** What findBrowsers looks at; the defaults are the real machine (tests replace them). */
+export interface BrowserProbe {
+  readonly systemPaths?: readonly string[];
+  /** The npm Chromium's package, or why it is unavailable. */
+  readonly npm?: () => NpmChromiumPackage | { readonly unavailable: string };
+}
+
+function pathCandidate(from: string, p: string): BrowserCandidate {
+  return { from, executablePath: p, label: `${p} (${from})` };
+}
+
+function systemSearch(env: NodeJS.ProcessEnv, probe: BrowserProbe, tried: string[]): BrowserCandidate[] {
+  const found: BrowserCandidate[] = [];
+  const add = (p: string): void => {
+    if (!found.some((c) => c.executablePath === p)) found.push(pathCandidate('system', p));
+  };
+  for (const p of probe.systemPaths ?? SYSTEM_BROWSERS) {
+    const ok = isExecutableFile(p);
+    tried.push(`system ${p}: ${ok ? 'found' : 'not found'}`);
+    if (ok) add(p);
   }
-  const cached = puppeteerCacheBrowser(env);
-  if (cached) return cached;
-  for (const p of SYSTEM_BROWSERS) if (isExecutableFile(p)) return p;
-  throw new GeneratorError('environment', NO_BROWSER_MESSAGE);
+  if (probe.systemPaths === undefined) {
+    const dirs = (env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+    const onPath = dirs.flatMap((d) => SYSTEM_BROWSER_NAMES.map((n) => join(d, n))).filter(isExecutableFile);
+    tried.push(`system ${SYSTEM_BROWSER_NAMES.join(', ')} on PATH: ${onPath.length > 0 ? `found ${onPath[0]}` : 'not found'}`);
+    onPath.forEach(add);
+  }
+  return found;
+}
+
+function cacheSearch(env: NodeJS.ProcessEnv, tried: string[]): BrowserCandidate[] {
+  const cache = env.PUPPETEER_CACHE_DIR ?? join(homedir(), '.cache', 'puppeteer');
+  const p = puppeteerCacheBrowser(cache);
+  tried.push(`puppeteer cache ${cache}: ${p ? `found ${p}` : 'no browser'}`);
+  return p ? [pathCandidate('puppeteer cache', p)] : [];
+}
+
+function npmSearch(probe: BrowserProbe, tried: string[]): BrowserCandidate[] {
+  const pkg = (probe.npm ?? locateNpmChromium)();
+  if ('unavailable' in pkg) {
+    tried.push(`npm ${NPM_CHROMIUM_PACKAGE}: ${pkg.unavailable}`);
+    return [];
+  }
+  tried.push(`npm ${NPM_CHROMIUM_PACKAGE} ${pkg.version}: found`);
+  return [{ from: 'npm', npm: pkg, label: `${NPM_CHROMIUM_PACKAGE} ${pkg.version} (npm)` }];
+}
+
+function noBrowser(tried: readonly string[], details: { subject?: string; expected?: string } = {}): GeneratorError {
+  return new GeneratorError('environment', `${NO_BROWSER_MESSAGE}; tried: ${tried.join('; ')}`, details);
+}
+
+function explicitPath(from: string, p: string, subject: string): BrowserSearch {
+  const tried = [`${from} ${capped(p)}: ${isExecutableFile(p) ? 'found' : 'not an executable file'}`];
+  if (isExecutableFile(p)) return { candidates: [pathCandidate(from, p)], tried };
+  throw noBrowser(tried, { subject, expected: 'the path of a Chromium or Chrome executable' });
+}
+
+/**
+ * The browsers to try, in order:
+ * - an explicit path (`explicit`), else
+ * - PUPPETEER_EXECUTABLE_PATH when set (only it), else
+ * - DIAGRAMS_BROWSER: `npm` (only the npm Chromium), `system` (only a system Chromium or Chrome),
+ *   `puppeteer` (only puppeteer's cache) or a path; unset or `auto`:
+ * - puppeteer's cache, then a system Chromium or Chrome, then the Chromium of the optional npm
+ *   package @sparticuz/chromium.
+ * A path that is given and not an executable is an error, never passed over. Throws a
+ * GeneratorError kind 'environment' listing every place looked at when none is found.
+ */
+export function findBrowsers(explicit?: string, env: NodeJS.ProcessEnv = process.env, probe: BrowserProbe = {}): BrowserSearch {
+  if (explicit !== undefined) return explicitPath('given path', explicit, explicit);
+  const given = env.PUPPETEER_EXECUTABLE_PATH;
+  if (given !== undefined && given !== '') return explicitPath('PUPPETEER_EXECUTABLE_PATH', given, `PUPPETEER_EXECUTABLE_PATH=${capped(given)}`);
+  const tried: string[] = ['PUPPETEER_EXECUTABLE_PATH: not set'];
+  const choice = (env[BROWSER_ENV] ?? '').trim();
+  let candidates: BrowserCandidate[];
+  if (choice === '' || choice === 'auto') {
+    candidates = [...cacheSearch(env, tried), ...systemSearch(env, probe, tried), ...npmSearch(probe, tried)];
+  } else if (choice === 'npm') {
+    candidates = npmSearch(probe, tried);
+  } else if (choice === 'system') {
+    candidates = systemSearch(env, probe, tried);
+  } else if (choice === 'puppeteer') {
+    candidates = cacheSearch(env, tried);
+  } else if (choice.includes('/') || choice.includes(sep)) {
+    return explicitPath(BROWSER_ENV, choice, `${BROWSER_ENV}=${capped(choice)}`);
+  } else {
+    throw new GeneratorError('usage', 'unknown browser choice', { subject: `${BROWSER_ENV}=${capped(choice)}`, expected: BROWSER_CHOICES });
+  }
+  if (candidates.length === 0) throw noBrowser(tried, choice === '' || choice === 'auto' ? {} : { subject: `${BROWSER_ENV}=${choice}` });
+  return { candidates, tried };
+}
+
+/** The first browser findBrowsers would try (see there). */
+export function findBrowser(explicit?: string, env: NodeJS.ProcessEnv = process.env, probe: BrowserProbe = {}): BrowserCandidate {
+  return findBrowsers(explicit, env, probe).candidates[0]!;
+}
+
+/**
+ * The label of the browser a run would try first, for the render cache's key (PNG bytes may
+ * differ between browsers). Cheap: no unpack, no launch. '' when none is found.
+ */
+export function browserIdentity(env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return findBrowser(undefined, env).label;
+  } catch {
+    return '';
+  }
+}
+
+/** The first line of an error's message, without the subject it starts with and the "expected" it ends with. */
+function reasonOf(e: unknown, subject: string): string {
+  let m = ((e as Error).message ?? String(e)).split('\n')[0] ?? '';
+  if (m.startsWith(`${subject}: `)) m = m.slice(subject.length + 2);
+  return m.replace(/ \(expected [^()]*(\([^()]*\)[^()]*)*\)$/, '');
+}
+
+function capped(s: string, max = 200): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
 /** Width and height of an SVG from its outer viewBox (or width/height attributes). */
@@ -154,7 +287,12 @@ function sizedSvg(svg: string, width: number, height: number): string {
 }
 
 export interface PngLaunchOptions {
+  /** The browser executable; else findBrowsers chooses (DIAGRAMS_BROWSER, PUPPETEER_EXECUTABLE_PATH, ...). */
   readonly executablePath?: string;
+  /** The variables that choose the browser (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** What the browser search looks at (tests replace the system paths and the npm package). */
+  readonly probe?: BrowserProbe;
   /**
    * Browsers (processes) rendering at the same time, 1 to 8 (default 1), one page each. Pages of
    * one browser do not render faster together (its one compositor captures in turn); separate
@@ -171,22 +309,48 @@ interface Launched {
   readonly userDataDir: string;
 }
 
-async function launchOne(executablePath: string): Promise<Launched> {
+/** A candidate made ready to launch: the npm Chromium unpacked, with what its launch needs. */
+interface Ready {
+  readonly candidate: BrowserCandidate;
+  readonly executablePath: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly headless: true | 'shell';
+  readonly extraArgs: readonly string[];
+}
+
+async function ready(candidate: BrowserCandidate): Promise<Ready> {
+  if (candidate.npm === undefined) return { candidate, executablePath: candidate.executablePath!, headless: true, extraArgs: [] };
+  const npm = await installNpmChromium(candidate.npm);
+  return {
+    candidate,
+    executablePath: npm.executablePath,
+    env: { ...process.env, ...npm.env },
+    // A headless-shell build. Without a zygote (the process that forks renderers) it runs two
+    // processes fewer; what it draws is the same.
+    headless: 'shell',
+    extraArgs: ['--no-zygote'],
+  };
+}
+
+async function launchOne(r: Ready): Promise<Launched> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'diagrams-chromium-'));
   const { default: puppeteer } = await import('puppeteer-core');
   let browser: Browser;
   try {
     browser = await puppeteer.launch({
-      executablePath,
-      headless: true,
+      executablePath: r.executablePath,
+      headless: r.headless,
       userDataDir,
-      args: LAUNCH_ARGS,
+      args: [...LAUNCH_ARGS, ...r.extraArgs],
+      // Over a pipe the browser sees its end close when this process dies, however it dies, and exits.
+      pipe: true,
+      ...(r.env !== undefined ? { env: r.env } : {}),
       timeout: 60_000,
     });
   } catch (e) {
     await rm(userDataDir, { recursive: true, force: true });
     throw new GeneratorError('environment', `could not start the browser for PNG output: ${(e as Error).message}`, {
-      subject: executablePath,
+      subject: r.candidate.label,
       expected: 'a working Chromium or Chrome (or pass --no-png)',
     });
   }
@@ -197,10 +361,30 @@ async function launchOne(executablePath: string): Promise<Launched> {
   } catch (e) {
     await closeOne({ browser, userDataDir });
     throw new GeneratorError('environment', `could not open a browser page for PNG output: ${(e as Error).message}`, {
-      subject: executablePath,
+      subject: r.candidate.label,
       expected: 'a working Chromium or Chrome (or pass --no-png)',
     });
   }
+}
+
+/**
+ * Launches the first candidate that starts. With one candidate its error is the error; with
+ * several, one that fails to start is passed over, and when none starts the error lists them all.
+ */
+async function launchFirst(search: BrowserSearch): Promise<{ ready: Ready; launched: Launched }> {
+  const failures: string[] = [];
+  for (const candidate of search.candidates) {
+    try {
+      const r = await ready(candidate);
+      return { ready: r, launched: await launchOne(r) };
+    } catch (e) {
+      if (search.candidates.length === 1) throw e;
+      failures.push(`${candidate.label}: did not start: ${capped(reasonOf(e, candidate.label))}`);
+    }
+  }
+  throw new GeneratorError('environment', `no browser for PNG output started; tried: ${[...search.tried, ...failures].join('; ')}`, {
+    expected: 'a working Chromium or Chrome, chosen with DIAGRAMS_BROWSER or PUPPETEER_EXECUTABLE_PATH (or pass --no-png)',
+  });
 }
 
 async function closeOne(l: { readonly browser: Browser; readonly userDataDir: string }): Promise<void> {
@@ -223,6 +407,8 @@ export class PngRenderer {
     private readonly launched: readonly Launched[],
     /** The browser executable in use. */
     readonly executablePath: string,
+    /** Where it was found. */
+    readonly browser: BrowserCandidate,
   ) {
     this.free = launched.map((l) => l.page);
   }
@@ -232,15 +418,17 @@ export class PngRenderer {
     if (!Number.isInteger(count) || count < 1 || count > 8) {
       throw new GeneratorError('usage', `invalid number of browsers: ${count}`, { subject: 'browsers', expected: 'an integer from 1 to 8' });
     }
-    const executablePath = findBrowser(opts.executablePath);
-    const results = await Promise.allSettled(Array.from({ length: count }, () => launchOne(executablePath)));
-    const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const search = findBrowsers(opts.executablePath, opts.env ?? process.env, opts.probe);
+    // The first launch picks the browser; the others start together with the one that started.
+    const first = await launchFirst(search);
+    const results = await Promise.allSettled(Array.from({ length: count - 1 }, () => launchOne(first.ready)));
+    const ok = [first.launched, ...results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))];
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await Promise.all(ok.map(closeOne));
       throw failed.reason;
     }
-    return new PngRenderer(ok, executablePath);
+    return new PngRenderer(ok, first.ready.executablePath, first.ready.candidate);
   }
 
   /**

