@@ -86,6 +86,46 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
 }
 
+function greedyLines(words: readonly string[], width: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const w of words) {
+    if (cur === '' || cur.length + 1 + w.length <= width) cur = cur === '' ? w : `${cur} ${w}`;
+    else {
+      out.push(cur);
+      cur = w;
+    }
+  }
+  if (cur !== '') out.push(cur);
+  return out;
+}
+
+/**
+ * `text` broken at spaces into balanced lines of at most `width` characters (as few lines as that
+ * allows, of about equal length), at most `lines` lines; a word longer than a line is kept whole,
+ * and what does not fit ends in `…` after a whole word.
+ */
+export function wrap(text: string, width: number, lines: number): string {
+  const words = text.split(/\s+/).filter((w) => w !== '');
+  const full = greedyLines(words, width);
+  const n = Math.min(full.length, lines);
+  let best = full;
+  if (full.length <= lines) {
+    const longest = Math.max(0, ...words.map((w) => w.length));
+    for (let target = Math.max(longest, Math.ceil(words.join(' ').length / n)); target < width; target++) {
+      const tried = greedyLines(words, target);
+      if (tried.length <= n) {
+        best = tried;
+        break;
+      }
+    }
+    return best.join('\n');
+  }
+  const kept = full.slice(0, lines);
+  kept[lines - 1] = `${kept[lines - 1]} …`;
+  return kept.join('\n');
+}
+
 /** Columns for a grid of n cells: close to square, wider than tall, at most `max`. */
 export function gridColumns(n: number, max = 4): number {
   if (n <= 1) return 1;

@@ -207,7 +207,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   const params = estate.parameters.filter((p) => p.stack === stack).sort(byString((p) => p.path));
   const l = lookup(estate);
   const env = servedLabel(l.store, stack, params);
-  const title = `Where does ${env} keep its configuration, and who reads it?`;
+  const title = env.includes(' and ') ? `Where do ${env} keep their configuration, and who reads it?` : `Where does ${env} keep its configuration, and who reads it?`;
   const purpose = `The SSM Parameter Store tree of ${env} with each parameter's type and key, and which principals may read which folders by path and which parameters by name.`;
   let t = new D2Text();
 

@@ -41,7 +41,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
   const secrets = estate.secrets.filter((s) => s.stack === stack).sort(byString((s) => s.name));
   const l = lookup(estate);
   const env = servedLabel(l.store, stack, secrets);
-  const title = `How are ${env}'s secrets stored, protected and rotated?`;
+  const title = `How are the secrets of ${env} stored, protected and rotated?`;
   const purpose = `The Secrets Manager secrets of ${env} by category, the KMS keys that encrypt them, and the rotation function with its lifecycle.`;
   const t = new D2Text();
   if (secrets.length === 0) {

@@ -12,7 +12,7 @@
 
 import { SEVERITIES, type ControlLayer, type Finding, type Severity } from '../compliance/types.ts';
 import { cacheTtlLabel, keyName, listWithMore, lookup, servedLabel } from './common.ts';
-import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
+import { byString, clip, D2Text, gridColumns, Ids, plural, q, wrap } from './d2text.ts';
 import { compose, legendBlock, statusClass, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
@@ -48,7 +48,7 @@ function findingLabel(f: Finding): string {
       : f.status === 'met'
         ? `met (${plural(total, 'resource')}) · ${f.severity}`
         : `not applicable · ${f.severity}`;
-  return `${clip(f.title, 48)}\n${status}`;
+  return `${wrap(f.title, 30, 3)}\n${status}`;
 }
 
 /** What the roles declare of their secret cache: one TTL, several, or none. */

@@ -97,7 +97,7 @@ describe('view properties', () => {
     const n = f.stack('tools');
     n.parameter('/tools/x');
     const e = f.estate();
-    expect(VIEWS.parameter_store_hierarchy({ estate: e, stack: 'platform', findings: [] }).title).toBe('Where does dev, uat and prod keep its configuration, and who reads it?');
+    expect(VIEWS.parameter_store_hierarchy({ estate: e, stack: 'platform', findings: [] }).title).toBe('Where do dev, uat and prod keep their configuration, and who reads it?');
     expect(VIEWS.parameter_store_hierarchy({ estate: e, stack: 'tools', findings: [] }).title).toBe('Where does tools keep its configuration, and who reads it?');
     const one = VIEWS.parameter_store_hierarchy({ estate: mono, stack: 'dev', findings: [] }).title;
     expect(one).toBe('Where does dev keep its configuration, and who reads it?');
