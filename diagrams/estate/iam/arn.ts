@@ -119,7 +119,9 @@ export function splitArn(arn: string): ArnSubject | undefined {
 export type MatchResult = false | 'sure' | 'maybe';
 
 function fieldMatcher(p: string): ((v: string | undefined) => MatchResult) | undefined {
-  if (p === '*' || p === '') return undefined; // empty: IAM and S3-style ARNs leave region/account empty
+  if (p === '*') return undefined;
+  // Empty (`arn:aws:ssm:*::parameter/aws/service/*`, the public parameters): only a resource whose field is empty too.
+  if (p === '') return (v) => (v === undefined ? 'sure' : false);
   const re = wildcardRegex(p, false);
   // An unknown field of the resource (no region/account known) is assumed to be the same account/region.
   return (v) => (v === undefined ? 'sure' : re.test(v) ? 'sure' : false);

@@ -133,14 +133,20 @@ function resourceContext(r: Located, extra: Record<string, ContextValue | undefi
   return out;
 }
 
-/** A resource tag that the resource does not have is absent from the request, not unknown. */
+/**
+ * A tag that the resource or principal does not have is absent from the request, not unknown; so is
+ * an encryption-context pair when the whole encryption context's keys are known (a service's decrypt).
+ */
 function tagAbsence(base: RequestContext): RequestContext {
+  const ecKeys = base.get('kms:EncryptionContextKeys');
+  const known = ecKeys === undefined || ecKeys === ABSENT ? undefined : new Set((typeof ecKeys === 'string' ? [ecKeys] : ecKeys).map((k) => k.toLowerCase()));
   return {
     get(key) {
       const v = base.get(key);
       if (v !== undefined) return v;
       const k = key.toLowerCase();
       if (k.startsWith('aws:resourcetag/') || k.startsWith('secretsmanager:resourcetag/') || k.startsWith('aws:principaltag/')) return ABSENT;
+      if (known !== undefined && k.startsWith('kms:encryptioncontext:') && !known.has(k.slice('kms:encryptioncontext:'.length))) return ABSENT;
       return undefined;
     },
   };
