@@ -193,6 +193,29 @@ export async function simulatorDecision(document: unknown, p: Probe) {
   });
 }
 
+/** Whether a raw document has a statement whose Action names ssm, secretsmanager, kms or `*`, or that uses NotAction. */
+export function touchesReads(document: unknown): boolean {
+  const d = document as { Statement?: unknown };
+  const list = Array.isArray(d?.Statement) ? d.Statement : d?.Statement !== undefined ? [d.Statement] : [];
+  return list.some((x) => {
+    const st = x as { Action?: unknown; NotAction?: unknown };
+    if (st.NotAction !== undefined) return true;
+    const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
+    return actions.some((a) => typeof a === 'string' && /^(ssm|secretsmanager|kms):|^\*$/i.test(a));
+  });
+}
+
+/**
+ * The policies a default run sweeps: every policy that touches the read actions, and every eighth
+ * of the others (by name); `IAM_SWEEP=full` sweeps them all.
+ */
+export function sample(policies: Readonly<Record<string, unknown>>, full: boolean): string[] {
+  const names = Object.keys(policies).sort();
+  if (full) return names;
+  let i = 0;
+  return names.filter((n) => touchesReads(policies[n]) || i++ % 8 === 0);
+}
+
 export interface SweepCase {
   readonly policy: string;
   readonly probe: string;

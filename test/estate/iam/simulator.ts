@@ -89,8 +89,16 @@ export async function simulate(r: SimRequest): Promise<SimOutcome> {
     ...(r.resourcePolicy !== undefined ? { resourcePolicy: renamePolicy(r.resourcePolicy) } : {}),
     ...(r.boundary !== undefined ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: renamePolicy(r.boundary) }] } : {}),
   };
-  const known = [...Object.keys(context), ...(r.absent ?? []).map(renameKey)].map((keyName) => ({ keyName, presenceIsKnown: true as const, valueIsKnown: true as const }));
+  const known: { keyName: string; presenceIsKnown: true; valueIsKnown: true }[] = [...Object.keys(context), ...(r.absent ?? []).map(renameKey)].map((keyName) => ({ keyName, presenceIsKnown: true, valueIsKnown: true }));
   if (r.context['kms:EncryptionContextKeys'] !== undefined) known.push({ keyName: '/^aws:RequestTag\\/kms-ec-.+$/', presenceIsKnown: true, valueIsKnown: true });
+  try {
+    return await run(sim, known);
+  } catch (e) {
+    return { tri: 'denied', error: e instanceof Error ? e.message.slice(0, 300) : String(e) };
+  }
+}
+
+async function run(sim: Simulation, known: { keyName: string; presenceIsKnown: true; valueIsKnown: true }[]): Promise<SimOutcome> {
   const discovery = await runSimulation(sim, {
     simulationMode: 'Discovery',
     discoveryContextKeyConstraints: [...known, ...ALWAYS_KNOWN.map((keyName) => ({ keyName, presenceIsKnown: true as const, valueIsKnown: true as const }))],
