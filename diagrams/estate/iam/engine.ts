@@ -133,11 +133,17 @@ function resourceContext(r: Located, extra: Record<string, ContextValue | undefi
   return out;
 }
 
+/** The services whose requests the engine evaluates; their keys are absent from each other's requests. */
+const EVALUATED_SERVICES: ReadonlySet<string> = new Set(['ssm', 'secretsmanager', 'kms']);
+
 /**
- * A tag that the resource or principal does not have is absent from the request, not unknown; so is
- * an encryption-context pair when the whole encryption context's keys are known (a service's decrypt).
+ * What is known to be absent from a request, not unknown: a tag that the resource or principal
+ * does not have; an encryption-context pair when the whole encryption context's keys are known (a
+ * service's decrypt); a condition key of another of the evaluated services (`kms:*` in a
+ * GetParameter request), except the `<service>:SourceInstanceArn` keys of instance credentials.
  */
-function tagAbsence(base: RequestContext): RequestContext {
+export function withAbsence(base: RequestContext, action: string): RequestContext {
+  const service = action.slice(0, action.indexOf(':')).toLowerCase();
   const ecKeys = base.get('kms:EncryptionContextKeys');
   const known = ecKeys === undefined || ecKeys === ABSENT ? undefined : new Set((typeof ecKeys === 'string' ? [ecKeys] : ecKeys).map((k) => k.toLowerCase()));
   return {
@@ -147,6 +153,8 @@ function tagAbsence(base: RequestContext): RequestContext {
       const k = key.toLowerCase();
       if (k.startsWith('aws:resourcetag/') || k.startsWith('secretsmanager:resourcetag/') || k.startsWith('aws:principaltag/')) return ABSENT;
       if (known !== undefined && k.startsWith('kms:encryptioncontext:') && !known.has(k.slice('kms:encryptioncontext:'.length))) return ABSENT;
+      const keyService = k.slice(0, k.indexOf(':'));
+      if (keyService !== service && EVALUATED_SERVICES.has(keyService) && !k.endsWith(':sourceinstancearn')) return ABSENT;
       return undefined;
     },
   };
@@ -325,7 +333,7 @@ class PrincipalEvaluation {
       action,
       resource: subject,
       ...(r.account !== undefined ? { resourceAccount: r.account } : {}),
-      context: tagAbsence(contextOf({ ...this.baseCtx, ...resourceContext(r, extra) })),
+      context: withAbsence(contextOf({ ...this.baseCtx, ...resourceContext(r, extra) }), action),
     };
   }
 

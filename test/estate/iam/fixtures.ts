@@ -275,6 +275,89 @@ export function awsNative(): Estate {
   });
   w.deployed('aws-native:iam:Role', 'native-user-role', { roleName: 'native-user-role', arn: a.role('native-user-role'), assumeRolePolicyDocument: doc() });
   w.deployed('aws-native:iam:ManagedPolicy', 'native-managed', { managedPolicyName: 'native-managed', policyArn: a.policy('native-managed'), policyDocument: doc(readParams(a.param('/other/*'))), roles: ['native-user-role'] });
+  // Groups and users, their inline policies as resources, and ManagedPolicy.users / .groups
+  w.deployed('aws-native:iam:Group', 'native-group', { groupName: 'native-group', arn: a.group('native-group'), policies: [{ policyName: 'g-inline', policyDocument: doc(readParams(a.param('/app/dev/*'))) }], managedPolicyArns: [MANAGED('AWSSecretsManagerClientReadOnlyAccess')] });
+  w.deployed('aws-native:iam:User', 'native-user', { userName: 'native-user', arn: a.user('native-user'), groups: ['native-group'] });
+  w.deployed('aws-native:iam:User', 'native-loner', { userName: 'native-loner', arn: a.user('native-loner') });
+  w.deployed('aws-native:iam:UserPolicy', 'native-user-policy', { userName: 'native-loner', policyName: 'loner', policyDocument: doc(readParams(a.param('/app/prod/db/host'))) });
+  w.deployed('aws-native:iam:GroupPolicy', 'native-group-policy', { groupName: 'native-group', policyName: 'g-resource', policyDocument: doc(readParams(a.param('/other/*'))) });
+  w.deployed('aws-native:iam:RolePolicy', 'native-role-policy', { roleName: 'native-user-role', policyName: 'r-resource', policyDocument: doc(readParams(a.param('/app/dev/*'))) });
+  w.deployed('aws-native:iam:ManagedPolicy', 'native-managed-2', { managedPolicyName: 'native-managed-2', policyArn: a.policy('native-managed-2'), policyDocument: doc(readParams(a.param('/app/prod/db/password'))), users: ['native-loner'], groups: ['native-group'] });
+  return estate(w);
+}
+
+export function otherServiceKeys(): Estate {
+  const w = world();
+  role(w, 'for-all', { statements: [{ Effect: 'Allow', Action: ['kms:Decrypt', 'secretsmanager:GetSecretValue', 'ssm:GetParameter'], Resource: '*', Condition: { 'ForAllValues:StringLike': { 'kms:EncryptionContextKeys': ['Secret*'] } } }] });
+  return estate(w);
+}
+
+/**
+ * Statements whose evaluation is easy to get wrong, for the differential test only (the simulator
+ * is the oracle): NotAction / NotResource, IfExists and Null on absent keys, set operators,
+ * negated operators on absent keys, Bool, policy variables, a user with a boundary named by a
+ * resource policy, account-root Deny, case of actions and ARNs.
+ */
+export function edgeCases(): Estate {
+  const w = world({
+    secretPolicies: {
+      'app/prod/api': doc(
+        { Effect: 'Allow', Principal: { AWS: [a.user('bounded-user'), a.role('rp-bounded')] }, Action: 'secretsmanager:GetSecretValue', Resource: '*' },
+        { Effect: 'Deny', Principal: { AWS: a.root }, Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/blocked': 'yes' } } },
+      ),
+      'app/dev/db': doc({ Effect: 'Allow', Principal: '*', Action: 'secretsmanager:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': A } } }),
+    },
+    keyPolicy: doc(
+      { Effect: 'Allow', Principal: { AWS: a.root }, Action: 'kms:*', Resource: '*' },
+      { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEqualsIfExists: { 'kms:ViaService': [`ssm.${REGION}.amazonaws.com`, `secretsmanager.${REGION}.amazonaws.com`] }, ArnNotLike: { 'aws:PrincipalArn': a.role('direct-*') } } },
+    ),
+    tags: { '/app/prod/db/host': { tier: 'gold' }, 'app/prod/db': { tier: 'gold' } },
+  });
+  w.deployed('aws:iam/policy:Policy', 'only-ssm', { name: 'only-ssm', arn: a.policy('only-ssm'), policy: json({ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }) });
+  role(w, 'not-action', { statements: [{ Effect: 'Allow', NotAction: ['secretsmanager:*', 'iam:*'], Resource: '*' }] });
+  role(w, 'not-resource', { statements: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue', 'kms:Decrypt'], NotResource: [a.param('/app/prod/*'), a.secret('app/prod/*')] }] });
+  role(w, 'if-exists', { statements: [{ Effect: 'Allow', Action: ['ssm:GetParameter*', 'secretsmanager:GetSecretValue'], Resource: '*', Condition: { StringEqualsIfExists: { 'aws:ResourceTag/tier': 'gold' } } }] });
+  role(w, 'null-tag', { statements: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue'], Resource: '*', Condition: { Null: { 'aws:ResourceTag/tier': 'true' } } }] });
+  role(w, 'not-equals-absent', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }, { Effect: 'Deny', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringNotEquals: { 'aws:ResourceTag/tier': 'gold' } } }] });
+  role(w, 'for-all', { statements: [{ Effect: 'Allow', Action: ['kms:Decrypt', 'secretsmanager:GetSecretValue', 'ssm:GetParameter'], Resource: '*', Condition: { 'ForAllValues:StringLike': { 'kms:EncryptionContextKeys': ['Secret*'] } } }] });
+  role(w, 'for-any', { statements: [{ Effect: 'Allow', Action: ['kms:Decrypt', 'ssm:GetParameter'], Resource: '*', Condition: { 'ForAnyValue:StringEquals': { 'kms:EncryptionContextKeys': 'PARAMETER_ARN' } } }] });
+  role(w, 'secure-transport', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: '*' }, { Effect: 'Deny', Action: '*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] });
+  role(w, 'upper-case', { statements: [{ Effect: 'Allow', Action: ['SSM:GetParameter', 'SecretsManager:getsecretvalue', 'KMS:decrypt'], Resource: [a.param('/APP/*'), a.param('/app/dev/*'), a.secret('app/*'), a.key(KEY_ID)] }] });
+  role(w, 'direct-reader', { statements: [decrypt()] });
+  role(w, 'indirect-reader', { statements: [decrypt(), readSecrets('*')] });
+  role(w, 'rp-bounded', { extra: { permissionsBoundary: a.policy('only-ssm') } });
+  role(w, 'blocked', { statements: [readSecrets('*')], extra: { tags: { blocked: 'yes' } } });
+  role(w, 'own-account-star', {});
+  w.deployed('aws:iam/user:User', 'bounded-user', { name: 'bounded-user', arn: a.user('bounded-user'), permissionsBoundary: a.policy('only-ssm') });
+  w.deployed('aws:iam/user:User', 'home-user', { name: 'home-user', arn: a.user('home-user'), tags: { team: 'db' } });
+  w.deployed('aws:iam/userPolicy:UserPolicy', 'home-user-policy', { name: 'home', user: 'home-user', policy: json({ Effect: 'Allow', Action: 'ssm:GetParameter*', Resource: a.param('/app/${aws:PrincipalTag/team}/*') }, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:user/${aws:username}' } } }) });
+  return estate(w);
+}
+
+/** More statements for the differential test only: wildcards, folders, regions, key case, key policies naming a bounded role. */
+export function edgeCases2(): Estate {
+  const w = world({
+    keyPolicy: doc(
+      { Effect: 'Allow', Principal: { AWS: a.root }, Action: 'kms:*', Resource: '*' },
+      { Effect: 'Allow', Principal: { AWS: [a.role('kp-bounded'), a.role('kp-free')] }, Action: 'kms:Decrypt', Resource: '*' },
+    ),
+    secretPolicies: {
+      'app/prod/db': doc({ Effect: 'Allow', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/rp-*' } } }),
+    },
+  });
+  w.deployed('aws:iam/policy:Policy', 'only-ssm2', { name: 'only-ssm2', arn: a.policy('only-ssm2'), policy: json({ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }) });
+  role(w, 'kp-bounded', { extra: { permissionsBoundary: a.policy('only-ssm2') } });
+  role(w, 'kp-free');
+  role(w, 'rp-anyone', { statements: [decrypt()] });
+  role(w, 'question-mark', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParamete?', Resource: a.param('/app/???/db/*') }] });
+  role(w, 'folder-only', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParametersByPath', Resource: a.param('/app/prod') }] });
+  role(w, 'folder-star', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParametersByPath', Resource: a.param('/app*') }] });
+  role(w, 'other-region', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } }] });
+  role(w, 'key-case', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { ArnEquals: { 'AWS:PRINCIPALARN': a.role('key-case') } } }] });
+  role(w, 'deny-not-resource', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }, { Effect: 'Deny', Action: 'ssm:GetParameter', NotResource: a.param('/other/*') }] });
+  role(w, 'string-like-many', { statements: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringLike: { 'aws:ResourceAccount': ['2*', '1111*'] } } }] });
+  w.deployed('aws:iam/user:User', 'var-user', { name: 'var-user', arn: a.user('var-user') });
+  w.deployed('aws:iam/userPolicy:UserPolicy', 'var-user-policy', { name: 'var', user: 'var-user', policy: json({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringNotEquals: { 'aws:username': '${aws:username}' } } }, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::' + A + ':user/${aws:username}' } } }) });
   return estate(w);
 }
 
@@ -285,5 +368,5 @@ export const ALL: Readonly<Record<string, () => Estate>> = {
   'crossAccount(names-role)': () => crossAccount('names-role'),
   'crossAccount(names-account)': () => crossAccount('names-account'),
   'crossAccount(key-not-shared)': () => crossAccount('key-not-shared'),
-  keyDefault, keyNamed, keyConditions, grants, conditionArns, abac, encryptionContext, username, encryptionContextAbsent, emptyAccount, sourceIp, awsNative,
+  keyDefault, keyNamed, keyConditions, grants, conditionArns, abac, encryptionContext, username, encryptionContextAbsent, emptyAccount, sourceIp, awsNative, otherServiceKeys, edgeCases, edgeCases2,
 };

@@ -15,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { KEY_DECRYPT, PARAMETER_READ_BY_PATH, PARAMETER_READ_ONE, SECRET_VALUE } from '../../../diagrams/estate/iam/actions.ts';
 import { splitArn, wildcardRegex } from '../../../diagrams/estate/iam/arn.ts';
 import { ABSENT, contextOf, type ContextValue, type RequestContext } from '../../../diagrams/estate/iam/conditions.ts';
+import { withAbsence } from '../../../diagrams/estate/iam/engine.ts';
 import { compilePolicy, decide, type Target } from '../../../diagrams/estate/iam/evaluate.ts';
 import { parsePolicyDocument } from '../../../diagrams/estate/iam/policy.ts';
 import { simulate, type Tri } from './simulator.ts';
@@ -29,26 +30,11 @@ export function managedSnapshot(): { asOf: string; policies: Record<string, unkn
   return JSON.parse(gunzipSync(readFileSync(url)).toString('utf8')) as { asOf: string; policies: Record<string, unknown> };
 }
 
-/**
- * The engine's request context (engine.ts): tag-prefixed keys are absent when the request does not
- * hold them; with the encryption context's keys known, any other encryption-context pair is absent.
- */
-export function engineContext(values: Readonly<Record<string, string | readonly string[]>>, absent: readonly string[]): RequestContext {
+/** The engine's request context for one request: the values, the keys known absent, and what engine.ts adds (withAbsence). */
+export function engineContext(values: Readonly<Record<string, string | readonly string[]>>, absent: readonly string[], action: string): RequestContext {
   const rec: Record<string, ContextValue> = { ...values };
   for (const k of absent) rec[k] = ABSENT;
-  const base = contextOf(rec);
-  const ecKeys = values['kms:EncryptionContextKeys'];
-  const known = ecKeys === undefined ? undefined : new Set((typeof ecKeys === 'string' ? [ecKeys] : ecKeys).map((k) => k.toLowerCase()));
-  return {
-    get(key) {
-      const v = base.get(key);
-      if (v !== undefined) return v;
-      const k = key.toLowerCase();
-      if (k.startsWith('aws:resourcetag/') || k.startsWith('secretsmanager:resourcetag/') || k.startsWith('aws:principaltag/')) return ABSENT;
-      if (known !== undefined && k.startsWith('kms:encryptioncontext:') && !known.has(k.slice('kms:encryptioncontext:'.length))) return ABSENT;
-      return undefined;
-    },
-  };
+  return withAbsence(contextOf(rec), action);
 }
 
 export const rootKeyPolicy = (account: string) => ({ Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] });
@@ -172,7 +158,7 @@ export function engineDecision(name: string, document: unknown, p: Probe): Engin
       action: p.action,
       resource: splitArn(p.resource)!,
       resourceAccount: p.account,
-      context: engineContext(p.context, p.absent),
+      context: engineContext(p.context, p.absent, p.action),
     },
     { identity: [identity] },
     target,

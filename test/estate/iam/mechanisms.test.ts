@@ -281,6 +281,11 @@ describe('conditions decided from the request and the estate', () => {
     expect(summarise(e, 'any-account').parameters).toEqual(all(['/app/dev/db/host', '/app/prod/db/host', '/app/prod/db/password']));
   });
 
+  it('a kms: key is absent from a GetParameter or GetSecretValue request (ForAllValues over nothing holds)', () => {
+    const e = FIXTURES.otherServiceKeys();
+    expect(summarise(e, 'for-all')).toEqual({ ...NOTHING, parameters: all(WITHOUT_CMK), secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain direct+secretsmanager' } });
+  });
+
   it('a condition not decidable offline (aws:SourceIp) is carried: conditional, never guessed', () => {
     const e = FIXTURES.sourceIp();
     expect(summarise(e, 'office')).toEqual({ ...NOTHING, parameters: { '/other/flag': 'conditional' } });
@@ -298,7 +303,15 @@ describe('aws-native resources (Cloud Control property names)', () => {
   });
   it('aws-native:iam:ManagedPolicy roles, aws-native:secretsmanager:Secret + ResourcePolicy', () => {
     // named by the secret's policy, but the key policy does not name it (nor IAM decrypt): no value
-    expect(summarise(e, 'native-user-role')).toEqual({ ...NOTHING, parameters: all(['/other/flag']) });
+    expect(summarise(e, 'native-user-role')).toEqual({ ...NOTHING, parameters: all(['/app/dev/db/host', '/other/flag']) });
+    expect(e.secrets[0]!.policy?.statements[0]!.principals).toEqual({ AWS: [a.role('native-user-role')] });
     expect(e.secrets[0]!.policyUrn).toBe(e.secrets[0]!.urn.replace('aws-native:secretsmanager:Secret::native-secret', 'aws-native:secretsmanager:ResourcePolicy::native-rp'));
+  });
+  it('aws-native:iam:Group policies and managedPolicyArns, User.groups, UserPolicy, GroupPolicy, RolePolicy, ManagedPolicy users and groups', () => {
+    // the group: its inline policy, GroupPolicy, AWSSecretsManagerClientReadOnlyAccess and native-managed-2 (the password, decrypted by aws/ssm)
+    const group = { ...NOTHING, parameters: all(['/app/dev/db/host', '/app/prod/db/password', '/other/flag']), secrets: all(['native/secret']), keys: { [KEY]: 'certain secretsmanager' } };
+    expect(summarise(e, 'native-group')).toEqual(group);
+    expect(summarise(e, 'native-user')).toEqual(group);
+    expect(summarise(e, 'native-loner')).toEqual({ ...NOTHING, parameters: all(['/app/prod/db/host', '/app/prod/db/password']) });
   });
 });

@@ -15,7 +15,8 @@
  * global key `aws:RequestTag/kms-ec-<key>`, which the simulator keeps; operators and values are
  * unchanged, so the condition is still evaluated, by the simulator's own operator code. When the
  * request says which keys its encryption context has (kms:EncryptionContextKeys, a service's
- * decrypt), every other renamed key is declared known (absent).
+ * decrypt), every other renamed key is declared known (absent); so are the keys of the other two
+ * services of a read (kms:* in a GetParameter request), as the engine has them.
  */
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { Certainty, PolicyDocument, PolicyStatement, Principals } from '../../../diagrams/estate/model.ts';
@@ -91,6 +92,9 @@ export async function simulate(r: SimRequest): Promise<SimOutcome> {
   };
   const known: { keyName: string; presenceIsKnown: true; valueIsKnown: true }[] = [...Object.keys(context), ...(r.absent ?? []).map(renameKey)].map((keyName) => ({ keyName, presenceIsKnown: true, valueIsKnown: true }));
   if (r.context['kms:EncryptionContextKeys'] !== undefined) known.push({ keyName: '/^aws:RequestTag\\/kms-ec-.+$/', presenceIsKnown: true, valueIsKnown: true });
+  // The keys of the other two services a read involves are absent from this service's request.
+  const service = r.action.slice(0, r.action.indexOf(':')).toLowerCase();
+  for (const other of ['ssm', 'secretsmanager', 'kms']) if (other !== service) known.push({ keyName: `/^${other}:(?!sourceinstancearn$).+$/`, presenceIsKnown: true, valueIsKnown: true });
   try {
     return await run(sim, known);
   } catch (e) {
