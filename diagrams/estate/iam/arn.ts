@@ -5,8 +5,9 @@
  * `ResourceIndex` finds the resources a pattern can match by the literal prefix of its resource part
  * (binary search), so that a statement is matched against thousands of resources without a scan.
  *
- * IAM policy variables in a pattern (`${aws:username}`) are resolved where the principal is known
- * (`withVariables`); any other variable makes the match uncertain ('maybe').
+ * IAM policy variables in a pattern (`${aws:username}`) are resolved from the request (`withVariables`):
+ * a variable whose value is not known makes the match uncertain ('maybe'); one whose key is absent
+ * from the request makes the statement match nothing.
  */
 
 import { REDACTED, UNKNOWN } from '../../graph/types.ts';
@@ -50,23 +51,33 @@ export function wildcardMatch(pattern: string, value: string, caseInsensitive = 
 /** IAM's escapes of the wildcard characters inside policy variables: `${*}`, `${?}`, `${$}`. */
 const ESCAPES: Readonly<Record<string, string>> = { '${*}': '*', '${?}': '?', '${$}': '$' };
 
+/** What a policy variable resolves to: its value, `null` when the key is absent from the request, undefined when not known. */
+export type VariableLookup = (name: string) => string | null | undefined;
+
 /**
- * Resolves the policy variables of a pattern with what is known of the principal. Returns the
- * pattern (unchanged when it has none) and whether a variable stayed unresolved.
+ * Resolves the policy variables of a pattern with what is known of the request. Returns the
+ * pattern (unchanged when it has none), whether a variable stayed unresolved (not known), and
+ * whether one names a key absent from the request: IAM then treats the statement as invalid, so
+ * it matches nothing.
  */
-export function withVariables(pattern: string, vars: Readonly<Record<string, string | undefined>>): { pattern: string; unresolved: boolean } {
-  if (!pattern.includes('${')) return { pattern, unresolved: false };
+export function withVariables(pattern: string, lookup: VariableLookup): { pattern: string; unresolved: boolean; absent: boolean } {
+  if (!pattern.includes('${')) return { pattern, unresolved: false, absent: false };
   let unresolved = false;
+  let absent = false;
   const out = pattern.replace(/\$\{([^}]*)\}/g, (m, name: string) => {
     if (m in ESCAPES) return ESCAPES[m]!;
-    const v = vars[name.toLowerCase()];
+    const v = lookup(name);
+    if (v === null) {
+      absent = true;
+      return '';
+    }
     if (v === undefined) {
       unresolved = true;
       return '*';
     }
     return v;
   });
-  return { pattern: out, unresolved };
+  return { pattern: out, unresolved, absent };
 }
 
 // ─── Resource ARNs ──────────────────────────────────────────────────────────────────
@@ -108,7 +119,9 @@ export function splitArn(arn: string): ArnSubject | undefined {
 export type MatchResult = false | 'sure' | 'maybe';
 
 function fieldMatcher(p: string): ((v: string | undefined) => MatchResult) | undefined {
-  if (p === '*' || p === '') return undefined; // empty: IAM and S3-style ARNs leave region/account empty
+  if (p === '*') return undefined;
+  // Empty (`arn:aws:ssm:*::parameter/aws/service/*`, the public parameters): only a resource whose field is empty too.
+  if (p === '') return (v) => (v === undefined ? 'sure' : false);
   const re = wildcardRegex(p, false);
   // An unknown field of the resource (no region/account known) is assumed to be the same account/region.
   return (v) => (v === undefined ? 'sure' : re.test(v) ? 'sure' : false);

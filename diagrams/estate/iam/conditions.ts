@@ -131,9 +131,13 @@ function matchOne(base: Base, policy: string, value: string): boolean | undefine
   }
 }
 
-/** Policy values with `${...}` variables resolved from the context; undefined when one is not known. */
-function resolveValues(values: readonly string[], ctx: RequestContext): string[] | undefined {
+/**
+ * Policy values with `${...}` variables resolved from the context: undefined when one is not known;
+ * `absent` when one names a key absent from the request (IAM then treats the statement as invalid).
+ */
+function resolveValues(values: readonly string[], ctx: RequestContext): string[] | undefined | 'absent' {
   const out: string[] = [];
+  let absent = false;
   for (const v of values) {
     if (!v.includes('${')) {
       out.push(v);
@@ -146,13 +150,14 @@ function resolveValues(values: readonly string[], ctx: RequestContext): string[]
       if (m === '${$}') return '$';
       const x = ctx.get(name);
       if (typeof x === 'string') return x;
-      ok = false;
+      if (x === ABSENT) absent = true;
+      else ok = false;
       return '';
     });
     if (!ok) return undefined;
     out.push(r);
   }
-  return out;
+  return absent ? 'absent' : out;
 }
 
 /** Decides one condition (one operator, one key, its values) against the context. */
@@ -174,6 +179,7 @@ export function evaluateCondition(c: Condition, ctx: RequestContext): Tri {
     return negated && op.set === undefined ? 'true' : 'false';
   }
   const policy = resolveValues(c.values, ctx);
+  if (policy === 'absent') return 'false'; // the statement is invalid: it applies to no request
   if (policy === undefined) return 'unknown';
   const values = valuesOf(raw);
   // For a value: does any policy value match it (positive reading)?

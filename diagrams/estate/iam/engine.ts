@@ -113,7 +113,8 @@ function principalContext(p: EnginePrincipal): Record<string, ContextValue | und
     'aws:SecureTransport': 'true',
     ...(p.arn !== undefined && !p.external ? { 'aws:PrincipalArn': p.arn } : {}),
     ...(p.account !== undefined && p.kind !== 'any' ? { 'aws:PrincipalAccount': p.account, 'kms:CallerAccount': p.account } : {}),
-    ...(p.kind === 'user' ? { 'aws:username': p.name, 'aws:PrincipalType': 'User' } : p.kind === 'role' && !p.external ? { 'aws:PrincipalType': 'AssumedRole' } : {}),
+    // A role session has no aws:username (IAM: "not present").
+    ...(p.kind === 'user' && !p.external ? { 'aws:username': p.name, 'aws:PrincipalType': 'User' } : p.kind === 'role' && !p.external ? { 'aws:username': ABSENT, 'aws:PrincipalType': 'AssumedRole' } : {}),
   };
   if (!p.external) for (const [k, v] of Object.entries(p.tags)) out[`aws:PrincipalTag/${k}`] = v;
   return out;
@@ -132,14 +133,28 @@ function resourceContext(r: Located, extra: Record<string, ContextValue | undefi
   return out;
 }
 
-/** A resource tag that the resource does not have is absent from the request, not unknown. */
-function tagAbsence(base: RequestContext): RequestContext {
+/** The services whose requests the engine evaluates; their keys are absent from each other's requests. */
+const EVALUATED_SERVICES: ReadonlySet<string> = new Set(['ssm', 'secretsmanager', 'kms']);
+
+/**
+ * What is known to be absent from a request, not unknown: a tag that the resource or principal
+ * does not have; an encryption-context pair when the whole encryption context's keys are known (a
+ * service's decrypt); a condition key of another of the evaluated services (`kms:*` in a
+ * GetParameter request), except the `<service>:SourceInstanceArn` keys of instance credentials.
+ */
+export function withAbsence(base: RequestContext, action: string): RequestContext {
+  const service = action.slice(0, action.indexOf(':')).toLowerCase();
+  const ecKeys = base.get('kms:EncryptionContextKeys');
+  const known = ecKeys === undefined || ecKeys === ABSENT ? undefined : new Set((typeof ecKeys === 'string' ? [ecKeys] : ecKeys).map((k) => k.toLowerCase()));
   return {
     get(key) {
       const v = base.get(key);
       if (v !== undefined) return v;
       const k = key.toLowerCase();
       if (k.startsWith('aws:resourcetag/') || k.startsWith('secretsmanager:resourcetag/') || k.startsWith('aws:principaltag/')) return ABSENT;
+      if (known !== undefined && k.startsWith('kms:encryptioncontext:') && !known.has(k.slice('kms:encryptioncontext:'.length))) return ABSENT;
+      const keyService = k.slice(0, k.indexOf(':'));
+      if (keyService !== service && EVALUATED_SERVICES.has(keyService) && !k.endsWith(':sourceinstancearn')) return ABSENT;
       return undefined;
     },
   };
@@ -166,6 +181,16 @@ function compileGrant(g: GrantSubject, keyName: string): Grantee {
       if (g.constraints.length === 0) return 'true';
       let unknown = false;
       for (const c of g.constraints) {
+        if (c.kind === 'equals') {
+          // The request's encryption context must be exactly the constraint's: the same keys.
+          const keys = ctx.get('kms:EncryptionContextKeys');
+          if (keys === undefined) unknown = true;
+          else {
+            const have = new Set(keys === ABSENT ? [] : typeof keys === 'string' ? [keys] : keys);
+            const want = Object.keys(c.context);
+            if (have.size !== want.length || want.some((k) => !have.has(k))) return 'false';
+          }
+        }
         for (const [k, v] of Object.entries(c.context)) {
           const got = ctx.get(`kms:EncryptionContext:${k}`);
           if (got === undefined) unknown = true;
@@ -296,7 +321,7 @@ class PrincipalEvaluation {
       ...(p.arn !== undefined ? { arn: p.arn } : {}),
       ...(p.account !== undefined ? { account: p.account } : {}),
       external: p.external,
-      variables: { 'aws:username': p.kind === 'user' ? p.name : undefined },
+      ...(p.boundary !== undefined ? { hasBoundary: true } : {}),
     };
     this.baseCtx = principalContext(p);
     for (const n of p.notes) this.notes.add(n);
@@ -308,7 +333,7 @@ class PrincipalEvaluation {
       action,
       resource: subject,
       ...(r.account !== undefined ? { resourceAccount: r.account } : {}),
-      context: tagAbsence(contextOf({ ...this.baseCtx, ...resourceContext(r, extra) })),
+      context: withAbsence(contextOf({ ...this.baseCtx, ...resourceContext(r, extra) }), action),
     };
   }
 
@@ -319,17 +344,20 @@ class PrincipalEvaluation {
     if (hit !== undefined) return hit;
     let d: Decision;
     const viaService = via(service, r.region);
+    // The encryption context the service sends: Parameter Store {PARAMETER_ARN}, Secrets Manager
+    // {SecretARN, SecretVersionId} (the version id is not known offline).
     const extra: Record<string, ContextValue | undefined> = {
       'kms:ViaService': viaService,
+      'kms:EncryptionContextKeys': service === 'ssm' ? ['PARAMETER_ARN'] : ['SecretARN', 'SecretVersionId'],
       ...(arn !== undefined ? { [`kms:EncryptionContext:${contextKey}`]: arn } : {}),
     };
     if (key.kind === 'estate') {
       const k = this.prep.keyByUrn.get(key.urn)!;
-      d = decide(this.request(KEY_DECRYPT, k, k.subject, { ...extra, ...(arn !== undefined ? {} : {}) }), this.policies, this.prep.keyTargets.get(k.urn)!);
+      d = decide(this.request(KEY_DECRYPT, k, k.subject, extra), this.policies, this.prep.keyTargets.get(k.urn)!);
       if (d.allowed) this.useKey(k.urn, service, d);
     } else if (key.kind === 'aws-managed') {
       // The AWS-managed key of the service lets every principal of the account decrypt through the service.
-      d = this.awsManagedDecrypt(service, r);
+      d = this.awsManagedDecrypt(service, r, extra);
     } else {
       d = { allowed: true, certainty: 'unknown', via: [], conditions: [] };
       this.notes.add(`key ${key.id} is not in the estate: decrypting with it is not known`);
@@ -338,7 +366,7 @@ class PrincipalEvaluation {
     return d;
   }
 
-  private awsManagedDecrypt(service: 'ssm' | 'secretsmanager', r: Located): Decision {
+  private awsManagedDecrypt(service: 'ssm' | 'secretsmanager', r: Located, extra: Record<string, ContextValue | undefined>): Decision {
     if (this.p.external || (this.p.account !== undefined && r.account !== undefined && this.p.account !== r.account)) return DENIED;
     const subject: ArnSubject = { partition: 'aws', service: 'kms', ...(r.region ? { region: r.region } : {}), ...(r.account ? { account: r.account } : {}), resource: `key/aws-managed-${service}` };
     const name = service === 'ssm' ? 'aws/ssm' : 'aws/secretsmanager';
@@ -348,7 +376,7 @@ class PrincipalEvaluation {
       name: `AWS-managed key ${name}`,
       document: AWS_MANAGED_KEY_POLICY,
     };
-    return decide(this.request(KEY_DECRYPT, r, subject, { 'kms:ViaService': via(service, r.region) }), this.policies, { kind: 'key', keyPolicy: compilePolicy(policy) });
+    return decide(this.request(KEY_DECRYPT, r, subject, extra), this.policies, { kind: 'key', keyPolicy: compilePolicy(policy) });
   }
 
   private useKey(urn: string, path: KeyPath, d: Decision): void {

@@ -8,10 +8,14 @@
  *   offline); `unknown` (an UNKNOWN value or a resource that may or may not match).
  * - An explicit Deny in any policy wins; a Deny that only may apply lowers the certainty instead.
  * - Same account: identity policies (within the permissions boundary, if any) allow, or the
- *   resource policy allows the principal itself (a user: whatever its boundary says; a role: within
- *   its boundary). A resource policy that names only the account root delegates to IAM.
- * - Across accounts: both sides, the resource policy (the principal or its account) and the
- *   principal's identity policies within its boundary.
+ *   resource policy allows the principal itself (a user: whatever its boundary says; a role named
+ *   by its ARN: within its boundary; `*`, which names the role session making the request: whatever
+ *   the boundary says). A resource policy that names only the account root delegates to IAM. A
+ *   NotPrincipal Deny always denies a principal that has a boundary.
+ * - A policy variable naming a key absent from the request (`${aws:username}` for a role session,
+ *   an untagged principal's `${aws:PrincipalTag/x}`) makes its statement apply to nothing.
+ * - Across accounts (and for `*`, any principal of any account): both sides, the resource policy
+ *   (the principal or its account) and the principal's identity policies within its boundary.
  * - KMS keys: the key policy is required: it allows the principal itself, or the account root (then
  *   identity policies decide). A grant to the principal allows the operations it lists, whatever the
  *   key policy and identity policies say (explicit Denies still apply).
@@ -23,7 +27,7 @@ import { compareStrings } from '../../util/collections.ts';
 import type { Certainty, Condition, PolicyDocument, PolicyStatement, Principals, PrincipalKind, Via, ViaKind } from '../model.ts';
 import { coveredActions, ENGINE_ACTIONS } from './actions.ts';
 import { splitArn, withVariables, ResourcePattern, type ArnSubject } from './arn.ts';
-import { evaluateConditions, type RequestContext } from './conditions.ts';
+import { ABSENT, evaluateConditions, type RequestContext } from './conditions.ts';
 
 // ─── Certainty arithmetic ───────────────────────────────────────────────────────────
 
@@ -126,8 +130,8 @@ export interface RequestPrincipal {
   readonly account?: string;
   /** Its identity policies are not in the estate (another account's principal, a service, `*`). */
   readonly external: boolean;
-  /** Policy variables known of the principal (`aws:username`), lower-case names. */
-  readonly variables: Readonly<Record<string, string | undefined>>;
+  /** It has a permissions boundary (a resource policy's NotPrincipal Deny then always applies to it). */
+  readonly hasBoundary?: boolean;
 }
 
 export interface Request {
@@ -144,8 +148,13 @@ export interface Applies {
   readonly conditions: readonly Condition[];
 }
 
-/** How a resource policy's Principal names the requester. */
-type PrincipalHit = { readonly how: 'self' | 'account'; readonly sure: boolean } | false;
+/**
+ * How a resource policy's Principal names the requester: `self` (its ARN, its service), `any`
+ * (`*`, which names the role session making the request itself), or its `account` root.
+ */
+export type How = 'self' | 'any' | 'account';
+
+type PrincipalHit = { readonly how: How; readonly sure: boolean } | false;
 
 function accountOfPrincipalValue(v: string): string | undefined {
   if (/^\d{12}$/.test(v)) return v;
@@ -153,16 +162,16 @@ function accountOfPrincipalValue(v: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Does a Principal block name the requester: itself (its ARN, `*`, its service) or its account root? */
+/** Does a Principal block name the requester: itself (its ARN, its service), everyone (`*`) or its account root? */
 function principalHit(p: Principals, who: RequestPrincipal): PrincipalHit {
-  if (p.any) return { how: 'self', sure: true };
+  if (p.any) return { how: 'any', sure: true };
   let best: PrincipalHit = false;
   for (const v of p.AWS ?? []) {
     if (v === UNKNOWN || v === REDACTED) {
       if (best === false) best = { how: 'self', sure: false };
       continue;
     }
-    if (v === '*') return { how: 'self', sure: true };
+    if (v === '*') return { how: 'any', sure: true };
     if (who.arn !== undefined && v === who.arn) return { how: 'self', sure: true };
     const acct = accountOfPrincipalValue(v);
     if (acct !== undefined && who.account !== undefined && acct === who.account) {
@@ -177,15 +186,29 @@ function principalHit(p: Principals, who: RequestPrincipal): PrincipalHit {
   return best;
 }
 
+/** A policy variable's value from the request context: `null` when the key is absent, undefined when not known. */
+function variableLookup(req: Request): (name: string) => string | null | undefined {
+  return (name) => {
+    const v = req.context.get(name);
+    if (v === ABSENT) return null;
+    return typeof v === 'string' ? v : undefined;
+  };
+}
+
 function matchResource(st: CompiledStatement, req: Request): 'sure' | 'maybe' | false {
   let patterns = st.resources ?? st.notResources ?? [];
   let unresolved = false;
   if (st.variablePatterns) {
+    let absent = false;
+    const lookup = variableLookup(req);
     patterns = patterns.map((p) => {
-      const r = withVariables(p.source, req.principal.variables);
+      const r = withVariables(p.source, lookup);
       unresolved ||= r.unresolved;
+      absent ||= r.absent;
       return r.pattern === p.source ? p : new ResourcePattern(r.pattern);
     });
+    // A variable naming a key absent from the request makes the statement invalid: it applies to nothing.
+    if (absent) return false;
   }
   let best: 'sure' | 'maybe' | false = false;
   for (const p of patterns) {
@@ -209,9 +232,9 @@ function matchResource(st: CompiledStatement, req: Request): 'sure' | 'maybe' | 
  * Whether one statement applies to the request. For resource policies `who` says how the Principal
  * must name the requester (`self` or its `account`); identity policies have no Principal.
  */
-export function statementApplies(st: CompiledStatement, req: Request, resourcePolicy: boolean): (Applies & { readonly how?: 'self' | 'account' }) | false {
+export function statementApplies(st: CompiledStatement, req: Request, resourcePolicy: boolean): (Applies & { readonly how?: How }) | false {
   if (!st.actions.has(req.action)) return false;
-  let how: 'self' | 'account' | undefined;
+  let how: How | undefined;
   let sure = true;
   if (resourcePolicy) {
     if (st.principals !== undefined) {
@@ -220,11 +243,14 @@ export function statementApplies(st: CompiledStatement, req: Request, resourcePo
       how = h.how;
       sure &&= h.sure;
     } else if (st.notPrincipals !== undefined) {
-      // NotPrincipal: everyone except those listed (used with Deny).
-      const h = principalHit(st.notPrincipals, req.principal);
-      if (h !== false && h.sure) return false;
-      how = 'self';
-      sure &&= h === false;
+      // NotPrincipal: everyone except those listed (used with Deny). A NotPrincipal Deny always
+      // denies a principal with a permissions boundary, whatever the list says (IAM documents it).
+      how = 'any';
+      if (!(st.effect === 'Deny' && req.principal.hasBoundary === true)) {
+        const h = principalHit(st.notPrincipals, req.principal);
+        if (h !== false && h.sure) return false;
+        sure &&= h === false;
+      }
     } else return false; // a resource policy statement without Principal applies to no one
   }
   const r = matchResource(st, req);
@@ -253,9 +279,10 @@ function condKey(c: Condition): string {
 
 /**
  * Evaluates statements for a request. For a resource policy, `how` keeps only the Allows that name
- * the requester that way (`self`: itself; `account`: its account root); Denies apply either way.
+ * the requester that way (`self`: its ARN; `any`: `*`; `account`: its account root); Denies apply
+ * either way.
  */
-export function evaluateStatements(policies: readonly CompiledPolicy[], req: Request, resourcePolicy: boolean, how?: 'self' | 'account'): Outcome {
+export function evaluateStatements(policies: readonly CompiledPolicy[], req: Request, resourcePolicy: boolean, how?: How): Outcome {
   let allow: Certainty | undefined;
   let deny: Certainty | undefined;
   const via = new Map<string, { v: Via; c: Certainty }>();
@@ -394,6 +421,7 @@ export function decide(req: Request, own: PrincipalPolicies, target: Target): De
   const rp = target.kind === 'key' ? target.keyPolicy : target.resourcePolicy;
   const rpKnown = rp !== undefined && rp !== 'unknown' ? rp : undefined;
   const rpSelf = rpKnown ? evaluateStatements([rpKnown], req, true, 'self') : NONE;
+  const rpAny = rpKnown ? evaluateStatements([rpKnown], req, true, 'any') : NONE;
   const rpAccount = rpKnown ? evaluateStatements([rpKnown], req, true, 'account') : NONE;
 
   // Explicit Deny anywhere.
@@ -413,13 +441,17 @@ export function decide(req: Request, own: PrincipalPolicies, target: Target): De
       ? CERTAIN
       : OTHER_ACCOUNT_IAM
     : and(pathOf(identity), boundaryPath);
-  const sameAccount = who.account === undefined || req.resourceAccount === undefined || who.account === req.resourceAccount;
-  // A resource policy naming the principal itself: a user is allowed whatever its boundary; a role within it.
+  // `*` (any principal, of any account) is never the resource's own account.
+  const sameAccount = who.kind !== 'any' && (who.account === undefined || req.resourceAccount === undefined || who.account === req.resourceAccount);
+  // A resource policy naming the principal itself. Same account: a user is allowed whatever its
+  // boundary; a role by its ARN within its boundary, but `*` names the role session making the
+  // request itself, which the boundary does not limit. Across accounts: and its identity policies.
   const selfPath = (): Path | undefined => {
-    const p = pathOf(rpSelf);
-    if (p === undefined) return undefined;
-    if (!sameAccount) return and(p, identityPath);
-    return who.kind === 'role' ? and(p, boundaryPath) : p;
+    const own = pathOf(rpSelf);
+    const any = pathOf(rpAny);
+    if (own === undefined && any === undefined) return undefined;
+    if (!sameAccount) return and(or(own, any), identityPath);
+    return who.kind === 'role' ? or(and(own, boundaryPath), any) : or(own, any);
   };
   let path: Path | undefined;
   switch (target.kind) {

@@ -1,0 +1,317 @@
+/**
+ * Every way access is granted, through the real builder (rows -> buildGraph -> buildEstate), with
+ * the exact per-principal result: which parameter values, secret values and keys each principal
+ * reads, how sure, and (for a few) through what. The estates are in ./fixtures.ts (the differential
+ * test runs the simulator over them too); the world (./world.ts) has five parameters (String,
+ * SecureString under aws/ssm, SecureString under the CMK alias/app-key), three secrets (one under
+ * the CMK, two under aws/secretsmanager) and the CMK.
+ */
+import { describe, expect, it } from 'vitest';
+import * as FIXTURES from './fixtures.ts';
+import { AWS_KEY_SECRETS, KEY, MANAGED, NOTHING, WITHOUT_CMK, a } from './fixtures.ts';
+import { A, accessOf, all, summarise, ALL_PARAMETERS, ALL_SECRETS } from './world.ts';
+
+describe('AWS-managed policies (evaluated from the snapshot)', () => {
+  const e = FIXTURES.managedPolicies();
+
+  it('AdministratorAccess reads everything, through every path of the key, and is an admin', () => {
+    expect(summarise(e, 'admin')).toEqual({ parameters: all(ALL_PARAMETERS), secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain direct+secretsmanager+ssm' }, complete: true });
+    expect(accessOf(e, 'admin').admin).toBe(true);
+  });
+
+  it('ReadOnlyAccess: ssm:Get* reads String and aws/ssm SecureString values, not the CMK one; never GetSecretValue', () => {
+    expect(summarise(e, 'ro')).toEqual({ parameters: all(WITHOUT_CMK), secrets: {}, keys: {}, complete: true });
+    const acc = accessOf(e, 'ro');
+    expect(acc.secretMetadata.length).toBe(3); // secretsmanager:Describe*
+    expect(acc.admin).toBe(false);
+    expect(acc.notes).toContain('can call GetParameter on SecureStrings it cannot decrypt (not counted as reads)');
+    const host = acc.parameters.find((p) => p.resourceUrn.endsWith('app-prod-db-host'))!;
+    expect(host.via).toEqual([{ kind: 'identity', ref: MANAGED('ReadOnlyAccess'), name: 'ReadOnlyAccess', sid: 'ReadOnlyActionsGroup2' }]);
+    const password = acc.parameters.find((p) => p.resourceUrn.endsWith('app-prod-db-password'))!;
+    expect(password.via.map((v) => v.kind)).toEqual(['aws-managed-key', 'identity']);
+  });
+
+  it('AmazonSSMManagedInstanceCore: GetParameter(s) on *, the same values as ReadOnlyAccess', () => {
+    expect(summarise(e, 'core')).toEqual({ parameters: all(WITHOUT_CMK), secrets: {}, keys: {}, complete: true });
+  });
+
+  it('AWSSecretsManagerClientReadOnlyAccess: every secret value, the CMK through Secrets Manager only', () => {
+    expect(summarise(e, 'smro')).toEqual({ parameters: {}, secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain secretsmanager' }, complete: true });
+  });
+
+  it('an AWS-managed ARN not in the snapshot: complete false, with a note naming it (never silently nothing)', () => {
+    expect(summarise(e, 'missing')).toEqual({ ...NOTHING, complete: false });
+    expect(accessOf(e, 'missing').notes.some((n) => n.includes(MANAGED('NoSuchPolicyInTheSnapshot')) && n.includes('not in the snapshot'))).toBe(true);
+  });
+});
+
+describe('inline policies', () => {
+  const e = FIXTURES.inlinePolicies();
+
+  it("a role's own inlinePolicies", () => {
+    expect(summarise(e, 'inline')).toEqual({ ...NOTHING, parameters: all(['/app/prod/db/host', '/app/prod/db/password']) });
+    const acc = accessOf(e, 'inline');
+    expect(acc.parameters[0]!.via).toEqual([{ kind: 'identity', ref: `${e.roles.find((r) => r.name === 'inline')!.urn}#inline-policy/read-db`, name: 'read-db' }]);
+  });
+
+  it('RolePolicy (with the decrypt of the CMK for the CMK secret)', () => {
+    expect(summarise(e, 'rp-holder')).toEqual({ ...NOTHING, secrets: all(['app/prod/api', 'app/prod/db']), keys: { [KEY]: 'certain direct+secretsmanager' } });
+  });
+
+  it('UserPolicy', () => {
+    expect(summarise(e, 'alice')).toEqual({ ...NOTHING, parameters: all(['/app/dev/db/host']), secrets: all(['app/dev/db']) });
+  });
+
+  it('GroupPolicy applies to the members: GroupMembership, UserGroupMembership, aws-native User.groups; not to others', () => {
+    const ops = { ...NOTHING, parameters: all(['/other/flag']) };
+    expect(summarise(e, 'ops')).toEqual(ops);
+    expect(summarise(e, 'bob')).toEqual(ops);
+    expect(summarise(e, 'frank')).toEqual(ops);
+    // carol is also in a group the estate does not have: what it grants is not known
+    expect(summarise(e, 'carol')).toEqual({ ...ops, complete: false });
+    expect(accessOf(e, 'carol').notes.some((n) => n.includes('not-in-the-estate'))).toBe(true);
+    expect(accessOf(e, 'bob').parameters[0]!.via).toEqual([{ kind: 'identity', ref: e.policies.find((p) => p.name === 'ops-read')!.urn, name: 'ops-read', group: 'ops' }]);
+    expect(summarise(e, 'dave')).toEqual(NOTHING);
+    expect(summarise(e, 'erin')).toEqual(NOTHING);
+  });
+});
+
+describe('every attachment kind', () => {
+  const e = FIXTURES.attachments();
+
+  it('RolePolicyAttachment', () => expect(summarise(e, 'r1').parameters).toEqual(all(['/app/prod/db/host'])));
+  // p5 reads the CMK SecureString: GetParameter alone does not decrypt it
+  it('managedPolicyArns, and PolicyAttachment.roles', () => {
+    expect(summarise(e, 'r2').parameters).toEqual(all(['/app/dev/db/host']));
+    expect(accessOf(e, 'r2').notes).toContain('can call GetParameter on SecureStrings it cannot decrypt (not counted as reads)');
+  });
+  it('UserPolicyAttachment and PolicyAttachment.users', () => expect(summarise(e, 'u1').parameters).toEqual(all(['/other/flag'])));
+  it('GroupPolicyAttachment and PolicyAttachment.groups reach the member', () => {
+    expect(summarise(e, 'u2').parameters).toEqual(all(['/app/prod/db/password']));
+    expect(e.groups[0]!.policies.length).toBe(2);
+    expect(e.users.find((u) => u.name === 'u1')!.policies.length).toBe(2);
+  });
+});
+
+describe('permissions boundaries (an intersection with the identity policies)', () => {
+  const e = FIXTURES.boundaries();
+
+  it('identity allows secretsmanager:* + ssm:* + kms:*, the boundary ssm:GetParameter* on one folder: that folder only, no secret, no key', () => {
+    // The SecureString there is under aws/ssm, whose key policy names `*` (the role session itself):
+    // the boundary does not limit what a resource policy grants the session.
+    expect(summarise(e, 'bounded')).toEqual({ ...NOTHING, parameters: all(['/app/prod/db/host', '/app/prod/db/password']) });
+    expect(summarise(e, 'unbounded')).toEqual({ parameters: all(ALL_PARAMETERS), secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain direct+secretsmanager+ssm' }, complete: true });
+    expect(accessOf(e, 'bounded').admin).toBe(false);
+  });
+
+  it('an AWS-managed boundary from the snapshot', () => {
+    expect(summarise(e, 'managed-boundary')).toEqual({ ...NOTHING, secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain secretsmanager' } });
+  });
+
+  it('a boundary that is not known makes every grant unknown, and the principal incomplete', () => {
+    const s = summarise(e, 'unknown-boundary');
+    expect(s.complete).toBe(false);
+    expect(new Set([...Object.values(s.parameters), ...Object.values(s.secrets)])).toEqual(new Set(['unknown']));
+    expect(accessOf(e, 'unknown-boundary').notes.some((n) => n.includes('defined-elsewhere'))).toBe(true);
+  });
+});
+
+describe('explicit Deny', () => {
+  const e = FIXTURES.denies();
+
+  it('a certain Deny removes what it covers', () => {
+    expect(summarise(e, 'denied').parameters).toEqual(all(['/app/dev/db/host', '/other/flag']));
+  });
+  it('a Deny on the parameters does not stop GetParametersByPath on a folder above them (as Parameter Store documents)', () => {
+    const s = summarise(e, 'by-path');
+    expect(s.parameters).toEqual(all(ALL_PARAMETERS.filter((p) => p !== '/app/prod/api/token')));
+    const host = accessOf(e, 'by-path').parameters.find((p) => p.resourceUrn.endsWith('app-prod-db-host'))!;
+    expect(host.actions).toEqual(['ssm:GetParametersByPath']);
+    expect(host.byPath).toBe('/');
+  });
+  it('a Deny under a condition not decidable offline: every read conditional, with the condition carried', () => {
+    expect(summarise(e, 'maybe-denied').parameters).toEqual(all(WITHOUT_CMK, 'conditional'));
+    expect(accessOf(e, 'maybe-denied').parameters[0]!.conditions).toEqual([{ operator: 'NotIpAddress', key: 'aws:SourceIp', values: ['10.0.0.0/8'] }]);
+  });
+  it('a Deny whose condition is decided from the principal tags', () => {
+    expect(summarise(e, 'tag-denied').parameters).toEqual({});
+    expect(summarise(e, 'tag-not-denied').parameters).toEqual(all(WITHOUT_CMK));
+  });
+});
+
+describe('secret resource policies', () => {
+  const e = FIXTURES.secretPolicies();
+
+  it('same account, naming the role: readable with no identity policy', () => {
+    expect(summarise(e, 'named')).toEqual({ ...NOTHING, secrets: all(['app/prod/api']) });
+    expect(accessOf(e, 'named').secretValues[0]!.via.map((v) => v.kind)).toEqual(['aws-managed-key', 'resource-policy']);
+  });
+  it('naming the account root delegates to IAM: the identity policy decides', () => {
+    expect(summarise(e, 'other')).toEqual(NOTHING);
+    expect(summarise(e, 'with-identity')).toEqual({ ...NOTHING, secrets: all(['app/dev/db']) });
+  });
+
+  it('Principal `*`: every principal of the account, and other accounts if their IAM allows (conditional, key permitting)', () => {
+    const e2 = FIXTURES.secretStar();
+    expect(summarise(e2, 'anyone')).toEqual({ ...NOTHING, secrets: all(['app/prod/api', 'app/prod/db']), keys: { [KEY]: 'certain secretsmanager' } });
+    // `*` outside the account: not the AWS-managed key (another account cannot use it); the CMK through its policy
+    expect(summarise(e2, 'external:*')).toEqual({ ...NOTHING, secrets: all(['app/prod/db'], 'conditional'), keys: { [KEY]: 'conditional secretsmanager' } });
+  });
+
+  it('an explicit Deny in the resource policy wins over the identity policy', () => {
+    const e3 = FIXTURES.secretDeny();
+    expect(summarise(e3, 'kept').secrets).toEqual(all(AWS_KEY_SECRETS));
+    expect(summarise(e3, 'dropped').secrets).toEqual(all(['app/prod/api']));
+  });
+
+  it('a NotPrincipal Deny denies every principal with a permissions boundary, whatever it lists', () => {
+    const e4 = FIXTURES.secretNotPrincipal();
+    expect(summarise(e4, 'free').secrets).toEqual(all(AWS_KEY_SECRETS));
+    expect(summarise(e4, 'bounded').secrets).toEqual(all(['app/prod/api']));
+  });
+});
+
+describe('cross-account: both sides must allow', () => {
+  it('a secret in account B without a resource policy: no access from account A', () => {
+    expect(summarise(FIXTURES.crossAccount('none'), 'caller')).toEqual({ ...NOTHING, keys: { [KEY]: 'certain direct' } });
+  });
+  it("B's secret policy naming A's role, and A's identity policy: access (the key policy names A's root)", () => {
+    const e = FIXTURES.crossAccount('names-role');
+    expect(summarise(e, 'caller')).toEqual({ ...NOTHING, secrets: all(['app/prod/db']), keys: { [KEY]: 'certain direct+secretsmanager' } });
+    // named by the policy, but no identity policy in its own account
+    expect(summarise(e, 'bystander')).toEqual(NOTHING);
+  });
+  it("B's secret policy naming A's account root: A's IAM decides", () => {
+    const e = FIXTURES.crossAccount('names-account');
+    expect(summarise(e, 'caller').secrets).toEqual(all(['app/prod/db']));
+    expect(summarise(e, 'bystander').secrets).toEqual({});
+    expect(summarise(e, `external:account:${A}`)).toEqual({ ...NOTHING, secrets: all(['app/prod/db'], 'conditional'), keys: { [KEY]: 'conditional direct+secretsmanager' } });
+  });
+  it("the key's side: B's key policy not naming A, no access to the secret", () => {
+    const e = FIXTURES.crossAccount('key-not-shared');
+    expect(summarise(e, 'caller')).toEqual(NOTHING);
+    expect(accessOf(e, 'caller').notes).toContain('can call GetSecretValue on secrets whose key it cannot decrypt with (not counted as reads)');
+  });
+});
+
+describe('KMS key policies', () => {
+  it('the default key policy (the account root) delegates to IAM', () => {
+    const e = FIXTURES.keyDefault();
+    expect(summarise(e, 'decryptor')).toEqual({ ...NOTHING, keys: { [KEY]: 'certain direct' } });
+    expect(summarise(e, 'nobody')).toEqual(NOTHING);
+  });
+
+  it('a key policy naming the role allows it with no identity policy; without the root, identity policies alone are not enough', () => {
+    const e = FIXTURES.keyNamed();
+    expect(summarise(e, 'named')).toEqual({ ...NOTHING, keys: { [KEY]: 'certain direct' } });
+    expect(summarise(e, 'identity-only')).toEqual({ ...NOTHING, secrets: all(AWS_KEY_SECRETS) });
+  });
+
+  it('kms:ViaService and kms:CallerAccount in the key policy', () => {
+    const e = FIXTURES.keyConditions();
+    expect(summarise(e, 'via-sm')).toEqual({ ...NOTHING, parameters: all(WITHOUT_CMK), secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain secretsmanager' } });
+  });
+});
+
+describe('KMS grants', () => {
+  const e = FIXTURES.grants();
+
+  it('a Decrypt grant to the role ARN: decrypts directly, with no policy at all', () => {
+    expect(summarise(e, 'plain')).toEqual({ ...NOTHING, keys: { [KEY]: 'certain direct' } });
+    expect(accessOf(e, 'plain').keys[0]!.via).toEqual([{ kind: 'grant', ref: e.keys[0]!.grants.find((g) => g.name === 'plain')!.urn, name: `grant plain on ${KEY}` }]);
+  });
+  it('encryptionContextSubset on SecretARN: the secret through Secrets Manager (certain), a direct decrypt only conditionally', () => {
+    expect(summarise(e, 'ec-sm')).toEqual({ ...NOTHING, secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain direct+secretsmanager' } });
+    expect(accessOf(e, 'ec-sm').keys[0]!.paths).toEqual(['direct', 'secretsmanager']);
+  });
+  it('encryptionContextEquals on SecretARN alone: never the secret (its context has SecretVersionId too)', () => {
+    expect(summarise(e, 'ec-equals')).toEqual({ ...NOTHING, secrets: all(AWS_KEY_SECRETS), keys: { [KEY]: 'conditional direct' } });
+  });
+  it("a constraint naming another secret's ARN", () => {
+    expect(summarise(e, 'ec-other')).toEqual({ ...NOTHING, secrets: all(AWS_KEY_SECRETS), keys: { [KEY]: 'conditional direct' } });
+  });
+  it('encryptionContextEquals on PARAMETER_ARN: the SecureString through Parameter Store', () => {
+    expect(summarise(e, 'ec-param')).toEqual({ ...NOTHING, parameters: all(ALL_PARAMETERS), keys: { [KEY]: 'certain direct+ssm' } });
+  });
+  it('a grant without Decrypt gives no read', () => {
+    expect(summarise(e, 'encrypt-only')).toEqual(NOTHING);
+  });
+});
+
+describe('conditions decided from the request and the estate', () => {
+  it('aws:PrincipalArn, aws:ResourceAccount', () => {
+    const e = FIXTURES.conditionArns();
+    expect(summarise(e, 'app-one').parameters).toEqual(all(WITHOUT_CMK));
+    expect(summarise(e, 'ops-two').parameters).toEqual({});
+    expect(summarise(e, 'same-account').secrets).toEqual(all(AWS_KEY_SECRETS));
+    expect(summarise(e, 'other-account').secrets).toEqual({});
+  });
+
+  it('ABAC: aws:ResourceTag against ${aws:PrincipalTag/...}; an untagged principal matches nothing', () => {
+    const e = FIXTURES.abac();
+    expect(summarise(e, 'db-team')).toEqual({ ...NOTHING, parameters: all(['/app/prod/db/host']), secrets: all(['app/prod/api']) });
+    expect(summarise(e, 'web-team')).toEqual({ ...NOTHING, parameters: all(['/other/flag']) });
+    expect(summarise(e, 'untagged')).toEqual(NOTHING);
+  });
+
+  it('kms:EncryptionContext:SecretARN and kms:EncryptionContextKeys for Secrets Manager; PARAMETER_ARN for Parameter Store', () => {
+    const e = FIXTURES.encryptionContext();
+    // direct decrypts carry an encryption context the caller chooses: conditional
+    expect(summarise(e, 'one-secret')).toEqual({ ...NOTHING, secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain direct+secretsmanager' } });
+    expect(accessOf(e, 'one-secret').keys[0]!.conditions.map((c) => c.key)).toEqual(['kms:EncryptionContext:SecretARN']);
+    expect(summarise(e, 'wrong-secret')).toEqual({ ...NOTHING, secrets: all(AWS_KEY_SECRETS), keys: { [KEY]: 'conditional direct' } });
+    expect(summarise(e, 'keys-only')).toEqual({ ...NOTHING, parameters: all(WITHOUT_CMK), secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain direct+secretsmanager' } });
+    expect(summarise(e, 'param-ec')).toEqual({ ...NOTHING, parameters: all(ALL_PARAMETERS), keys: { [KEY]: 'certain direct+ssm' } });
+  });
+
+  it("${aws:username} in a Resource: the user's own path; a role session has no aws:username, so it matches nothing", () => {
+    const e = FIXTURES.username();
+    expect(summarise(e, 'alice').parameters).toEqual(all(['/home/alice']));
+    expect(summarise(e, 'svc').parameters).toEqual({});
+  });
+
+  it("a service's decrypt sends a known encryption context: a pair it lacks is absent, not unknown", () => {
+    const e = FIXTURES.encryptionContextAbsent();
+    expect(summarise(e, 's3-only')).toEqual({ ...NOTHING, parameters: all(WITHOUT_CMK), secrets: all(AWS_KEY_SECRETS), keys: { [KEY]: 'conditional direct' } });
+  });
+
+  it('an empty account field in a Resource ARN (the public parameters) matches no parameter of an account', () => {
+    const e = FIXTURES.emptyAccount();
+    expect(summarise(e, 'public')).toEqual(NOTHING);
+    expect(summarise(e, 'any-account').parameters).toEqual(all(['/app/dev/db/host', '/app/prod/db/host', '/app/prod/db/password']));
+  });
+
+  it('a kms: key is absent from a GetParameter or GetSecretValue request (ForAllValues over nothing holds)', () => {
+    const e = FIXTURES.otherServiceKeys();
+    expect(summarise(e, 'for-all')).toEqual({ ...NOTHING, parameters: all(WITHOUT_CMK), secrets: all(ALL_SECRETS), keys: { [KEY]: 'certain direct+secretsmanager' } });
+  });
+
+  it('a condition not decidable offline (aws:SourceIp) is carried: conditional, never guessed', () => {
+    const e = FIXTURES.sourceIp();
+    expect(summarise(e, 'office')).toEqual({ ...NOTHING, parameters: { '/other/flag': 'conditional' } });
+    expect(accessOf(e, 'office').parameters[0]!.conditions).toEqual([{ operator: 'IpAddress', key: 'aws:SourceIp', values: ['192.0.2.0/24'] }]);
+  });
+});
+
+describe('aws-native resources (Cloud Control property names)', () => {
+  const e = FIXTURES.awsNative();
+
+  it('aws-native:iam:Role policies, managedPolicyArns and permissionsBoundary; aws-native:kms:Key keyPolicy', () => {
+    // The boundary allows GetParameter (not GetParametersByPath): every parameter GetParameter reaches, the CMK one by the key policy.
+    expect(summarise(e, 'native-role')).toEqual({ ...NOTHING, parameters: all(ALL_PARAMETERS), secrets: all(['native/secret']), keys: { [KEY]: 'certain direct+secretsmanager+ssm' } });
+    expect(e.roles.find((r) => r.name === 'native-role')!.boundary).toEqual({ arn: a.policy('native-boundary'), policyUrn: e.policies.find((p) => p.name === 'native-boundary')!.urn });
+  });
+  it('aws-native:iam:ManagedPolicy roles, aws-native:secretsmanager:Secret + ResourcePolicy', () => {
+    // named by the secret's policy, but the key policy does not name it (nor IAM decrypt): no value
+    expect(summarise(e, 'native-user-role')).toEqual({ ...NOTHING, parameters: all(['/app/dev/db/host', '/other/flag']) });
+    expect(e.secrets[0]!.policy?.statements[0]!.principals).toEqual({ AWS: [a.role('native-user-role')] });
+    expect(e.secrets[0]!.policyUrn).toBe(e.secrets[0]!.urn.replace('aws-native:secretsmanager:Secret::native-secret', 'aws-native:secretsmanager:ResourcePolicy::native-rp'));
+  });
+  it('aws-native:iam:Group policies and managedPolicyArns, User.groups, UserPolicy, GroupPolicy, RolePolicy, ManagedPolicy users and groups', () => {
+    // the group: its inline policy, GroupPolicy, AWSSecretsManagerClientReadOnlyAccess and native-managed-2 (the password, decrypted by aws/ssm)
+    const group = { ...NOTHING, parameters: all(['/app/dev/db/host', '/app/prod/db/password', '/other/flag']), secrets: all(['native/secret']), keys: { [KEY]: 'certain secretsmanager' } };
+    expect(summarise(e, 'native-group')).toEqual(group);
+    expect(summarise(e, 'native-user')).toEqual(group);
+    expect(summarise(e, 'native-loner')).toEqual({ ...NOTHING, parameters: all(['/app/prod/db/host', '/app/prod/db/password']) });
+  });
+});
