@@ -26,7 +26,7 @@ import type {
 } from '../model.ts';
 import { KEY_DECRYPT, PARAMETER_READ_BY_PATH, PARAMETER_READ_ONE, SECRET_METADATA, SECRET_ROTATE, SECRET_VALUE, coveredActions } from './actions.ts';
 import { ResourceIndex, ResourcePattern, type ArnSubject } from './arn.ts';
-import { ABSENT, contextOf, type ContextValue, type RequestContext } from './conditions.ts';
+import { ABSENT, layeredContext, lowerCasedMap, type ContextValue, type RequestContext } from './conditions.ts';
 import {
   compilePolicy,
   decide,
@@ -120,17 +120,22 @@ function principalContext(p: EnginePrincipal): Record<string, ContextValue | und
   return out;
 }
 
-function resourceContext(r: Located, extra: Record<string, ContextValue | undefined>): Record<string, ContextValue | undefined> {
+/** The context keys a resource brings to every request on it (account, region, tags), built once per resource. */
+const resourceContexts = new WeakMap<Located, Map<string, ContextValue>>();
+function resourceContext(r: Located): Map<string, ContextValue> {
+  let m = resourceContexts.get(r);
+  if (m !== undefined) return m;
   const out: Record<string, ContextValue | undefined> = {
     ...(r.account !== undefined ? { 'aws:ResourceAccount': r.account } : {}),
     ...(r.region !== undefined ? { 'aws:RequestedRegion': r.region } : {}),
-    ...extra,
   };
   for (const [k, v] of Object.entries(r.tags)) {
     out[`aws:ResourceTag/${k}`] = v;
     out[`secretsmanager:ResourceTag/${k}`] = v;
   }
-  return out;
+  m = lowerCasedMap(out);
+  resourceContexts.set(r, m);
+  return m;
 }
 
 /** The services whose requests the engine evaluates; their keys are absent from each other's requests. */
@@ -305,7 +310,7 @@ function lowerBoundPath(sorted: readonly string[], probe: string): number {
 class PrincipalEvaluation {
   private readonly policies: PrincipalPolicies;
   private readonly who: RequestPrincipal;
-  private readonly baseCtx: Record<string, ContextValue | undefined>;
+  private readonly baseCtx: Map<string, ContextValue>;
   private readonly keyUses = new Map<string, KeyUse>();
   private readonly decryptCache = new Map<string, Decision>();
   readonly notes = new Set<string>();
@@ -323,7 +328,7 @@ class PrincipalEvaluation {
       external: p.external,
       ...(p.boundary !== undefined ? { hasBoundary: true } : {}),
     };
-    this.baseCtx = principalContext(p);
+    this.baseCtx = lowerCasedMap(principalContext(p));
     for (const n of p.notes) this.notes.add(n);
   }
 
@@ -333,7 +338,7 @@ class PrincipalEvaluation {
       action,
       resource: subject,
       ...(r.account !== undefined ? { resourceAccount: r.account } : {}),
-      context: withAbsence(contextOf({ ...this.baseCtx, ...resourceContext(r, extra) }), action),
+      context: withAbsence(layeredContext(extra, [resourceContext(r), this.baseCtx]), action),
     };
   }
 
