@@ -82,8 +82,10 @@ describe('wording that must never appear falsely', () => {
     for (const text of [markdown, ...views.map((v) => v.d2 ?? '')]) expect(text).not.toMatch(/not loaded/);
     expect(section(markdown, 'Parameter Store structure')).toContain('| `/payments/dev/db/password` | SecureString | Standard | `alias/aws/ssm (AWS managed)` |');
     expect(section(markdown, 'Parameter Store structure')).toContain('| `/payments/dev/api/token` | SecureString | Standard | `alias/aws/ssm (AWS managed)` |');
+    // Named explicitly or used by default: one key, one name.
     expect(section(markdown, 'Secrets Manager secrets')).toContain('| `payments/dev/webhook-signing-key` | `alias/aws/secretsmanager (AWS managed)` |');
-    expect(section(markdown, 'Encryption strategy')).toContain('AWS-managed keys (their key policy is AWS\'s: any principal of the account may use them through the service): `alias/aws/secretsmanager` (1 secret), `alias/aws/ssm` (2 SecureString parameters).');
+    expect(section(markdown, 'Secrets Manager secrets')).toContain('| `payments/dev/legacy-db-url` | `alias/aws/secretsmanager (AWS managed)` |');
+    expect(section(markdown, 'Encryption strategy')).toContain('AWS-managed keys (their key policy is AWS\'s: any principal of the account may use them through the service): `alias/aws/secretsmanager` (2 secrets), `alias/aws/ssm` (2 SecureString parameters).');
   });
 
   it('describes a trail bucket with SSE-KMS default encryption by its key, and only an SSE-S3 one as S3-managed', async () => {
@@ -119,7 +121,7 @@ describe('wording that must never appear falsely', () => {
   it('does not read a component count as "every resource is in a component"', async () => {
     const overview = section((await payments()).markdown, 'Overview');
     expect(overview).not.toMatch(/\(in 1 component\)/);
-    expect(overview).toContain('The stack has 39 resources and 1 component resource (groupings, not counted among them); the generator models 37 of them');
+    expect(overview).toContain('The stack has 40 resources and 1 component resource (groupings, not counted among them); the generator models 38 of them');
     expect(overview).toContain('| Component resources | 1 |');
   });
 
