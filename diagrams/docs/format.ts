@@ -13,12 +13,25 @@ export const PAGE_ROWS = 200;
 /** Principals the access matrix shows as columns; past this it is one row per principal. */
 export const MATRIX_MAX_COLUMNS = 40;
 
-export function keyLabel(store: Store, keyUrn: string | undefined, keyId: string | undefined, awsManaged: string): string {
+/** The default AWS-managed key of a service, as a resource without a key uses it. */
+export const AWS_KEY = Object.freeze({ ssm: 'alias/aws/ssm', secretsmanager: 'alias/aws/secretsmanager', cloudtrail: 'alias/aws/cloudtrail', s3: 'alias/aws/s3' });
+
+/**
+ * The AWS-managed key (`alias/aws/...`) a resource is encrypted with: the one its key id names, or
+ * `awsDefault` when it names none; undefined for a customer-managed key (of the estate or not).
+ */
+export function awsManagedKey(store: Store, keyUrn: string | undefined, keyId: string | undefined, awsDefault: string): string | undefined {
+  if (store.findKey(keyUrn) !== undefined) return undefined;
+  if (keyId === undefined || keyId === '') return awsDefault;
+  return isAwsManagedKeyId(keyId) ? keyId.replace(/^.*(alias\/)/, '$1') : undefined;
+}
+
+/** A key for a table cell: the estate key's first alias or name, `alias/aws/... (AWS managed)`, or the key id as given. */
+export function keyLabel(store: Store, keyUrn: string | undefined, keyId: string | undefined, awsDefault: string): string {
   const k = store.findKey(keyUrn);
   if (k) return k.aliases[0] ?? k.name;
-  if (keyId && isAwsManagedKeyId(keyId)) return `${keyId.replace(/^.*(alias\/)/, '$1')} (AWS managed)`;
-  if (keyId) return keyId;
-  return `${awsManaged} (AWS managed)`;
+  const managed = awsManagedKey(store, keyUrn, keyId, awsDefault);
+  return managed !== undefined ? `${managed} (AWS managed)` : keyId!;
 }
 
 export function rotationLabel(s: Secret): string {
@@ -47,6 +60,18 @@ export const TRUST_LABEL: Readonly<Record<string, string>> = {
 
 export const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 0, high: 1, medium: 2, low: 3 };
 export const STATUS_LABEL: Readonly<Record<string, string>> = { met: 'met', 'not-met': '**NOT MET**', 'not-applicable': 'n/a' };
+
+/** Seconds as `90 s`, `15 min`, `2 h`, `1 d`: the largest unit that divides them. */
+export function duration(seconds: number): string {
+  for (const [unit, n] of [['d', 86_400], ['h', 3_600], ['min', 60]] as const) if (seconds >= n && seconds % n === 0) return `${seconds / n} ${unit}`;
+  return `${seconds} s`;
+}
+
+/** A policy attached by ARN for a cell: `AdministratorAccess (AWS-managed)`, or the ARN of a policy defined elsewhere. */
+export function externalPolicyLabel(arn: string): string {
+  const m = /^arn:aws[\w-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return m ? `${md(m[1]!)} (AWS-managed)` : code(arn);
+}
 
 export function usd(n: number): string {
   return `$${n.toFixed(2)}`;

@@ -95,6 +95,12 @@ export interface EncryptionSection {
   readonly hasKeys: boolean;
   readonly keyTable: Table;
   readonly keyIntro: string;
+  /** The sentence when the stack owns and uses no customer-managed key. */
+  readonly noKeys: string;
+  /** The AWS-managed keys the stack's SecureStrings and secrets use, as a sentence; '' when none. */
+  readonly awsManagedKeys: string;
+  /** The key ids the stack's resources name that no loaded stack defines, as a sentence; '' when none. */
+  readonly unresolvedKeys: string;
 }
 
 export interface AccessSection {
@@ -190,7 +196,10 @@ export interface IndexModel {
   readonly hasStacks: boolean;
   readonly groups: readonly IndexStackGroup[];
   readonly stackCount: string;
+  /** The environments compared, when there are at least two; '' otherwise. */
   readonly environments: string;
+  /** Why there is no parity to show. */
+  readonly noParity: string;
   readonly hasParameterParity: boolean;
   readonly parameterParity: Table;
   readonly parameterDifferences: number;

@@ -7,7 +7,7 @@ import type { Finding } from '../compliance/types.ts';
 import type { Store } from '../estate/store.ts';
 import type { View } from '../views/types.ts';
 import { md } from './escape.ts';
-import { keyLabel, MATRIX_MAX_COLUMNS, PAGE_ROWS, rotationLabel, sourceText } from './format.ts';
+import { AWS_KEY, keyLabel, MATRIX_MAX_COLUMNS, PAGE_ROWS, rotationLabel, sourceText } from './format.ts';
 import type { Attachment, PageModel } from './model.ts';
 import { accessSection } from './sections/access.ts';
 import { complianceSection } from './sections/compliance.ts';
@@ -77,11 +77,11 @@ export function indexStack(store: Store, stack: string, findings: readonly Findi
     parity: {
       parameters: params.map((p) => {
         const env = store.environmentOf(p);
-        return { name: p.path, ...(env !== undefined ? { environment: env } : {}), cell: p.type === 'SecureString' ? `SecureString (${keyLabel(store, p.keyUrn, p.keyId, 'alias/aws/ssm')})` : p.type };
+        return { name: p.path, ...(env !== undefined ? { environment: env } : {}), cell: p.type === 'SecureString' ? `SecureString (${keyLabel(store, p.keyUrn, p.keyId, AWS_KEY.ssm)})` : p.type };
       }),
       secrets: secrets.map((x) => {
         const env = store.environmentOf(x);
-        return { name: x.name, ...(env !== undefined ? { environment: env } : {}), cell: `${keyLabel(store, x.keyUrn, x.keyId, 'aws/secretsmanager')}, ${rotationLabel(x)}` };
+        return { name: x.name, ...(env !== undefined ? { environment: env } : {}), cell: `${keyLabel(store, x.keyUrn, x.keyId, AWS_KEY.secretsmanager)}, ${rotationLabel(x)}` };
       }),
     },
   };

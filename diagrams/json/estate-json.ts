@@ -14,7 +14,7 @@ import type { CostEstimate, Finding } from '../compliance/types.ts';
 import type { AccessItem, Condition, Via } from '../estate/model.ts';
 import type { PrincipalEntry, Store } from '../estate/store.ts';
 import type { View } from '../views/types.ts';
-import { keyLabel, rotationLabel } from '../docs/format.ts';
+import { AWS_KEY, keyLabel, rotationLabel } from '../docs/format.ts';
 import { formatJson } from './format.ts';
 
 export const ESTATE_JSON_SCHEMA_VERSION = 1;
@@ -118,7 +118,7 @@ export function estateDocument(input: EstateJsonInput): Record<string, unknown> 
       urn: p.urn,
       type: p.type,
       tier: p.tier,
-      ...(p.type === 'SecureString' ? { key: keyLabel(store, p.keyUrn, p.keyId, 'alias/aws/ssm'), ...(p.keyUrn ? { keyUrn: p.keyUrn } : {}) } : {}),
+      ...(p.type === 'SecureString' ? { key: keyLabel(store, p.keyUrn, p.keyId, AWS_KEY.ssm), ...(p.keyUrn ? { keyUrn: p.keyUrn } : {}) } : {}),
       ...(store.environmentOf(p) !== undefined ? { environment: store.environmentOf(p) } : {}),
       protect: p.protect,
     })),
@@ -126,7 +126,7 @@ export function estateDocument(input: EstateJsonInput): Record<string, unknown> 
       name: x.name,
       urn: x.urn,
       category: x.category,
-      key: keyLabel(store, x.keyUrn, x.keyId, 'aws/secretsmanager'),
+      key: keyLabel(store, x.keyUrn, x.keyId, AWS_KEY.secretsmanager),
       ...(x.keyUrn ? { keyUrn: x.keyUrn } : {}),
       rotation: {
         enabled: x.rotation.enabled,

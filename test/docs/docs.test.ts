@@ -1,16 +1,18 @@
+/**
+ * The page and index Markdown on estates made with the fixture builder: escaping, what a check could
+ * not judge, the monitoring pieces of the stacks a stack uses, empty states, determinism, and the
+ * templates (user overrides, compile errors, unknown fields). Section contents are in the goldens.
+ */
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { injectSection, loadTemplates } from '../../diagrams/docs/markdown.ts';
-import { buildIndexModel, buildPageModel, md } from '../../diagrams/docs/viewmodel.ts';
-import { DIAGRAMS } from '../../diagrams/views/types.ts';
-import { fakeCost, fakeFindings, fakeViews, makeEstate } from './fixture.ts';
-
-const estate = makeEstate();
-const views = (stack: string) => DIAGRAMS.map((d) => fakeViews[d]({ estate, stack, findings: [] }));
-const formats = { svg: true, png: true, d2: false };
-const page = (stack: string) => buildPageModel({ estate, stack, views: views(stack), findings: fakeFindings(stack), cost: fakeCost(stack), formats });
+import { buildIndex, buildPageModel, md } from '../../diagrams/docs/viewmodel.ts';
+import { EstateFixture } from '../fixtures/estates.ts';
+import { monoEstate } from '../fixtures/mono.ts';
+import { FORMATS, section, stackPage } from './helpers.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -20,116 +22,95 @@ afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe('view model', () => {
+/** shared (a trail, alarms for prod and for dev), dev and prod, each referencing shared. */
+function monitored() {
+  const f = new EstateFixture('mono');
+  const shared = f.stack('shared');
+  const topic = shared.topic('alerts', ['sec@example.com']);
+  shared.bucket('org-trail-logs');
+  // Tagged as the account-level stack it is (an untagged stack takes the most common Environment tag of its resources).
+  shared.trail('org-trail', { bucket: 'org-trail-logs', tags: { Environment: 'shared' } });
+  shared.alarm('account-denied', { topics: [topic], tags: { Environment: 'shared' } });
+  shared.alarm('budget', { metricName: 'EstimatedCharges', namespace: 'AWS/Billing', description: 'monthly budget', tags: { Environment: 'dev' } });
+  for (const env of ['dev', 'prod']) {
+    const s = f.stack(env);
+    s.stackReference('organization/mono/shared');
+    s.parameter(`/mono/${env}/db/host`);
+    s.alarm(`${env}-denied`, { topics: [topic] });
+  }
+  return f.estate();
+}
+
+describe('pages', () => {
   it('escapes Markdown table cells', () => {
     expect(md('a|b\nc <x>')).toBe('a\\|b c &lt;x&gt;');
   });
 
-  it('builds the prod page from the estate', async () => {
-    const t = await loadTemplates();
-    const out = t.renderPage(page('prod'));
-    expect(out).toContain('# mono-repo / prod: secrets and configuration architecture');
-    expect(out).toContain('![parameter\\_store\\_hierarchy of prod](parameter_store_hierarchy.svg)');
-    expect(out).toContain('PNG: [parameter_store_hierarchy.png](parameter_store_hierarchy.png)');
-    // The tree with types and the key of SecureStrings.
-    expect(out).toMatch(/│   └── password +# SecureString \(alias\/mono-repo-parameter-store-key\)/);
-    // The pipe in a parameter name is escaped in the table.
-    expect(out).toContain('`/mono-repo/prod/services/allowed\\|origins`');
-    expect(out).toContain('### Database secrets');
-    expect(out).toContain('| `mono-repo/prod/rds/master-password` | `alias/mono-repo-secrets-manager-key` | every 30 d |');
-    expect(out).toMatch(/\| ParameterStoreReadOnly \| managed \| Allow \| `ssm:GetParameter`<br>`ssm:GetParametersByPath` \|/);
-    // The access matrix: folders, secrets, keys (from the shared stack).
-    expect(out).toContain('| `/mono-repo/prod/database/*` (2 parameters) | read 2/2 |');
-    expect(out).toContain('| `alias/mono-repo-parameter-store-key` (stack shared) | decrypt via ssm |');
-    expect(out).toContain('| `mono-repo/prod/api/jwt-signing-key` | — |');
-    expect(out).toContain('`finishSecret`');
-    expect(out).toContain('| access-denied | access-denied |   | security-alerts (email: sec@example\\.com)');
-    expect(out).toContain('**KMS keys rotate** (high): Set enableKeyRotation: true. Not met by: `k`: rotation off.');
-    expect(out).toContain('Estimated monthly cost: **$0.80**');
-    expect(out).toContain('aws secretsmanager rotate-secret --secret-id mono-repo/prod/rds/master-password');
-    expect(out).not.toMatch(/\n\n\n/);
-    expect(out.endsWith('\n')).toBe(true);
+  it('escapes a parameter name with a pipe in the table and keeps it whole in the tree', async () => {
+    const f = new EstateFixture('p');
+    f.stack('dev').parameter('/p/dev/services/allowed|origins', { type: 'StringList' });
+    const page = (await stackPage(f.estate(), 'dev')).markdown;
+    expect(page).toContain('| `/p/dev/services/allowed\\|origins` | StringList | Standard |   |');
+    expect(page).toMatch(/└── allowed\|origins +# StringList/);
   });
 
-  it('lists what a check could not judge in the stack, from the finding\'s note', async () => {
-    const t = await loadTemplates();
-    const base = fakeFindings('dev')[0]!;
-    const noted = { ...base, status: 'not-applicable' as const, subjects: [], note: '1 key (mrk-1) used by 2 resources of this stack is not judged here (stack shared is not loaded): checked where the key is defined' };
-    const out = t.renderPage(buildPageModel({ estate, stack: 'dev', views: [], findings: [noted], formats }));
-    expect(out).toContain('Not judged in this stack:\n\n- **KMS keys rotate** (`kms-rotation`): 1 key (mrk-1) used by 2 resources of this stack is not judged here (stack shared is not loaded): checked where the key is defined.\n');
-    expect(out).not.toMatch(/\n\n\n/);
-    expect(t.renderPage(page('dev'))).not.toContain('Not judged in this stack');
+  it('lists what a check could not judge in the stack, from the finding note, and the key it could not find', async () => {
+    const f = new EstateFixture('p');
+    const dev = f.stack('dev');
+    dev.stackReference('organization/p/shared');
+    dev.parameter('/p/dev/db/password', { type: 'SecureString', key: dev.keyArn('mrk-1') });
+    const page = (await stackPage(f.estate(), 'dev')).markdown;
+    expect(section(page, 'Compliance findings')).toContain(
+      'Not judged in this stack:\n\n- **Key policies name who may use the key** (`SEC-025`): 1 key (mrk-1) used by 1 resource of this stack is not judged here (stack shared is not loaded): checked where the key is defined.\n',
+    );
+    expect(section(page, 'Encryption strategy')).toContain('Keys named by 1 resource of this stack that no loaded stack defines (their rotation, policy and replicas are not known here): `arn:aws:kms:eu-west-1:111122223333:key/mrk-1`.');
+    expect(page).not.toMatch(/\n\n\n/);
+    expect((await stackPage(monoEstate(), 'prod')).markdown).not.toContain('Not judged in this stack');
   });
 
-  it('shows in Monitoring the trail and alarms of the referenced stack, marked, and not a sibling environment\'s', async () => {
-    const t = await loadTemplates();
-    const u = (stack: string, type: string, name: string) => `urn:pulumi:${stack}::mono-repo::${type}::${name}`;
-    const base = { tags: {}, protect: false };
-    const e = makeEstate();
-    const withShared = {
-      ...e,
-      audit: {
-        ...e.audit,
-        trails: [{ ...base, urn: u('shared', 'aws:cloudtrail/trail:Trail', 'org-trail'), stack: 'shared', name: 'org-trail', multiRegion: true, logFileValidation: true, bucketPublicAccessBlocked: true, events: ['management events (read+write)'] }],
-        alarms: [
-          ...e.audit.alarms,
-          { ...base, urn: u('dev', 'aws:cloudwatch/metricAlarm:MetricAlarm', 'dev-rot'), stack: 'dev', name: 'mono-repo-dev-rotation-errors', watches: 'other' as const, topics: [] },
-          { ...base, urn: u('shared', 'aws:cloudwatch/metricAlarm:MetricAlarm', 'acct'), stack: 'shared', name: 'account-denied', watches: 'access-denied' as const, topics: [] },
-          { ...base, tags: { Environment: 'dev' }, urn: u('shared', 'aws:cloudwatch/metricAlarm:MetricAlarm', 'dev-budget'), stack: 'shared', name: 'budget', watches: 'other' as const, topics: [] },
-        ],
-      },
-    };
-    const prod = t.renderPage(buildPageModel({ estate: withShared, stack: 'prod', views: [], findings: [], formats }));
-    const monitoring = prod.slice(prod.indexOf('## Monitoring and audit'), prod.indexOf('## Compliance findings'));
-    expect(monitoring).toContain('| org-trail (stack shared) | true | true |');
-    expect(monitoring).toContain('| access-denied | access-denied |');
-    expect(monitoring).toContain('| account-denied (stack shared) | access-denied |');
-    expect(monitoring).not.toContain('dev-rotation-errors');
-    expect(monitoring).not.toContain('budget');
-    expect(prod).toContain('The call is recorded by trail org-trail (stack shared).');
-    const dev = t.renderPage(buildPageModel({ estate: withShared, stack: 'dev', views: [], findings: [], formats }));
-    const devMonitoring = dev.slice(dev.indexOf('## Monitoring and audit'), dev.indexOf('## Compliance findings'));
-    expect(devMonitoring).toContain('| mono-repo-dev-rotation-errors | other |');
-    expect(devMonitoring).toContain('| budget (stack shared) | other |');
-    expect(devMonitoring).not.toContain('\n| access-denied |'); // prod's own alarm
-    // Nothing in the stack or its references: the empty state says where it looked.
-    const bare = t.renderPage(buildPageModel({ estate: { ...e, audit: { trails: [], alarms: [], eventRules: [], topics: [] } }, stack: 'prod', views: [], findings: [], formats }));
-    expect(bare).toContain('No CloudTrail trail in this stack or in the stacks it references.');
-    expect(bare).toContain('No alarms or event rules in this stack or in the stacks it references.');
-    expect(bare).not.toMatch(/\n\n\n/);
+  it("shows in Monitoring the trail and alarms of the referenced stack, marked, and not a sibling environment's", async () => {
+    const estate = monitored();
+    const prod = section((await stackPage(estate, 'prod')).markdown, 'Monitoring and audit');
+    expect(prod).toContain('| org-trail (stack shared) | true | true |');
+    expect(prod).toContain('| prod-denied | access-denied |');
+    expect(prod).toContain('| account-denied (stack shared) | access-denied |');
+    expect(prod).not.toContain('dev-denied');
+    expect(prod).not.toContain('budget');
+    const dev = section((await stackPage(estate, 'dev')).markdown, 'Monitoring and audit');
+    expect(dev).toContain('| dev-denied | access-denied |');
+    expect(dev).toContain('| budget (stack shared) | other | AWS/Billing / EstimatedCharges | nobody |');
+    expect(dev).not.toContain('prod-denied');
   });
 
-  it('shows the explicit empty states for a stack without resources', async () => {
-    const t = await loadTemplates();
-    const out = t.renderPage(buildPageModel({ estate, stack: 'shared', views: [], findings: [], formats }));
-    for (const s of ['No diagrams in this stack.', 'No parameters in this stack.', 'No secrets in this stack.', 'No IAM policies in this stack.', 'No IAM roles in this stack.', 'No CloudTrail trail in this stack.', 'No compliance findings for this stack.', 'No billable resources in this stack.']) {
-      expect(out).toContain(s);
-    }
+  it('says where it looked when nothing records or watches the stack', async () => {
+    const f = new EstateFixture('p');
+    f.stack('dev').stackReference('organization/p/shared');
+    f.stack('shared');
+    const page = (await stackPage(f.estate(), 'dev')).markdown;
+    expect(page).toContain('No CloudTrail trail in this stack or in the stacks it uses.');
+    expect(page).toContain('No alarms or event rules that watch it in this stack or in the stacks it uses.');
+    expect(page).not.toMatch(/\n\n\n/);
   });
 
-  it('is deterministic', async () => {
-    const t = await loadTemplates();
-    expect(t.renderPage(page('prod'))).toBe(t.renderPage(page('prod')));
+  it('shows the explicit empty states for a stack without parameters, secrets or IAM', async () => {
+    const page = (await stackPage(monoEstate(), 'shared')).markdown;
+    for (const s of ['No parameters in this stack.', 'No secrets in this stack.', 'No IAM policies in this stack.', 'No secrets to rotate in this stack.']) expect(page).toContain(s);
   });
 
-  it('shows environment parity on the index', async () => {
-    const t = await loadTemplates();
-    const out = t.renderIndex(buildIndexModel({ estate, stacks: ['dev', 'prod', 'shared'], findings: { prod: fakeFindings('prod') }, cost: fakeCost() }));
-    expect(out).toContain('[prod](prod/README.md)');
-    expect(out).toContain('| Name (relative to the environment) | dev | prod | Parity |');
-    expect(out).toContain('| `database/host` | String | String | same |');
-    expect(out).toContain('| `database/password` | — | SecureString (alias/mono-repo-parameter-store-key) | **differs** |');
-    expect(out).toContain('| `rds/master-password` | alias/mono-repo-secrets-manager-key, not rotated | alias/mono-repo-secrets-manager-key, every 30 d | **differs** |');
-    expect(out).toMatch(/2 of 4 parameters differ/);
+  it('is deterministic: the same estate built twice gives the same bytes', async () => {
+    expect((await stackPage(monoEstate(), 'prod')).markdown).toBe((await stackPage(monoEstate(), 'prod')).markdown);
   });
 });
 
 describe('templates', () => {
+  const page = () => buildPageModel({ estate: monoEstate(), stack: 'prod', views: [], findings: [], formats: FORMATS }).model;
+
   it('lets a user directory override a partial, falling back to the built-ins', async () => {
     await fs.mkdir(path.join(dir, 'partials'));
     await fs.writeFile(path.join(dir, 'partials', 'cost.hbs'), 'COST {{costTotal}}\n');
-    const out = (await loadTemplates(dir)).renderPage(page('prod'));
-    expect(out).toContain('COST $0.80');
+    const out = (await loadTemplates(dir)).renderPage(page());
+    expect(out).toContain('COST $0.00');
+    expect(out).not.toContain('## Cost estimate');
     expect(out).toContain('## Parameter Store structure');
   });
 
@@ -143,7 +124,7 @@ describe('templates', () => {
   it('names a field the view model does not have', async () => {
     await fs.writeFile(path.join(dir, 'index.hbs'), '{{nope}}\n');
     const t = await loadTemplates(dir);
-    expect(() => t.renderIndex(buildIndexModel({ estate, stacks: [], findings: {} }))).toThrow(/index\.hbs.*"nope" not defined/);
+    expect(() => t.renderIndex(buildIndex({ stacks: [] }).model)).toThrow(/index\.hbs.*"nope" not defined/);
   });
 });
 

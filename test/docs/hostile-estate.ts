@@ -54,9 +54,12 @@ export const PAYLOADS: readonly string[] = [
   '\\u{202E} literal notation',
 ];
 
-/** Stack and project names: hostile, but a stack name must stay a valid directory name (no NUL, no `/`). */
-export const HOSTILE_STACK = 'st`` <img src=x onerror=alert(1)> a)](javascript:alert(1) #?q=1&x \u202Eevil\u2066 \ud800 <!-- END_ARCHITECTURE_DOCS --> ${HOME} {{title}} ||| \r\u2028 www.evil.example *x* _y_';
-export const HOSTILE_PROJECT = 'proj <script>alert(1)</script> ![i](https://evil.example/x.png) \u0000nul <!-- BEGIN_ARCHITECTURE_DOCS -->';
+/**
+ * Stack and project names: hostile, but within Pulumi's 100 characters, and a stack name must stay a
+ * valid directory name (no NUL, no `/`).
+ */
+export const HOSTILE_STACK = 'st`` <img src=x onerror=alert(1)> a)](javascript:alert(1) #?q=1&x \u202Eevil\u2066 \ud800 {{title}} ||| \r\u2028 _y_';
+export const HOSTILE_PROJECT = 'p <script>alert(1)</script> \u0000nul <!-- BEGIN_ARCHITECTURE_DOCS --> <!-- END_ARCHITECTURE_DOCS -->';
 /** The environment tag; lower case, as the estate lowers it. */
 export const HOSTILE_ENV = 'qa`<img src=x onerror=alert(2)>|\u202e';
 

@@ -1,66 +1,67 @@
 /**
- * The access matrix: one column per role up to a threshold, one row per role beyond it (a stack
- * with thousands of roles cannot be read as columns), and fast on a big estate.
+ * The access matrix: one column per principal up to a threshold, one row per principal beyond it
+ * (a stack with thousands of roles cannot be read as columns), past the page limit the first rows
+ * and every access in access.csv, and fast on a wide estate.
  */
 
 import { describe, expect, it } from 'vitest';
-import { loadTemplates } from '../../diagrams/docs/markdown.ts';
-import { buildPageModel, MATRIX_MAX_ROLE_COLUMNS } from '../../diagrams/docs/viewmodel.ts';
-import type { AccessEntry, Estate, Parameter, Role, RoleAccess } from '../../diagrams/estate/model.ts';
-import { makeEstate } from './fixture.ts';
+import { buildPageModel } from '../../diagrams/docs/viewmodel.ts';
+import { MATRIX_MAX_COLUMNS, PAGE_ROWS } from '../../diagrams/docs/format.ts';
+import { allow, EstateFixture } from '../fixtures/estates.ts';
+import { monoEstate } from '../fixtures/mono.ts';
 
 const formats = { svg: false, png: false, d2: false };
+const mono = monoEstate();
+const prodPage = (matrixMaxColumns?: number) => buildPageModel({ estate: mono, stack: 'prod', views: [], findings: [], formats, ...(matrixMaxColumns !== undefined ? { matrixMaxColumns } : {}) }).model;
+// Every principal of mono's prod stack reaches something of it (the audit role describes secrets).
+const PROD_READERS = ['airflow-prod', 'audit-readonly-prod', 'dash-analytics-prod', 'ops-runner-prod', 'risk-api-prod', 'secrets-rotation-prod', 'web-app-build-prod'];
 
 describe('access matrix', () => {
-  it('is transposed (one row per role that reaches anything) past the threshold, and says so', async () => {
-    const estate = makeEstate();
-    const t = await loadTemplates();
-    const wide = buildPageModel({ estate, stack: 'prod', views: [], findings: [], formats });
-    expect(wide.matrix.header.startsWith('| Resource | risk-api-role |')).toBe(true);
-    const page = buildPageModel({ estate, stack: 'prod', views: [], findings: [], formats, matrixMaxRoleColumns: 0 });
-    expect(page.matrix.header.split('\n')[0]).toBe('| Role | Service | Parameters | Secrets | KMS keys |');
-    expect(page.matrix.rows).toHaveLength(1);
-    const row = page.matrix.rows[0]!;
-    expect(row).toContain('`/mono-repo/prod/database/*` read 2/2');
-    expect(row).toContain('`/mono-repo/prod/services/*` read 1/1');
-    expect(row).toContain('`mono-repo/prod/rds/*` read 1/1');
-    expect(row).not.toContain('jwt');
-    expect(row).toContain('`alias/mono-repo-parameter-store-key` (stack shared) decrypt via ssm');
-    const out = t.renderPage(page);
-    expect(out).toContain('too many for one column each, so the matrix is transposed');
-    expect(out).not.toContain('Who can reach what');
+  it('has one column per principal that reaches the stack, up to the threshold', () => {
+    expect(MATRIX_MAX_COLUMNS).toBeGreaterThanOrEqual(PROD_READERS.length);
+    for (const page of [prodPage(), prodPage(PROD_READERS.length)]) {
+      expect(page.matrix.header.split('\n')[0]).toBe(`| Resource | ${PROD_READERS.join(' | ')} |`);
+      expect(page.matrixIntro).toMatch(/^Who can reach what/);
+    }
   });
 
-  it('keeps one column per role up to the threshold', () => {
-    expect(MATRIX_MAX_ROLE_COLUMNS).toBe(40);
+  it('is one row per principal past the threshold, and says so', () => {
+    const page = prodPage(PROD_READERS.length - 1);
+    expect(page.matrix.header.split('\n')[0]).toBe('| Principal | Service | Parameters | Secrets | KMS keys |');
+    expect(page.matrix.rows.map((r) => r.split(' | ')[0]!.slice(2))).toEqual(PROD_READERS);
+    const risk = page.matrix.rows.find((r) => r.startsWith('| risk-api-prod |'))!;
+    expect(risk).toContain('`/mono-repo/prod/database/*` read 4/4');
+    expect(risk).toContain('`/mono-repo/prod/api/*` read 2/2');
+    expect(risk).toContain('`mono-repo/prod/api/jwt-signing-key` read');
+    expect(risk).not.toContain('fernet-key');
+    expect(risk).toContain('`alias/mono-repo-parameter-store-key` (stack shared) decrypt via ssm');
+    expect(page.matrixIntro).toMatch(/^7 principals reach this stack's parameters, secrets or keys, too many for one column each/);
+    expect(page.matrixIntro).not.toContain('left out');
   });
 
-  it('builds a 2,000-role, 20,000-parameter matrix in seconds at most, listing only roles that reach something', () => {
-    const base = makeEstate();
-    const template = base.roles.find((r) => r.stack === 'prod')!;
-    const params: Parameter[] = [];
-    for (let i = 0; i < 20_000; i++) {
-      const folder = `f${String(i % 200).padStart(3, '0')}`;
-      const path = `/mono-repo/prod/${folder}/p${i}`;
-      params.push({ ...base.parameters[2]!, urn: `urn:pulumi:prod::mono-repo::aws:ssm/parameter:Parameter::${path}`, name: path, path, leaf: `p${i}`, segments: ['mono-repo', 'prod', folder, `p${i}`] } as Parameter);
+  it('on a wide stack lists only principals that reach something, the first rows of the page limit, and every access in access.csv, in well under the time of a run', () => {
+    const f = new EstateFixture('wide');
+    const s = f.stack('prod');
+    const folder = (i: number) => `/wide/prod/f${String(i % 100).padStart(3, '0')}`;
+    for (let i = 0; i < 4_000; i++) s.parameter(`${folder(i)}/p${i}`);
+    for (let r = 0; r < 500; r++) {
+      const role = s.role(`role-${String(r).padStart(4, '0')}`, { trust: 'ec2', tags: { Service: 'svc' } });
+      if (r % 2 === 0) s.policy(`read-${r}`, [allow('ssm:GetParameter', s.paramArn(`${folder(r)}/*`))], { roles: [role] });
     }
-    const byFolder: Parameter[][] = Array.from({ length: 200 }, (_, f) => params.filter((_, i) => i % 200 === f));
-    const roles: Role[] = [];
-    const access: RoleAccess[] = [];
-    for (let r = 0; r < 2_000; r++) {
-      const role = { ...template, urn: `${template.urn}-${r}`, name: `role-${String(r).padStart(4, '0')}` } as Role;
-      roles.push(role);
-      if (r % 2 === 1) continue; // half the roles reach nothing
-      const entries: AccessEntry[] = byFolder[r % 200]!.map((p) => ({ resourceUrn: p.urn, actions: ['ssm:GetParameter'], conditions: [], certainty: 'known', grantedBy: [] }));
-      access.push({ roleUrn: role.urn, parameters: entries, parameterPrefixes: [], secretValues: [], secretMetadata: [], secretWrites: [], keys: [], notes: [] });
-    }
-    const estate: Estate = { ...base, parameters: params, secrets: [], roles, policies: [], access };
+    const estate = f.estate();
     const t0 = performance.now();
-    const page = buildPageModel({ estate, stack: 'prod', views: [], findings: [], formats });
+    const built = buildPageModel({ estate, stack: 'prod', views: [], findings: [], formats });
     const ms = performance.now() - t0;
-    expect(page.matrix.rows).toHaveLength(1_000);
-    expect(page.matrix.rows[0]).toBe('| role-0000 | risk-api | `/mono-repo/prod/f000/*` read 100/100 | — | — |');
-    expect(page.matrixIntro).toContain('1000 roles that reach nothing are left out');
+    const page = built.model;
+    expect(page.matrix.rows).toHaveLength(PAGE_ROWS);
+    expect(page.matrix.rows[0]).toBe('| role-0000 | svc | `/wide/prod/f000/*` read 40/40 | — | — |');
+    expect(page.matrix.rows[1]).toBe('| role-0002 | svc | `/wide/prod/f002/*` read 40/40 | — | — |');
+    expect(page.matrixIntro).toContain('250 principals of the stack that reach nothing are left out.');
+    expect(page.matrixIntro).toContain(`The first ${PAGE_ROWS} are shown`);
+    const accessCsv = built.attachments.find((a) => a.name === 'access.csv')!;
+    // One line per (principal, parameter) read, plus the header.
+    expect(accessCsv.contents.trimEnd().split('\n')).toHaveLength(250 * 40 + 1);
+    expect(page.accessCsv.has).toBe(true);
     expect(ms).toBeLessThan(3_000);
   });
 });

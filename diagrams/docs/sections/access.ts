@@ -217,7 +217,7 @@ export function accessSection(c: PageContext): AccessSection {
     policyTable: policies.table,
     policiesCsv: policies.csv,
     hasPrincipals: reach.length > 0,
-    principalTable: table(['Principal', 'Kind', 'Service', 'Policies', 'Can read'], principalsInline ? principalRows : []),
+    principalTable: table(['Principal', 'Kind', 'Service', 'Policies', 'Can read (in all loaded stacks)'], principalsInline ? principalRows : []),
     principalsCsv,
     hasMatrix: readers.length > 0,
     matrix,

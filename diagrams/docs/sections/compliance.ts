@@ -44,7 +44,10 @@ export function complianceSection(c: PageContext): ComplianceSection {
   });
   return {
     hasFindings: findings.length > 0,
-    findingSummary: `${count('not-met')} not met, ${count('met')} met, ${count('not-applicable')} not applicable`,
+    findingSummary:
+      count('not-met') + count('met') === 0
+        ? `No control applies to this stack: the ${findings.length} controls are not applicable`
+        : `${count('not-met')} not met, ${count('met')} met, ${count('not-applicable')} not applicable`,
     findingTable,
     failing,
     hasFailing: failing.length > 0,

@@ -121,7 +121,7 @@ export function buildIndex(input: IndexInput): { model: IndexModel; attachments:
   const pp = parity(cells('parameters'));
   const sp = parity(cells('secrets'));
   const parityCsv =
-    pp.cut || sp.cut
+    (pp.cut || sp.cut) && envs.length > 1
       ? attach(
           attachments,
           'parity.csv',
@@ -143,13 +143,15 @@ export function buildIndex(input: IndexInput): { model: IndexModel; attachments:
     hasStacks: stacks.length > 0,
     groups,
     stackCount: many ? `${stacks.length} stacks of ${projects.length} projects.` : '',
-    environments: envs.map(md).join(', '),
-    hasParameterParity: envs.length > 0 && pp.total > 0,
+    // Parity compares environments: with fewer than two there is nothing to compare.
+    environments: envs.length > 1 ? envs.map(md).join(', ') : '',
+    noParity: envs.length === 1 ? `Only one environment (${md(envs[0]!)}): no other environment to compare it with.` : 'No environment stacks to compare.',
+    hasParameterParity: envs.length > 1 && pp.total > 0,
     parameterParity: pp.table,
     parameterDifferences: pp.differences,
     parameterParityRows: pp.total,
     parityCsv,
-    hasSecretParity: envs.length > 0 && sp.total > 0,
+    hasSecretParity: envs.length > 1 && sp.total > 0,
     secretParity: sp.table,
     secretDifferences: sp.differences,
     secretParityRows: sp.total,

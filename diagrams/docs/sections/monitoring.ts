@@ -7,14 +7,14 @@
 
 import type { Trail } from '../../estate/model.ts';
 import { code, md } from '../escape.ts';
-import { keyLabel } from '../format.ts';
+import { AWS_KEY, keyLabel } from '../format.ts';
 import { table, type MonitoringSection } from '../model.ts';
 import type { PageContext } from './context.ts';
 
 export function trailKey(c: PageContext, t: Trail): string {
-  if (t.keyUrn !== undefined || (t.kmsKeyId !== undefined && t.kmsKeyId !== '')) return keyLabel(c.store, t.keyUrn, t.kmsKeyId, 'aws/cloudtrail');
+  if (t.keyUrn !== undefined || (t.kmsKeyId !== undefined && t.kmsKeyId !== '')) return keyLabel(c.store, t.keyUrn, t.kmsKeyId, AWS_KEY.cloudtrail);
   const e = t.bucketEncryption;
-  if (e.kind === 'sse-kms') return `bucket default SSE-KMS (${e.keyUrn !== undefined || e.keyId !== undefined ? keyLabel(c.store, e.keyUrn, e.keyId, 'aws/s3') : 'aws/s3 (AWS managed)'})`;
+  if (e.kind === 'sse-kms') return `bucket default SSE-KMS (${keyLabel(c.store, e.keyUrn, e.keyId, AWS_KEY.s3)})`;
   if (e.kind === 'sse-s3') return 'none: SSE-S3 (S3-managed keys)';
   return 'not known (bucket not in the loaded stacks)';
 }

@@ -10,6 +10,9 @@ import { sourceText } from '../format.ts';
 import { table, type OverviewSection } from '../model.ts';
 import type { PageContext } from './context.ts';
 
+/** Sources that read a deployed state: without a manifest time, the time is not recorded rather than absent by nature. */
+const DEPLOYED_KINDS: ReadonlySet<string> = new Set(['state', 'checkpoint', 'backend']);
+
 export function overviewSection(c: PageContext): OverviewSection {
   const s = c.summary;
   const keys = c.store.keysUsedBy(c.stack).keys;
@@ -22,8 +25,9 @@ export function overviewSection(c: PageContext): OverviewSection {
       ['Stack', md(s.stack)],
       ['Environment', md(s.environment ?? 'none (shared or account-level stack)')],
       ['Source', md(sourceText(s))],
-      ['Deployed at', md(s.deployedAt ?? 'unknown (not from a deployed state)')],
-      ['Resources', `${s.coverage.resources} (modelled: ${s.coverage.modelled}; components: ${s.coverage.components})`],
+      ['Deployed at', md(s.deployedAt ?? (DEPLOYED_KINDS.has(s.source.kind) ? 'unknown (the state records no deployment time)' : 'unknown (not from a deployed state)'))],
+      ['Resources', `${s.coverage.resources} (modelled: ${s.coverage.modelled})`],
+      ['Component resources', String(s.coverage.components)],
       ['Parameters', String(c.mine(c.estate.parameters).length)],
       ['Secrets', String(c.mine(c.estate.secrets).length)],
       ['KMS keys (own / used)', `${c.mine(c.estate.keys).length} / ${keys.length}`],
@@ -35,7 +39,7 @@ export function overviewSection(c: PageContext): OverviewSection {
   const coverage =
     cov.resources === 0
       ? 'The stack has no resources besides its providers and components.'
-      : `The stack has ${plural(cov.resources, 'resource')}${cov.components ? ` (in ${plural(cov.components, 'component')})` : ''}; the generator models ${cov.modelled} of them${
+      : `The stack has ${plural(cov.resources, 'resource')}${cov.components ? ` and ${plural(cov.components, 'component resource')} (groupings, not counted among them)` : ''}; the generator models ${cov.modelled} of them${
           types.length ? `, and does not read ${cov.resources - cov.modelled} of ${plural(types.length, 'type')} (below): they are counted, not documented` : ''
         }.`;
   return {

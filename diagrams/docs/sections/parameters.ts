@@ -7,7 +7,7 @@
 import type { Parameter } from '../../estate/model.ts';
 import { compareStrings } from '../../util/collections.ts';
 import { code, fenceText } from '../escape.ts';
-import { attach, csv, keyLabel, NO_ATTACHMENT } from '../format.ts';
+import { attach, AWS_KEY, csv, keyLabel, NO_ATTACHMENT } from '../format.ts';
 import { table, type ParametersSection } from '../model.ts';
 import type { PageContext } from './context.ts';
 
@@ -115,7 +115,7 @@ export function fenceFor(text: string): string {
 
 export function parametersSection(c: PageContext): ParametersSection {
   const params = c.mine(c.estate.parameters);
-  const keyOf = (p: Parameter): string => keyLabel(c.store, p.keyUrn, p.keyId, 'alias/aws/ssm');
+  const keyOf = (p: Parameter): string => keyLabel(c.store, p.keyUrn, p.keyId, AWS_KEY.ssm);
   const typeCounts = new Map<string, number>();
   for (const p of params) typeCounts.set(p.type, (typeCounts.get(p.type) ?? 0) + 1);
   const tree = parameterTree((p) => (p.type === 'SecureString' ? `SecureString (${keyOf(p)})` : p.type), params, c.pageRows);

@@ -7,7 +7,7 @@
 
 import type { Secret } from '../../estate/model.ts';
 import { code, md } from '../escape.ts';
-import { attach, CATEGORY_LABEL, CATEGORY_ORDER, csv, keyLabel, NO_ATTACHMENT, rotationLabel } from '../format.ts';
+import { attach, AWS_KEY, CATEGORY_LABEL, CATEGORY_ORDER, csv, keyLabel, NO_ATTACHMENT, rotationLabel } from '../format.ts';
 import { table, type SecretsSection } from '../model.ts';
 import type { PageContext } from './context.ts';
 
@@ -22,7 +22,7 @@ const EXPOSURE_LABEL: Readonly<Record<string, string>> = {
 
 export function secretsSection(c: PageContext): SecretsSection {
   const secrets = c.mine(c.estate.secrets);
-  const keyOf = (s: Secret): string => keyLabel(c.store, s.keyUrn, s.keyId, 'aws/secretsmanager');
+  const keyOf = (s: Secret): string => keyLabel(c.store, s.keyUrn, s.keyId, AWS_KEY.secretsmanager);
   const inline = secrets.length <= c.pageRows;
   const row = (s: Secret): string[] => [
     code(s.name),
