@@ -13,6 +13,7 @@ import type { ExposureScan, SecretExposure } from '../model.ts';
 import { secretLikeName } from '../../compliance/names.ts';
 import { arr, bool, obj, propAny } from '../props.ts';
 import { awsName, rows, type GraphCtx, type Row } from './context.ts';
+import { DATABASE_PASSWORD_FIELDS, KUBERNETES_SECRET, RANDOM_SECRET_TYPES } from './kinds.ts';
 
 /** A value that refers to a secret rather than holding one: an ARN, an SSM/Secrets Manager reference. */
 function isReference(v: JsonValue | undefined): boolean {
@@ -74,15 +75,6 @@ function ecsExposures(row: Row): SecretExposure[] {
   return out;
 }
 
-const DB_PASSWORDS: Readonly<Record<string, readonly string[]>> = {
-  'aws:rds/instance:Instance': ['password', 'passwordWo'],
-  'aws:rds/cluster:Cluster': ['masterPassword', 'masterPasswordWo'],
-  'aws:docdb/cluster:Cluster': ['masterPassword'],
-  'aws:redshift/cluster:Cluster': ['masterPassword'],
-  'aws-native:rds:DBInstance': ['masterUserPassword'],
-  'aws-native:rds:DBCluster': ['masterUserPassword'],
-};
-
 function databaseExposures(row: Row, fields: readonly string[]): SecretExposure[] {
   if (bool(row.r, false, 'manageMasterUserPassword') === true) return [];
   const out: SecretExposure[] = [];
@@ -93,13 +85,6 @@ function databaseExposures(row: Row, fields: readonly string[]): SecretExposure[
   }
   return out;
 }
-
-const RANDOM_SECRETS: ReadonlySet<string> = new Set([
-  'random:index/randomPassword:RandomPassword',
-  'random:index/randomString:RandomString',
-  'random:index/randomBytes:RandomBytes',
-  'random:index/randomId:RandomId',
-]);
 
 function scanned(row: Row, scope: ExposureScan['scope']): ExposureScan {
   return { urn: row.r.urn, stack: row.g.stack, name: exposure(row, 'random-value', '', '').name, type: row.r.type, scope };
@@ -120,15 +105,15 @@ export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretEx
   for (const g of ctxs) {
     for (const r of g.graph.resources) {
       const row = { r, g };
-      const db = DB_PASSWORDS[r.type];
+      const db = DATABASE_PASSWORD_FIELDS[r.type];
       if (db) {
         scans.push(scanned(row, 'database'));
         out.push(...databaseExposures(row, db));
       }
-      else if (r.type === 'kubernetes:core/v1:Secret') {
+      else if (r.type === KUBERNETES_SECRET) {
         const keys = new Set([...Object.keys(obj(propAny(r, 'data')) ?? {}), ...Object.keys(obj(propAny(r, 'stringData')) ?? {})]);
         out.push(exposure(row, 'kubernetes-secret', keys.size > 0 ? 'data' : 'data (empty)', `Kubernetes Secret with ${keys.size} key${keys.size === 1 ? '' : 's'} kept in the Pulumi state; use the External Secrets or Secrets Store CSI driver with Secrets Manager`));
-      } else if (RANDOM_SECRETS.has(r.type)) {
+      } else if (RANDOM_SECRET_TYPES.has(r.type)) {
         out.push(exposure(row, 'random-value', 'result', 'a generated secret value kept in the Pulumi state (encrypted as a secret there): anyone who can export the state with --show-secrets reads it'));
       }
     }
