@@ -81,18 +81,21 @@ export const DATABASE_PASSWORD_FIELDS: Readonly<Record<string, readonly string[]
   'aws-native:rds:DBCluster': ['masterUserPassword'],
 };
 
-/** `@pulumi/random` types whose result is a generated secret kept in the state. */
-export const RANDOM_SECRET_TYPES: ReadonlySet<string> = new Set([
-  'random:index/randomPassword:RandomPassword',
-  'random:index/randomString:RandomString',
-  'random:index/randomBytes:RandomBytes',
-  'random:index/randomId:RandomId',
-]);
+/**
+ * `@pulumi/random` types whose values can serve as secrets, with the output fields that hold the
+ * value and whether the provider marks them secret (encrypted in the state) or leaves them plain.
+ */
+export const RANDOM_SECRETS: Readonly<Record<string, { readonly fields: readonly string[]; readonly secretOutput: boolean }>> = {
+  'random:index/randomPassword:RandomPassword': { fields: ['result'], secretOutput: true },
+  'random:index/randomBytes:RandomBytes': { fields: ['base64', 'hex'], secretOutput: true },
+  'random:index/randomString:RandomString': { fields: ['result'], secretOutput: false },
+  'random:index/randomId:RandomId': { fields: ['hex', 'b64Std', 'b64Url', 'dec'], secretOutput: false },
+};
 
 export const KUBERNETES_SECRET = 'kubernetes:core/v1:Secret';
 
 /** Types read for secrets held outside Secrets Manager and Parameter Store (besides kinds above). */
-export const EXPOSURE_TYPES: readonly string[] = [...Object.keys(DATABASE_PASSWORD_FIELDS), KUBERNETES_SECRET, ...RANDOM_SECRET_TYPES];
+export const EXPOSURE_TYPES: readonly string[] = [...Object.keys(DATABASE_PASSWORD_FIELDS), KUBERNETES_SECRET, ...Object.keys(RANDOM_SECRETS)];
 
 /** Whether the generator reads resources of this type. */
 export function isModelledType(type: string): boolean {
