@@ -125,4 +125,18 @@ describe('summaries', () => {
     expect(prod.resourceTypes).toEqual({ 'aws:ssm/parameter:Parameter': 2, 'pulumi:providers:aws': 1 });
     expect(e.stacks[0]!.environment).toBeUndefined();
   });
+
+  it('environment: the most common Environment tag; an account-level majority (shared) leaves the stack name to decide', () => {
+    const f = new EstateFixture('app');
+    const dev = f.stack('dev');
+    dev.parameter('/app/dev/a');
+    dev.parameter('/app/common/b', { tags: { Environment: 'shared' } });
+    const shared = f.stack('shared');
+    shared.parameter('/app/x', { tags: { Environment: 'shared' } });
+    shared.parameter('/app/y', { tags: { Environment: 'shared' } });
+    shared.parameter('/app/dev/z', { tags: { Environment: 'dev' } });
+    const named = f.stack('blue');
+    named.parameter('/app/uat/a', { tags: { Environment: 'UAT' } });
+    expect(f.estate().stacks.map((s) => [s.key, s.environment])).toEqual([['blue', 'uat'], ['dev', 'dev'], ['shared', undefined]]);
+  });
 });
