@@ -76,8 +76,7 @@ describe('environments', () => {
 describe('audit pieces that serve a stack', () => {
   const f = new EstateFixture('mono');
   const shared = f.stack('shared');
-  const security = shared.topic('security-alerts');
-  shared.rows.find((r) => r.urn === security.urn)!.inputs = { name: 'security-alerts', tags: { Environment: 'shared' } };
+  const security = shared.topic('security-alerts', [], { tags: { Environment: 'shared' } });
   const devTopic = shared.topic('dev-alerts');
   shared.trail('audit-trail', { tags: { Environment: 'shared' } });
   shared.alarm('mono-secrets-access-denied', { topics: [security], tags: { Environment: 'shared' } });

@@ -33,6 +33,7 @@ describe('names', () => {
     expect(of('billing-task-definition')).toBe('billing');
     expect(of('orders-function-1a2b3c4')).toBe('orders');
     expect(of('DashAnalyticsRole')).toBe('dash-analytics');
+    expect(of('mono-repo-1-instanceRole-role-c72d9be')).toBe('mono-repo-1-instance');
     expect(of('mono-repo-prod-role')).toBeUndefined();
     expect(of('role')).toBeUndefined();
   });

@@ -14,8 +14,7 @@ describe('key protects', () => {
   shared.grant(key, 'g', `arn:aws:iam::${ACCOUNT}:role/x`, ['Decrypt']);
   shared.add('aws:kms/keyPolicy:KeyPolicy', 'kp', { keyId: key.id, policy: '{}' }, { id: key.id });
   const prod = f.stack('prod');
-  prod.stackReference('organization/data/shared');
-  prod.rows.find((r) => r.type === 'pulumi:pulumi:StackReference')!.outputs = { name: 'organization/data/shared', outputs: { dataKeyArn: key.arn } };
+  prod.stackReference('organization/data/shared', { dataKeyArn: key.arn });
   const eks = prod.add('aws:eks/cluster:Cluster', 'cluster', { name: 'main', encryptionConfig: { provider: { keyArn: key.arn }, resources: ['secrets'] } }, { id: 'main' });
   const rds = prod.add('aws:rds/instance:Instance', 'db', { identifier: 'db', storageEncrypted: true, kmsKeyId: key.arn, manageMasterUserPassword: true }, { id: 'db' });
   const table = prod.add('aws:dynamodb/table:Table', 'orders', { name: 'orders', serverSideEncryption: { enabled: true, kmsKeyArn: key.arn } }, { id: 'orders' });
