@@ -40,6 +40,27 @@ describe('every corpus file builds an estate', () => {
   });
 });
 
+describe('stack identity across corpus files', () => {
+  it('two projects with a stack named foo stay two stacks, each with its own resources', async () => {
+    const graphs = await Promise.all(['pulumi-checkpoint-v0-crawler.json', 'pulumi-checkpoint-v0-todo.json'].map((f) => readStateFile(DIR + f)));
+    const e = buildEstate(graphs);
+    expect(e.stacks.map((s) => [s.key, s.project, s.stack, s.coverage.resources])).toEqual([
+      ['countdown/foo', 'countdown', 'foo', 23],
+      ['todo/foo', 'todo', 'foo', 35],
+    ]);
+    expect(e.functions.map((f) => [f.stack, f.name.replace(/-[0-9a-f]{16}$/, '')])).toEqual([
+      ['countdown/foo', 'countDown_watcher'],
+      ['countdown/foo', 'heartbeat'],
+      ['countdown/foo', 'pulumi-foo-log-collector'],
+      ['todo/foo', 'pulumi-foo-log-collector'],
+      ['todo/foo', 'todo035b5d8f'],
+      ['todo/foo', 'todo67876f56'],
+      ['todo/foo', 'todoc57917fa'],
+    ]);
+    for (const f of e.functions) expect(Store.of(e).role(f.roleUrn!).stack).toBe(f.stack);
+  });
+});
+
 describe('facts of corpus files', () => {
   it('crawler checkpoint: Lambda roles named after their functions, AWS-managed policies kept, invokers', async () => {
     const e = await load('pulumi-checkpoint-v0-crawler.json');

@@ -41,6 +41,22 @@ describe('stack identity', () => {
   });
 });
 
+describe('references by name stay inside a stack', () => {
+  it('two projects\' dev stacks each attach their policy to their own role of the same name', () => {
+    const f = new EstateFixture();
+    for (const project of ['billing', 'payments']) {
+      const s = f.stack('dev', { project });
+      const role = s.role('api');
+      s.policy(`${project}-read`, [], { roles: [role] });
+    }
+    const e = f.estate();
+    expect(e.roles.map((r) => [r.stack, r.policies.map((p) => e.policies.find((x) => x.urn === p)!.name)])).toEqual([
+      ['billing/dev', ['billing-read']],
+      ['payments/dev', ['payments-read']],
+    ]);
+  });
+});
+
 describe('StackReference resolution', () => {
   /** Projects app (shared, dev) and other (shared); dev of app references `name`. */
   function referencing(...refs: string[]): readonly string[] {
