@@ -1,7 +1,10 @@
 /**
  * Audit and alerting: CloudTrail trails (multi-region, log validation, KMS key, the bucket's public
  * access blocks and encryption, the events recorded), CloudWatch alarms (with the metric filters
- * that feed them), EventBridge rules and their targets, and the SNS topics they notify.
+ * that feed them), EventBridge rules and their targets, and the SNS topics they notify. Reads the
+ * AWS provider's shapes and aws-native's (`trailName`, `topicName`/`topicArn` and inline
+ * `subscription`, `alarmName`, a rule's inline `targets`, `metricTransformations`, a bucket's
+ * inline `bucketEncryption` and `publicAccessBlockConfiguration`).
  */
 
 import { compareStrings, type Mutable } from '../../util/collections.ts';
@@ -60,149 +63,193 @@ function trailEvents(r: Resource): string[] {
 }
 
 
-export function buildAudit(ctxs: readonly GraphCtx[], keys: KeyRegistry): Audit {
-  const topicRefs = new RefIndex();
+interface TopicIndex {
+  readonly topics: Topic[];
+  /** The topics a property names (ARNs, a list of them), with the property edges as fallback. */
+  resolve(row: Row, ...props: string[]): string[];
+  /** The topics some values (ARNs) name. */
+  byValues(values: readonly string[]): string[];
+}
+
+function topicArn(r: Resource): string | undefined {
+  const id = idOf(r);
+  return arnOf(r) ?? knownStr(r, 'topicArn') ?? (id?.startsWith('arn:') ? id : undefined);
+}
+
+function topicIndex(ctxs: readonly GraphCtx[]): TopicIndex {
+  const refs = new RefIndex();
   const topicRows = rows(ctxs, 'topic');
-  const topicUrns = new Set(topicRows.map((r) => r.r.urn));
+  const urns = new Set(topicRows.map((r) => r.r.urn));
   for (const row of topicRows) {
-    topicRefs.add(arnOf(row.r), row.r.urn);
-    topicRefs.add(idOf(row.r), row.r.urn);
+    refs.add(topicArn(row.r), row.r.urn);
+    refs.add(idOf(row.r), row.r.urn);
   }
-  const resolveTopics = (row: Row, prop: string): string[] => {
+  const byValues = (values: readonly string[]): string[] => values.map((v) => refs.get(v)).filter((u): u is string => u !== undefined);
+  const resolve = (row: Row, ...props: string[]): string[] => {
     const out = new Set<string>();
-    for (const v of strList(propAny(row.r, prop))) {
-      const hit = topicRefs.get(v);
-      if (hit) out.add(hit);
+    for (const p of props) {
+      for (const u of byValues(strList(propAny(row.r, p)))) out.add(u);
+      for (const to of edgeTargets(row, p)) if (urns.has(to)) out.add(to);
     }
-    for (const to of edgeTargets(row, prop)) if (topicUrns.has(to)) out.add(to);
     return [...out].sort();
   };
   const subsOf = new Map<string, { protocol: string; endpoint: string }[]>();
-  for (const row of rows(ctxs, 'subscription')) {
-    for (const t of resolveTopics(row, 'topic')) {
-      const l = subsOf.get(t) ?? [];
-      l.push({ protocol: str(row.r, 'protocol') ?? 'unknown', endpoint: str(row.r, 'endpoint') ?? '' });
-      subsOf.set(t, l);
+  const subscribe = (topic: string, protocol: unknown, endpoint: unknown): void => {
+    (subsOf.get(topic) ?? subsOf.set(topic, []).get(topic)!).push({ protocol: typeof protocol === 'string' ? protocol : 'unknown', endpoint: typeof endpoint === 'string' ? endpoint : '' });
+  };
+  for (const row of rows(ctxs, 'subscription')) for (const t of resolve(row, 'topic', 'topicArn')) subscribe(t, str(row.r, 'protocol'), str(row.r, 'endpoint'));
+  for (const row of topicRows) {
+    for (const sub of arr(propAny(row.r, 'subscription'))) {
+      const o = obj(sub);
+      if (o) subscribe(row.r.urn, o['protocol'], o['endpoint']);
     }
   }
   const topics: Topic[] = topicRows.map((row) => ({
-    ...entityBase(row, awsName(row.r), arnOf(row.r) ?? (idOf(row.r)?.startsWith('arn:') ? idOf(row.r) : undefined)),
+    ...entityBase(row, awsName(row.r, 'name', 'topicName'), topicArn(row.r)),
     subscriptions: (subsOf.get(row.r.urn) ?? []).sort((a, b) => compareStrings(a.protocol, b.protocol) || compareStrings(a.endpoint, b.endpoint)),
   }));
+  return { topics, resolve, byValues };
+}
 
-  // Buckets and public access blocks.
+type Blocked = boolean | 'unknown';
+
+/** What the trails need to know of buckets: names, public access blocks and default encryption, by bucket name or URN. */
+interface BucketFacts {
+  readonly nameOf: ReadonlyMap<string, string>;
+  readonly known: ReadonlySet<string>;
+  readonly blocked: ReadonlyMap<string, Blocked>;
+  readonly encryption: ReadonlyMap<string, Trail['bucketEncryption']>;
+  readonly accountBlocked: boolean;
+}
+
+function blockedOf(v: (flag: string) => boolean | 'unknown'): Blocked {
+  const flags = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].map(v);
+  if (flags.every((f) => f === true)) return true;
+  if (flags.some((f) => f === false)) return false;
+  return 'unknown';
+}
+
+function encryptionOf(row: Row, rules: readonly JsonValue[], keys: KeyRegistry): Trail['bucketEncryption'] | undefined {
+  for (const rule of rules) {
+    const o = obj(rule);
+    const d = obj(arr(o?.['applyServerSideEncryptionByDefault'] ?? o?.['serverSideEncryptionByDefault'])[0]);
+    if (!d) continue;
+    const alg = d['sseAlgorithm'];
+    if (alg === 'aws:kms' || alg === 'aws:kms:dsse') {
+      const kid = typeof d['kmsMasterKeyId'] === 'string' && d['kmsMasterKeyId'] !== '' ? (d['kmsMasterKeyId'] as string) : undefined;
+      const urn = keys.resolveValue(kid) ?? keys.resolve(row, 'kmsMasterKeyId');
+      return { kind: 'sse-kms', ...(kid !== undefined ? { keyId: kid } : {}), ...(urn !== undefined ? { keyUrn: urn } : {}) };
+    }
+    if (alg === 'AES256') return { kind: 'sse-s3' };
+  }
+  return undefined;
+}
+
+function bucketFacts(ctxs: readonly GraphCtx[], keys: KeyRegistry): BucketFacts {
+  const nameOf = new Map<string, string>();
+  const blocked = new Map<string, Blocked>();
+  const encryption = new Map<string, Trail['bucketEncryption']>();
+  /** Records a fact under the bucket's URN and name. */
+  const put = <T>(m: Map<string, T>, row: Row, v: T): void => {
+    m.set(row.r.urn, v);
+    const n = nameOf.get(row.r.urn);
+    if (n) m.set(n, v);
+  };
+  /** Records a fact of a separate resource under the bucket it names (value and property edge). */
+  const putFor = <T>(m: Map<string, T>, row: Row, v: T): void => {
+    const b = knownStr(row.r, 'bucket');
+    if (b) m.set(b, v);
+    for (const to of edgeTargets(row, 'bucket')) m.set(to, v);
+  };
   const bucketRows = rows(ctxs, 'bucket');
-  const bucketNameOf = new Map<string, string>();
   for (const row of bucketRows) {
-    const n = knownStr(row.r, 'bucket') ?? idOf(row.r);
-    if (n) bucketNameOf.set(row.r.urn, n);
+    const n = knownStr(row.r, 'bucket', 'bucketName') ?? idOf(row.r);
+    if (n) nameOf.set(row.r.urn, n);
   }
-  const knownBuckets = new Set([...bucketNameOf.values()]);
-  const pabByBucket = new Map<string, boolean | 'unknown'>(); // bucket name or bucket URN -> blocked
-  const pabValue = (r: Resource): boolean | 'unknown' => {
-    const flags = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].map((f) => bool(r, false, f));
-    if (flags.every((f) => f === true)) return true;
-    if (flags.some((f) => f === false)) return false;
-    return 'unknown';
-  };
-  for (const row of rows(ctxs, 'publicAccessBlock')) {
-    const v = pabValue(row.r);
-    const b = knownStr(row.r, 'bucket');
-    if (b) pabByBucket.set(b, v);
-    for (const to of edgeTargets(row, 'bucket')) pabByBucket.set(to, v);
-  }
-  const accountBlocked = rows(ctxs, 'accountPublicAccessBlock').some((row) => pabValue(row.r) === true);
-  // Default bucket encryption: the bucket's own configuration (v1 inline, aws-native), or a separate resource.
-  const encByBucket = new Map<string, Trail['bucketEncryption']>(); // bucket name or URN -> encryption
-  const encryptionOf = (row: Row, rules: readonly JsonValue[]): Trail['bucketEncryption'] | undefined => {
-    for (const rule of rules) {
-      const o = obj(rule);
-      const d = obj(arr(o?.['applyServerSideEncryptionByDefault'] ?? o?.['serverSideEncryptionByDefault'])[0]);
-      if (!d) continue;
-      const alg = d['sseAlgorithm'];
-      if (alg === 'aws:kms' || alg === 'aws:kms:dsse') {
-        const kid = typeof d['kmsMasterKeyId'] === 'string' && d['kmsMasterKeyId'] !== '' ? (d['kmsMasterKeyId'] as string) : undefined;
-        const urn = keys.resolveValue(kid) ?? keys.resolve(row, 'kmsMasterKeyId');
-        return { kind: 'sse-kms', ...(kid !== undefined ? { keyId: kid } : {}), ...(urn !== undefined ? { keyUrn: urn } : {}) };
-      }
-      if (alg === 'AES256') return { kind: 'sse-s3' };
-    }
-    return undefined;
-  };
   for (const row of bucketRows) {
+    const pab = obj(propAny(row.r, 'publicAccessBlockConfiguration'));
+    if (pab) put(blocked, row, blockedOf((f) => (typeof pab[f] === 'boolean' ? (pab[f] as boolean) : pab[f] === UNKNOWN ? 'unknown' : false)));
     const cfg = obj(arr(propAny(row.r, 'serverSideEncryptionConfiguration', 'bucketEncryption'))[0]);
-    const rules = arr(cfg?.['rule'] ?? cfg?.['rules'] ?? cfg?.['serverSideEncryptionConfiguration']);
-    const e = encryptionOf(row, rules);
-    if (e === undefined) continue;
-    encByBucket.set(row.r.urn, e);
-    const n = bucketNameOf.get(row.r.urn);
-    if (n) encByBucket.set(n, e);
+    const e = encryptionOf(row, arr(cfg?.['rule'] ?? cfg?.['rules'] ?? cfg?.['serverSideEncryptionConfiguration']), keys);
+    if (e) put(encryption, row, e);
   }
+  for (const row of rows(ctxs, 'publicAccessBlock')) putFor(blocked, row, blockedOf((f) => bool(row.r, false, f)));
   for (const row of rows(ctxs, 'bucketEncryption')) {
-    const e = encryptionOf(row, arr(propAny(row.r, 'rules', 'rule')));
-    if (e === undefined) continue;
-    const b = knownStr(row.r, 'bucket');
-    if (b) encByBucket.set(b, e);
-    for (const to of edgeTargets(row, 'bucket')) encByBucket.set(to, e);
+    const e = encryptionOf(row, arr(propAny(row.r, 'rules', 'rule')), keys);
+    if (e) putFor(encryption, row, e);
   }
-  const logFilters = rows(ctxs, 'logMetricFilter').map((row) => {
-    const mt = obj(arr(propAny(row.r, 'metricTransformation'))[0]);
-    return {
-      metric: mt && typeof mt['name'] === 'string' ? mt['name'] : undefined,
-      namespace: mt && typeof mt['namespace'] === 'string' ? mt['namespace'] : undefined,
-      text: `${str(row.r, 'pattern') ?? ''} ${awsName(row.r)}`,
-    };
-  });
+  const accountBlocked = rows(ctxs, 'accountPublicAccessBlock').some((row) => blockedOf((f) => bool(row.r, false, f)) === true);
+  return { nameOf, known: new Set(nameOf.values()), blocked, encryption, accountBlocked };
+}
 
-  const trails: Trail[] = rows(ctxs, 'trail').map((row) => {
-    const t: Mutable<Trail> = {
-      ...entityBase(row, awsName(row.r), arnOf(row.r)),
-      multiRegion: bool(row.r, false, 'isMultiRegionTrail'),
-      logFileValidation: bool(row.r, false, 'enableLogFileValidation'),
-      bucketPublicAccessBlocked: 'unknown',
-      bucketEncryption: { kind: 'unknown' },
-      events: trailEvents(row.r),
-    };
-    const kms = str(row.r, 'kmsKeyId');
-    if (kms !== undefined && kms !== '') t.kmsKeyId = kms;
-    const keyUrn = keys.resolve(row, 'kmsKeyId');
-    if (keyUrn) t.keyUrn = keyUrn;
-    const bucket = str(row.r, 's3BucketName');
-    if (bucket !== undefined && bucket !== '') t.bucket = bucket;
-    const bucketUrn = edgeTargets(row, 's3BucketName').find((u) => bucketNameOf.has(u) || row.g.byUrn.get(u) !== undefined);
-    let blocked: boolean | 'unknown' | undefined =
-      (bucket && bucket !== UNKNOWN ? pabByBucket.get(bucket) : undefined) ?? (bucketUrn ? pabByBucket.get(bucketUrn) : undefined);
-    if (blocked === undefined && bucketUrn) {
-      const n = bucketNameOf.get(bucketUrn);
-      if (n) blocked = pabByBucket.get(n);
+function buildTrail(row: Row, keys: KeyRegistry, b: BucketFacts): Trail {
+  const t: Mutable<Trail> = {
+    ...entityBase(row, awsName(row.r, 'name', 'trailName'), arnOf(row.r)),
+    multiRegion: bool(row.r, false, 'isMultiRegionTrail'),
+    logFileValidation: bool(row.r, false, 'enableLogFileValidation'),
+    bucketPublicAccessBlocked: 'unknown',
+    bucketEncryption: { kind: 'unknown' },
+    events: trailEvents(row.r),
+  };
+  const kms = str(row.r, 'kmsKeyId');
+  if (kms !== undefined && kms !== '') t.kmsKeyId = kms;
+  const keyUrn = keys.resolve(row, 'kmsKeyId');
+  if (keyUrn) t.keyUrn = keyUrn;
+  const bucket = str(row.r, 's3BucketName');
+  if (bucket !== undefined && bucket !== '') t.bucket = bucket;
+  const bucketUrn = edgeTargets(row, 's3BucketName').find((u) => b.nameOf.has(u) || row.g.byUrn.get(u) !== undefined);
+  /** A fact of the trail's bucket: by its name, its URN, or the name of the bucket the edge names. */
+  const of = <T>(m: ReadonlyMap<string, T>): T | undefined =>
+    (bucket && bucket !== UNKNOWN ? m.get(bucket) : undefined) ?? (bucketUrn ? m.get(bucketUrn) ?? m.get(b.nameOf.get(bucketUrn) ?? '') : undefined);
+  const inEstate = (bucket !== undefined && b.known.has(bucket)) || bucketUrn !== undefined;
+  t.bucketPublicAccessBlocked = of(b.blocked) ?? (b.accountBlocked ? true : inEstate ? false : 'unknown');
+  // Since January 2023 S3 encrypts every new object with SSE-S3 at least: a known bucket without another setting is SSE-S3.
+  const enc = of(b.encryption);
+  if (enc) t.bucketEncryption = enc;
+  else if (inEstate) t.bucketEncryption = { kind: 'sse-s3' };
+  return t;
+}
+
+interface MetricFilter {
+  readonly metric?: string;
+  readonly namespace?: string;
+  readonly text: string;
+}
+
+/** Metric filters, one per transformation: the AWS provider's `metricTransformation` ({name, namespace}), aws-native's `metricTransformations` ({metricName, metricNamespace}). */
+function metricFilters(ctxs: readonly GraphCtx[]): MetricFilter[] {
+  const out: MetricFilter[] = [];
+  const s = (o: JsonObject, ...k: string[]): string | undefined => k.map((x) => o[x]).find((v): v is string => typeof v === 'string');
+  for (const row of rows(ctxs, 'logMetricFilter')) {
+    const text = `${str(row.r, 'pattern', 'filterPattern') ?? ''} ${awsName(row.r, 'name', 'filterName')}`;
+    for (const mt of arr(propAny(row.r, 'metricTransformation', 'metricTransformations'))) {
+      const o = obj(mt);
+      if (!o) continue;
+      const metric = s(o, 'name', 'metricName');
+      const namespace = s(o, 'namespace', 'metricNamespace');
+      out.push({ ...(metric !== undefined ? { metric } : {}), ...(namespace !== undefined ? { namespace } : {}), text });
     }
-    if (blocked === undefined) {
-      if (accountBlocked) blocked = true;
-      else if ((bucket && knownBuckets.has(bucket)) || bucketUrn) blocked = false;
-      else blocked = 'unknown';
-    }
-    t.bucketPublicAccessBlocked = blocked;
-    // Since January 2023 S3 encrypts every new object with SSE-S3 at least: a known bucket without another setting is SSE-S3.
-    const enc = (bucket && bucket !== UNKNOWN ? encByBucket.get(bucket) : undefined) ?? (bucketUrn ? encByBucket.get(bucketUrn) ?? encByBucket.get(bucketNameOf.get(bucketUrn) ?? '') : undefined);
-    if (enc) t.bucketEncryption = enc;
-    else if ((bucket && knownBuckets.has(bucket)) || bucketUrn) t.bucketEncryption = { kind: 'sse-s3' };
-    return t;
-  });
+  }
+  return out;
+}
 
-  const alarms: Alarm[] = rows(ctxs, 'alarm').map((row) => {
-    const metricName = knownStr(row.r, 'metricName');
-    const namespace = knownStr(row.r, 'namespace');
-    const filters = logFilters.filter((f) => f.metric !== undefined && f.metric === metricName && (namespace === undefined || f.namespace === undefined || f.namespace === namespace));
-    const a: Mutable<Alarm> = {
-      ...entityBase(row, awsName(row.r), arnOf(row.r)),
-      watches: watchOf(metricName, str(row.r, 'alarmDescription'), awsName(row.r), ...filters.map((f) => f.text)),
-      topics: resolveTopics(row, 'alarmActions'),
-    };
-    if (metricName) a.metricName = metricName;
-    if (namespace) a.namespace = namespace;
-    return a;
-  });
+function buildAlarm(row: Row, topics: TopicIndex, filters: readonly MetricFilter[]): Alarm {
+  const name = awsName(row.r, 'name', 'alarmName');
+  const metricName = knownStr(row.r, 'metricName');
+  const namespace = knownStr(row.r, 'namespace');
+  const feeding = filters.filter((f) => f.metric !== undefined && f.metric === metricName && (namespace === undefined || f.namespace === undefined || f.namespace === namespace));
+  const a: Mutable<Alarm> = {
+    ...entityBase(row, name, arnOf(row.r)),
+    watches: watchOf(metricName, str(row.r, 'alarmDescription'), name, ...feeding.map((f) => f.text)),
+    topics: topics.resolve(row, 'alarmActions'),
+  };
+  if (metricName) a.metricName = metricName;
+  if (namespace) a.namespace = namespace;
+  return a;
+}
 
+/** EventBridge rules with the topics their targets (EventTarget resources, or aws-native's inline `targets`) notify. */
+function buildEventRules(ctxs: readonly GraphCtx[], topics: TopicIndex): EventRule[] {
   const ruleRows = rows(ctxs, 'eventRule');
   const ruleRefs = new RefIndex();
   const ruleUrns = new Set(ruleRows.map((r) => r.r.urn));
@@ -212,15 +259,19 @@ export function buildAudit(ctxs: readonly GraphCtx[], keys: KeyRegistry): Audit 
     ruleRefs.add(idOf(row.r), row.r.urn);
   }
   const ruleTopics = new Map<string, Set<string>>();
+  const notify = (rule: string, ts: readonly string[]): void => {
+    for (const t of ts) (ruleTopics.get(rule) ?? ruleTopics.set(rule, new Set()).get(rule)!).add(t);
+  };
   for (const row of rows(ctxs, 'eventTarget')) {
     const v = str(row.r, 'rule');
-    let rule = v ? ruleRefs.get(`${row.g.stack}\u0000${v}`) ?? ruleRefs.get(v) : undefined;
-    if (!rule) rule = edgeTargets(row, 'rule').find((u) => ruleUrns.has(u));
-    if (!rule) continue;
-    const ts = resolveTopics(row, 'arn');
-    for (const t of ts) (ruleTopics.get(rule) ?? ruleTopics.set(rule, new Set()).get(rule)!).add(t);
+    const rule = (v ? ruleRefs.get(`${row.g.stack}\u0000${v}`) ?? ruleRefs.get(v) : undefined) ?? edgeTargets(row, 'rule').find((u) => ruleUrns.has(u));
+    if (rule) notify(rule, topics.resolve(row, 'arn'));
   }
-  const eventRules: EventRule[] = ruleRows.map((row) => {
+  for (const row of ruleRows) {
+    const arns = arr(propAny(row.r, 'targets')).map((t) => obj(t)?.['arn']).filter((a): a is string => typeof a === 'string');
+    notify(row.r.urn, [...topics.byValues(arns), ...topics.resolve(row, 'targets')]);
+  }
+  return ruleRows.map((row) => {
     const pattern = jsonText(propAny(row.r, 'eventPattern'));
     const e: Mutable<EventRule> = {
       ...entityBase(row, awsName(row.r), arnOf(row.r)),
@@ -234,5 +285,16 @@ export function buildAudit(ctxs: readonly GraphCtx[], keys: KeyRegistry): Audit 
     }
     return e;
   });
-  return { trails, alarms, eventRules, topics };
+}
+
+export function buildAudit(ctxs: readonly GraphCtx[], keys: KeyRegistry): Audit {
+  const topics = topicIndex(ctxs);
+  const buckets = bucketFacts(ctxs, keys);
+  const filters = metricFilters(ctxs);
+  return {
+    trails: rows(ctxs, 'trail').map((row) => buildTrail(row, keys, buckets)),
+    alarms: rows(ctxs, 'alarm').map((row) => buildAlarm(row, topics, filters)),
+    eventRules: buildEventRules(ctxs, topics),
+    topics: topics.topics,
+  };
 }

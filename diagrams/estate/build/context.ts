@@ -102,9 +102,9 @@ export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
     l.push(e.to);
   }
   const stack = graph.stack.stack;
-  let environment = mostCommon(envTags);
-  if (environment === undefined) environment = environmentOfStackName(stack);
-  if (environment !== undefined && NOT_ENVIRONMENTS.has(environment)) environment = undefined;
+  // The most common Environment tag; when that is none or an account-level one (`shared`), the environment the stack name names, if any.
+  const top = mostCommon(envTags);
+  const environment = top !== undefined && !NOT_ENVIRONMENTS.has(top) ? top : environmentOfStackName(stack);
   const ctx: Mutable<GraphCtx> = {
     graph,
     stack: key,

@@ -4,6 +4,8 @@
  * so), a database master password set in the program instead of `manageMasterUserPassword`, a
  * Kubernetes Secret, a `@pulumi/random` value, and a state file that holds a secret in plain text
  * (from the reader's redaction). Each names the resource and the property path, never the value.
+ * A value that refers to a secret (an ARN, a KMS alias, a parameter path, a `{{resolve:...}}`
+ * reference) is not one.
  */
 
 import { compareStrings } from '../../util/collections.ts';
@@ -13,25 +15,47 @@ import type { ExposureScan, SecretExposure } from '../model.ts';
 import { secretLikeName } from '../../compliance/names.ts';
 import { arr, bool, obj, propAny } from '../props.ts';
 import { awsName, rows, type GraphCtx, type Row } from './context.ts';
+import { DATABASE_PASSWORD_FIELDS, KUBERNETES_SECRET, RANDOM_SECRETS } from './kinds.ts';
 
-/** A value that refers to a secret rather than holding one: an ARN, an SSM/Secrets Manager reference. */
+/**
+ * A value that refers to a secret rather than holding one: an ARN, a KMS alias, a Parameter Store
+ * path (`/a/b`), a dynamic reference (`{{resolve:...}}`) or a Secrets Manager reference path.
+ */
 function isReference(v: JsonValue | undefined): boolean {
-  return typeof v === 'string' && (/^arn:aws[\w-]*:(secretsmanager|ssm|kms):/.test(v) || /^\{\{resolve:/.test(v) || /^\/?aws\/reference\//.test(v));
+  return typeof v === 'string' && (/^arn:/.test(v) || /^alias\/[\w/.-]+$/.test(v) || /^\{\{resolve:/.test(v) || /^\/?aws\/reference\//.test(v) || /^\/[\w.-]+(\/[\w.-]+)+$/.test(v));
+}
+
+/** The name an exposure gives its resource: its AWS name (function, task family, database identifier), else the logical name. */
+function resourceName(r: Resource): string {
+  return awsName(r, 'name', 'functionName', 'family', 'identifier', 'clusterIdentifier', 'dbInstanceIdentifier', 'dbClusterIdentifier');
 }
 
 function exposure(row: Row, kind: SecretExposure['kind'], path: string, detail: string): SecretExposure {
-  return { urn: row.r.urn, stack: row.g.stack, name: awsName(row.r, 'name', 'functionName', 'family', 'identifier', 'clusterIdentifier'), type: row.r.type, kind, path, detail };
+  return { urn: row.r.urn, stack: row.g.stack, name: resourceName(row.r), type: row.r.type, kind, path, detail };
 }
 
-/** Environment variables that hold a secret: the value redacted by the reader, or the name says secret. */
-function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined): { name: string; why: string }[] {
+/**
+ * Environment variables that hold a secret: the value redacted by the reader (marked secret, or
+ * unmarked and redacted for its name: `unmarked` names those), or the name says secret.
+ */
+function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, unmarked: ReadonlySet<string> = new Set()): { name: string; why: string }[] {
   if (vars === undefined) return [];
   const out: { name: string; why: string }[] = [];
   for (const name of Object.keys(vars).sort(compareStrings)) {
     const v = vars[name];
     if (isReference(v)) continue;
-    if (v === REDACTED) out.push({ name, why: 'its value is a secret (marked secret in the program or the state)' });
+    if (v === REDACTED && unmarked.has(name)) out.push({ name, why: 'its name says it is a secret, and its value is stored unmarked (plain text) in the state' });
+    else if (v === REDACTED) out.push({ name, why: 'its value is a secret (marked secret in the program or the state)' });
     else if (secretLikeName(name) !== undefined) out.push({ name, why: `its name says "${secretLikeName(name)}"` });
+  }
+  return out;
+}
+
+/** Property paths (without `inputs.`/`outputs.`) of a resource that the reader found unmarked in the state and redacted. */
+function unmarkedPaths(row: Row): Set<string> {
+  const out = new Set<string>();
+  for (const ps of row.g.graph.metadata.plaintextSecrets) {
+    if (ps.urn === row.r.urn && ps.reason === 'unmarked-sensitive-field') out.add(ps.path.replace(/^(?:inputs|outputs)\./, ''));
   }
   return out;
 }
@@ -39,7 +63,9 @@ function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined):
 function lambdaExposures(row: Row): SecretExposure[] {
   const env = obj(arr(propAny(row.r, 'environment'))[0]);
   const vars = obj(env?.['variables']);
-  return secretVariables(vars).map((v) => exposure(row, 'lambda-environment', `environment.variables.${v.name}`, `environment variable ${v.name}: ${v.why}`));
+  const prefix = 'environment.variables.';
+  const unmarked = new Set([...unmarkedPaths(row)].filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length)));
+  return secretVariables(vars, unmarked).map((v) => exposure(row, 'lambda-environment', `environment.variables.${v.name}`, `environment variable ${v.name}: ${v.why}`));
 }
 
 function containerDefinitions(r: Resource): readonly JsonValue[] {
@@ -74,15 +100,6 @@ function ecsExposures(row: Row): SecretExposure[] {
   return out;
 }
 
-const DB_PASSWORDS: Readonly<Record<string, readonly string[]>> = {
-  'aws:rds/instance:Instance': ['password', 'passwordWo'],
-  'aws:rds/cluster:Cluster': ['masterPassword', 'masterPasswordWo'],
-  'aws:docdb/cluster:Cluster': ['masterPassword'],
-  'aws:redshift/cluster:Cluster': ['masterPassword'],
-  'aws-native:rds:DBInstance': ['masterUserPassword'],
-  'aws-native:rds:DBCluster': ['masterUserPassword'],
-};
-
 function databaseExposures(row: Row, fields: readonly string[]): SecretExposure[] {
   if (bool(row.r, false, 'manageMasterUserPassword') === true) return [];
   const out: SecretExposure[] = [];
@@ -94,12 +111,18 @@ function databaseExposures(row: Row, fields: readonly string[]): SecretExposure[
   return out;
 }
 
-const RANDOM_SECRETS: ReadonlySet<string> = new Set([
-  'random:index/randomPassword:RandomPassword',
-  'random:index/randomString:RandomString',
-  'random:index/randomBytes:RandomBytes',
-  'random:index/randomId:RandomId',
-]);
+/** A Kubernetes Secret's data in the state: marked secret there, or unmarked (plain text); or no data at all. */
+function kubernetesExposure(row: Row): SecretExposure {
+  const how = 'kept in the Pulumi state; use the External Secrets or Secrets Store CSI driver with Secrets Manager';
+  const fields = (['data', 'stringData'] as const).filter((f) => {
+    const v = propAny(row.r, f);
+    return v !== undefined && v !== null && v !== '' && !(obj(v) !== undefined && Object.keys(obj(v)!).length === 0);
+  });
+  if (fields.length === 0) return exposure(row, 'kubernetes-secret', 'data (empty)', `Kubernetes Secret without data ${how}`);
+  const unmarked = unmarkedPaths(row);
+  const marked = fields.every((f) => propAny(row.r, f) === REDACTED && !unmarked.has(f));
+  return exposure(row, 'kubernetes-secret', fields.join(', '), `Kubernetes Secret ${fields.join(' and ')} ${marked ? '(marked secret)' : 'stored unmarked (plain text)'} ${how}`);
+}
 
 function scanned(row: Row, scope: ExposureScan['scope']): ExposureScan {
   return { urn: row.r.urn, stack: row.g.stack, name: exposure(row, 'random-value', '', '').name, type: row.r.type, scope };
@@ -120,16 +143,16 @@ export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretEx
   for (const g of ctxs) {
     for (const r of g.graph.resources) {
       const row = { r, g };
-      const db = DB_PASSWORDS[r.type];
+      const db = DATABASE_PASSWORD_FIELDS[r.type];
       if (db) {
         scans.push(scanned(row, 'database'));
         out.push(...databaseExposures(row, db));
       }
-      else if (r.type === 'kubernetes:core/v1:Secret') {
-        const keys = new Set([...Object.keys(obj(propAny(r, 'data')) ?? {}), ...Object.keys(obj(propAny(r, 'stringData')) ?? {})]);
-        out.push(exposure(row, 'kubernetes-secret', keys.size > 0 ? 'data' : 'data (empty)', `Kubernetes Secret with ${keys.size} key${keys.size === 1 ? '' : 's'} kept in the Pulumi state; use the External Secrets or Secrets Store CSI driver with Secrets Manager`));
-      } else if (RANDOM_SECRETS.has(r.type)) {
-        out.push(exposure(row, 'random-value', 'result', 'a generated secret value kept in the Pulumi state (encrypted as a secret there): anyone who can export the state with --show-secrets reads it'));
+      else if (r.type === KUBERNETES_SECRET) out.push(kubernetesExposure(row)); else if (RANDOM_SECRETS[r.type]) {
+        const { fields, secretOutput } = RANDOM_SECRETS[r.type]!;
+        out.push(exposure(row, 'random-value', fields.join(', '), secretOutput
+          ? 'a generated secret value kept in the Pulumi state (encrypted there as a secret output): anyone who can export the state with --show-secrets reads it'
+          : 'a generated value kept in the Pulumi state in plain text (the provider does not mark it secret): anyone who can read the state reads it'));
       }
     }
     for (const ps of g.graph.metadata.plaintextSecrets) {
@@ -137,11 +160,11 @@ export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretEx
       out.push({
         urn: ps.urn,
         stack: g.stack,
-        name: r ? awsName(r) : ps.urn.slice(ps.urn.lastIndexOf('::') + 2),
+        name: r ? resourceName(r) : ps.urn.slice(ps.urn.lastIndexOf('::') + 2),
         type: r?.type ?? 'unknown',
         kind: 'plaintext-in-state',
         path: ps.path,
-        detail: ps.reason === 'plaintext-envelope' ? 'the state file holds this secret in plain text (exported with --show-secrets, or a plaintext secrets provider)' : 'a field that is secret by the resource schema is stored unencrypted in the state',
+        detail: ps.reason === 'plaintext-envelope' ? 'the state file holds this secret in plain text (exported with --show-secrets, or a plaintext secrets provider)' : 'a field that is secret by the resource schema or by its name is stored unmarked (plain text) in the state',
       });
     }
   }

@@ -71,16 +71,33 @@ export function isNative(type: string): boolean {
   return type.startsWith('aws-native:');
 }
 
+/** Database types whose master password the exposure scan reads, with the fields that hold it. */
+export const DATABASE_PASSWORD_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'aws:rds/instance:Instance': ['password', 'passwordWo'],
+  'aws:rds/cluster:Cluster': ['masterPassword', 'masterPasswordWo'],
+  'aws:docdb/cluster:Cluster': ['masterPassword'],
+  'aws:redshift/cluster:Cluster': ['masterPassword'],
+  'aws-native:rds:DBInstance': ['masterUserPassword'],
+  'aws-native:rds:DBCluster': ['masterUserPassword'],
+};
+
+/**
+ * `@pulumi/random` types whose values can serve as secrets, with the output fields that hold the
+ * value and whether the provider marks them secret (encrypted in the state) or leaves them plain.
+ */
+export const RANDOM_SECRETS: Readonly<Record<string, { readonly fields: readonly string[]; readonly secretOutput: boolean }>> = {
+  'random:index/randomPassword:RandomPassword': { fields: ['result'], secretOutput: true },
+  'random:index/randomBytes:RandomBytes': { fields: ['base64', 'hex'], secretOutput: true },
+  'random:index/randomString:RandomString': { fields: ['result'], secretOutput: false },
+  'random:index/randomId:RandomId': { fields: ['hex', 'b64Std', 'b64Url', 'dec'], secretOutput: false },
+};
+
+export const KUBERNETES_SECRET = 'kubernetes:core/v1:Secret';
+
 /** Types read for secrets held outside Secrets Manager and Parameter Store (besides kinds above). */
-export const EXPOSURE_TYPES: readonly string[] = [
-  'aws:rds/instance:Instance',
-  'aws:rds/cluster:Cluster',
-  'aws-native:rds:DBInstance',
-  'aws-native:rds:DBCluster',
-  'kubernetes:core/v1:Secret',
-];
+export const EXPOSURE_TYPES: readonly string[] = [...Object.keys(DATABASE_PASSWORD_FIELDS), KUBERNETES_SECRET, ...Object.keys(RANDOM_SECRETS)];
 
 /** Whether the generator reads resources of this type. */
 export function isModelledType(type: string): boolean {
-  return KIND_OF.has(type.toLowerCase()) || EXPOSURE_TYPES.includes(type) || type.startsWith('random:index/');
+  return KIND_OF.has(type.toLowerCase()) || EXPOSURE_TYPES.includes(type);
 }

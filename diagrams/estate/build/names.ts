@@ -57,7 +57,7 @@ export function secretCategory(name: string, tags: Readonly<Record<string, strin
   return 'other';
 }
 
-/** `mono-repo-prod-risk-api-role` -> `risk-api`; undefined when nothing is left. */
+/** `mono-repo-prod-risk-api-role` -> `risk-api`; `example-cluster-1-instanceRole` -> `example-cluster-1-instance`; undefined when nothing is left. */
 export function serviceFromRoleName(
   name: string,
   g: { readonly project: string; readonly stackName: string; readonly environment?: string },
@@ -70,7 +70,8 @@ export function serviceFromRoleName(
   while (changed) {
     changed = false;
     for (const p of strip) {
-      if (p !== '' && s.startsWith(`${p}-`)) {
+      // A prefix stays when only a number would follow it (`cluster-1-...`: the number alone names nothing).
+      if (p !== '' && s.startsWith(`${p}-`) && !/^\d+(-|$)/.test(s.slice(p.length + 1))) {
         s = s.slice(p.length + 1);
         changed = true;
       }

@@ -1,8 +1,10 @@
 /**
  * What each KMS key protects: every resource whose inputs or outputs name the key by ARN, id, alias
  * name or alias ARN (EKS secrets encryption, RDS storage, DynamoDB tables, S3 buckets with SSE-KMS,
- * log groups, SNS topics, Lambda environments, parameters, secrets, trails...), by type. The key's
- * own machinery (the key, its aliases, replicas, key policy, grants) is left out.
+ * log groups, SNS topics, Lambda environments, parameters, secrets, trails...), by type. Left out:
+ * the key's own machinery (the key, its aliases, replicas, key policy, grants), IAM policies and
+ * principals (their documents grant the key's use, they are not encrypted with it), and Pulumi's
+ * own resources (a StackReference passes the key's ARN along in its outputs).
  */
 
 import { compareStrings } from '../../util/collections.ts';
@@ -11,8 +13,23 @@ import type { KmsKey } from '../model.ts';
 import type { GraphCtx } from './context.ts';
 import { kindOf } from './context.ts';
 import type { KeyRegistry } from './keys.ts';
+import type { Kind } from './kinds.ts';
 
-const MACHINERY = new Set(['key', 'alias', 'replicaKey', 'keyPolicy', 'grant']);
+const NOT_PROTECTED: ReadonlySet<Kind> = new Set<Kind>([
+  'key',
+  'alias',
+  'replicaKey',
+  'keyPolicy',
+  'grant',
+  'policy',
+  'rolePolicy',
+  'userPolicy',
+  'groupPolicy',
+  'role',
+  'user',
+  'group',
+  'stackReference',
+]);
 
 /** The keys a value names, walking objects and arrays iteratively. */
 function keysNamed(values: readonly JsonValue[], refs: ReadonlyMap<string, string>, out: Set<string>): void {
@@ -36,9 +53,9 @@ export function withProtects(keys: readonly KmsKey[], ctxs: readonly GraphCtx[],
   const found = new Set<string>();
   for (const g of ctxs) {
     for (const r of g.graph.resources) {
-      if (!r.custom) continue;
+      if (!r.custom || r.type.startsWith('pulumi:')) continue;
       const kind = kindOf(r.type);
-      if (kind !== undefined && MACHINERY.has(kind)) continue;
+      if (kind !== undefined && NOT_PROTECTED.has(kind)) continue;
       found.clear();
       keysNamed([r.inputs, r.outputs], registry.refs, found);
       for (const k of found) {

@@ -15,6 +15,15 @@ import { displayName, serviceFromRoleName, slugify } from './names.ts';
 
 type ResolveRole = (row: Row, value: string | undefined, prop: string) => string | undefined;
 
+/** How a task definition's execution role is named among its workloads. */
+const EXECUTION_ROLE = ' (execution role)';
+
+/** The name a service is derived from: the workload's, an execution role's by its task definition's family, an EKS service account without its namespace. */
+function workloadBaseName(w: Workload): string {
+  const name = w.kind === 'ecs-task' && w.name.endsWith(EXECUTION_ROLE) ? w.name.slice(0, -EXECUTION_ROLE.length) : w.name;
+  return name.split('/').pop()!;
+}
+
 const WORKLOAD_ORDER: readonly Workload['kind'][] = ['ecs-service', 'ecs-task', 'eks-service-account', 'lambda', 'ec2-instance-profile'];
 
 function workloadsByRole(ctxs: readonly GraphCtx[], roles: readonly Role[], functions: readonly LambdaFunction[], resolveRole: ResolveRole): Map<string, Workload[]> {
@@ -35,7 +44,7 @@ function workloadsByRole(ctxs: readonly GraphCtx[], roles: readonly Role[], func
     const task = resolveRole(row, str(row.r, 'taskRoleArn'), 'taskRoleArn');
     const exec = resolveRole(row, str(row.r, 'executionRoleArn'), 'executionRoleArn');
     add(task, { kind: 'ecs-task', name: family, urn: row.r.urn });
-    if (exec !== undefined && exec !== task) add(exec, { kind: 'ecs-task', name: `${family} (execution role)`, urn: row.r.urn });
+    if (exec !== undefined && exec !== task) add(exec, { kind: 'ecs-task', name: `${family}${EXECUTION_ROLE}`, urn: row.r.urn });
     taskRoles.set(row.r.urn, [task, exec].filter((x): x is string => x !== undefined));
   }
   for (const row of rows(ctxs, 'ecsService')) {
@@ -106,7 +115,7 @@ export function buildServices(
     const workload = rotation ? undefined : role.workloads[0];
     let id: string | undefined;
     let derivedFrom: Service['derivedFrom'] = 'workload';
-    if (workload !== undefined) id = serviceFromRoleName(workload.name.split('/').pop()!, g, knownEnvs);
+    if (workload !== undefined) id = serviceFromRoleName(workloadBaseName(workload), g, knownEnvs);
     if (id === undefined && svcTag && svcTag !== UNKNOWN && svcTag.trim() !== '') {
       id = slugify(svcTag);
       derivedFrom = 'tag';

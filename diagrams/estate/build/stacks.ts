@@ -36,16 +36,16 @@ function coverageOf(c: GraphCtx): Coverage {
   return { resources, modelled, components, unmodelled: sortedCounts(unmodelled) };
 }
 
-/** A StackReference name (`org/project/stack`, `project/stack` or `stack`) resolved to a loaded stack's key. */
+/**
+ * A StackReference name resolved to a loaded stack's key. `org/project/stack` names the project;
+ * `org/stack` and `stack` mean the referencing stack's project. A stack that is not loaded (or of a
+ * project that is not) keeps the name as given.
+ */
 export function resolveReference(name: string, from: GraphCtx, all: readonly GraphCtx[]): string {
   const parts = name.split('/');
   const stack = parts[parts.length - 1]!;
-  const project = parts.length >= 2 ? parts[parts.length - 2]! : from.project;
-  const exact = all.find((g) => g.stackName === stack && g.project === project);
-  if (exact) return exact.stack;
-  const byName = all.filter((g) => g.stackName === stack);
-  if (byName.length === 1) return byName[0]!.stack;
-  return stack;
+  const project = parts.length >= 3 ? parts[parts.length - 2]! : from.project;
+  return all.find((g) => g.stackName === stack && g.project === project)?.stack ?? name;
 }
 
 export function buildStacks(ctxs: readonly GraphCtx[]): StackSummary[] {
