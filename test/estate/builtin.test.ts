@@ -210,7 +210,9 @@ describe('built-in estate: across environments', () => {
     }
   });
 
-  it('no secret cache TTL is declared, so none is shown', () => {
-    expect(estate.roles.filter((r) => r.secretCacheTtlSeconds !== undefined)).toEqual([]);
+  it('the three secret-reading services declare a 15-minute secret cache on their roles; no other role declares one', () => {
+    const declared = estate.roles.filter((r) => r.secretCacheTtlSeconds !== undefined).map((r) => `${r.name}=${r.secretCacheTtlSeconds}`).sort();
+    const expected = ['dev', 'uat', 'prod'].flatMap((env) => ['airflow', 'dash-analytics', 'risk-api'].map((svc) => `mono-repo-${env}-${svc}=900`)).sort();
+    expect(declared).toEqual(expected);
   });
 });

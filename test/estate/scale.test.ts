@@ -1,4 +1,4 @@
-/** The estate at scale: a synthetic export of 10,000 parameters, 1,000 secrets and 100+ roles builds with its access analysis in seconds. */
+/** The estate at scale: a synthetic export of 10,000 parameters, 1,000 secrets and 100+ roles builds with its access analysis (speed is measured by the benchmark, not here). */
 import { describe, expect, it } from 'vitest';
 import { buildEstate } from '../../diagrams/estate/build/index.ts';
 import { Store } from '../../diagrams/estate/store.ts';
@@ -6,12 +6,9 @@ import { graphFromStateDocument } from '../../diagrams/sources/state.ts';
 import { syntheticExport } from '../../scripts/bench/synthetic.ts';
 
 describe('scale', () => {
-  it('a 10,000-parameter / 1,000-secret / 100-role estate builds with access analysis in seconds', () => {
+  it('a 10,000-parameter / 1,000-secret / 100-role estate builds with environment-scoped access', () => {
     const graph = graphFromStateDocument(syntheticExport({ parameters: 10_000, secrets: 1_000, services: 34 }), 'synthetic');
-    const t0 = performance.now();
     const e = buildEstate([graph]);
-    const ms = performance.now() - t0;
-    process.stderr.write(`buildEstate (10k parameters, 1k secrets, ${e.roles.length} roles): ${ms.toFixed(0)} ms\n`);
     expect(e.parameters).toHaveLength(10_000);
     expect(e.secrets).toHaveLength(1_000);
     expect(e.roles.length).toBeGreaterThanOrEqual(100);
@@ -27,7 +24,5 @@ describe('scale', () => {
       }
     }
     expect(reads).toBeGreaterThan(0);
-    // a generous bound (the machine is shared): it catches a change of order of magnitude, not a slowdown
-    expect(ms).toBeLessThan(15_000);
   });
 });

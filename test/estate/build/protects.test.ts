@@ -19,7 +19,7 @@ describe('key protects', () => {
   const rds = prod.add('aws:rds/instance:Instance', 'db', { identifier: 'db', storageEncrypted: true, kmsKeyId: key.arn, manageMasterUserPassword: true }, { id: 'db' });
   const table = prod.add('aws:dynamodb/table:Table', 'orders', { name: 'orders', serverSideEncryption: { enabled: true, kmsKeyArn: key.arn } }, { id: 'orders' });
   prod.bucket('data-bucket', { encryption: 'alias/data', blocked: false });
-  const sse = prod.urn('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', 'data-bucket-sse');
+  const sse = prod.urn('aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2', 'data-bucket-sse');
   const nativeBucket = prod.add('aws-native:s3:Bucket', 'native-bucket', { bucketName: 'native-bucket', bucketEncryption: { serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/data` } }] } }, { id: 'native-bucket' });
   const logs = prod.add('aws:cloudwatch/logGroup:LogGroup', 'logs', { name: '/app/logs', kmsKeyId: key.arn }, { id: '/app/logs' });
   const topic = prod.add('aws:sns/topic:Topic', 'events', { name: 'events', kmsMasterKeyId: 'alias/data' }, { id: `arn:aws:sns:${REGION}:${ACCOUNT}:events` });
@@ -40,7 +40,7 @@ describe('key protects', () => {
       { type: 'aws:eks/cluster:Cluster', urns: [eks] },
       { type: 'aws:lambda/function:Function', urns: [fn] },
       { type: 'aws:rds/instance:Instance', urns: [rds] },
-      { type: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', urns: [sse] },
+      { type: 'aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2', urns: [sse] },
       { type: 'aws:secretsmanager/secret:Secret', urns: [secret.urn] },
       { type: 'aws:sns/topic:Topic', urns: [topic] },
       { type: 'aws:ssm/parameter:Parameter', urns: [param.urn] },

@@ -54,19 +54,19 @@ export function managedPolicies(): Estate {
 export function inlinePolicies(): Estate {
   const w = world();
   role(w, 'inline', { extra: { inlinePolicies: [{ name: 'read-db', policy: json(readParams(a.param('/app/prod/db/*'))) }] } });
-  w.deployed('aws:iam/role:Role', 'rp-holder', { name: 'rp-holder', arn: a.role('rp-holder'), assumeRolePolicy: '{}' });
-  w.deployed('aws:iam/rolePolicy:RolePolicy', 'rp', { name: 'secrets', role: 'rp-holder', policy: json(readSecrets(a.secret('app/prod/*')), decrypt()) });
-  w.deployed('aws:iam/user:User', 'alice', { name: 'alice', arn: a.user('alice') });
-  w.deployed('aws:iam/userPolicy:UserPolicy', 'alice-policy', { name: 'alice-dev', user: 'alice', policy: json(readParams(a.param('/app/dev/*')), readSecrets(a.secret('app/dev/*'))) });
-  w.deployed('aws:iam/group:Group', 'ops', { name: 'ops', arn: a.group('ops') });
-  w.deployed('aws:iam/groupPolicy:GroupPolicy', 'ops-policy', { name: 'ops-read', group: 'ops', policy: json(readParams(a.param('/other/*'))) });
-  w.deployed('aws:iam/user:User', 'bob', { name: 'bob', arn: a.user('bob') });
-  w.deployed('aws:iam/user:User', 'carol', { name: 'carol', arn: a.user('carol') });
-  w.deployed('aws:iam/user:User', 'dave', { name: 'dave', arn: a.user('dave') });
-  w.deployed('aws:iam/user:User', 'erin', { name: 'erin', arn: a.user('erin') });
-  w.deployed('aws:iam/groupMembership:GroupMembership', 'ops-members', { name: 'ops-members', group: 'ops', users: ['bob'] });
-  w.deployed('aws:iam/userGroupMembership:UserGroupMembership', 'carol-groups', { user: 'carol', groups: ['ops', 'not-in-the-estate'] });
-  w.deployed('aws-native:iam:User', 'frank', { userName: 'frank', arn: a.user('frank'), groups: ['ops'] });
+  w.add('aws:iam/role:Role', 'rp-holder', { name: 'rp-holder', arn: a.role('rp-holder'), assumeRolePolicy: '{}' });
+  w.add('aws:iam/rolePolicy:RolePolicy', 'rp', { name: 'secrets', role: 'rp-holder', policy: json(readSecrets(a.secret('app/prod/*')), decrypt()) });
+  w.add('aws:iam/user:User', 'alice', { name: 'alice', arn: a.user('alice') });
+  w.add('aws:iam/userPolicy:UserPolicy', 'alice-policy', { name: 'alice-dev', user: 'alice', policy: json(readParams(a.param('/app/dev/*')), readSecrets(a.secret('app/dev/*'))) });
+  w.add('aws:iam/group:Group', 'ops', { name: 'ops', arn: a.group('ops') });
+  w.add('aws:iam/groupPolicy:GroupPolicy', 'ops-policy', { name: 'ops-read', group: 'ops', policy: json(readParams(a.param('/other/*'))) });
+  w.add('aws:iam/user:User', 'bob', { name: 'bob', arn: a.user('bob') });
+  w.add('aws:iam/user:User', 'carol', { name: 'carol', arn: a.user('carol') });
+  w.add('aws:iam/user:User', 'dave', { name: 'dave', arn: a.user('dave') });
+  w.add('aws:iam/user:User', 'erin', { name: 'erin', arn: a.user('erin') });
+  w.add('aws:iam/groupMembership:GroupMembership', 'ops-members', { name: 'ops-members', group: 'ops', users: ['bob'] });
+  w.add('aws:iam/userGroupMembership:UserGroupMembership', 'carol-groups', { user: 'carol', groups: ['ops', 'not-in-the-estate'] });
+  w.add('aws-native:iam:User', 'frank', { userName: 'frank', arn: a.user('frank'), groups: ['ops'] });
   return estate(w);
 }
 
@@ -75,27 +75,27 @@ export function attachments(): Estate {
   // One customer-managed policy per parameter, so that each attachment shows by what it grants.
   const policyFor = (path: string): string => {
     const name = `read${path.replace(/\//g, '-')}`;
-    w.deployed('aws:iam/policy:Policy', name, { name, arn: a.policy(name), policy: json(readParams(a.param(path))) });
+    w.add('aws:iam/policy:Policy', name, { name, arn: a.policy(name), policy: json(readParams(a.param(path))) });
     return a.policy(name);
   };
   const [p1, p2, p3, p4, p5] = ['/app/prod/db/host', '/app/dev/db/host', '/other/flag', '/app/prod/db/password', '/app/prod/api/token'].map(policyFor) as [string, string, string, string, string];
   role(w, 'r1');
   role(w, 'r2', { extra: { managedPolicyArns: [p2] } });
-  w.deployed('aws:iam/user:User', 'u1', { name: 'u1', arn: a.user('u1') });
-  w.deployed('aws:iam/user:User', 'u2', { name: 'u2', arn: a.user('u2') });
-  w.deployed('aws:iam/group:Group', 'g1', { name: 'g1', arn: a.group('g1') });
-  w.deployed('aws:iam/groupMembership:GroupMembership', 'g1-members', { name: 'g1-members', group: 'g1', users: ['u2'] });
-  w.deployed('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'att-r1', { role: 'r1', policyArn: p1 });
-  w.deployed('aws:iam/userPolicyAttachment:UserPolicyAttachment', 'att-u1', { user: 'u1', policyArn: p3 });
-  w.deployed('aws:iam/groupPolicyAttachment:GroupPolicyAttachment', 'att-g1', { group: 'g1', policyArn: p4 });
-  w.deployed('aws:iam/policyAttachment:PolicyAttachment', 'att-multi', { name: 'multi', roles: ['r2'], users: ['u1'], groups: ['g1'], policyArn: p5 });
+  w.add('aws:iam/user:User', 'u1', { name: 'u1', arn: a.user('u1') });
+  w.add('aws:iam/user:User', 'u2', { name: 'u2', arn: a.user('u2') });
+  w.add('aws:iam/group:Group', 'g1', { name: 'g1', arn: a.group('g1') });
+  w.add('aws:iam/groupMembership:GroupMembership', 'g1-members', { name: 'g1-members', group: 'g1', users: ['u2'] });
+  w.add('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'att-r1', { role: 'r1', policyArn: p1 });
+  w.add('aws:iam/userPolicyAttachment:UserPolicyAttachment', 'att-u1', { user: 'u1', policyArn: p3 });
+  w.add('aws:iam/groupPolicyAttachment:GroupPolicyAttachment', 'att-g1', { group: 'g1', policyArn: p4 });
+  w.add('aws:iam/policyAttachment:PolicyAttachment', 'att-multi', { name: 'multi', roles: ['r2'], users: ['u1'], groups: ['g1'], policyArn: p5 });
   return estate(w);
 }
 
 export function boundaries(): Estate {
   const w = world();
   const boundary = a.policy('boundary');
-  w.deployed('aws:iam/policy:Policy', 'boundary', { name: 'boundary', arn: boundary, policy: json({ Effect: 'Allow', Action: 'ssm:GetParameter*', Resource: a.param('/app/prod/db/*') }) });
+  w.add('aws:iam/policy:Policy', 'boundary', { name: 'boundary', arn: boundary, policy: json({ Effect: 'Allow', Action: 'ssm:GetParameter*', Resource: a.param('/app/prod/db/*') }) });
   const wide = [{ Effect: 'Allow', Action: ['secretsmanager:*', 'ssm:*', 'kms:*'], Resource: '*' }];
   role(w, 'bounded', { statements: wide, extra: { permissionsBoundary: boundary } });
   role(w, 'unbounded', { statements: wide });
@@ -144,7 +144,7 @@ export function secretDeny(): Estate {
 export function secretNotPrincipal(): Estate {
   const deny = doc({ Effect: 'Deny', NotPrincipal: { AWS: [a.role('bounded'), a.role('free')] }, Action: 'secretsmanager:GetSecretValue', Resource: '*' });
   const w4 = world({ secretPolicies: { 'app/dev/db': deny } });
-  w4.deployed('aws:iam/policy:Policy', 'all-boundary', { name: 'all-boundary', arn: a.policy('all-boundary'), policy: json({ Effect: 'Allow', Action: '*', Resource: '*' }) });
+  w4.add('aws:iam/policy:Policy', 'all-boundary', { name: 'all-boundary', arn: a.policy('all-boundary'), policy: json({ Effect: 'Allow', Action: '*', Resource: '*' }) });
   role(w4, 'bounded', { statements: [readSecrets('*')], extra: { permissionsBoundary: a.policy('all-boundary') } });
   role(w4, 'free', { statements: [readSecrets('*')] });
   return estate(w4);
@@ -183,21 +183,21 @@ export function grants(): Estate {
   role(w, 'ec-other', { statements: [readSecrets('*')] });
   role(w, 'ec-param', { statements: [readParams('*')] });
   role(w, 'encrypt-only');
-  w.deployed('aws:kms/grant:Grant', 'g-plain', grant('plain', a.role('plain')));
-  w.deployed('aws:kms/grant:Grant', 'g-subset', grant('subset', a.role('ec-sm'), { constraints: [{ encryptionContextSubset: { SecretARN: a.secret('app/prod/db') } }] }));
+  w.add('aws:kms/grant:Grant', 'g-plain', grant('plain', a.role('plain')));
+  w.add('aws:kms/grant:Grant', 'g-subset', grant('subset', a.role('ec-sm'), { constraints: [{ encryptionContextSubset: { SecretARN: a.secret('app/prod/db') } }] }));
   // Secrets Manager's encryption context also holds SecretVersionId: an Equals constraint on SecretARN alone never matches it.
-  w.deployed('aws:kms/grant:Grant', 'g-equals', grant('equals', a.role('ec-equals'), { constraints: [{ encryptionContextEquals: { SecretARN: a.secret('app/prod/db') } }] }));
-  w.deployed('aws:kms/grant:Grant', 'g-other', grant('other', a.role('ec-other'), { constraints: [{ encryptionContextSubset: { SecretARN: a.secret('app/dev/db') } }] }));
+  w.add('aws:kms/grant:Grant', 'g-equals', grant('equals', a.role('ec-equals'), { constraints: [{ encryptionContextEquals: { SecretARN: a.secret('app/prod/db') } }] }));
+  w.add('aws:kms/grant:Grant', 'g-other', grant('other', a.role('ec-other'), { constraints: [{ encryptionContextSubset: { SecretARN: a.secret('app/dev/db') } }] }));
   // Parameter Store's encryption context is exactly PARAMETER_ARN: Equals matches.
-  w.deployed('aws:kms/grant:Grant', 'g-param', grant('param', a.role('ec-param'), { constraints: [{ encryptionContextEquals: { PARAMETER_ARN: a.param('/app/prod/api/token') } }] }));
-  w.deployed('aws:kms/grant:Grant', 'g-encrypt', { ...grant('encrypt', a.role('encrypt-only')), operations: ['Encrypt', 'GenerateDataKey'] });
+  w.add('aws:kms/grant:Grant', 'g-param', grant('param', a.role('ec-param'), { constraints: [{ encryptionContextEquals: { PARAMETER_ARN: a.param('/app/prod/api/token') } }] }));
+  w.add('aws:kms/grant:Grant', 'g-encrypt', { ...grant('encrypt', a.role('encrypt-only')), operations: ['Encrypt', 'GenerateDataKey'] });
   return estate(w);
 }
 
 export function conditionArns(): Estate {
   const w = world();
   const shared = a.policy('shared');
-  w.deployed('aws:iam/policy:Policy', 'shared', { name: 'shared', arn: shared, policy: json({ ...readParams('*'), Condition: { ArnLike: { 'aws:PrincipalArn': a.role('app-*') } } }) });
+  w.add('aws:iam/policy:Policy', 'shared', { name: 'shared', arn: shared, policy: json({ ...readParams('*'), Condition: { ArnLike: { 'aws:PrincipalArn': a.role('app-*') } } }) });
   for (const n of ['app-one', 'ops-two']) role(w, n, { extra: { managedPolicyArns: [shared] } });
   role(w, 'same-account', { statements: [{ ...readSecrets('*'), Condition: { StringEquals: { 'aws:ResourceAccount': A } } }] });
   role(w, 'other-account', { statements: [{ ...readSecrets('*'), Condition: { StringEquals: { 'aws:ResourceAccount': B } } }] });
@@ -207,7 +207,7 @@ export function conditionArns(): Estate {
 export function abac(): Estate {
   const w = world({ tags: { '/app/prod/db/host': { team: 'db' }, '/other/flag': { team: 'web' }, 'app/prod/api': { team: 'db' } } });
   const abac = a.policy('abac');
-  w.deployed('aws:iam/policy:Policy', 'abac', {
+  w.add('aws:iam/policy:Policy', 'abac', {
     name: 'abac',
     arn: abac,
     policy: json({ Effect: 'Allow', Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue'], Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } }),
@@ -229,11 +229,11 @@ export function encryptionContext(): Estate {
 
 export function username(): Estate {
   const w = world();
-  for (const n of ['alice', 'svc']) w.deployed('aws:ssm/parameter:Parameter', `home-${n}`, { name: `/home/${n}`, arn: a.param(`/home/${n}`), type: 'String' });
+  for (const n of ['alice', 'svc']) w.add('aws:ssm/parameter:Parameter', `home-${n}`, { name: `/home/${n}`, arn: a.param(`/home/${n}`), type: 'String' });
   const home = a.policy('home');
-  w.deployed('aws:iam/policy:Policy', 'home', { name: 'home', arn: home, policy: json(readParams(a.param('/home/${aws:username}'))) });
-  w.deployed('aws:iam/user:User', 'alice', { name: 'alice', arn: a.user('alice') });
-  w.deployed('aws:iam/userPolicyAttachment:UserPolicyAttachment', 'alice-home', { user: 'alice', policyArn: home });
+  w.add('aws:iam/policy:Policy', 'home', { name: 'home', arn: home, policy: json(readParams(a.param('/home/${aws:username}'))) });
+  w.add('aws:iam/user:User', 'alice', { name: 'alice', arn: a.user('alice') });
+  w.add('aws:iam/userPolicyAttachment:UserPolicyAttachment', 'alice-home', { user: 'alice', policyArn: home });
   role(w, 'svc', { extra: { managedPolicyArns: [home] } });
   return estate(w);
 }
@@ -259,13 +259,13 @@ export function sourceIp(): Estate {
 
 export function awsNative(): Estate {
   const w = world({ without: ['key', 'secrets'] });
-  w.deployed('aws-native:kms:Key', 'native-key', { keyId: KEY_ID, arn: a.key(KEY_ID), keyPolicy: doc({ Effect: 'Allow', Principal: { AWS: a.root }, Action: 'kms:*', Resource: '*' }, { Effect: 'Allow', Principal: { AWS: a.role('native-role') }, Action: 'kms:Decrypt', Resource: '*' }) }, { id: KEY_ID });
-  w.deployed('aws-native:kms:Alias', 'native-alias', { aliasName: 'alias/app-key', targetKeyId: KEY_ID });
+  w.add('aws-native:kms:Key', 'native-key', { keyId: KEY_ID, arn: a.key(KEY_ID), keyPolicy: doc({ Effect: 'Allow', Principal: { AWS: a.root }, Action: 'kms:*', Resource: '*' }, { Effect: 'Allow', Principal: { AWS: a.role('native-role') }, Action: 'kms:Decrypt', Resource: '*' }) }, { id: KEY_ID });
+  w.add('aws-native:kms:Alias', 'native-alias', { aliasName: 'alias/app-key', targetKeyId: KEY_ID });
   const secretArnValue = a.secret('native/secret');
-  w.deployed('aws-native:secretsmanager:Secret', 'native-secret', { name: 'native/secret', kmsKeyId: a.key(KEY_ID), awsId: secretArnValue }, { id: secretArnValue });
-  w.deployed('aws-native:secretsmanager:ResourcePolicy', 'native-rp', { secretId: secretArnValue, resourcePolicy: doc({ Effect: 'Allow', Principal: { AWS: a.role('native-user-role') }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }) });
-  w.deployed('aws:iam/policy:Policy', 'native-boundary', { name: 'native-boundary', arn: a.policy('native-boundary'), policy: json({ Effect: 'Allow', Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue', 'kms:Decrypt'], Resource: '*' }) });
-  w.deployed('aws-native:iam:Role', 'native-role', {
+  w.add('aws-native:secretsmanager:Secret', 'native-secret', { name: 'native/secret', kmsKeyId: a.key(KEY_ID), awsId: secretArnValue }, { id: secretArnValue });
+  w.add('aws-native:secretsmanager:ResourcePolicy', 'native-rp', { secretId: secretArnValue, resourcePolicy: doc({ Effect: 'Allow', Principal: { AWS: a.role('native-user-role') }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }) });
+  w.add('aws:iam/policy:Policy', 'native-boundary', { name: 'native-boundary', arn: a.policy('native-boundary'), policy: json({ Effect: 'Allow', Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue', 'kms:Decrypt'], Resource: '*' }) });
+  w.add('aws-native:iam:Role', 'native-role', {
     roleName: 'native-role',
     arn: a.role('native-role'),
     assumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }),
@@ -273,16 +273,16 @@ export function awsNative(): Estate {
     managedPolicyArns: [MANAGED('AmazonSSMManagedInstanceCore')],
     permissionsBoundary: a.policy('native-boundary'),
   });
-  w.deployed('aws-native:iam:Role', 'native-user-role', { roleName: 'native-user-role', arn: a.role('native-user-role'), assumeRolePolicyDocument: doc() });
-  w.deployed('aws-native:iam:ManagedPolicy', 'native-managed', { managedPolicyName: 'native-managed', policyArn: a.policy('native-managed'), policyDocument: doc(readParams(a.param('/other/*'))), roles: ['native-user-role'] });
+  w.add('aws-native:iam:Role', 'native-user-role', { roleName: 'native-user-role', arn: a.role('native-user-role'), assumeRolePolicyDocument: doc() });
+  w.add('aws-native:iam:ManagedPolicy', 'native-managed', { managedPolicyName: 'native-managed', policyArn: a.policy('native-managed'), policyDocument: doc(readParams(a.param('/other/*'))), roles: ['native-user-role'] });
   // Groups and users, their inline policies as resources, and ManagedPolicy.users / .groups
-  w.deployed('aws-native:iam:Group', 'native-group', { groupName: 'native-group', arn: a.group('native-group'), policies: [{ policyName: 'g-inline', policyDocument: doc(readParams(a.param('/app/dev/*'))) }], managedPolicyArns: [MANAGED('AWSSecretsManagerClientReadOnlyAccess')] });
-  w.deployed('aws-native:iam:User', 'native-user', { userName: 'native-user', arn: a.user('native-user'), groups: ['native-group'] });
-  w.deployed('aws-native:iam:User', 'native-loner', { userName: 'native-loner', arn: a.user('native-loner') });
-  w.deployed('aws-native:iam:UserPolicy', 'native-user-policy', { userName: 'native-loner', policyName: 'loner', policyDocument: doc(readParams(a.param('/app/prod/db/host'))) });
-  w.deployed('aws-native:iam:GroupPolicy', 'native-group-policy', { groupName: 'native-group', policyName: 'g-resource', policyDocument: doc(readParams(a.param('/other/*'))) });
-  w.deployed('aws-native:iam:RolePolicy', 'native-role-policy', { roleName: 'native-user-role', policyName: 'r-resource', policyDocument: doc(readParams(a.param('/app/dev/*'))) });
-  w.deployed('aws-native:iam:ManagedPolicy', 'native-managed-2', { managedPolicyName: 'native-managed-2', policyArn: a.policy('native-managed-2'), policyDocument: doc(readParams(a.param('/app/prod/db/password'))), users: ['native-loner'], groups: ['native-group'] });
+  w.add('aws-native:iam:Group', 'native-group', { groupName: 'native-group', arn: a.group('native-group'), policies: [{ policyName: 'g-inline', policyDocument: doc(readParams(a.param('/app/dev/*'))) }], managedPolicyArns: [MANAGED('AWSSecretsManagerClientReadOnlyAccess')] });
+  w.add('aws-native:iam:User', 'native-user', { userName: 'native-user', arn: a.user('native-user'), groups: ['native-group'] });
+  w.add('aws-native:iam:User', 'native-loner', { userName: 'native-loner', arn: a.user('native-loner') });
+  w.add('aws-native:iam:UserPolicy', 'native-user-policy', { userName: 'native-loner', policyName: 'loner', policyDocument: doc(readParams(a.param('/app/prod/db/host'))) });
+  w.add('aws-native:iam:GroupPolicy', 'native-group-policy', { groupName: 'native-group', policyName: 'g-resource', policyDocument: doc(readParams(a.param('/other/*'))) });
+  w.add('aws-native:iam:RolePolicy', 'native-role-policy', { roleName: 'native-user-role', policyName: 'r-resource', policyDocument: doc(readParams(a.param('/app/dev/*'))) });
+  w.add('aws-native:iam:ManagedPolicy', 'native-managed-2', { managedPolicyName: 'native-managed-2', policyArn: a.policy('native-managed-2'), policyDocument: doc(readParams(a.param('/app/prod/db/password'))), users: ['native-loner'], groups: ['native-group'] });
   return estate(w);
 }
 
@@ -313,7 +313,7 @@ export function edgeCases(): Estate {
     ),
     tags: { '/app/prod/db/host': { tier: 'gold' }, 'app/prod/db': { tier: 'gold' } },
   });
-  w.deployed('aws:iam/policy:Policy', 'only-ssm', { name: 'only-ssm', arn: a.policy('only-ssm'), policy: json({ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }) });
+  w.add('aws:iam/policy:Policy', 'only-ssm', { name: 'only-ssm', arn: a.policy('only-ssm'), policy: json({ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }) });
   role(w, 'not-action', { statements: [{ Effect: 'Allow', NotAction: ['secretsmanager:*', 'iam:*'], Resource: '*' }] });
   role(w, 'not-resource', { statements: [{ Effect: 'Allow', Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue', 'kms:Decrypt'], NotResource: [a.param('/app/prod/*'), a.secret('app/prod/*')] }] });
   role(w, 'if-exists', { statements: [{ Effect: 'Allow', Action: ['ssm:GetParameter*', 'secretsmanager:GetSecretValue'], Resource: '*', Condition: { StringEqualsIfExists: { 'aws:ResourceTag/tier': 'gold' } } }] });
@@ -328,9 +328,9 @@ export function edgeCases(): Estate {
   role(w, 'rp-bounded', { extra: { permissionsBoundary: a.policy('only-ssm') } });
   role(w, 'blocked', { statements: [readSecrets('*')], extra: { tags: { blocked: 'yes' } } });
   role(w, 'own-account-star', {});
-  w.deployed('aws:iam/user:User', 'bounded-user', { name: 'bounded-user', arn: a.user('bounded-user'), permissionsBoundary: a.policy('only-ssm') });
-  w.deployed('aws:iam/user:User', 'home-user', { name: 'home-user', arn: a.user('home-user'), tags: { team: 'db' } });
-  w.deployed('aws:iam/userPolicy:UserPolicy', 'home-user-policy', { name: 'home', user: 'home-user', policy: json({ Effect: 'Allow', Action: 'ssm:GetParameter*', Resource: a.param('/app/${aws:PrincipalTag/team}/*') }, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:user/${aws:username}' } } }) });
+  w.add('aws:iam/user:User', 'bounded-user', { name: 'bounded-user', arn: a.user('bounded-user'), permissionsBoundary: a.policy('only-ssm') });
+  w.add('aws:iam/user:User', 'home-user', { name: 'home-user', arn: a.user('home-user'), tags: { team: 'db' } });
+  w.add('aws:iam/userPolicy:UserPolicy', 'home-user-policy', { name: 'home', user: 'home-user', policy: json({ Effect: 'Allow', Action: 'ssm:GetParameter*', Resource: a.param('/app/${aws:PrincipalTag/team}/*') }, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:user/${aws:username}' } } }) });
   return estate(w);
 }
 
@@ -345,7 +345,7 @@ export function edgeCases2(): Estate {
       'app/prod/db': doc({ Effect: 'Allow', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/rp-*' } } }),
     },
   });
-  w.deployed('aws:iam/policy:Policy', 'only-ssm2', { name: 'only-ssm2', arn: a.policy('only-ssm2'), policy: json({ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }) });
+  w.add('aws:iam/policy:Policy', 'only-ssm2', { name: 'only-ssm2', arn: a.policy('only-ssm2'), policy: json({ Effect: 'Allow', Action: 'ssm:*', Resource: '*' }) });
   role(w, 'kp-bounded', { extra: { permissionsBoundary: a.policy('only-ssm2') } });
   role(w, 'kp-free');
   role(w, 'rp-anyone', { statements: [decrypt()] });
@@ -356,8 +356,8 @@ export function edgeCases2(): Estate {
   role(w, 'key-case', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { ArnEquals: { 'AWS:PRINCIPALARN': a.role('key-case') } } }] });
   role(w, 'deny-not-resource', { statements: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' }, { Effect: 'Deny', Action: 'ssm:GetParameter', NotResource: a.param('/other/*') }] });
   role(w, 'string-like-many', { statements: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringLike: { 'aws:ResourceAccount': ['2*', '1111*'] } } }] });
-  w.deployed('aws:iam/user:User', 'var-user', { name: 'var-user', arn: a.user('var-user') });
-  w.deployed('aws:iam/userPolicy:UserPolicy', 'var-user-policy', { name: 'var', user: 'var-user', policy: json({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringNotEquals: { 'aws:username': '${aws:username}' } } }, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::' + A + ':user/${aws:username}' } } }) });
+  w.add('aws:iam/user:User', 'var-user', { name: 'var-user', arn: a.user('var-user') });
+  w.add('aws:iam/userPolicy:UserPolicy', 'var-user-policy', { name: 'var', user: 'var-user', policy: json({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringNotEquals: { 'aws:username': '${aws:username}' } } }, { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::' + A + ':user/${aws:username}' } } }) });
   return estate(w);
 }
 

@@ -7,7 +7,7 @@ import { buildEstate } from '../../../diagrams/estate/build/index.ts';
 import type { Estate, PrincipalAccess } from '../../../diagrams/estate/model.ts';
 import { Store } from '../../../diagrams/estate/store.ts';
 import type { ResourceGraph } from '../../../diagrams/graph/types.ts';
-import { StackBuilder } from '../helpers.ts';
+import { FixtureStack } from '../../fixtures/estates.ts';
 
 export const A = '111122223333';
 export const B = '444455556666';
@@ -64,19 +64,18 @@ export interface WorldOptions {
 }
 
 /** A stack with the world's parameters, secrets and CMK (alias `alias/app-key`) in one account. */
-export function world(o: WorldOptions = {}): StackBuilder {
+export function world(o: WorldOptions = {}): FixtureStack {
   const account = o.account ?? A;
   const ar = arns(account);
-  const b = new StackBuilder(o.stack ?? 'prod', 'proj');
-  b.deployed('pulumi:providers:aws', 'default', { region: REGION, allowedAccountIds: [account] });
+  const b = new FixtureStack(o.stack ?? 'prod', 'proj', { account, region: REGION });
   const keyId = account === A ? KEY_ID : B_KEY_ID;
   if (!o.without?.includes('key')) {
-    b.deployed('aws:kms/key:Key', 'app-key', { arn: ar.key(keyId), keyId, enableKeyRotation: true, ...(o.keyPolicy !== undefined ? { policy: typeof o.keyPolicy === 'string' ? o.keyPolicy : JSON.stringify(o.keyPolicy) } : {}) }, { id: keyId });
-    b.deployed('aws:kms/alias:Alias', 'app-key-alias', { name: 'alias/app-key', targetKeyId: keyId, arn: `arn:aws:kms:${REGION}:${account}:alias/app-key` });
+    b.add('aws:kms/key:Key', 'app-key', { arn: ar.key(keyId), keyId, enableKeyRotation: true, ...(o.keyPolicy !== undefined ? { policy: typeof o.keyPolicy === 'string' ? o.keyPolicy : JSON.stringify(o.keyPolicy) } : {}) }, { id: keyId });
+    b.add('aws:kms/alias:Alias', 'app-key-alias', { name: 'alias/app-key', targetKeyId: keyId, arn: `arn:aws:kms:${REGION}:${account}:alias/app-key` });
   }
   if (!o.without?.includes('parameters')) {
     for (const [path, p] of Object.entries(PARAMETERS)) {
-      b.deployed('aws:ssm/parameter:Parameter', path.replace(/\//g, '-').slice(1), {
+      b.add('aws:ssm/parameter:Parameter', path.replace(/\//g, '-').slice(1), {
         name: path,
         arn: ar.param(path),
         type: p.type,
@@ -89,7 +88,7 @@ export function world(o: WorldOptions = {}): StackBuilder {
   if (!o.without?.includes('secrets')) {
     for (const [name, key] of Object.entries(SECRETS)) {
       const policy = o.secretPolicies?.[name];
-      b.deployed('aws:secretsmanager/secret:Secret', name.replace(/\//g, '-'), {
+      b.add('aws:secretsmanager/secret:Secret', name.replace(/\//g, '-'), {
         name,
         arn: ar.secret(name),
         ...(key === 'app' ? { kmsKeyId: ar.key(keyId) } : {}),
@@ -102,17 +101,17 @@ export function world(o: WorldOptions = {}): StackBuilder {
 }
 
 /** A role with a customer-managed policy attached by RolePolicyAttachment (when `statements` are given). */
-export function role(b: StackBuilder, name: string, o: { statements?: Record<string, unknown>[]; account?: string; extra?: Record<string, unknown> } = {}): string {
+export function role(b: FixtureStack, name: string, o: { statements?: Record<string, unknown>[]; account?: string; extra?: Record<string, unknown> } = {}): string {
   const ar = arns(o.account ?? A);
-  const urn = b.deployed('aws:iam/role:Role', name, { name, arn: ar.role(name), assumeRolePolicy: LAMBDA_TRUST, ...(o.extra ?? {}) });
+  const urn = b.add('aws:iam/role:Role', name, { name, arn: ar.role(name), assumeRolePolicy: LAMBDA_TRUST, ...(o.extra ?? {}) });
   if (o.statements !== undefined) {
-    b.deployed('aws:iam/policy:Policy', `${name}-policy`, { name: `${name}-policy`, arn: ar.policy(`${name}-policy`), policy: json(...o.statements) });
-    b.deployed('aws:iam/rolePolicyAttachment:RolePolicyAttachment', `${name}-attach`, { role: name, policyArn: ar.policy(`${name}-policy`) });
+    b.add('aws:iam/policy:Policy', `${name}-policy`, { name: `${name}-policy`, arn: ar.policy(`${name}-policy`), policy: json(...o.statements) });
+    b.add('aws:iam/rolePolicyAttachment:RolePolicyAttachment', `${name}-attach`, { role: name, policyArn: ar.policy(`${name}-policy`) });
   }
   return urn;
 }
 
-export function estate(...builders: StackBuilder[]): Estate {
+export function estate(...builders: FixtureStack[]): Estate {
   const graphs: ResourceGraph[] = builders.map((b) => b.graph());
   return buildEstate(graphs);
 }
