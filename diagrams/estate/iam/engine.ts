@@ -42,6 +42,7 @@ import {
   type Request,
   type RequestPrincipal,
   type Target,
+  DecisionMemo,
 } from './evaluate.ts';
 
 // ─── Input ──────────────────────────────────────────────────────────────────────────
@@ -234,6 +235,16 @@ interface Prepared {
 }
 
 const PARAMETER_TARGET: Target = Object.freeze({ kind: 'parameter' });
+/** A secret without a resource policy. */
+const SECRET_TARGET: Target = Object.freeze({ kind: 'secret' });
+
+const awsManagedTargets = new WeakMap<PolicySource['document'], Target>();
+/** The target of an AWS-managed key's decrypt: one per policy document. */
+function awsManagedKeyTarget(policy: PolicySource): Target {
+  let t = awsManagedTargets.get(policy.document);
+  if (t === undefined) awsManagedTargets.set(policy.document, (t = { kind: 'key', keyPolicy: compilePolicy(policy) }));
+  return t;
+}
 
 function folderSubject(p: ParameterSubject, folder: string): ArnSubject {
   // The path `/a/b` (no trailing slash) as GetParametersByPath is authorised on it: `parameter/a/b`.
@@ -264,7 +275,7 @@ function prepare(input: EngineInput): Prepared {
     keyTargets.set(k.urn, { kind: 'key', keyPolicy: k.policy !== undefined ? compilePolicy(k.policy) : 'unknown', grants: k.grants.map((g) => compileGrant(g, name)) });
   }
   const secretTargets = new Map<string, Target>();
-  for (const s of input.secrets) secretTargets.set(s.urn, s.policy !== undefined ? { kind: 'secret', resourcePolicy: compilePolicy(s.policy) } : { kind: 'secret' });
+  for (const s of input.secrets) secretTargets.set(s.urn, s.policy !== undefined ? { kind: 'secret', resourcePolicy: compilePolicy(s.policy) } : SECRET_TARGET);
   const names = (doc: PolicySource | undefined): boolean =>
     doc !== undefined && doc.document.statements.some((st) => st.effect === 'Allow' && (st.principals !== undefined || st.notPrincipals !== undefined));
   return {
@@ -313,6 +324,7 @@ class PrincipalEvaluation {
   private readonly baseCtx: Map<string, ContextValue>;
   private readonly keyUses = new Map<string, KeyUse>();
   private readonly decryptCache = new Map<string, Decision>();
+  private readonly memo: DecisionMemo;
   readonly notes = new Set<string>();
 
   constructor(
@@ -329,6 +341,7 @@ class PrincipalEvaluation {
       ...(p.boundary !== undefined ? { hasBoundary: true } : {}),
     };
     this.baseCtx = lowerCasedMap(principalContext(p));
+    this.memo = new DecisionMemo(this.policies);
     for (const n of p.notes) this.notes.add(n);
   }
 
@@ -358,7 +371,7 @@ class PrincipalEvaluation {
     };
     if (key.kind === 'estate') {
       const k = this.prep.keyByUrn.get(key.urn)!;
-      d = decide(this.request(KEY_DECRYPT, k, k.subject, extra), this.policies, this.prep.keyTargets.get(k.urn)!);
+      d = this.memo.decide(this.request(KEY_DECRYPT, k, k.subject, extra), this.prep.keyTargets.get(k.urn)!);
       if (d.allowed) this.useKey(k.urn, service, d);
     } else if (key.kind === 'aws-managed') {
       // The AWS-managed key of the service lets every principal of the account decrypt through the service.
@@ -381,7 +394,7 @@ class PrincipalEvaluation {
       name: `AWS-managed key ${name}`,
       document: AWS_MANAGED_KEY_POLICY,
     };
-    return decide(this.request(KEY_DECRYPT, r, subject, extra), this.policies, { kind: 'key', keyPolicy: compilePolicy(policy) });
+    return this.memo.decide(this.request(KEY_DECRYPT, r, subject, extra), awsManagedKeyTarget(policy));
   }
 
   private useKey(urn: string, path: KeyPath, d: Decision): void {
@@ -417,7 +430,7 @@ class PrincipalEvaluation {
     for (const p of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
       const decisions: { action: string; d: Decision; folder?: string }[] = [];
       for (const action of PARAMETER_READ_ONE) {
-        const d = decide(this.request(action, p, p.subject), this.policies, PARAMETER_TARGET);
+        const d = this.memo.decide(this.request(action, p, p.subject), PARAMETER_TARGET);
         if (d.allowed) decisions.push({ action, d });
       }
       for (const folder of foldersOf(p.path)) {
@@ -425,7 +438,7 @@ class PrincipalEvaluation {
         if (!grantedFolders.has(fk)) continue;
         let d = folderDecisions.get(fk);
         if (d === undefined) {
-          d = decide(this.request(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder)), this.policies, PARAMETER_TARGET);
+          d = this.memo.decide(this.request(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder)), PARAMETER_TARGET);
           folderDecisions.set(fk, d);
         }
         if (d.allowed) {
@@ -474,7 +487,7 @@ class PrincipalEvaluation {
     const writes: AccessItem[] = [];
     for (const s of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
       const target = prep.secretTargets.get(s.urn)!;
-      const d = (action: string): Decision => decide(this.request(action, s, s.subject), this.policies, target);
+      const d = (action: string): Decision => this.memo.decide(this.request(action, s, s.subject), target);
       const value = d(SECRET_VALUE);
       let valueItem: AccessItem | undefined;
       if (value.allowed) {
@@ -503,7 +516,7 @@ class PrincipalEvaluation {
     for (const pat of allowPatterns(this.policies.identity, [KEY_DECRYPT])) for (const m of prep.keyIndex.matches(pat)) candidates.add(m.item);
     for (const k of prep.keysNaming) candidates.add(k);
     for (const k of candidates) {
-      const d = decide(this.request(KEY_DECRYPT, k, k.subject, { 'kms:ViaService': ABSENT }), this.policies, prep.keyTargets.get(k.urn)!);
+      const d = this.memo.decide(this.request(KEY_DECRYPT, k, k.subject, { 'kms:ViaService': ABSENT }), prep.keyTargets.get(k.urn)!);
       if (d.allowed) this.useKey(k.urn, 'direct', d);
     }
     const out: KeyAccess[] = [];

@@ -68,6 +68,10 @@ export interface CompiledStatement {
   readonly principals?: Principals;
   readonly notPrincipals?: Principals;
   readonly conditions: readonly Condition[];
+  /** The condition keys, lower-cased: all of the request context the conditions read. */
+  readonly conditionKeys: readonly string[];
+  /** A condition value holds a policy variable (it reads context keys not named as condition keys). */
+  readonly conditionVariables: boolean;
   readonly source: PolicyStatement;
 }
 
@@ -112,6 +116,8 @@ export function compilePolicy(src: PolicySource): CompiledPolicy {
       ...(s.principals !== undefined ? { principals: s.principals } : {}),
       ...(s.notPrincipals !== undefined ? { notPrincipals: s.notPrincipals } : {}),
       conditions: s.conditions,
+      conditionKeys: [...new Set(s.conditions.map((c) => c.key.toLowerCase()))],
+      conditionVariables: s.conditions.some((c) => c.values.some((v) => v.includes('${'))),
       source: s,
     };
     statements.push(st);
@@ -501,4 +507,63 @@ export function accountOf(arnOrAccount: string): string | undefined {
   if (/^\d{12}$/.test(arnOrAccount)) return arnOrAccount;
   const a = splitArn(arnOrAccount)?.account;
   return a !== undefined && /^\d{12}$/.test(a) ? a : undefined;
+}
+
+// ─── Decisions shared between resources ─────────────────────────────────────────────
+
+function contextValueKey(v: unknown): string {
+  if (v === undefined) return '?';
+  if (v === ABSENT) return '!';
+  return typeof v === 'string' ? `s${v}` : `a${(v as readonly string[]).join('\u0001')}`;
+}
+
+/**
+ * What of a request one set of policies can see: for each statement that covers the action, whether
+ * its resource patterns match and the values of the context keys its conditions read. Undefined
+ * when a statement reads more than that (policy variables).
+ */
+function requestSignature(policies: readonly (CompiledPolicy | undefined)[], req: Request): string | undefined {
+  let sig = `${req.action}\u0000${req.resourceAccount ?? ''}`;
+  for (const p of policies) {
+    if (p === undefined) continue;
+    for (const st of p.statements) {
+      if (!st.actions.has(req.action)) continue;
+      if (st.variablePatterns || st.conditionVariables) return undefined;
+      const m = matchResource(st, req);
+      sig += m === 'sure' ? '\u0000S' : m === 'maybe' ? '\u0000M' : '\u0000N';
+      if (m === false) continue;
+      for (const k of st.conditionKeys) sig += `\u0001${k}=${contextValueKey(req.context.get(k))}`;
+    }
+  }
+  return sig;
+}
+
+/**
+ * `decide` for one principal, sharing the decision between requests that its policies and the
+ * target's cannot tell apart (the same action, target, matching statements and condition values):
+ * most resources of an estate differ only by name to a policy granting a whole folder. Targets
+ * with grants, and policies with variables, are decided request by request.
+ */
+export class DecisionMemo {
+  private readonly memo = new Map<string, Decision>();
+  private readonly targetIds = new WeakMap<Target, number>();
+  private nextTarget = 0;
+
+  constructor(private readonly own: PrincipalPolicies) {}
+
+  decide(req: Request, target: Target): Decision {
+    if ((target.grants?.length ?? 0) > 0) return decide(req, this.own, target);
+    const rp = target.kind === 'key' ? target.keyPolicy : target.resourcePolicy;
+    const policies = [...this.own.identity, this.own.boundary === 'unknown' ? undefined : this.own.boundary, rp === 'unknown' ? undefined : rp];
+    const sig = requestSignature(policies, req);
+    if (sig === undefined) return decide(req, this.own, target);
+    let id = this.targetIds.get(target);
+    if (id === undefined) this.targetIds.set(target, (id = this.nextTarget++));
+    const key = `${id}\u0002${sig}`;
+    const hit = this.memo.get(key);
+    if (hit !== undefined) return hit;
+    const d = decide(req, this.own, target);
+    this.memo.set(key, d);
+    return d;
+  }
 }
