@@ -114,10 +114,9 @@ export class RuleContext {
     return xs.filter((x) => x.stack === this.stack);
   }
 
-  /** The engine's URN of the stack: the subject of a finding about something missing from it. */
+  /** The URN of the stack's root resource: the subject of a finding about the stack as a whole. */
   stackUrn(): string {
-    const project = this.summary.project;
-    return `urn:pulumi:${this.summary.stack}::${project}::pulumi:pulumi:Stack::${project}-${this.summary.stack}`;
+    return this.summary.urn;
   }
 
   stackSubject(status: 'met' | 'not-met', detail: string): FindingSubject {
