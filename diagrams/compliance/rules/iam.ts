@@ -7,7 +7,7 @@
  * statement-level checks read the statements that apply to each principal, AWS-managed ones included.
  */
 
-import type { IamPolicy, PolicyStatement, Principals } from '../../estate/model.ts';
+import type { AccessItem, IamPolicy, PolicyStatement, Principals } from '../../estate/model.ts';
 import { coveredActions, KEY_DECRYPT, PARAMETER_READ, SECRET_ROTATE, SECRET_VALUE, SECRET_WRITE } from '../../estate/iam/actions.ts';
 import { ResourcePattern, type ArnSubject } from '../../estate/iam/arn.ts';
 import type { PrincipalEntry } from '../../estate/store.ts';
@@ -259,7 +259,7 @@ export const environmentIsolation: Rule = {
         const e = ctx.store.find(x.resourceUrn);
         if (e === undefined) continue;
         const other = ctx.envOf(e as { stack: string; tags: Readonly<Record<string, string>>; environment?: string });
-        if (other !== undefined && other !== env && ctx.store.isEnvironment(other)) foreign.add(`${e.name} (${other})`);
+        if (other !== undefined && other !== env && ctx.store.isEnvironment(other)) foreign.add(`${e.name} (${other}${certaintyMark(x, ', ')})`);
       }
       const spanning = envSegmentPatterns(ctx, pr, env, a);
       if (a.parameters.length + a.secretValues.length === 0 && spanning.length === 0) continue;
@@ -275,17 +275,22 @@ export const environmentIsolation: Rule = {
 
 // ─── SEC-022 and SEC-031 share this ───────────────────────────────────────────────────
 
+/** `conditional` or `unknown` for an access that is not certain (with the given affixes), else ''. */
+function certaintyMark(x: AccessItem, before: string, after = ''): string {
+  return x.certainty === 'certain' ? '' : `${before}${x.certainty}${after}`;
+}
+
 /** What a principal can read of secret values: secrets, SecureString parameters, direct decrypts. */
 export function secretValueReach(ctx: RuleContext, id: string): string[] {
   const out = new Set<string>();
   const a = ctx.access(id);
   if (a === undefined) return [];
-  for (const x of a.secretValues) out.add(ctx.entityName(x.resourceUrn));
+  for (const x of a.secretValues) out.add(`${ctx.entityName(x.resourceUrn)}${certaintyMark(x, ' (', ')')}`);
   for (const x of a.parameters) {
     const p = ctx.store.find(x.resourceUrn);
-    if (p && 'type' in p && (p as { type: string }).type === 'SecureString') out.add(p.name);
+    if (p && 'type' in p && (p as { type: string }).type === 'SecureString') out.add(`${p.name}${certaintyMark(x, ' (', ')')}`);
   }
-  for (const k of a.keys) if (k.paths.includes('direct')) out.add(`kms:Decrypt on ${ctx.entityName(k.resourceUrn)}`);
+  for (const k of a.keys) if (k.paths.includes('direct')) out.add(`kms:Decrypt on ${ctx.entityName(k.resourceUrn)}${certaintyMark(k, ' (', ')')}`);
   return [...out].sort();
 }
 

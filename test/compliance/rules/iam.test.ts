@@ -222,6 +222,14 @@ describe('SEC-021 no read across environments', () => {
     });
   });
 
+  it('says when a read holds only under a condition decided at request time', () => {
+    const { f, key, dev, prod } = twoEnvironments();
+    const r = dev.role('office-dev');
+    const fromOffice = { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } };
+    dev.policy('office-read', [allow('secretsmanager:GetSecretValue', prod.secretArn('app/prod/db'), fromOffice), allow('kms:Decrypt', key.arn)], { roles: [r] });
+    expectSubjects(finding(f, 'dev', 'SEC-021'), { notMet: ['office-dev: dev role: can read app/prod/db (prod, conditional)'] });
+  });
+
   it('takes a principal\'s environment from its Environment tag, and skips principals of no environment', () => {
     const { f, dev } = twoEnvironments();
     // The stack's environment is its resources' most common Environment tag: dev, here.
@@ -265,6 +273,21 @@ describe('SEC-022 audit role reads no secret value', () => {
     expectSubjects(finding(f, 'prod', 'SEC-022'), {
       notMet: ['audit-open: reads no secret value; trust has no sts:ExternalId', 'audit-reader: can read secret values: /app/prod/token, app/prod/db, kms:Decrypt on alias/data-key'],
     });
+  });
+
+  it('says which of the values it reads are conditional', () => {
+    const f = new EstateFixture();
+    const s = f.stack('prod');
+    const k = s.key('data-key');
+    s.secret('app/prod/db', { key: k });
+    s.secret('app/prod/api', { key: k });
+    const reader = s.role('audit', { trust: { account: OTHER_ACCOUNT, externalId: true } });
+    s.policy('audit-p', [
+      allow('secretsmanager:GetSecretValue', s.secretArn('app/prod/db')),
+      allow('secretsmanager:GetSecretValue', s.secretArn('app/prod/api'), { Condition: { DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } } }),
+      allow('kms:Decrypt', k.arn, { Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } }),
+    ], { roles: [reader] });
+    expectSubjects(finding(f, 'prod', 'SEC-022'), { notMet: ['audit: can read secret values: app/prod/api (conditional), app/prod/db'] });
   });
 
   it('is not applicable without cross-account roles', () => {
