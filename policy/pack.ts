@@ -123,13 +123,18 @@ export function rowOf(r: PolicyResource): RawResource {
   };
 }
 
-/** The ResourceGraph of the stack a policy is validating. */
+/**
+ * The ResourceGraph of the stack a policy is validating. Its source is the program (kind `program`):
+ * the props are the program's values as the analyzer hands them over, with secrets already unwrapped,
+ * not a stored state, so the graph records no plain text secrets (whether a value will be stored
+ * encrypted cannot be told from them).
+ */
 export function graphOfPolicyResources(resources: readonly PolicyResource[]): ResourceGraph {
   const rows = resources.map(rowOf);
   // Parents the engine did not include (none in practice) would be dangling: drop the link, keep the row.
   const urns = new Set(rows.map((r) => r.urn as string));
   const safe = rows.map((r) => (typeof r.parent === 'string' && !urns.has(r.parent) ? { ...r, parent: undefined } : r));
-  return buildGraph({ source: { kind: 'preview', location: 'policy pack', format: 'CrossGuard stack validation' }, resources: safe });
+  return buildGraph({ source: { kind: 'program', location: 'policy pack', format: 'CrossGuard stack validation' }, resources: safe });
 }
 
 // ─── Estate per validation, shared by the policies of one analysis ──────────────────
@@ -145,7 +150,7 @@ export function stackOfResources(resources: readonly PolicyResource[]): string |
   return undefined;
 }
 
-/** The estate of the validated stack; the 19 policies of one analysis build it once. */
+/** The estate of the validated stack; the policies of one analysis build it once. */
 export function estateOf(resources: readonly PolicyResource[]): { estate: Estate; stack: string } | undefined {
   const stack = stackOfResources(resources);
   if (stack === undefined) return undefined;

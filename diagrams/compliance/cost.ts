@@ -110,7 +110,7 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
         'Secrets Manager API calls (per 10,000)',
         round4(calls / 10_000),
         PRICES.secretsManagerPer10kCalls,
-        `${fmt(calls)} calls a month: ${fmt(pairs)} reader-secret pairs × ${fmt(readsPerPairPerMonth)} reads, plus ${fmt(Math.round(rotationCalls))} rotation calls`,
+        `${fmt(calls)} calls a month: ${fmt(pairs)} reader-secret ${pairs === 1 ? 'pair' : 'pairs'} × ${fmt(readsPerPairPerMonth)} reads, plus ${fmt(Math.round(rotationCalls))} rotation calls`,
       ),
     );
   }

@@ -5,7 +5,6 @@
  * `kms-key-id`).
  */
 
-
 const SECRET_WORDS: ReadonlySet<string> = new Set([
   'password',
   'passwd',
@@ -49,10 +48,11 @@ const METADATA_WORDS: ReadonlySet<string> = new Set([
   'region',
 ]);
 
-/** Split a name into lower-case words on separators and camelCase boundaries. */
+/** Split a name into lower-case words on separators and camelCase boundaries (`dbPassword`, `DBPassword`). */
 export function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((w) => w !== '');

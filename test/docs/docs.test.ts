@@ -61,7 +61,7 @@ describe('pages', () => {
     dev.parameter('/p/dev/db/password', { type: 'SecureString', key: dev.keyArn('mrk-1') });
     const page = (await stackPage(f.estate(), 'dev')).markdown;
     expect(section(page, 'Compliance findings')).toContain(
-      'Not judged in this stack:\n\n- **Key policies name who may use the key** (`SEC-025`): 1 key (mrk-1) used by 1 resource of this stack is not judged here (stack shared is not loaded): checked where the key is defined.\n',
+      'Not judged in this stack:\n\n- **Key policies name who may use the key** (`SEC-025`): 1 key (mrk-1) used by 1 resource of this stack is not judged here (stack organization/p/shared is not loaded): checked where the key is defined.\n',
     );
     expect(section(page, 'Encryption strategy')).toContain('Keys named by 1 resource of this stack that no loaded stack defines (their rotation, policy and replicas are not known here): `arn:aws:kms:eu-west-1:111122223333:key/mrk-1`.');
     expect(page).not.toMatch(/\n\n\n/);

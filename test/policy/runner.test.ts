@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RULES } from '../../diagrams/compliance/rules.ts';
+import { RULES } from '../../diagrams/compliance/rules/index.ts';
 
 const require = createRequire(import.meta.url);
 let child: ChildProcess | undefined;

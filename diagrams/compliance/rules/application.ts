@@ -7,7 +7,7 @@ import type { PolicyStatement } from '../../estate/model.ts';
 import { KEY_ADMIN, PARAMETER_WRITE, SECRET_ROTATE, SECRET_WRITE } from '../../estate/iam/actions.ts';
 import { wildcardMatch } from '../../estate/iam/arn.ts';
 import type { FindingSubject } from '../types.ts';
-import { fw, list, plural, subject, type Rule } from './context.ts';
+import { fw, list, plural, subject, type AppliedStatement, type Rule } from './context.ts';
 import { grantedActions, secretValueReach } from './iam.ts';
 
 /** Action wildcards that grant a whole service (or everything) at once. */
@@ -15,6 +15,35 @@ function serviceWildcards(st: PolicyStatement): string[] {
   if (st.effect !== 'Allow') return [];
   if (st.notActions !== undefined) return [`NotAction ${st.notActions.join(',')}`];
   return (st.actions ?? []).filter((a) => /^(\*|(ssm|secretsmanager|kms):\*)$/i.test(a));
+}
+
+const WILDCARD_SERVICES = ['ssm', 'secretsmanager', 'kms'] as const;
+
+/** The services a wildcard (or NotAction) reaches whole. */
+function wildcardServices(w: string): string[] {
+  const m = /^(ssm|secretsmanager|kms):\*$/i.exec(w);
+  return m ? [m[1]!.toLowerCase()] : [...WILDCARD_SERVICES];
+}
+
+const MORE_THAN_READ: readonly string[] = [...PARAMETER_WRITE, ...SECRET_WRITE, ...KEY_ADMIN];
+
+/**
+ * The more-than-reading problems of a role's statements. With a known permissions boundary the
+ * effective permissions are the intersection: a wildcard counts only for services the boundary
+ * also grants whole, a write only when the boundary allows it too.
+ */
+function moreThanReading(statements: readonly AppliedStatement[], boundary: readonly PolicyStatement[] | 'unknown' | undefined): Set<string> {
+  const bounded = Array.isArray(boundary) ? (boundary as readonly PolicyStatement[]) : undefined;
+  const boundaryWild = new Set((bounded ?? []).flatMap((st) => serviceWildcards(st).flatMap(wildcardServices)));
+  const problems = new Set<string>();
+  for (const { st, policy, managed } of statements) {
+    const via = managed ? ` (AWS-managed ${policy})` : '';
+    const wild = serviceWildcards(st).filter((w) => bounded === undefined || wildcardServices(w).some((x) => boundaryWild.has(x)));
+    for (const w of wild) problems.add(`action ${w}${via}`);
+    const writes = grantedActions(st, MORE_THAN_READ).filter((a) => bounded === undefined || bounded.some((b) => grantedActions(b, [a]).length > 0));
+    if (writes.length > 0 && wild.length === 0) problems.add(`${list(writes, 2)}${via}`);
+  }
+  return problems;
 }
 
 export const leastPrivilege: Rule = {
@@ -39,20 +68,14 @@ export const leastPrivilege: Rule = {
           access.parameters.length + access.secretValues.length + access.secretMetadata.length + access.secretWrites.length + access.keys.length > 0) ||
         statements.some(({ st }) => (st.actions ?? st.notActions ?? []).some((a) => /^(\*|ssm:|secretsmanager:|kms:)/i.test(a)));
       if (!touches) continue;
-      const problems = new Set<string>();
-      for (const { st, policy, managed } of statements) {
-        const via = managed ? ` (AWS-managed ${policy})` : '';
-        for (const w of serviceWildcards(st)) problems.add(`action ${w}${via}`);
-        const writes = grantedActions(st, [...PARAMETER_WRITE, ...SECRET_WRITE, ...KEY_ADMIN]);
-        if (writes.length > 0 && serviceWildcards(st).length === 0) problems.add(`${list(writes, 2)}${via}`);
-      }
+      const problems = moreThanReading(statements, ctx.boundaryOf(ctx.store.principal(role.urn)));
       if (access !== undefined && access.secretWrites.length > 0) {
         problems.add(`writes ${list(access.secretWrites.map((a) => ctx.entityName(a.resourceUrn)), 2)}`);
       }
       out.push(
         problems.size > 0
           ? subject(role, false, `more than reading: ${list([...problems].sort())}`)
-          : subject(role, true, 'read-only on named parameters, secrets and keys'),
+          : subject(role, true, 'no write, delete or service-wide action on parameters, secrets or keys'),
       );
     }
     return out;

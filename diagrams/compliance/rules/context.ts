@@ -15,9 +15,9 @@
 
 import { GeneratorError } from '../../errors.ts';
 import type { Estate, IamPolicy, KmsKey, PolicyStatement, PrincipalAccess, Role, StackSummary } from '../../estate/model.ts';
-import { awsManagedPolicy } from '../../estate/iam/managed.ts';
+import { awsManagedPolicy, isAwsManagedPolicyArn } from '../../estate/iam/managed.ts';
 import { Store, type PrincipalEntry } from '../../estate/store.ts';
-import { listWithMore, plural } from '../../util/collections.ts';
+import { listWithMore, plural, sortedUnique } from '../../util/collections.ts';
 import type { ControlLayer, FindingSubject, FrameworkMapping, Severity } from '../types.ts';
 
 export interface RuleOptions {
@@ -114,10 +114,9 @@ export class RuleContext {
     return xs.filter((x) => x.stack === this.stack);
   }
 
-  /** The engine's URN of the stack: the subject of a finding about something missing from it. */
+  /** The URN of the stack's root resource: the subject of a finding about the stack as a whole. */
   stackUrn(): string {
-    const project = this.summary.project;
-    return `urn:pulumi:${this.summary.stack}::${project}::pulumi:pulumi:Stack::${project}-${this.summary.stack}`;
+    return this.summary.urn;
   }
 
   stackSubject(status: 'met' | 'not-met', detail: string): FindingSubject {
@@ -228,6 +227,47 @@ export class RuleContext {
       }
     }
     return out;
+  }
+
+  /**
+   * The statements of a principal's permissions boundary: undefined when it has none, `unknown` when
+   * its document is not known (outside the estate and the AWS-managed snapshot, or not fully read).
+   */
+  boundaryOf(p: PrincipalEntry): readonly PolicyStatement[] | 'unknown' | undefined {
+    const b = p.role?.boundary ?? p.user?.boundary;
+    if (b === undefined) return undefined;
+    const pol = b.policyUrn !== undefined ? (this.store.find(b.policyUrn) as IamPolicy | undefined) : undefined;
+    const doc = pol?.document ?? awsManagedPolicy(b.arn);
+    return doc === undefined || doc.unknown ? 'unknown' : doc.statements;
+  }
+
+  /**
+   * What applies to a principal without a known document: attached ARNs that are neither in the
+   * estate nor in the AWS-managed snapshot, and (users) groups that are not in the estate.
+   */
+  unknownGrants(p: PrincipalEntry): string[] {
+    const out: string[] = [];
+    const holders = [p.role ?? p.user ?? p.group, ...(p.user?.groups ?? []).map((g) => this.estate.groups.find((x) => x.urn === g))];
+    for (const h of holders) {
+      for (const arn of h?.externalPolicies ?? []) {
+        if (awsManagedPolicy(arn) !== undefined) continue;
+        out.push(isAwsManagedPolicyArn(arn) ? `AWS-managed ${arn.slice(arn.lastIndexOf('/') + 1)} (not in the snapshot)` : `${arn} (not in the loaded stacks)`);
+      }
+    }
+    for (const g of p.user?.otherGroups ?? []) out.push(`group ${g} (not in the loaded stacks)`);
+    return sortedUnique(out);
+  }
+
+  /** The stack's principals (of `kinds`) with unknown grants, as `name: what` lines, for a finding's note. */
+  unknownGrantsNote(kinds: readonly PrincipalEntry['kind'][], consequence: string, skip: (p: PrincipalEntry) => boolean = () => false): string | undefined {
+    const lines = this.principalsInStack()
+      .filter((p) => kinds.includes(p.kind) && !skip(p))
+      .map((p) => ({ p, unknown: this.unknownGrants(p) }))
+      .filter((x) => x.unknown.length > 0);
+    if (lines.length === 0) return undefined;
+    const names = lines.map((x) => x.p.name);
+    const what = sortedUnique(lines.flatMap((x) => x.unknown));
+    return `what ${listWithMore(what)} grant${what.length === 1 ? 's' : ''} is not known: ${listWithMore(names)} ${consequence}`;
   }
 
   /** A role's environment when it is one of the estate's. */

@@ -1,30 +1,51 @@
 /**
  * Secrets kept outside Secrets Manager and Parameter Store: in function and container environment
  * variables (SEC-050), as database master passwords set in the program (SEC-051), in plain text in the
- * Pulumi state (SEC-052), and as generated values or Kubernetes Secrets whose values live in the state
- * (SEC-053). Subjects name the resource and the property path, never the value.
+ * Pulumi state (SEC-052: judged on stacks read from a stored state or preview, not on a program's own
+ * values), and as generated values or Kubernetes Secrets whose values live in the state (SEC-053).
+ * Subjects are one per resource and name the property paths, never the value.
  */
 
 import type { ExposureKind, SecretExposure } from '../../estate/model.ts';
 import type { FindingSubject } from '../types.ts';
-import { fw, list, subject, type Rule } from './context.ts';
-import type { RuleContext } from './context.ts';
+import { fw, list, subject, type Rule, type RuleContext } from './context.ts';
 
 function exposuresOf(ctx: RuleContext, kinds: readonly ExposureKind[]): SecretExposure[] {
   return ctx.inStack(ctx.estate.exposures).filter((x) => kinds.includes(x.kind));
 }
 
-/** One subject per scanned resource: not met with the paths found, else met. */
-function scannedSubjects(ctx: RuleContext, scope: 'environment' | 'database', kinds: readonly ExposureKind[], okDetail: string): FindingSubject[] {
-  const found = new Map<string, string[]>();
-  for (const x of exposuresOf(ctx, kinds)) found.set(x.urn, [...(found.get(x.urn) ?? []), x.path]);
+/** The paths of each resource's exposures, by URN, in estate order. */
+function pathsByResource(xs: readonly SecretExposure[]): Map<string, { x: SecretExposure; paths: string[] }> {
+  const out = new Map<string, { x: SecretExposure; paths: string[] }>();
+  for (const x of xs) {
+    const hit = out.get(x.urn);
+    if (hit) hit.paths.push(x.path);
+    else out.set(x.urn, { x, paths: [x.path] });
+  }
+  return out;
+}
+
+/** One subject per scanned resource: not met with what was found, else met. */
+function scannedSubjects(
+  ctx: RuleContext,
+  scope: 'environment' | 'database',
+  kinds: readonly ExposureKind[],
+  okDetail: string,
+  found: (paths: readonly string[]) => string,
+): FindingSubject[] {
+  const byUrn = pathsByResource(exposuresOf(ctx, kinds));
   return ctx
     .inStack(ctx.estate.exposureScans)
     .filter((s) => s.scope === scope)
     .map((s) => {
-      const paths = found.get(s.urn);
-      return paths === undefined ? subject(s, true, okDetail) : subject(s, false, `secret in ${list(paths, 3)}`);
+      const hit = byUrn.get(s.urn);
+      return hit === undefined ? subject(s, true, okDetail) : subject(s, false, found(hit.paths));
     });
+}
+
+/** Whether the stack was read from its program (under mocks, or by the policy pack at deploy time) rather than from a stored state. */
+function readFromProgram(ctx: RuleContext): boolean {
+  return ctx.summary.source.kind === 'program';
 }
 
 export const noSecretEnvironment: Rule = {
@@ -39,7 +60,7 @@ export const noSecretEnvironment: Rule = {
     'Read the secret at run time from Secrets Manager or a SecureString parameter (the Parameters and Secrets Lambda extension, or ECS `secrets` with `valueFrom`); keep only its ARN or name in the environment.',
   frameworks: fw(['CC6.1', 'CC6.7'], ['A.5.17', 'A.8.24'], ['Art. 32(1)(a)']),
   evaluate(ctx) {
-    return scannedSubjects(ctx, 'environment', ['lambda-environment', 'ecs-environment'], 'no environment variable holds a secret');
+    return scannedSubjects(ctx, 'environment', ['lambda-environment', 'ecs-environment'], 'no environment variable holds a secret', (paths) => `secret in ${list(paths, 3)}`);
   },
 };
 
@@ -54,7 +75,7 @@ export const managedDatabasePasswords: Rule = {
   remediation: 'Set `manageMasterUserPassword: true` (RDS, Aurora) and remove the password from the program and its configuration.',
   frameworks: fw(['CC6.1'], ['A.5.17', 'A.8.24'], ['Art. 32(1)(a)']),
   evaluate(ctx) {
-    return scannedSubjects(ctx, 'database', ['database-password'], 'no master password in the program');
+    return scannedSubjects(ctx, 'database', ['database-password'], 'no master password in the program', (paths) => `master password set in the program (${list(paths)}) instead of manageMasterUserPassword`);
   },
 };
 
@@ -70,11 +91,13 @@ export const noPlaintextState: Rule = {
     'Mark the value secret (`pulumi.secret`, `additionalSecretOutputs`, `pulumi config set --secret`), re-export without `--show-secrets`, and rotate every value that was stored in plain text.',
   frameworks: fw(['CC6.1', 'CC6.7'], ['A.8.12', 'A.8.24'], ['Art. 32(1)(a)']),
   evaluate(ctx) {
-    const found = exposuresOf(ctx, ['plaintext-in-state']);
-    if (found.length > 0) return found.map((x) => subject(x, false, `${x.path} stored in plain text`));
-    const stack = ctx.estate.stacks.find((s) => s.key === ctx.stack);
-    return stack === undefined ? [] : [subject({ urn: stack.urn, name: stack.key, stack: stack.key }, true, 'no secret found in plain text (secret envelopes and fields secret by schema checked)')];
+    // A program's values are not stored anywhere yet: there is no state to judge.
+    if (readFromProgram(ctx)) return [];
+    const found = [...pathsByResource(exposuresOf(ctx, ['plaintext-in-state'])).values()];
+    if (found.length > 0) return found.map(({ x, paths }) => subject(x, false, `${list(paths, 3)} stored in plain text`));
+    return [ctx.stackSubject('met', 'no secret found in plain text (secret envelopes and fields secret by schema checked)')];
   },
+  note: (ctx) => (readFromProgram(ctx) ? 'the stack was read from its program, not from a state file: there is no stored state to check' : undefined),
 };
 
 export const stateHeldSecrets: Rule = {

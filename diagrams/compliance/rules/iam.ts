@@ -7,7 +7,7 @@
  * statement-level checks read the statements that apply to each principal, AWS-managed ones included.
  */
 
-import type { PolicyStatement, Principals } from '../../estate/model.ts';
+import type { AccessItem, IamPolicy, PolicyStatement, Principals } from '../../estate/model.ts';
 import { coveredActions, KEY_DECRYPT, PARAMETER_READ, SECRET_ROTATE, SECRET_VALUE, SECRET_WRITE } from '../../estate/iam/actions.ts';
 import { ResourcePattern, type ArnSubject } from '../../estate/iam/arn.ts';
 import type { PrincipalEntry } from '../../estate/store.ts';
@@ -45,9 +45,15 @@ export function wideResources(st: PolicyStatement, store: 'ssm' | 'secretsmanage
   });
 }
 
-/** Conditions that narrow a statement to a service path or an encryption context. */
+/** Conditions that narrow a statement to a service path or an encryption context (a negated operator does not). */
 function scopedDecrypt(st: PolicyStatement): boolean {
-  return st.conditions.some((c) => /^kms:(ViaService|EncryptionContext|EncryptionContextKeys|RequestAlias|ResourceAliases)/i.test(c.key));
+  return st.conditions.some((c) => /^kms:(ViaService|EncryptionContext|EncryptionContextKeys|RequestAlias|ResourceAliases)/i.test(c.key) && !/Not|Null/i.test(c.operator));
+}
+
+/** `arn:aws:iam::<account>:root` or `<account>` of the given account (any account when it is not known). */
+function isAccountRoot(p: string, account: string | undefined): boolean {
+  const acct = /^\d{12}$/.test(p) ? p : /^arn:[^:]+:iam::(\d{12}):root$/.exec(p)?.[1];
+  return acct !== undefined && (account === undefined || acct === account);
 }
 
 // ─── SEC-011 ─────────────────────────────────────────────────────────────────────────
@@ -76,8 +82,8 @@ export const kmsViaService: Rule = {
         if (grantedActions(st, [KEY_DECRYPT]).length === 0) continue;
         if (scopedDecrypt(st)) continue;
         const principals = [...(st.principals?.AWS ?? []), ...(st.principals?.any === true ? ['*'] : [])];
-        // Account administrators (root) are the key's owners.
-        const others = principals.filter((p) => !/:root$/.test(p) && !/^\d{12}$/.test(p));
+        // The key's own account (its root, or its id) delegates to its administrators through IAM.
+        const others = principals.filter((p) => !isAccountRoot(p, k.account));
         if (others.length > 0) open.push(...others.map((p) => p.split('/').pop() ?? p));
       }
       if (k.policy.unknown && open.length === 0) out.push(subject(k, false, `key policy could not be read completely${from}`));
@@ -96,8 +102,13 @@ const STORES: readonly { store: 'ssm' | 'secretsmanager'; actions: readonly stri
   { store: 'secretsmanager', actions: [SECRET_VALUE], what: 'secrets' },
 ];
 
-function wideReads(statements: readonly PolicyStatement[]): { reads: boolean; wide: string[] } {
-  const wide: string[] = [];
+interface WideRead {
+  readonly store: 'ssm' | 'secretsmanager';
+  readonly text: string;
+}
+
+function wideReadsOf(statements: readonly PolicyStatement[]): { reads: boolean; wide: WideRead[] } {
+  const wide: WideRead[] = [];
   let reads = false;
   for (const st of statements) {
     for (const { store, actions, what } of STORES) {
@@ -105,10 +116,33 @@ function wideReads(statements: readonly PolicyStatement[]): { reads: boolean; wi
       if (granted.length === 0) continue;
       reads = true;
       const w = wideResources(st, store);
-      if (w.length > 0) wide.push(`${granted[0]}${granted.length > 1 ? ' ...' : ''} on ${w.join(', ')} (all ${what})`);
+      if (w.length > 0) wide.push({ store, text: `${granted[0]}${granted.length > 1 ? ' ...' : ''} on ${w.join(', ')} (all ${what})` });
     }
   }
-  return { reads, wide: sortedUnique(wide) };
+  return { reads, wide };
+}
+
+function wideReads(statements: readonly PolicyStatement[]): { reads: boolean; wide: string[] } {
+  const { reads, wide } = wideReadsOf(statements);
+  return { reads, wide: sortedUnique(wide.map((w) => w.text)) };
+}
+
+/**
+ * The wide reads of a principal's statements that its permissions boundary lets through: all of them
+ * without a boundary (or with one that is not known), else those of a store the boundary also reads
+ * widely (the effective permissions are the intersection).
+ */
+function boundedWideReads(ctx: RuleContext, p: PrincipalEntry, statements: readonly PolicyStatement[]): string[] {
+  const { wide } = wideReadsOf(statements);
+  const boundary = ctx.boundaryOf(p);
+  if (boundary === undefined || boundary === 'unknown') return sortedUnique(wide.map((w) => w.text));
+  const allowed = new Set(wideReadsOf(boundary).wide.map((w) => w.store));
+  return sortedUnique(wide.filter((w) => allowed.has(w.store)).map((w) => w.text));
+}
+
+/** The stack's policies that can grant: all but those used only as a permissions boundary (a boundary grants nothing). */
+function grantingPolicies(ctx: RuleContext): IamPolicy[] {
+  return ctx.inStack(ctx.estate.policies).filter((p) => p.attachedTo.length > 0 || p.boundaryOf.length === 0);
 }
 
 /** AWS-managed policies attached to a principal, by name, with their statements. */
@@ -138,7 +172,7 @@ export const noWildcardReads: Rule = {
   frameworks: fw(['CC6.1', 'CC6.3'], ['A.5.15', 'A.5.18', 'A.8.3'], ['Art. 25', 'Art. 32(1)(b)']),
   evaluate(ctx) {
     const out: FindingSubject[] = [];
-    for (const p of ctx.inStack(ctx.estate.policies)) {
+    for (const p of grantingPolicies(ctx)) {
       const { reads, wide } = wideReads(p.document.statements);
       if (!reads && !(p.document.unknown && p.attachedTo.length > 0)) continue;
       if (p.document.unknown && wide.length === 0) out.push(subject(p, false, 'policy document could not be read completely'));
@@ -147,12 +181,13 @@ export const noWildcardReads: Rule = {
     }
     for (const pr of ctx.principalsInStack()) {
       for (const [name, statements] of managedStatements(ctx, pr)) {
-        const { wide } = wideReads(statements);
+        const wide = boundedWideReads(ctx, pr, statements);
         if (wide.length > 0) out.push(principalSubject(pr, false, `AWS-managed ${name} grants ${list(wide, 2)}`));
       }
     }
     return out;
   },
+  note: (ctx) => ctx.unknownGrantsNote(['role', 'user', 'group'], 'may read more than is judged here'),
 };
 
 // ─── SEC-021 ─────────────────────────────────────────────────────────────────────────
@@ -224,7 +259,7 @@ export const environmentIsolation: Rule = {
         const e = ctx.store.find(x.resourceUrn);
         if (e === undefined) continue;
         const other = ctx.envOf(e as { stack: string; tags: Readonly<Record<string, string>>; environment?: string });
-        if (other !== undefined && other !== env && ctx.store.isEnvironment(other)) foreign.add(`${e.name} (${other})`);
+        if (other !== undefined && other !== env && ctx.store.isEnvironment(other)) foreign.add(`${e.name} (${other}${certaintyMark(x, ', ')})`);
       }
       const spanning = envSegmentPatterns(ctx, pr, env, a);
       if (a.parameters.length + a.secretValues.length === 0 && spanning.length === 0) continue;
@@ -240,17 +275,22 @@ export const environmentIsolation: Rule = {
 
 // ─── SEC-022 and SEC-031 share this ───────────────────────────────────────────────────
 
+/** `conditional` or `unknown` for an access that is not certain (with the given affixes), else ''. */
+function certaintyMark(x: AccessItem, before: string, after = ''): string {
+  return x.certainty === 'certain' ? '' : `${before}${x.certainty}${after}`;
+}
+
 /** What a principal can read of secret values: secrets, SecureString parameters, direct decrypts. */
 export function secretValueReach(ctx: RuleContext, id: string): string[] {
   const out = new Set<string>();
   const a = ctx.access(id);
   if (a === undefined) return [];
-  for (const x of a.secretValues) out.add(ctx.entityName(x.resourceUrn));
+  for (const x of a.secretValues) out.add(`${ctx.entityName(x.resourceUrn)}${certaintyMark(x, ' (', ')')}`);
   for (const x of a.parameters) {
     const p = ctx.store.find(x.resourceUrn);
-    if (p && 'type' in p && (p as { type: string }).type === 'SecureString') out.add(p.name);
+    if (p && 'type' in p && (p as { type: string }).type === 'SecureString') out.add(`${p.name}${certaintyMark(x, ' (', ')')}`);
   }
-  for (const k of a.keys) if (k.paths.includes('direct')) out.add(`kms:Decrypt on ${ctx.entityName(k.resourceUrn)}`);
+  for (const k of a.keys) if (k.paths.includes('direct')) out.add(`kms:Decrypt on ${ctx.entityName(k.resourceUrn)}${certaintyMark(k, ' (', ')')}`);
   return [...out].sort();
 }
 
@@ -319,25 +359,60 @@ export const rotationRoleScope: Rule = {
 
 // ─── SEC-024 ─────────────────────────────────────────────────────────────────────────
 
-/** Condition keys that limit a statement to principals of one account or organisation. */
-const LIMITING_KEYS = /^(aws:PrincipalAccount|aws:PrincipalOrgID|aws:PrincipalOrgPaths|aws:PrincipalArn|aws:SourceAccount|aws:SourceArn|aws:SourceOrgID|kms:CallerAccount)$/i;
+/** Condition keys that name the caller's account, the caller's ARN, or its organisation. */
+const ACCOUNT_KEYS = /^(aws:PrincipalAccount|aws:SourceAccount|kms:CallerAccount)$/i;
+const ARN_KEYS = /^(aws:PrincipalArn|aws:SourceArn)$/i;
+const ORG_KEYS = /^(aws:PrincipalOrgID|aws:PrincipalOrgPaths|aws:SourceOrgID|aws:SourceOrgPaths)$/i;
+/** Operators whose values bound the key (negated ones, `IfExists` and `Null` do not). */
+const BOUNDING_OPERATORS = /^(ForAnyValue:|ForAllValues:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/i;
 
-function limited(st: PolicyStatement): boolean {
-  return st.conditions.some((c) => LIMITING_KEYS.test(c.key) && !/^String(Not|Like$)/i.test(c.operator.replace(/IfExists$/i, '')) === true && !/not/i.test(c.operator));
+/** What the conditions of a statement limit its callers to: accounts (ids), organisations, or nothing. */
+interface CallerLimit {
+  readonly accounts?: readonly string[];
+  readonly orgs?: readonly string[];
 }
 
-/** Principals of an Allow statement outside `account`, and `*` unless a condition limits it. */
+function callerLimit(st: PolicyStatement): CallerLimit {
+  let accounts: string[] | undefined;
+  const orgs: string[] = [];
+  for (const c of st.conditions) {
+    if (!BOUNDING_OPERATORS.test(c.operator) || c.values.length === 0) continue;
+    if (ACCOUNT_KEYS.test(c.key) && c.values.every((v) => /^\d{12}$/.test(v))) {
+      // Several account conditions all hold: the callers are in every list.
+      accounts = accounts === undefined ? [...c.values] : accounts.filter((a) => c.values.includes(a));
+    } else if (ARN_KEYS.test(c.key)) {
+      const accts = c.values.map((v) => /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(v)?.[1]);
+      if (accts.every((a): a is string => a !== undefined)) accounts = accounts === undefined ? sortedUnique(accts) : accounts.filter((a) => accts.includes(a));
+    } else if (ORG_KEYS.test(c.key) && c.values.every((v) => v !== '' && !/^[*?/]+$/.test(v))) orgs.push(...c.values);
+  }
+  return { ...(accounts !== undefined ? { accounts } : {}), ...(orgs.length > 0 ? { orgs: sortedUnique(orgs) } : {}) };
+}
+
+/**
+ * The callers outside `account` that an Allow statement lets in: `*` unless a condition limits the
+ * callers to accounts (then the other accounts among them) or to an organisation, and principals
+ * of other accounts that it names.
+ */
 function outsiders(p: Principals | undefined, account: string | undefined, st: PolicyStatement): string[] {
   if (p === undefined) return [];
   const out: string[] = [];
+  const limit = callerLimit(st);
   const anyone = p.any === true || (p.AWS ?? []).includes('*');
-  if (anyone && !limited(st)) out.push('* (any AWS principal)');
+  if (anyone) {
+    if (limit.accounts !== undefined) out.push(...limit.accounts.filter((a) => account !== undefined && a !== account).map((a) => `* in account ${a}`));
+    else if (limit.orgs === undefined) out.push('* (any AWS principal)');
+  }
   for (const v of p.AWS ?? []) {
     if (v === '*') continue;
     const acct = /^\d{12}$/.test(v) ? v : /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(v)?.[1];
-    if (acct !== undefined && account !== undefined && acct !== account) out.push(v);
+    if (acct !== undefined && account !== undefined && acct !== account && (limit.accounts === undefined || limit.accounts.includes(acct))) out.push(v);
   }
   return out;
+}
+
+/** The organisations that limit the `*` statements of a policy that lets in no outsider. */
+function organisations(doc: { readonly statements: readonly PolicyStatement[] }): string[] {
+  return sortedUnique(doc.statements.filter((st) => st.effect === 'Allow' && callerLimit(st).accounts === undefined).flatMap((st) => callerLimit(st).orgs ?? []));
 }
 
 export const secretPolicyScope: Rule = {
@@ -358,6 +433,8 @@ export const secretPolicyScope: Rule = {
       for (const st of s.policy.statements) if (st.effect === 'Allow') for (const o of outsiders(st.principals, s.account, st)) shared.add(o);
       if (shared.size > 0) return subject(s, false, `resource policy allows ${list([...shared].sort())}`);
       if (s.policy.unknown) return subject(s, false, 'resource policy could not be read completely');
+      const orgs = organisations(s.policy);
+      if (orgs.length > 0) return subject(s, true, `resource policy allows principals of this account and of organisation ${list(orgs)} only`);
       return subject(s, true, 'resource policy allows principals of this account only');
     });
   },
@@ -386,6 +463,8 @@ export const keyPolicyPrincipals: Rule = {
         return subject(k, false, `key policy allows ${list(what)}${open.some((st) => st.sid) ? ` (${list(sortedUnique(open.map((st) => st.sid ?? '').filter(Boolean)))})` : ''}${from}`);
       }
       if (k.policy.unknown) return subject(k, false, `key policy could not be read completely${from}`);
+      const orgs = organisations(k.policy);
+      if (orgs.length > 0) return subject(k, true, `key policy names its principals or limits them to the account and organisation ${list(orgs)}${from}`);
       return subject(k, true, `key policy names its principals or limits them to the account${from}`);
     });
   },
@@ -417,13 +496,16 @@ export const noDecryptEverything: Rule = {
   frameworks: fw(['CC6.1', 'CC6.3'], ['A.5.15', 'A.8.24'], ['Art. 25', 'Art. 32(1)(a)']),
   evaluate(ctx) {
     const out: FindingSubject[] = [];
-    for (const p of ctx.inStack(ctx.estate.policies)) {
+    for (const p of grantingPolicies(ctx)) {
       const grants = p.document.statements.some((st) => grantedActions(st, [KEY_DECRYPT]).length > 0);
       if (!grants) continue;
       const wide = wideDecrypt(p.document.statements);
       out.push(wide.length > 0 ? subject(p, false, `grants ${list(wide)}`) : subject(p, true, 'kms:Decrypt scoped to named keys or by condition'));
     }
     for (const pr of ctx.principalsInStack()) {
+      const boundary = ctx.boundaryOf(pr);
+      // A known boundary without a wide decrypt of its own leaves none (the intersection).
+      if (Array.isArray(boundary) && wideDecrypt(boundary).length === 0) continue;
       for (const [name, statements] of managedStatements(ctx, pr)) {
         const wide = wideDecrypt(statements);
         if (wide.length > 0) out.push(principalSubject(pr, false, `AWS-managed ${name} grants ${list(wide)}`));
@@ -431,6 +513,7 @@ export const noDecryptEverything: Rule = {
     }
     return out;
   },
+  note: (ctx) => ctx.unknownGrantsNote(['role', 'user', 'group'], 'may decrypt more than is judged here'),
 };
 
 // ─── SEC-027 ─────────────────────────────────────────────────────────────────────────
@@ -457,10 +540,12 @@ export const noFullAdmin: Rule = {
           .filter((x: AppliedStatement) => x.st.effect === 'Allow' && (x.st.actions ?? []).includes('*'))
           .map((x) => (x.group ? `${x.policy} through group ${x.group}` : x.policy));
         out.push(principalSubject(pr, false, `full administrator (${list(sortedUnique(why))}): can read every secret, parameter and key`));
-      } else out.push(principalSubject(pr, true, 'not a full administrator'));
+      } else if (ctx.unknownGrants(pr).length === 0) out.push(principalSubject(pr, true, 'not a full administrator'));
+      // Otherwise what some of its policies grant is not known: said in the note, not judged.
     }
     return out;
   },
+  note: (ctx) => ctx.unknownGrantsNote(['role', 'user', 'group'], 'not judged', (p) => ctx.access(p.id)?.admin === true),
 };
 
 export { SECRET_ROTATE };

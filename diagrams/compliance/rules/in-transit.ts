@@ -7,21 +7,32 @@
 
 import type { PolicyDocument, PolicyStatement } from '../../estate/model.ts';
 import { coversAction } from '../../estate/iam/actions.ts';
+import { ResourcePattern, splitArn } from '../../estate/iam/arn.ts';
 import type { FindingSubject } from '../types.ts';
 import { fw, subject, type Rule } from './context.ts';
 
-/** A Deny for everyone of `action` when `aws:SecureTransport` is false. */
-function deniesWithoutTls(st: PolicyStatement, action: string): boolean {
+/**
+ * Whether a statement's `Resource` covers the secret or key whose policy it is: absent, `*`, a
+ * pattern matching the resource's own ARN, or (ARN not known) a pattern for every secret or key.
+ */
+function coversResource(st: PolicyStatement, arn: string | undefined): boolean {
+  if (st.notResources !== undefined) return false;
+  if (st.resources === undefined || st.resources.includes('*')) return true;
+  const own = arn !== undefined ? splitArn(arn) : undefined;
+  if (own !== undefined && st.resources.some((r) => new ResourcePattern(r).match(own) === 'sure')) return true;
+  return st.resources.some((r) => /:(secret|key)[:/]\*$/.test(r) || r.endsWith(':*'));
+}
+
+/** A Deny for everyone of `action` on the resource when `aws:SecureTransport` is false. */
+function deniesWithoutTls(st: PolicyStatement, action: string, arn: string | undefined): boolean {
   if (st.effect !== 'Deny') return false;
   const everyone = st.principals?.any === true || (st.principals?.AWS ?? []).includes('*');
-  if (!everyone || !coversAction(st, action)) return false;
-  const allResources = st.resources === undefined || st.resources.includes('*') || st.resources.some((r) => /:(secret|key)[:/]\*$/.test(r) || r.endsWith(':*'));
-  if (!allResources) return false;
+  if (!everyone || !coversAction(st, action) || !coversResource(st, arn)) return false;
   return st.conditions.some((c) => /^bool(ifexists)?$/i.test(c.operator) && c.key.toLowerCase() === 'aws:securetransport' && c.values.some((v) => v.toLowerCase() === 'false'));
 }
 
-function refusesPlaintext(doc: PolicyDocument | undefined, action: string): boolean {
-  return doc !== undefined && doc.statements.some((st) => deniesWithoutTls(st, action));
+function refusesPlaintext(doc: PolicyDocument | undefined, action: string, arn: string | undefined): boolean {
+  return doc !== undefined && doc.statements.some((st) => deniesWithoutTls(st, action, arn));
 }
 
 export const tlsInTransit: Rule = {
@@ -38,11 +49,11 @@ export const tlsInTransit: Rule = {
   evaluate(ctx) {
     const out: FindingSubject[] = [];
     for (const s of ctx.inStack(ctx.estate.secrets)) {
-      if (refusesPlaintext(s.policy, 'secretsmanager:GetSecretValue')) out.push(subject(s, true, 'resource policy denies requests without TLS'));
+      if (refusesPlaintext(s.policy, 'secretsmanager:GetSecretValue', s.arn)) out.push(subject(s, true, 'resource policy denies requests without TLS'));
       else out.push(subject(s, false, s.policy === undefined ? 'no resource policy: nothing refuses a request without TLS' : 'resource policy does not deny requests without TLS'));
     }
     for (const k of ctx.inStack(ctx.estate.keys)) {
-      if (refusesPlaintext(k.policy, 'kms:Decrypt')) out.push(subject(k, true, 'key policy denies requests without TLS'));
+      if (refusesPlaintext(k.policy, 'kms:Decrypt', k.arn)) out.push(subject(k, true, 'key policy denies requests without TLS'));
       else out.push(subject(k, false, k.policy === undefined ? 'default key policy: nothing refuses a request without TLS' : 'key policy does not deny requests without TLS'));
     }
     return out;

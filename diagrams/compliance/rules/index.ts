@@ -105,15 +105,20 @@ export function findingNote(f: Finding): string | undefined {
   return f.note !== undefined && f.note !== '' ? f.note : undefined;
 }
 
-/** True when a finding is not met at `severity` or above (critical > high > medium > low). */
-export function failsAt(findings: readonly Finding[], severity: Severity): boolean {
+/** The index of a severity in SEVERITIES; a usage error for any other value. */
+function severityLimit(severity: Severity): number {
   const limit = SEVERITIES.indexOf(severity);
   if (limit < 0) throw new GeneratorError('usage', `unknown severity '${String(severity)}'`, { expected: SEVERITIES.join(', ') });
-  return findings.some((f) => f.status === 'not-met' && SEVERITIES.indexOf(f.severity) <= limit);
+  return limit;
 }
 
-/** The findings at or above a severity that are not met, as `SEC-020 (critical)`. */
+/** True when a finding is not met at `severity` or above (critical > high > medium > low). */
+export function failsAt(findings: readonly Finding[], severity: Severity): boolean {
+  return failing(findings, severity).length > 0;
+}
+
+/** The findings at or above a severity that are not met, as `SEC-020 (critical)`. Throws a usage error for an unknown severity. */
 export function failing(findings: readonly Finding[], severity: Severity): string[] {
-  const limit = SEVERITIES.indexOf(severity);
+  const limit = severityLimit(severity);
   return findings.filter((x) => x.status === 'not-met' && SEVERITIES.indexOf(x.severity) <= limit).map((x) => `${x.ruleId} (${x.severity})`);
 }

@@ -73,7 +73,7 @@ describe('Lambda environment', () => {
 describe('ECS container definitions', () => {
   it('a secret in the plain environment, not one passed through `secrets` (valueFrom)', () => {
     const e = build((s) => {
-      s.taskDefinition('web', { containers: [{ name: 'app', environment: { DB_PASSWORD: 'hunter2-ecs', LOG_LEVEL: 'info' }, secrets: { API_TOKEN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbCdEf' } }, { name: 'sidecar', environment: { PORT: '8080' } }] });
+      s.taskDefinition('web', [{ name: 'app', environment: { DB_PASSWORD: 'hunter2-ecs', LOG_LEVEL: 'info' }, secrets: { API_TOKEN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbCdEf' } }, { name: 'sidecar', environment: { PORT: '8080' } }], { json: true });
     });
     expect(brief(e.exposures)).toEqual([['web', 'ecs-environment', 'containerDefinitions[app].environment.DB_PASSWORD']]);
     expect(e.exposures[0]!.detail).toContain('use `secrets` with valueFrom');

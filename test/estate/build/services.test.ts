@@ -23,10 +23,10 @@ describe('services named after the workload that assumes the role', () => {
   s.lambda('orders-handler-9f8e7d6c', fnRole);
   const task = s.role('task-role-x', { trust: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
   const exec = s.role('exec-role-x', { trust: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-  const td = s.taskDefinition('billing-task', { taskRole: task, executionRole: exec });
+  const td = s.taskDefinition('billing-task', [], { taskRole: task, executionRole: exec });
   s.ecsService('billing', td);
   const reportExec = s.role('report-exec-x', { trust: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-  s.taskDefinition('report-task', { executionRole: reportExec });
+  s.taskDefinition('report-task', [], { executionRole: reportExec });
   s.role('k8s-role-1', { trust: { eks: { namespace: 'payments', serviceAccount: 'payments-api' } } });
   const podRole = s.role('pod-role-2', { trust: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] });
   s.add('aws:eks/podIdentityAssociation:PodIdentityAssociation', 'search-pia', { clusterName: 'main', namespace: 'search', serviceAccount: 'indexer', roleArn: podRole.arn }, { id: 'main,a-1' });

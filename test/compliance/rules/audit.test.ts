@@ -1,0 +1,155 @@
+/**
+ * Audit and detection (diagrams/compliance/rules/audit.ts): SEC-040 a multi-region trail with log
+ * validation, SEC-041 trail logs encrypted and private, SEC-042 an alarm on denied secret access,
+ * SEC-043 an alert on failed rotation; judged on the audit pieces that serve the stack (its own, the
+ * referenced and account-level stacks', unless tied to another environment).
+ */
+
+import { describe, expect, it } from 'vitest';
+import { EstateFixture, UNKNOWN_VALUE } from '../../fixtures/estates.ts';
+import { expectNotApplicable, expectSubjects, finding } from '../helpers.ts';
+
+const ROTATION_FAILED = JSON.stringify({ source: ['aws.secretsmanager'], detail: { eventName: ['RotationFailed'] } });
+
+describe('SEC-040 CloudTrail multi-region with validation', () => {
+  it('judges the stack\'s trails and the shared stack\'s, marked with their stack', () => {
+    const f = new EstateFixture();
+    const shared = f.stack('shared');
+    shared.trail('org-trail');
+    const dev = f.stack('dev');
+    dev.stackReference('organization/app/shared');
+    dev.secret('app/dev/db');
+    dev.trail('dev-local', { multiRegion: false, validation: false });
+    dev.trail('dev-later', { multiRegion: UNKNOWN_VALUE, validation: UNKNOWN_VALUE });
+    expectSubjects(finding(f, 'dev', 'SEC-040'), {
+      notMet: ['dev-later: multi-region unknown, log validation unknown', 'dev-local: single-region, no log file validation'],
+      met: ['org-trail: multi-region, log file validation (from stack shared)'],
+    });
+  });
+
+  it('is not met, on the stack, when a stack that holds secrets has no trail', () => {
+    const f = new EstateFixture();
+    f.stack('dev').parameter('/app/dev/token', { type: 'SecureString' });
+    const fd = finding(f, 'dev', 'SEC-040');
+    expectSubjects(fd, { notMet: ["stack dev: no CloudTrail trail records access to this stack's secrets"] });
+    expect(fd.subjects[0]!.urn).toBe('urn:pulumi:dev::app::pulumi:pulumi:Stack::app-dev');
+  });
+
+  it('does not take a trail tied to another environment', () => {
+    const f = new EstateFixture();
+    const shared = f.stack('shared');
+    // Tagged shared, the stack stays account-level (its environment is its most common tag).
+    shared.key('k1', { tags: { Environment: 'shared' } });
+    shared.key('k2', { tags: { Environment: 'shared' } });
+    shared.trail('prod-trail', { tags: { Environment: 'prod' } });
+    shared.trail('uat-trail');
+    f.stack('prod').secret('app/prod/db');
+    f.stack('uat').secret('app/uat/db');
+    const dev = f.stack('dev');
+    dev.secret('app/dev/db');
+    const e = f.estate();
+    expectSubjects(finding(e, 'prod', 'SEC-040'), { met: ['prod-trail: multi-region, log file validation (from stack shared)'] });
+    expectSubjects(finding(e, 'dev', 'SEC-040'), { notMet: ["stack dev: no CloudTrail trail records access to this stack's secrets"] });
+  });
+
+  it('is not applicable for a stack that holds nothing to protect, or that references a stack that is not loaded', () => {
+    const f = new EstateFixture();
+    f.stack('web').parameter('/web/dev/host');
+    const dev = f.stack('dev');
+    dev.stackReference('organization/app/shared');
+    dev.secret('app/dev/db');
+    const e = f.estate();
+    expectNotApplicable(finding(e, 'web', 'SEC-040'));
+    expectNotApplicable(finding(e, 'dev', 'SEC-040'));
+  });
+});
+
+describe('SEC-041 trail logs encrypted and private', () => {
+  it('is met for a KMS-encrypted trail whose bucket blocks public access', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    s.bucket('audit-logs');
+    s.trail('trail', { key: s.key('trail-key'), bucket: 'audit-logs' });
+    expectSubjects(finding(f, 'shared', 'SEC-041'), { met: ['trail: KMS-encrypted, bucket private'] });
+  });
+
+  it('names each problem: no key, a bucket not blocked, a bucket not in the estate', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    s.key('k');
+    s.bucket('open-logs', { blocked: false });
+    s.trail('open-trail', { bucket: 'open-logs' });
+    s.trail('elsewhere-trail', { key: s.key('trail-key'), bucket: 'bucket-of-another-account' });
+    expectSubjects(finding(f, 'shared', 'SEC-041'), {
+      notMet: ['elsewhere-trail: bucket public access block unknown', 'open-trail: logs not encrypted with a KMS key, bucket public access not blocked'],
+    });
+  });
+
+  it('is not met, on the stack, without a trail', () => {
+    const f = new EstateFixture();
+    f.stack('shared').key('k');
+    expectSubjects(finding(f, 'shared', 'SEC-041'), { notMet: ['stack shared: no CloudTrail trail, so no audit log to protect'] });
+  });
+});
+
+describe('SEC-042 alarm on denied secret access', () => {
+  it('is met by an alarm that notifies a topic, not met by one that notifies nobody', () => {
+    const f = new EstateFixture();
+    const shared = f.stack('shared');
+    const topic = shared.topic('security-alerts', ['security@example.com']);
+    shared.alarm('access-denied', { topics: [topic] });
+    shared.alarm('access-denied-silent');
+    shared.alarm('cpu-high', { metricName: 'CPUUtilization', description: 'CPU', topics: [topic] });
+    const dev = f.stack('dev');
+    dev.secret('app/dev/db');
+    const e = f.estate();
+    expectSubjects(finding(e, 'shared', 'SEC-042'), { notMet: ['access-denied-silent: notifies nobody (no SNS topic)'], met: ['access-denied: notifies 1 topic'] });
+    expectSubjects(finding(e, 'dev', 'SEC-042'), {
+      notMet: ['access-denied-silent: notifies nobody (no SNS topic) (from stack shared)'],
+      met: ['access-denied: notifies 1 topic (from stack shared)'],
+    });
+  });
+
+  it('is not met, on the stack, without such an alarm, even when another environment has one', () => {
+    const f = new EstateFixture();
+    const shared = f.stack('shared');
+    shared.alarm('prod-access-denied', { topics: [shared.topic('alerts')] });
+    f.stack('prod').secret('app/prod/db');
+    f.stack('dev').secret('app/dev/db');
+    const e = f.estate();
+    expectSubjects(finding(e, 'dev', 'SEC-042'), { notMet: ['stack dev: no alarm watches AccessDenied on secret, parameter or decrypt calls'] });
+    expectSubjects(finding(e, 'prod', 'SEC-042'), { met: ['prod-access-denied: notifies 1 topic (from stack shared)'] });
+  });
+
+  it('is not applicable for a stack with nothing to protect', () => {
+    const f = new EstateFixture();
+    f.stack('web').role('web-role');
+    expectNotApplicable(finding(f, 'web', 'SEC-042'));
+  });
+});
+
+describe('SEC-043 alert on failed rotation', () => {
+  it('is met by an event rule on RotationFailed that notifies a topic, once secrets rotate', () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    s.secret('app/dev/db', { rotationDays: 30, rotationLambda: s.lambda('rotator', s.role('rotation-role')) });
+    s.eventRule('rotation-failed', { pattern: ROTATION_FAILED, topics: [s.topic('alerts')] });
+    expectSubjects(finding(f, 'dev', 'SEC-043'), { met: ['rotation-failed: notifies 1 topic'] });
+  });
+
+  it('is not met, on the stack, when secrets rotate and nothing reports a failure', () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    s.secret('app/dev/db', { rotationDays: 30, rotationLambda: s.lambda('rotator', s.role('rotation-role')) });
+    s.eventRule('nightly', { schedule: 'rate(1 day)', topics: [s.topic('alerts')] });
+    expectSubjects(finding(f, 'dev', 'SEC-043'), { notMet: ['stack dev: no alarm or event rule reports failed rotations'] });
+  });
+
+  it('is not applicable when no secret of the stack rotates', () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    s.secret('app/dev/db');
+    s.eventRule('rotation-failed', { pattern: ROTATION_FAILED, topics: [s.topic('alerts')] });
+    expectNotApplicable(finding(f, 'dev', 'SEC-043'));
+  });
+});
