@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CORPUS_DIR } from '../corpus.ts';
-import { snapshot, tempDir } from './helpers/tree.ts';
+import { snapshot, tempDir } from '../fixtures/tree.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
