@@ -24,7 +24,7 @@ import { DIAGRAMS, type View } from '../views/types.ts';
 import { checkOutputs, readManifest, readOutputFile, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from '../writer/index.ts';
 import type { Components, PngRendererLike, SvgRendererLike } from './components.ts';
 import { templatesIdentity } from './identity.ts';
-import { stackDir } from './paths.ts';
+import { stackDirs } from './paths.ts';
 
 export { productionComponents, PNG_SOURCE_KEY, type Components } from './components.ts';
 
@@ -250,8 +250,9 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
       pngSettings: formats.has('png') && c.pngSettings !== undefined ? await c.pngSettings() : undefined,
       stats,
     };
+    const dirs = stackDirs(estate.stacks);
     const perStack = stacks.map((stack) => {
-      const dir = stackDir(store.stack(stack));
+      const dir = dirs.get(stack)!;
       const views: View[] = DIAGRAMS.map((d) => c.views[d]({ estate, stack, findings: findings[stack]! }));
       const rendered = views.map((view) => {
         let decided = false;
