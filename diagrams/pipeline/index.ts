@@ -206,8 +206,15 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   const log = opts.log ?? (() => undefined);
   const formats = new Set(opts.formats);
   if (formats.size === 0) throw new GeneratorError('usage', 'no output format selected', { subject: '--format', expected: FORMATS.join(', ') });
+  if (opts.inject !== undefined && !formats.has('md')) {
+    // The filled section links to the stack pages: without them every link would be dead.
+    throw new GeneratorError('usage', 'the section it receives links to the stack pages, which the formats leave out', {
+      subject: `--inject ${opts.inject}`,
+      expected: `md among the formats (given: ${[...formats].join(', ')})`,
+    });
+  }
   const cache = new RenderCache(opts.cacheDir);
-  const wantsMarkdown = formats.has('md') || opts.inject !== undefined;
+  const wantsMarkdown = formats.has('md');
   const renderMarkdown = await markdownRenderer(opts, cache, wantsMarkdown);
   const injectOriginal = await readInject(opts.inject);
   const r = renderers(c);
@@ -300,11 +307,9 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   const extra: ExtraFile[] = [];
   if (wantsMarkdown) {
     const cost = c.estimateCost(estate);
-    if (formats.has('md')) {
-      const index = buildIndex({ stacks: indexStacks, cost });
-      files.push({ path: 'README.md', contents: await renderMarkdown('index', index.model) });
-      for (const a of index.attachments) files.push({ path: a.name, contents: a.contents });
-    }
+    const index = buildIndex({ stacks: indexStacks, cost });
+    files.push({ path: 'README.md', contents: await renderMarkdown('index', index.model) });
+    for (const a of index.attachments) files.push({ path: a.name, contents: a.contents });
     if (opts.inject !== undefined && injectOriginal !== undefined) {
       const { injectSection } = await import('../docs/markdown.ts');
       const rel = path.relative(path.dirname(path.resolve(opts.inject)), path.resolve(opts.out)).split(path.sep).join('/');

@@ -99,6 +99,21 @@ describe('generate', () => {
     expect((await check(opts({ inject: doc, formats: ['md'] }), components(zero()))).problems).toEqual([]);
   });
 
+  it('refuses --inject without the Markdown pages its links point to, before anything is written', async () => {
+    const doc = path.join(dir, 'ARCH.md');
+    const text = '# Ours\n<!-- BEGIN_ARCHITECTURE_DOCS -->\n<!-- END_ARCHITECTURE_DOCS -->\n';
+    await fs.writeFile(doc, text);
+    const n = zero();
+    for (const run of [generate, check]) {
+      await expect(run(opts({ inject: doc, formats: ['svg', 'json'] }), components(n))).rejects.toThrow(
+        new GeneratorError('usage', 'the section it receives links to the stack pages, which the formats leave out', { subject: `--inject ${doc}`, expected: 'md among the formats (given: svg, json)' }),
+      );
+    }
+    expect(n).toEqual(zero());
+    expect(await fs.readFile(doc, 'utf8')).toBe(text);
+    expect(await listAll(dir)).toEqual(['ARCH.md']);
+  });
+
   it('logs a stale page kept because it was edited, and a stale lock taken over', async () => {
     await generate(opts({ formats: ['md'] }), components(zero()));
     await fs.appendFile(out('dev', 'README.md'), 'my notes\n');
