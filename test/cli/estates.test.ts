@@ -20,7 +20,8 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const run = (...args: string[]) => runCli(dir, args);
+// One render cache for the file: later runs of a test skip D2 for the diagrams already rendered.
+const run = (...args: string[]) => runCli(dir, args, { DIAGRAMS_CACHE_DIR: path.join(dir, '.cache') });
 /** Every file below `root` with its text. */
 async function texts(root: string): Promise<[string, string][]> {
   return Promise.all((await listAll(root)).map(async (f): Promise<[string, string]> => [f, await fs.readFile(path.join(root, f), 'utf8')]));
@@ -42,7 +43,7 @@ describe('the same state by another path', () => {
     const c = run('check', '--state', path.relative(dir, two), '--out', out, '--no-png', '--quiet');
     expect(c.stderr).toBe('');
     expect(c.code).toBe(0);
-    const stdin = runCli(dir, ['check', '--state', '-', '--out', out, '--no-png', '--quiet'], {}, await fs.readFile(corpus, 'utf8'));
+    const stdin = runCli(dir, ['check', '--state', '-', '--out', out, '--no-png', '--quiet'], { DIAGRAMS_CACHE_DIR: path.join(dir, '.cache') }, await fs.readFile(corpus, 'utf8'));
     expect(stdin.stderr).toBe('');
     expect(stdin.code).toBe(0);
     const all = await texts(out);
@@ -65,7 +66,7 @@ describe('stacks of different projects with the same name', () => {
     const a = await writeState(path.join(dir, 'projects', 'alpha.json'), alpha);
     const b = await writeState(path.join(dir, 'projects', 'beta.json'), beta);
     const out = path.join(dir, 'two-projects');
-    const r = run('generate', '--state', a, '--state', b, '--out', out, '--no-png', '--quiet');
+    const r = run('generate', '--state', a, '--state', b, '--out', out, '--format', 'md,json', '--quiet');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((await listAll(out)).filter((f) => f.endsWith('README.md'))).toEqual(['README.md', 'alpha/dev/README.md', 'beta/dev/README.md']);
@@ -78,9 +79,9 @@ describe('stacks of different projects with the same name', () => {
     expect(betaPage).toContain('beta/dev/api-token');
     expect(betaPage).not.toContain('/alpha/dev/db/host');
     expect(indexLinks(await fs.readFile(path.join(out, 'README.md'), 'utf8'))).toEqual(['alpha/dev/README.md', 'beta/dev/README.md']);
-    expect(run('check', '--state', a, '--state', b, '--out', out, '--no-png', '--quiet').code).toBe(0);
+    expect(run('check', '--state', a, '--state', b, '--out', out, '--format', 'md,json', '--quiet').code).toBe(0);
     const single = path.join(dir, 'one-project');
-    expect(run('generate', '--state', a, '--out', single, '--no-png', '--quiet').code).toBe(0);
+    expect(run('generate', '--state', a, '--out', single, '--format', 'md,json', '--quiet').code).toBe(0);
     expect(indexLinks(await fs.readFile(path.join(single, 'README.md'), 'utf8'))).toEqual(['dev/README.md']);
     expect(await exists(path.join(single, 'dev', 'README.md'))).toBe(true);
   });
