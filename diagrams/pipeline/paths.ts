@@ -2,7 +2,8 @@
  * Where a stack's files go: `<out>/<stack>/` when the loaded stacks are of one project, else
  * `<out>/<project>/<stack>/` (the stack's key). A name from the input becomes a directory name as it
  * is when it is a plain name (letters, digits, `.`, `_`, `-`, starting with a letter or digit, at
- * most 100 characters) that is not one of the generator's own file names; any other name is
+ * most 100 characters, not ending with `.`, not a Windows device name such as `con` or `nul.txt`)
+ * that is not one of the generator's own file names; any other name is
  * encoded (`_` + its plain characters + `-` + 8 hex digits of its hash), so that no input can
  * produce a path outside `--out`, collide with the index or the manifest, or collide with another
  * stack. Plain sibling names that differ only in letter case (`Dev`, `dev`) are both encoded, so
@@ -17,8 +18,11 @@ const RESERVED = new Set(['readme.md', 'estate.json', 'parity.csv']);
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Names Windows gives to devices (with any extension), and a trailing dot, which Windows drops from a name. */
+const NOT_PORTABLE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$|\.$/i;
+
 function isPlain(name: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name) && !RESERVED.has(name.toLowerCase()) && !name.toLowerCase().startsWith('.generated');
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name) && !RESERVED.has(name.toLowerCase()) && !name.toLowerCase().startsWith('.generated') && !NOT_PORTABLE.test(name);
 }
 
 function encoded(name: string): string {

@@ -49,6 +49,14 @@ describe('stackDirs', () => {
     expect(single('Dev').get('Dev')).toBe('Dev');
   });
 
+  it('encodes names Windows cannot hold: device names and a trailing dot (which would make dev. the same as dev)', () => {
+    const dirs = single('dev', 'dev.', 'con', 'NUL.txt', 'com1', 'lpt9.log', 'console', 'com10');
+    expect(dirs.get('dev')).toBe('dev');
+    for (const n of ['dev.', 'con', 'NUL.txt', 'com1', 'lpt9.log']) expect(dirs.get(n)).toMatch(/^_[A-Za-z0-9._-]*-[0-9a-f]{8}$/);
+    expect(dirs.get('console')).toBe('console');
+    expect(dirs.get('com10')).toBe('com10');
+  });
+
   it('puts stacks under their project when there are several projects, projects encoded like stacks', () => {
     const dirs = stackDirs([
       { key: 'alpha/dev', project: 'alpha', stack: 'dev' },
