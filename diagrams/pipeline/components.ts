@@ -4,6 +4,7 @@
  * needs them.
  */
 
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CostEstimate, Finding, Severity } from '../compliance/types.ts';
 import type { Estate } from '../estate/model.ts';
@@ -56,6 +57,20 @@ export interface Components {
   willRunProgram?(source: SourceOptions): Promise<boolean>;
 }
 
+/**
+ * The browser a PNG render would use: its path, size and modification time (an upgrade in place
+ * changes them), or `none` when there is none (the launch then reports it).
+ */
+async function browserIdentity(find: () => string): Promise<string> {
+  try {
+    const file = find();
+    const st = await fs.stat(file);
+    return `${file} ${st.size} ${Math.trunc(st.mtimeMs)}`;
+  } catch {
+    return 'none';
+  }
+}
+
 /** The real modules, imported on demand. */
 export async function productionComponents(): Promise<Components> {
   const [sources, estate, rules, cost, views] = await Promise.all([
@@ -91,7 +106,8 @@ export async function productionComponents(): Promise<Components> {
       return `${await packageVersion('@terrastruct/d2')} d2.ts:${await fileHash(path.join(DIAGRAMS_DIR, 'render', 'd2.ts'))}`;
     },
     async pngIdentity() {
-      return `${await packageVersion('puppeteer-core')} png.ts:${await fileHash(path.join(DIAGRAMS_DIR, 'render', 'png.ts'))} browser:${process.env.PUPPETEER_EXECUTABLE_PATH ?? 'default'}`;
+      pngMod ??= await import('../render/png.ts');
+      return `${await packageVersion('puppeteer-core')} png.ts:${await fileHash(path.join(DIAGRAMS_DIR, 'render', 'png.ts'))} browser:${await browserIdentity(pngMod.findBrowser)}`;
     },
     async pngSettings() {
       pngMod ??= await import('../render/png.ts');
