@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SEVERITIES, type Severity } from './compliance/types.ts';
-import { EXIT, GeneratorError, isGeneratorError } from './errors.ts';
+import { capText, EXIT, GeneratorError, isGeneratorError } from './errors.ts';
 import type { Format, PipelineOptions } from './pipeline/index.ts';
 import type { SourceOptions } from './sources/index.ts';
 
@@ -209,7 +209,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.error;
     }
     const msg = e instanceof Error ? e.message : String(e);
-    stderr(`diagrams: internal error: ${msg.split('\n')[0]}`);
+    stderr(`diagrams: internal error (a bug: please report it with this message): ${capText(msg.split('\n')[0]!)}`);
     if (process.env.DIAGRAMS_DEBUG && e instanceof Error && e.stack) stderr(e.stack);
     return EXIT.internal;
   }

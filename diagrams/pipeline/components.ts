@@ -4,12 +4,14 @@
  * needs them.
  */
 
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CostEstimate, Finding, Severity } from '../compliance/types.ts';
 import type { Estate } from '../estate/model.ts';
 import type { ResourceGraph } from '../graph/types.ts';
 import type { SourceOptions } from '../sources/index.ts';
 import type { DiagramName, ViewFn } from '../views/types.ts';
+import type { BrowserCandidate } from '../render/png.ts';
 import { DIAGRAMS_DIR, fileHash, packageVersion } from './identity.ts';
 
 /** The tEXt keyword under which a PNG records the sha256 of the SVG it was rendered from. */
@@ -56,6 +58,22 @@ export interface Components {
   willRunProgram?(source: SourceOptions): Promise<boolean>;
 }
 
+/**
+ * The browser a PNG render would use: its path, size and modification time (an upgrade in place
+ * changes them), or `none` when there is none (the launch then reports it).
+ */
+async function browserIdentity(find: () => BrowserCandidate): Promise<string> {
+  try {
+    const found = find();
+    // The npm Chromium is not unpacked yet: its package (name and version) names it.
+    if (found.executablePath === undefined) return found.label;
+    const st = await fs.stat(found.executablePath);
+    return `${found.executablePath} ${st.size} ${Math.trunc(st.mtimeMs)}`;
+  } catch {
+    return 'none';
+  }
+}
+
 /** The real modules, imported on demand. */
 export async function productionComponents(): Promise<Components> {
   const [sources, estate, rules, cost, views] = await Promise.all([
@@ -92,7 +110,7 @@ export async function productionComponents(): Promise<Components> {
     },
     async pngIdentity() {
       pngMod ??= await import('../render/png.ts');
-      return `${await packageVersion('puppeteer-core')} png.ts:${await fileHash(path.join(DIAGRAMS_DIR, 'render', 'png.ts'))} browser:${pngMod.browserIdentity()}`;
+      return `${await packageVersion('puppeteer-core')} png.ts:${await fileHash(path.join(DIAGRAMS_DIR, 'render', 'png.ts'))} browser:${await browserIdentity(() => pngMod!.findBrowser())}`;
     },
     async pngSettings() {
       pngMod ??= await import('../render/png.ts');

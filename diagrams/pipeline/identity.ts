@@ -45,12 +45,25 @@ export async function fileHash(file: string): Promise<string> {
   }
 }
 
+/** The package.json of an installed package: `<name>/package.json`, else (not exported) found above its entry point. */
+async function packageJson(name: string): Promise<{ version: string }> {
+  const req = createRequire(import.meta.url);
+  try {
+    return JSON.parse(await fs.readFile(req.resolve(`${name}/package.json`), 'utf8')) as { version: string };
+  } catch {
+    // A package whose `exports` do not list its package.json: from its entry point up to its root.
+    for (let d = path.dirname(req.resolve(name)); d !== path.dirname(d); d = path.dirname(d)) {
+      const pkg = JSON.parse(await fs.readFile(path.join(d, 'package.json'), 'utf8').catch(() => '{}')) as { name?: string; version: string };
+      if (pkg.name === name) return pkg;
+    }
+    throw new Error(`no package.json for ${name}`);
+  }
+}
+
 /** `name@version` of an installed package; `name@unknown` when it is not installed. */
 export async function packageVersion(name: string): Promise<string> {
   try {
-    const req = createRequire(import.meta.url);
-    const pkgPath = req.resolve(`${name}/package.json`);
-    return `${name}@${(JSON.parse(await fs.readFile(pkgPath, 'utf8')) as { version: string }).version}`;
+    return `${name}@${(await packageJson(name)).version}`;
   } catch {
     return `${name}@unknown`;
   }

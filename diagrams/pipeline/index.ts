@@ -24,7 +24,7 @@ import { DIAGRAMS, type View } from '../views/types.ts';
 import { checkOutputs, readManifest, readOutputFile, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from '../writer/index.ts';
 import type { Components, PngRendererLike, SvgRendererLike } from './components.ts';
 import { templatesIdentity } from './identity.ts';
-import { stackDir } from './paths.ts';
+import { stackDirs } from './paths.ts';
 
 export { productionComponents, PNG_SOURCE_KEY, type Components } from './components.ts';
 
@@ -201,14 +201,102 @@ async function renderView(x: ViewRenderContext, dir: string, view: View, decide:
   return out;
 }
 
+/** The formats of a run; refuses none, and `--inject` without the pages its links point to. */
+function runFormats(opts: PipelineOptions): Set<Format> {
+  const formats = new Set(opts.formats);
+  if (formats.size === 0) throw new GeneratorError('usage', 'no output format selected', { subject: '--format', expected: FORMATS.join(', ') });
+  if (opts.inject !== undefined && !formats.has('md')) {
+    // The filled section links to the stack pages: without them every link would be dead.
+    throw new GeneratorError('usage', 'the section it receives links to the stack pages, which the formats leave out', {
+      subject: `--inject ${opts.inject}`,
+      expected: `md among the formats (given: ${[...formats].join(', ')})`,
+    });
+  }
+  return formats;
+}
+
+/** On a cold run that runs the program, starts (and warms up) the renderers while it runs. */
+async function startWhileProgramRuns(c: Components, source: SourceOptions, formats: ReadonlySet<Format>, r: ReturnType<typeof renderers>, log: (m: string) => void): Promise<void> {
+  if (!(formats.has('svg') || formats.has('png')) || c.willRunProgram === undefined || !(await c.willRunProgram(source))) return;
+  // A failure to start is reported when a render needs the renderer (as when started lazily).
+  log(`starting D2${formats.has('png') ? ' and the browser' : ''} while the program runs`);
+  r.svg().then((x) => x.render(WARM_UP_D2, 'warm-up')).catch(() => undefined);
+  if (formats.has('png')) r.png().then((x) => x.render(WARM_UP_SVG)).catch(() => undefined);
+}
+
+type MarkdownRenderer = Awaited<ReturnType<typeof markdownRenderer>>;
+
+interface StackInput {
+  readonly c: Components;
+  readonly estate: Estate;
+  readonly store: Store;
+  readonly formats: ReadonlySet<Format>;
+  readonly renderMarkdown: MarkdownRenderer;
+}
+
+/** The page, its inventories and estate.json of one stack (no render needed), and its index entry. */
+async function stackFiles(x: StackInput, stack: string, dir: string, views: readonly View[], findings: readonly Finding[]): Promise<{ files: OutputFile[]; index: IndexStack }> {
+  const { c, estate, store, formats } = x;
+  const files: OutputFile[] = [];
+  const cost = c.estimateCost(estate, stack);
+  if (formats.has('md')) {
+    const page = buildPageModel({ estate, stack, views, findings, cost, formats: { svg: formats.has('svg'), png: formats.has('png'), d2: formats.has('d2') } });
+    files.push({ path: `${dir}/README.md`, contents: await x.renderMarkdown('page', page.model) });
+    for (const a of page.attachments) files.push({ path: `${dir}/${a.name}`, contents: a.contents });
+  }
+  if (formats.has('json')) files.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: estateJson({ store, stack, findings, cost, views }) });
+  return { files, index: indexStack(store, stack, findings, views, `${dir}/README.md`) };
+}
+
+/** The index page and its attachments, and the `--inject` file with its section filled. */
+async function indexFiles(opts: PipelineOptions, x: StackInput, stacks: readonly IndexStack[], injectOriginal: string | undefined): Promise<{ files: OutputFile[]; extra: ExtraFile[] }> {
+  const files: OutputFile[] = [];
+  const extra: ExtraFile[] = [];
+  if (!x.formats.has('md')) return { files, extra };
+  const cost = x.c.estimateCost(x.estate);
+  const index = buildIndex({ stacks, cost });
+  files.push({ path: 'README.md', contents: await x.renderMarkdown('index', index.model) });
+  for (const a of index.attachments) files.push({ path: a.name, contents: a.contents });
+  if (opts.inject !== undefined && injectOriginal !== undefined) {
+    const { injectSection } = await import('../docs/markdown.ts');
+    const rel = path.relative(path.dirname(path.resolve(opts.inject)), path.resolve(opts.out)).split(path.sep).join('/');
+    const section = await x.renderMarkdown('index', buildIndex({ stacks, cost, linkBase: rel === '' ? '' : `${rel}/` }).model);
+    extra.push({ path: opts.inject, contents: injectSection(injectOriginal, section, opts.inject) });
+  }
+  return { files, extra };
+}
+
+/**
+ * Each stack's directory and views, with the renders of its views started (in the schedule); a
+ * failed render fails the schedule and gives no files.
+ */
+function startRenders(ctx: ViewRenderContext, estate: Estate, findings: Readonly<Record<string, Finding[]>>): { stack: string; dir: string; views: View[]; rendered: Promise<OutputFile[]>[] }[] {
+  const dirs = stackDirs(estate.stacks);
+  return estate.stacks.map(({ key: stack }) => {
+    const dir = dirs.get(stack)!;
+    const views: View[] = DIAGRAMS.map((d) => ctx.c.views[d]({ estate, stack, findings: findings[stack]! }));
+    const rendered = views.map((view) => {
+      let decided = false;
+      const decide = (): void => {
+        if (!decided) (decided = true), ctx.schedule.decided();
+      };
+      return renderView(ctx, dir, view, decide)
+        .catch((error: unknown) => {
+          ctx.schedule.fail(error);
+          return [] as OutputFile[];
+        })
+        .finally(decide);
+    });
+    return { stack, dir, views, rendered };
+  });
+}
+
 /** Renders every output in memory. `mode: 'check'` never starts the browser: PNGs are represented by their source hash. */
 export async function renderAll(opts: PipelineOptions, c: Components, mode: 'generate' | 'check'): Promise<Rendered> {
   const log = opts.log ?? (() => undefined);
-  const formats = new Set(opts.formats);
-  if (formats.size === 0) throw new GeneratorError('usage', 'no output format selected', { subject: '--format', expected: FORMATS.join(', ') });
+  const formats = runFormats(opts);
   const cache = new RenderCache(opts.cacheDir);
-  const wantsMarkdown = formats.has('md') || opts.inject !== undefined;
-  const renderMarkdown = await markdownRenderer(opts, cache, wantsMarkdown);
+  const renderMarkdown = await markdownRenderer(opts, cache, formats.has('md'));
   const injectOriginal = await readInject(opts.inject);
   const r = renderers(c);
   // The program source keeps its graphs in the same cache directory as the renders.
@@ -217,25 +305,18 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   const files: OutputFile[] = [];
   const indexStacks: IndexStack[] = [];
   const findings: Record<string, Finding[]> = {};
-  let estate: Estate;
+  let input: StackInput;
   let stacks: string[];
   try {
-    const wantsRenders = formats.has('svg') || formats.has('png');
-    if (mode === 'generate' && wantsRenders && c.willRunProgram !== undefined && (await c.willRunProgram(source))) {
-      // A failure to start is reported when a render needs the renderer (as when started lazily).
-      log(`starting D2${formats.has('png') ? ' and the browser' : ''} while the program runs`);
-      r.svg().then((x) => x.render(WARM_UP_D2, 'warm-up')).catch(() => undefined);
-      if (formats.has('png')) r.png().then((x) => x.render(WARM_UP_SVG)).catch(() => undefined);
-    }
+    if (mode === 'generate') await startWhileProgramRuns(c, source, formats, r, log);
     log('loading stacks');
     const graphs = await c.loadGraphs(source);
     if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
-    estate = c.buildEstate(graphs);
-    const store = Store.of(estate);
+    const estate = c.buildEstate(graphs);
+    input = { c, estate, store: Store.of(estate), formats, renderMarkdown };
     stacks = estate.stacks.map((s) => s.key);
     for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
 
-    const manifest = await readManifest(opts.out);
     const schedule = new RenderSchedule(stacks.length * DIAGRAMS.length, r.svg, r.png, log);
     const ctx: ViewRenderContext = {
       opts,
@@ -243,45 +324,22 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
       mode,
       formats,
       cache,
-      manifest,
+      manifest: await readManifest(opts.out),
       schedule,
-      svgId: wantsRenders ? await c.svgIdentity() : '',
+      svgId: formats.has('svg') || formats.has('png') ? await c.svgIdentity() : '',
       pngId: formats.has('png') && mode === 'generate' ? await c.pngIdentity() : '',
       pngSettings: formats.has('png') && c.pngSettings !== undefined ? await c.pngSettings() : undefined,
       stats,
     };
-    const perStack = stacks.map((stack) => {
-      const dir = stackDir(store.stack(stack));
-      const views: View[] = DIAGRAMS.map((d) => c.views[d]({ estate, stack, findings: findings[stack]! }));
-      const rendered = views.map((view) => {
-        let decided = false;
-        const decide = (): void => {
-          if (!decided) (decided = true), schedule.decided();
-        };
-        return renderView(ctx, dir, view, decide)
-          .catch((error: unknown) => {
-            schedule.fail(error);
-            return [] as OutputFile[];
-          })
-          .finally(decide);
-      });
-      return { stack, dir, views, rendered };
-    });
+    const perStack = startRenders(ctx, estate, findings);
     const allRendered = Promise.all(perStack.flatMap((p) => p.rendered));
     // Pages, inventories and estate.json need no render: they are built while D2 and the browser work.
     const pages: OutputFile[][] = [];
     try {
       for (const { stack, dir, views } of perStack) {
-        const out: OutputFile[] = [];
-        const cost = c.estimateCost(estate, stack);
-        if (formats.has('md')) {
-          const page = buildPageModel({ estate, stack, views, findings: findings[stack]!, cost, formats: { svg: formats.has('svg'), png: formats.has('png'), d2: formats.has('d2') } });
-          out.push({ path: `${dir}/README.md`, contents: await renderMarkdown('page', page.model) });
-          for (const a of page.attachments) out.push({ path: `${dir}/${a.name}`, contents: a.contents });
-        }
-        if (formats.has('json')) out.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: estateJson({ store, stack, findings: findings[stack]!, cost, views }) });
-        pages.push(out);
-        indexStacks.push(indexStack(store, stack, findings[stack]!, views, `${dir}/README.md`));
+        const built = await stackFiles(input, stack, dir, views, findings[stack]!);
+        pages.push(built.files);
+        indexStacks.push(built.index);
       }
     } catch (error) {
       schedule.fail(error);
@@ -295,23 +353,8 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   } finally {
     await r.close();
   }
-
-  const extra: ExtraFile[] = [];
-  if (wantsMarkdown) {
-    const cost = c.estimateCost(estate);
-    if (formats.has('md')) {
-      const index = buildIndex({ stacks: indexStacks, cost });
-      files.push({ path: 'README.md', contents: await renderMarkdown('index', index.model) });
-      for (const a of index.attachments) files.push({ path: a.name, contents: a.contents });
-    }
-    if (opts.inject !== undefined && injectOriginal !== undefined) {
-      const { injectSection } = await import('../docs/markdown.ts');
-      const rel = path.relative(path.dirname(path.resolve(opts.inject)), path.resolve(opts.out)).split(path.sep).join('/');
-      const section = await renderMarkdown('index', buildIndex({ stacks: indexStacks, cost, linkBase: rel === '' ? '' : `${rel}/` }).model);
-      extra.push({ path: opts.inject, contents: injectSection(injectOriginal, section, opts.inject) });
-    }
-  }
-  return { files, extra, stacks, findings, estate, stats };
+  const index = await indexFiles(opts, input, indexStacks, injectOriginal);
+  return { files: [...files, ...index.files], extra: index.extra, stacks, findings, estate: input.estate, stats };
 }
 
 export interface GenerateResult extends WriteResult {

@@ -165,8 +165,6 @@ async function writeJournal(root: OutRoot, j: Journal, steps: Steps, phase: Step
 /** Switches `ops` (in order; the manifest last) and creates `dirs` (relative, parents first). Returns messages. */
 export async function commit(root: OutRoot, planned: readonly PlannedOp[], dirs: readonly string[], hook?: StepHook): Promise<string[]> {
   const steps = new Steps(hook);
-  const staging = path.join(root.real, STAGING_NAME);
-  const shownStaging = displayPath(root, STAGING_NAME);
   const ops: JournalOp[] = planned.map((p) => ({
     target: p.target,
     extra: p.extra,
@@ -176,8 +174,21 @@ export async function commit(root: OutRoot, planned: readonly PlannedOp[], dirs:
     ...(p.extra ? { staged: beside(p.target, 'tmp'), backup: beside(p.target, 'bak') } : {}),
   }));
   const journal: Journal = { generator: GENERATOR, version: 1, phase: 'staging', pid: process.pid, host: os.hostname(), started: new Date().toISOString(), dirs: [...dirs], ops };
+  await stage(root, planned, journal, steps);
+  await switchAll(root, journal, steps);
+  // The new files are all in place whatever happens now.
+  try {
+    await finish(root, journal, steps);
+    return [];
+  } catch (e) {
+    return [`every file is in place, but the clean-up failed: ${e instanceof StepFailure ? e.message : reasonOf(e)}; the next generate into ${root.given} finishes it`];
+  }
+}
 
-  // 1. Staging.
+/** 1. Creates the staging directory, the journal, the new directories and the staged files; a failure removes them and changes nothing. */
+async function stage(root: OutRoot, planned: readonly PlannedOp[], journal: Journal, steps: Steps): Promise<void> {
+  const staging = path.join(root.real, STAGING_NAME);
+  const shownStaging = displayPath(root, STAGING_NAME);
   let stagingMade = false;
   try {
     await steps.run('staging', 'mkdir', shownStaging, 'create it', async () => {
@@ -187,7 +198,7 @@ export async function commit(root: OutRoot, planned: readonly PlannedOp[], dirs:
       await fs.mkdir(path.join(staging, 'old'));
     });
     await writeJournal(root, journal, steps, 'staging');
-    for (const d of dirs) {
+    for (const d of journal.dirs) {
       const shown = displayPath(root, d);
       await steps.run('staging', 'mkdir', shown, 'create the directory', async () => {
         try {
@@ -200,7 +211,7 @@ export async function commit(root: OutRoot, planned: readonly PlannedOp[], dirs:
     }
     for (const [i, p] of planned.entries()) {
       if (p.bytes === undefined) continue;
-      const staged = opPaths(root, ops[i]!, i).staged;
+      const staged = opPaths(root, journal.ops[i]!, i).staged;
       await steps.run('staging', 'stage', p.shown, 'write it', () => fs.writeFile(staged, p.bytes!, { flag: 'wx', ...(p.mode !== undefined ? { mode: p.mode } : {}) }));
     }
     journal.phase = 'switching';
@@ -214,11 +225,13 @@ export async function commit(root: OutRoot, planned: readonly PlannedOp[], dirs:
       { subject: f.shown },
     );
   }
+}
 
-  // 2. Switch.
+/** 2. Renames every target to its backup and every staged file into place; a failure rolls back and says what happened. */
+async function switchAll(root: OutRoot, journal: Journal, steps: Steps): Promise<void> {
   const touched: string[] = [];
   try {
-    for (const [i, op] of ops.entries()) {
+    for (const [i, op] of journal.ops.entries()) {
       const p = opPaths(root, op, i);
       if (op.existed) {
         await steps.run('switch', 'rename', op.shown, op.write ? 'replace it' : 'remove it', () => fs.rename(p.target, p.backup));
@@ -232,6 +245,7 @@ export async function commit(root: OutRoot, planned: readonly PlannedOp[], dirs:
     journal.phase = 'committed';
     await writeJournal(root, journal, steps, 'switch');
   } catch (e) {
+    const shownStaging = displayPath(root, STAGING_NAME);
     const f = e instanceof StepFailure ? e : new StepFailure(shownStaging, 'switch the output', e);
     const head = `cannot ${f.verb}: ${reasonOf(f.cause)}`;
     const rb = await rollBack(root, journal, steps);
@@ -244,14 +258,6 @@ export async function commit(root: OutRoot, planned: readonly PlannedOp[], dirs:
       `${head}; putting the previous files back failed: ${rb.failures.join('; ')}; every other file holds its previous contents; ${shownStaging} keeps the journal and the backups, and the next generate into ${root.given} puts the previous files back`,
       { subject: f.shown },
     );
-  }
-
-  // 3. Clean-up: the new files are all in place whatever happens now.
-  try {
-    await finish(root, journal, steps);
-    return [];
-  } catch (e) {
-    return [`every file is in place, but the clean-up failed: ${e instanceof StepFailure ? e.message : reasonOf(e)}; the next generate into ${root.given} finishes it`];
   }
 }
 

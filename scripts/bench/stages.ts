@@ -257,7 +257,7 @@ async function main(): Promise<void> {
             const t0 = nowMs();
             const r = await D2Renderer.start();
             try {
-              for (const v of views[s]!) await r.render(v.d2, `${s}/${v.name}`);
+              for (const v of views[s]!) if (v.d2 !== undefined) await r.render(v.d2, `${s}/${v.name}`);
             } finally {
               await r.close();
             }

@@ -16,7 +16,7 @@ import { loadTemplates, type Templates } from '../../diagrams/docs/markdown.ts';
 import { buildIndex, indexStack } from '../../diagrams/docs/viewmodel.ts';
 import type { Estate } from '../../diagrams/estate/model.ts';
 import { Store } from '../../diagrams/estate/store.ts';
-import { stackDir } from '../../diagrams/pipeline/paths.ts';
+import { stackDirs } from '../../diagrams/pipeline/paths.ts';
 import { foreignEstate } from '../fixtures/foreign.ts';
 import { emptyEstate, monoEstate } from '../fixtures/mono.ts';
 import { SECTIONS, stackPage, type StackPage } from './helpers.ts';
@@ -74,10 +74,11 @@ describe.each(cases)('docs of the %s estate', (label, make, stacks) => {
 
   it('index matches its golden', async () => {
     const store = Store.of(estate);
+    const dirs = stackDirs(estate.stacks);
     const entries = await Promise.all(
       estate.stacks.map(async (s) => {
         const p = await stackPage(estate, s.key);
-        return indexStack(store, s.key, p.findings, p.views, `${stackDir(s)}/README.md`);
+        return indexStack(store, s.key, p.findings, p.views, `${dirs.get(s.key)!}/README.md`);
       }),
     );
     const index = buildIndex({ stacks: entries, cost: estimateCost(estate) });

@@ -1,16 +1,18 @@
 /**
- * Throwaway look-at-it script: writes the four views (D2, SVG, PNG) for the fixture estate, or with
+ * Throwaway look-at-it script: writes the four views (D2, SVG, PNG) for a fixture estate (test/fixtures/mono.ts), or with
  * `--real` for the built-in estate through the real pipeline, to /tmp/views-out/ with timings.
- *   npx tsx test/render/render-samples.ts [--real] [--big] [--stack prod] [--only name] [--no-png]
+ *   npx tsx test/render/render-samples.ts [--real] [--big] [--empty] [--stack prod] [--only name] [--no-png]
  */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
+import type { Finding } from '../../diagrams/compliance/types.ts';
+import type { Estate } from '../../diagrams/estate/model.ts';
 import { D2Renderer } from '../../diagrams/render/d2.ts';
 import { PngRenderer, pngSize } from '../../diagrams/render/png.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
-import type { Estate, Finding } from '../../diagrams/estate/model.ts';
-import { bigEstate, emptyEstate, fixtureEstate, fixtureFindings } from '../views/fixture-estate.ts';
+import { bigEstate, emptyEstate, monoEstate } from '../fixtures/mono.ts';
 
 const args = process.argv.slice(2);
 const flag = (f: string): boolean => args.includes(f);
@@ -20,29 +22,19 @@ mkdirSync(out, { recursive: true });
 
 let estate: Estate;
 let stack = opt('--stack') ?? 'prod';
-let findings: Finding[] = [];
 if (flag('--real')) {
   const { loadGraphs } = await import('../../diagrams/sources/index.ts');
-  const { buildEstate } = await import('../../diagrams/estate/build.ts');
-  const graphs = await loadGraphs({ program: '.' });
-  estate = buildEstate(graphs);
-  try {
-    const { evaluateRules } = await import('../../diagrams/compliance/rules.ts');
-    findings = evaluateRules(estate, stack);
-  } catch (e) {
-    console.error('no compliance rules:', (e as Error).message);
-  }
+  const { buildEstate } = await import('../../diagrams/estate/build/index.ts');
+  estate = buildEstate(await loadGraphs({ program: '.' }));
 } else if (flag('--big')) {
   estate = bigEstate();
-  stack = 'big';
-  findings = fixtureFindings(stack);
 } else if (flag('--empty')) {
   estate = emptyEstate();
   stack = 'empty';
 } else {
-  estate = fixtureEstate();
-  findings = fixtureFindings(stack);
+  estate = monoEstate();
 }
+const findings: Finding[] = evaluateRules(estate, stack);
 
 const t0 = performance.now();
 const d2 = await D2Renderer.start();
@@ -56,6 +48,10 @@ for (const name of DIAGRAMS) {
   const a = performance.now();
   const view = VIEWS[name]({ estate, stack, findings });
   const b = performance.now();
+  if (view.d2 === undefined) {
+    console.log(`${name}: nothing to draw (${view.absent ?? ''})`);
+    continue;
+  }
   const svg = await d2.render(view.d2, `${stack}/${name}`);
   const c = performance.now();
   writeFileSync(`${out}/${name}.d2`, view.d2);

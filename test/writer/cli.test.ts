@@ -3,27 +3,16 @@
  * the path named, never an internal error, and nothing written outside --out.
  */
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CORPUS_DIR } from '../corpus.ts';
-import { snapshot, tempDir } from './helpers/tree.ts';
+import { runCli } from '../cli/helpers.ts';
+import { snapshot, tempDir } from '../fixtures/tree.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const STATE = `${CORPUS_DIR}/pulumi-aws-kms-key-export.json`;
 let dir: string;
 
-function run(cmd: 'generate' | 'check', out: string) {
-  const r = spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'diagrams', 'cli.ts'), cmd, '--state', STATE, '--out', out, '--format', 'md', '--quiet'], {
-    cwd: dir,
-    env: { ...process.env, DIAGRAMS_CACHE_DIR: 'off' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stderr: r.stderr };
-}
+const run = (cmd: 'generate' | 'check', out: string) => runCli(dir, [cmd, '--state', STATE, '--out', out, '--format', 'md', '--quiet']);
 
 beforeEach(async () => {
   dir = await tempDir('writer-cli-');

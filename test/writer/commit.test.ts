@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GeneratorError } from '../../diagrams/errors.ts';
 import { checkOutputs, formatProblems, MANIFEST_NAME, readManifest, writeOutputs, type OutputFile, type WriterStep } from '../../diagrams/writer/index.ts';
-import { exists, fsFailure, snapshot, tempDir } from './helpers/tree.ts';
+import { exists, fsFailure, snapshot, tempDir } from '../fixtures/tree.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GeneratorError } from '../../diagrams/errors.ts';
 import { LOCK_NAME, readManifest, writeOutputs, type OutputFile } from '../../diagrams/writer/index.ts';
-import { exists, listAll, tempDir } from './helpers/tree.ts';
+import { exists, listAll, tempDir } from '../fixtures/tree.ts';
 
 let dir: string;
 beforeEach(async () => {

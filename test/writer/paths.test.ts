@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GeneratorError } from '../../diagrams/errors.ts';
 import { checkOutputs, formatProblems, MANIFEST_NAME, readManifest, readOutputFile, sha256, writeOutputs, type OutputFile } from '../../diagrams/writer/index.ts';
-import { exists, listAll, snapshot, tempDir } from './helpers/tree.ts';
+import { exists, listAll, snapshot, tempDir } from '../fixtures/tree.ts';
 
 let dir: string;
 beforeEach(async () => {

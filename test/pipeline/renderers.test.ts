@@ -1,0 +1,137 @@
+/**
+ * The renderers' lifecycle in a run (diagrams/pipeline/index.ts with render/schedule.ts): started
+ * while the program runs on a cold run, D2 taking the smallest source first, every renderer closed
+ * on every path, none started in check mode, no render after a failure.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
+import { buildEstate } from '../../diagrams/estate/build/index.ts';
+import { GeneratorError } from '../../diagrams/errors.ts';
+import { check, generate, type Components } from '../../diagrams/pipeline/index.ts';
+import { VIEWS } from '../../diagrams/views/index.ts';
+import type { DiagramName } from '../../diagrams/views/types.ts';
+import { tempDir } from '../fixtures/tree.ts';
+import { components, options, twoStacks, zero } from './helpers.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await tempDir('pipeline-renderers-');
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const opts = (extra: Parameters<typeof options>[1] = {}) => options(dir, extra);
+
+/** Components whose program "runs" until released, recording the order of events. */
+function coldComponents(events: string[], overrides: Partial<Components> = {}): { c: Components; release: () => void } {
+  let release: () => void = () => undefined;
+  const running = new Promise<void>((r) => (release = r));
+  const base = components(zero());
+  const c: Components = {
+    ...base,
+    willRunProgram: async () => true,
+    loadGraphs: async (o) => {
+      events.push('program runs');
+      await running;
+      events.push('program done');
+      return base.loadGraphs(o);
+    },
+    startSvg: async () => {
+      events.push('svg start');
+      const r = await base.startSvg();
+      return { render: (d2, name) => (events.push(`svg ${name}`), r.render(d2, name)), close: async () => void events.push('svg close') };
+    },
+    launchPng: async () => {
+      events.push('png launch');
+      const r = await base.launchPng();
+      return { render: (svg) => r.render(svg), close: async () => void events.push('png close') };
+    },
+    ...overrides,
+  };
+  return { c, release };
+}
+
+describe('renderers on a cold run', () => {
+  it('start while the program runs, D2 takes the smallest source first, and the files equal a lazy run', async () => {
+    const events: string[] = [];
+    const { c, release } = coldComponents(events);
+    const run = generate(opts(), c);
+    for (let i = 0; i < 500 && !events.includes('program runs'); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
+    // Both started, and D2 warmed up with a throw-away layout, while the program runs.
+    expect([...events].sort()).toEqual(['png launch', 'program runs', 'svg start', 'svg warm-up']);
+    events.length = 0;
+    release();
+    const r = await run;
+    const renders = events.filter((e) => /^svg (dev|prod)\//.test(e)).map((e) => e.slice(4));
+    expect(renders).toHaveLength(8);
+    const estate = buildEstate(twoStacks());
+    const size = (key: string) => {
+      const [stack, name] = key.split('/') as [string, DiagramName];
+      return VIEWS[name]({ estate, stack, findings: evaluateRules(estate, stack) }).d2!.length;
+    };
+    const sizes = renders.map(size);
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+    expect(new Set(sizes).size).toBeGreaterThan(1);
+    expect(events.slice(-2).sort()).toEqual(['png close', 'svg close']);
+    const lazyOut = path.join(dir, 'lazy');
+    await generate(opts({ out: lazyOut, cacheDir: path.join(dir, 'lazy-cache') }), components(zero()));
+    for (const f of r.written) expect(await fs.readFile(path.join(lazyOut, f))).toEqual(await fs.readFile(path.join(dir, 'out', f)));
+  });
+
+  it('are closed when nothing needs rendering, and never started in check mode', async () => {
+    await generate(opts(), components(zero()));
+    const events: string[] = [];
+    const { c, release } = coldComponents(events);
+    release();
+    await generate(opts(), c);
+    expect(events.filter((e) => e.startsWith('svg ') && !['svg start', 'svg close', 'svg warm-up'].includes(e))).toEqual([]);
+    expect(events.filter((e) => /start|launch|close/.test(e)).sort()).toEqual(['png close', 'png launch', 'svg close', 'svg start']);
+    const checkEvents: string[] = [];
+    const checked = coldComponents(checkEvents);
+    checked.release();
+    expect((await check(opts(), checked.c)).problems).toEqual([]);
+    expect(checkEvents).toEqual(['program runs', 'program done']);
+  });
+
+  it('after a failed render: every renderer closed, no further render, nothing written', async () => {
+    const events: string[] = [];
+    let svgCalls = 0;
+    const { c, release } = coldComponents(events, {
+      startSvg: async () => {
+        events.push('svg start');
+        return {
+          render: async (_d2, name) => {
+            if (name === 'warm-up') return '<svg viewBox="0 0 1 1"></svg>';
+            svgCalls++;
+            if (svgCalls === 2) throw new GeneratorError('render', 'D2 compile error', { subject: name });
+            return '<svg viewBox="0 0 1 1"></svg>';
+          },
+          close: async () => void events.push('svg close'),
+        };
+      },
+    });
+    release();
+    await expect(generate(opts(), c)).rejects.toThrow(/D2 compile error/);
+    expect(svgCalls).toBe(2); // the failing one was the second; none after it
+    expect(events).toContain('svg close');
+    expect(events).toContain('png close');
+    await expect(fs.readdir(path.join(dir, 'out'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('after a failed program run: the renderers started for it are closed', async () => {
+    const events: string[] = [];
+    const { c, release } = coldComponents(events, {
+      loadGraphs: async () => {
+        events.push('program runs');
+        throw new GeneratorError('input', 'the program failed for stack dev');
+      },
+    });
+    release();
+    await expect(generate(opts(), c)).rejects.toThrow(/program failed/);
+    expect(events.sort()).toEqual(['png close', 'png launch', 'program runs', 'svg close', 'svg start', 'svg warm-up']);
+  });
+});

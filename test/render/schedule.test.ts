@@ -1,0 +1,48 @@
+/** The render schedule of a run (diagrams/render/schedule.ts), with stand-in renderers. */
+import { describe, expect, it } from 'vitest';
+import { GeneratorError } from '../../diagrams/errors.ts';
+import { RenderSchedule } from '../../diagrams/render/schedule.ts';
+
+/** A D2 stand-in that records what it renders, each render taking a turn of the event loop. */
+function recordingSvg(order: string[], fail?: string) {
+  return async () => ({
+    render: async (d2: string, name: string) => {
+      await new Promise((r) => setImmediate(r));
+      order.push(name);
+      if (name === fail) throw new GeneratorError('render', 'D2 compile error', { subject: name });
+      return `<svg>${d2}</svg>`;
+    },
+  });
+}
+const noPng = async () => ({ render: async (): Promise<Buffer> => Buffer.from('png') });
+
+describe('RenderSchedule', () => {
+  it('starts D2 once every diagram is decided, then takes the smallest source first', async () => {
+    const order: string[] = [];
+    const s = new RenderSchedule(4, recordingSvg(order), noPng, () => undefined);
+    const jobs = [s.renderSvg('x'.repeat(30), 'c', () => s.decided()), s.renderSvg('x'.repeat(10), 'a', () => s.decided()), s.renderSvg('x'.repeat(20), 'b', () => s.decided())];
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual([]); // one diagram still undecided
+    s.decided(); // it needs no D2
+    expect(await Promise.all(jobs)).toEqual([`<svg>${'x'.repeat(30)}</svg>`, `<svg>${'x'.repeat(10)}</svg>`, `<svg>${'x'.repeat(20)}</svg>`]);
+    expect(order).toEqual(['a', 'b', 'c']);
+  });
+
+  it('after a failure starts no new render: the rest are abandoned, and the first error is kept', async () => {
+    const order: string[] = [];
+    const s = new RenderSchedule(3, recordingSvg(order, 'a'), noPng, () => undefined);
+    const jobs = ['a', 'bb', 'ccc'].map((d2) => s.renderSvg(d2, d2, () => s.decided()).catch((e: Error) => e.message));
+    expect(await Promise.all(jobs)).toEqual(['a: D2 compile error', 'abandoned after an earlier failure', 'abandoned after an earlier failure']);
+    expect(order).toEqual(['a']);
+    expect((s.failed?.error as Error).message).toBe('a: D2 compile error');
+    await expect(s.renderPng('<svg/>', 'p')).rejects.toThrow(/abandoned/);
+  });
+
+  it('gives every queued job the error of a renderer that fails to start', async () => {
+    const s = new RenderSchedule(2, async () => {
+      throw new GeneratorError('environment', 'the D2 WASM worker failed to start');
+    }, noPng, () => undefined);
+    const jobs = ['a', 'b'].map((d2) => s.renderSvg(d2, d2, () => s.decided()).catch((e: Error) => e.message));
+    expect(await Promise.all(jobs)).toEqual(['the D2 WASM worker failed to start', 'abandoned after an earlier failure']);
+  });
+});
