@@ -13,6 +13,7 @@
 import type { CostEstimate, Finding } from '../compliance/types.ts';
 import type { AccessItem, Condition, Via } from '../estate/model.ts';
 import type { PrincipalEntry, Store } from '../estate/store.ts';
+import { groupAccess, type AccessGroup } from '../estate/fold.ts';
 import type { View } from '../views/types.ts';
 import { AWS_KEY, keyLabel, rotationLabel } from '../docs/format.ts';
 import { formatJson } from './format.ts';
@@ -48,6 +49,16 @@ function principalJson(store: Store, p: PrincipalEntry, stack: string, own: bool
       ...extra,
     };
   };
+  const group = (g: AccessGroup<AccessItem>, extra: Record<string, unknown> = {}) => ({
+    ...(g.stack !== stack ? { stack: g.stack } : {}),
+    certainty: g.shape.certainty,
+    actions: g.shape.actions,
+    via: g.shape.via.map(viaJson),
+    ...(g.shape.conditions.length > 0 ? { conditions: g.shape.conditions.map(condJson) } : {}),
+    ...extra,
+    ...(g.folders.length > 0 ? { folders: g.folders.map((f) => ({ folder: f.folder, count: f.count })) } : {}),
+    ...(g.names.length > 0 ? { names: g.names } : {}),
+  });
   const h = p.role ?? p.user ?? p.group;
   return {
     id: p.id,
@@ -75,12 +86,12 @@ function principalJson(store: Store, p: PrincipalEntry, stack: string, own: bool
     admin: a?.admin ?? false,
     complete: a?.complete ?? true,
     reads: {
-      parameters: (a?.parameters ?? []).filter(keep).map((x) => item(x, x.byPath !== undefined ? { byPath: x.byPath } : {})),
-      secrets: (a?.secretValues ?? []).filter(keep).map((x) => item(x)),
+      parameters: groupAccess(store, (a?.parameters ?? []).filter(keep), 'parameter').map((g) => group(g, g.shape.byPath !== undefined ? { byPath: g.shape.byPath } : {})),
+      secrets: groupAccess(store, (a?.secretValues ?? []).filter(keep), 'secret').map((g) => group(g)),
       keys: (a?.keys ?? []).filter((x) => own || (a !== undefined && store.keyReachesStack(a, x, stack))).map((x) => item(x, { paths: x.paths })),
     },
-    describes: (a?.secretMetadata ?? []).filter(keep).map((x) => item(x)),
-    rotates: (a?.secretWrites ?? []).filter(keep).map((x) => item(x)),
+    describes: groupAccess(store, (a?.secretMetadata ?? []).filter(keep), 'secret').map((g) => group(g)),
+    rotates: groupAccess(store, (a?.secretWrites ?? []).filter(keep), 'secret').map((g) => group(g)),
     notes: a?.notes ?? [],
   };
 }

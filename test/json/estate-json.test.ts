@@ -60,6 +60,9 @@ describe('estate.json', () => {
     });
   });
 
+  /** The resources of an access group: its names, and its folders as `<folder>* (n)`. */
+  const listed = (g: Doc): string[] => [...(g.folders ?? []).map((f: Doc) => `${f.folder}* (${f.count})`), ...(g.names ?? [])];
+
   it('lists the principals of the stack and of other stacks that reach it, with what they read and through what', () => {
     const own = doc('payments/dev').principals.map((p: Doc) => `${p.kind} ${p.name}`);
     expect(own).toEqual(['role payments-api-dev-lambda-role-592a1b3', 'user alice', 'user bob', 'user carol', 'group payments-admins', 'group payments-secrets-ops']);
@@ -67,12 +70,12 @@ describe('estate.json', () => {
     const alice = ledger.principals.find((p: Doc) => p.name === 'alice');
     expect(alice).toMatchObject({ kind: 'user', stack: 'payments/dev', groups: ['payments-admins'], admin: true, complete: true });
     // On another stack's page, only what it reaches of that stack.
-    expect(alice.reads.parameters.map((x: Doc) => x.name)).toEqual(['/ledger/dev/db/host']);
+    expect(alice.reads.parameters.flatMap(listed)).toEqual(['/ledger/dev/db/host']);
     expect(alice.reads.parameters[0].via).toEqual([{ kind: 'identity', name: 'AdministratorAccess', ref: 'arn:aws:iam::aws:policy/AdministratorAccess', group: 'payments-admins' }]);
     const bob = doc('payments/dev').principals.find((p: Doc) => p.name === 'bob');
     expect(bob.boundary).toBe('arn:aws:iam::111122223333:policy/payments-dev-boundary');
     // SecretsManagerReadWrite grants no kms:Decrypt: bob reads only the secrets on the AWS-managed key.
-    expect(bob.reads.secrets.map((x: Doc) => x.name)).toEqual(['payments/dev/legacy-db-url', 'payments/dev/webhook-signing-key']);
+    expect(bob.reads.secrets.flatMap(listed)).toEqual(['payments/dev/legacy-db-url', 'payments/dev/webhook-signing-key']);
   });
 
   it('holds the findings of evaluateRules, with each resource that fails or meets them', () => {

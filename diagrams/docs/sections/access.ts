@@ -10,6 +10,7 @@ import type { AccessItem, Certainty, KeyAccess, Parameter, PrincipalAccess, Secr
 import { managedPoliciesLoaded, managedPoliciesSnapshot } from '../../estate/iam/managed.ts';
 import { ACTIONS_DATASET } from '../../estate/iam/actions.ts';
 import type { PrincipalEntry } from '../../estate/store.ts';
+import { groupAccess } from '../../estate/fold.ts';
 import { compareStrings, plural } from '../../util/collections.ts';
 import { code, md } from '../escape.ts';
 import { attach, csv, keyCellName, NO_ATTACHMENT, principalKind, principalName } from '../format.ts';
@@ -197,17 +198,26 @@ export function accessSection(c: PageContext): AccessSection {
       (inline ? '' : ` The first ${c.pageRows} are shown; every access is in the inventory linked below.`);
     const csvRows: (string | number)[][] = [];
     for (const r of readers) {
-      const put = (kind: string, urn: string, item: AccessItem, extra = ''): void => {
-        csvRows.push([r.principal.name, r.principal.kind, r.principal.stack ?? '', kind, c.store.find(urn)?.name ?? urn, item.actions.join(' '), item.certainty, item.via.map((v) => `${v.kind}:${v.name}${v.sid ? `#${v.sid}` : ''}`).join(' '), extra]);
+      const via = (item: AccessItem): string => item.via.map((v) => `${v.kind}:${v.name}${v.sid ? `#${v.sid}` : ''}`).join(' ');
+      const row = (kind: string, resource: string, count: number, item: AccessItem, how = ''): void => {
+        csvRows.push([r.principal.name, r.principal.kind, r.principal.stack ?? '', kind, resource, count, item.actions.join(' '), item.certainty, via(item), how]);
       };
-      for (const items of r.parameters.values()) for (const x of items) put('parameter', x.resourceUrn, x, 'byPath' in x && x.byPath ? `by path ${x.byPath}` : '');
-      for (const x of r.secretValues.values()) put('secret-value', x.resourceUrn, x);
-      for (const x of r.secretWrites.values()) put('secret-write', x.resourceUrn, x);
-      for (const x of r.secretMetadata.values()) if (!r.secretValues.has(x.resourceUrn)) put('secret-metadata', x.resourceUrn, x);
-      for (const x of r.keys.values()) put('key', x.resourceUrn, x, x.paths.join(' '));
+      // One row per resource, or per folder of which the principal reaches every resource in the same way.
+      const grouped = (kind: string, items: readonly AccessItem[], fold: 'parameter' | 'secret'): void => {
+        for (const g of groupAccess(c.store, items, fold)) {
+          const how = 'byPath' in g.shape && g.shape.byPath ? `by path ${g.shape.byPath}` : '';
+          for (const f of g.folders) row(kind, `${f.folder}*`, f.count, g.shape, how);
+          for (const n of g.names) row(kind, n, 1, g.shape, how);
+        }
+      };
+      grouped('parameter', [...r.parameters.values()].flat(), 'parameter');
+      grouped('secret-value', [...r.secretValues.values()], 'secret');
+      grouped('secret-write', [...r.secretWrites.values()], 'secret');
+      grouped('secret-metadata', [...r.secretMetadata.values()].filter((x) => !r.secretValues.has(x.resourceUrn)), 'secret');
+      for (const x of r.keys.values()) row('key', c.store.find(x.resourceUrn)?.name ?? x.resourceUrn, 1, x, x.paths.join(' '));
     }
     if (!inline || resourceRows > c.pageRows) {
-      accessCsv = attach(c.attachments, 'access.csv', csv(['principal', 'kind', 'stack', 'access', 'resource', 'actions', 'certainty', 'via', 'how'], csvRows), `Every access to this stack's parameters, secrets and keys (${csvRows.length} rows), with certainty and the policies it rests on`);
+      accessCsv = attach(c.attachments, 'access.csv', csv(['principal', 'kind', 'stack', 'access', 'resource', 'resources', 'actions', 'certainty', 'via', 'how'], csvRows), `Every access to this stack's parameters, secrets and keys (${csvRows.length} rows; a row per folder where a principal reaches all of it alike), with certainty and the policies it rests on`);
     }
   }
   const accessNotes = reach.flatMap((r) => r.access.notes.map((n) => `${principalName(r.principal, c.stack)}: ${md(n)}`));

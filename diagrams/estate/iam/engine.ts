@@ -213,6 +213,8 @@ function compileGrant(g: GrantSubject, keyName: string): Grantee {
 interface KeyUse {
   certainty: Certainty;
   paths: Set<KeyPath>;
+  /** The decisions already merged in (many resources share one). */
+  seen: Set<Decision>;
   via: Via[];
   conditions: Condition[];
 }
@@ -325,6 +327,8 @@ class PrincipalEvaluation {
   private readonly keyUses = new Map<string, KeyUse>();
   private readonly decryptCache = new Map<string, Decision>();
   private readonly memo: DecisionMemo;
+  /** Access entries that differ only by resource share their parts (actions, via, conditions). */
+  private readonly shapes = new Map<string, AccessShape>();
   readonly notes = new Set<string>();
 
   constructor(
@@ -397,13 +401,21 @@ class PrincipalEvaluation {
     return this.memo.decide(this.request(KEY_DECRYPT, r, subject, extra), awsManagedKeyTarget(policy));
   }
 
+  private shape<T extends AccessShape>(key: string, build: () => T): T {
+    let v = this.shapes.get(key);
+    if (v === undefined) this.shapes.set(key, (v = build()));
+    return v as T;
+  }
+
   private useKey(urn: string, path: KeyPath, d: Decision): void {
     let u = this.keyUses.get(urn);
     if (u === undefined) {
-      u = { certainty: d.certainty, paths: new Set(), via: [], conditions: [] };
+      u = { certainty: d.certainty, paths: new Set(), seen: new Set(), via: [], conditions: [] };
       this.keyUses.set(urn, u);
     } else u.certainty = stronger(u.certainty, d.certainty);
     u.paths.add(path);
+    if (u.seen.has(d)) return;
+    u.seen.add(d);
     u.via.push(...d.via);
     u.conditions.push(...d.conditions);
   }
@@ -453,24 +465,29 @@ class PrincipalEvaluation {
       let certainty = read;
       const viaList: Via[] = winners.flatMap((x) => x.d.via);
       const conditions: Condition[] = winners.flatMap((x) => x.d.conditions);
+      let decryptDecision: Decision | undefined;
       if (p.secure) {
         const d = this.decrypt(p.key, 'ssm', p, 'PARAMETER_ARN', p.subject.account !== undefined ? `arn:${p.subject.partition}:ssm:${p.subject.region ?? ''}:${p.subject.account}:${p.subject.resource}` : undefined);
         if (!d.allowed) {
           this.notes.add('can call GetParameter on SecureStrings it cannot decrypt (not counted as reads)');
           continue;
         }
+        decryptDecision = d;
         certainty = weaker(certainty, d.certainty);
         viaList.push(...d.via);
         conditions.push(...d.conditions);
       }
       const folder = decisions.find((x) => x.folder !== undefined)?.folder;
+      const key = `${decisions.map((x) => `${x.action}:${decisionId(x.d)}:${x.folder ?? ''}`).join(',')}|${p.secure ? decisionId(decryptDecision!) : '-'}`;
       out.push({
         resourceUrn: p.urn,
-        actions: [...new Set(decisions.map((x) => x.action))].sort(),
-        certainty,
-        via: normaliseVia(viaList),
-        conditions: dedupeConditions(conditions),
-        ...(folder !== undefined ? { byPath: folder } : {}),
+        ...this.shape(key, () => ({
+          actions: [...new Set(decisions.map((x) => x.action))].sort(),
+          certainty,
+          via: normaliseVia(viaList),
+          conditions: dedupeConditions(conditions),
+          ...(folder !== undefined ? { byPath: folder } : {}),
+        })),
       });
     }
     return out;
@@ -489,23 +506,25 @@ class PrincipalEvaluation {
       const target = prep.secretTargets.get(s.urn)!;
       const d = (action: string): Decision => this.memo.decide(this.request(action, s, s.subject), target);
       const value = d(SECRET_VALUE);
-      let valueItem: AccessItem | undefined;
+      const meta = SECRET_METADATA.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
+      const metaKey = meta.map((x) => `${x.a}:${decisionId(x.d)}`).join(',');
+      let valued = false;
       if (value.allowed) {
         const arn = s.subject.account !== undefined && !s.subject.unknownSuffix ? `arn:${s.subject.partition}:secretsmanager:${s.subject.region ?? ''}:${s.subject.account}:${s.subject.resource}` : undefined;
         const dec = this.decrypt(s.key, 'secretsmanager', s, 'SecretARN', arn);
         if (dec.allowed) {
-          valueItem = item(s.urn, [SECRET_VALUE], weaker(value.certainty, dec.certainty), [...value.via, ...dec.via], [...value.conditions, ...dec.conditions]);
-          values.push(valueItem);
+          valued = true;
+          // Metadata next to the value: recorded on the value entry's actions.
+          const shape = this.shape(`v|${decisionId(value)}|${decisionId(dec)}|${metaKey}`, () => {
+            const it = item('', [SECRET_VALUE, ...meta.map((x) => x.a)], weaker(value.certainty, dec.certainty), [...value.via, ...dec.via], [...value.conditions, ...dec.conditions]);
+            return { actions: it.actions, certainty: it.certainty, via: it.via, conditions: it.conditions };
+          });
+          values.push({ resourceUrn: s.urn, ...shape });
         } else this.notes.add('can call GetSecretValue on secrets whose key it cannot decrypt with (not counted as reads)');
       }
-      const meta = SECRET_METADATA.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
-      if (meta.length > 0 && valueItem === undefined) metadata.push(merge(s.urn, meta));
-      else if (meta.length > 0 && valueItem !== undefined) {
-        // Metadata next to the value: recorded on the value entry's actions.
-        values[values.length - 1] = { ...valueItem, actions: [...new Set([...valueItem.actions, ...meta.map((x) => x.a)])].sort() };
-      }
+      if (meta.length > 0 && !valued) metadata.push({ resourceUrn: s.urn, ...this.shape(`m|${metaKey}`, () => shapeOf(merge('', meta))) });
       const w = SECRET_ROTATE.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
-      if (w.length > 0) writes.push(merge(s.urn, w));
+      if (w.length > 0) writes.push({ resourceUrn: s.urn, ...this.shape(`w|${w.map((x) => `${x.a}:${decisionId(x.d)}`).join(',')}`, () => shapeOf(merge('', w))) });
     }
     return { values, metadata, writes };
   }
@@ -565,6 +584,22 @@ function dedupeConditions(cs: readonly Condition[]): Condition[] {
   const m = new Map<string, Condition>();
   for (const c of cs) m.set(`${c.operator}\u0000${c.key}\u0000${c.values.join('\u0001')}`, c);
   return [...m.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, c]) => c);
+}
+
+/** An access entry without its resource. */
+type AccessShape = Omit<AccessItem, 'resourceUrn'> & { readonly byPath?: string };
+
+function shapeOf(a: AccessItem): AccessShape {
+  return { actions: a.actions, certainty: a.certainty, via: a.via, conditions: a.conditions };
+}
+
+const decisionIds = new WeakMap<Decision, number>();
+let nextDecision = 0;
+/** A number per Decision object (decisions are shared by DecisionMemo): keys the shapes built from them. */
+function decisionId(d: Decision): number {
+  let id = decisionIds.get(d);
+  if (id === undefined) decisionIds.set(d, (id = nextDecision++));
+  return id;
 }
 
 function item(urn: string, actions: readonly string[], certainty: Certainty, viaList: readonly Via[], conditions: readonly Condition[]): AccessItem {
