@@ -8,7 +8,9 @@
  *
  * Folders are name prefixes ending in `/`: `/app/prod/db/` for parameters (the root is `/`),
  * `app/prod/db/` for secrets (the root is ``, every secret of the stack). A folder is named only
- * when it holds at least two resources and its parent folder is not named.
+ * when it holds at least two resources and its parent folder is not named. Parameters fold by
+ * class: SecureStrings (read with a decrypt, so granted differently) apart from String and
+ * StringList parameters; a folder then stands for every parameter of its class under it.
  */
 
 import type { AccessItem, Condition, Via } from './model.ts';
@@ -17,13 +19,22 @@ import { compareStrings } from '../util/collections.ts';
 
 export type FoldKind = 'parameter' | 'secret';
 
+/** What a folder stands for: its resources of a class. Parameters: `SecureString` or `String` (String and StringList); secrets: `` (all). */
+export type FoldClass = 'SecureString' | 'String' | '';
+
+export interface FoldedFolder {
+  readonly folder: string;
+  readonly count: number;
+  readonly class: FoldClass;
+}
+
 export interface AccessGroup<T extends AccessItem> {
   /** The stack of the group's resources. */
   readonly stack: string;
   /** One of the group's entries (every entry has its certainty, actions, via, conditions and byPath). */
   readonly shape: T;
-  /** Folders whose every resource is in the group, with their resource counts, sorted. */
-  readonly folders: readonly { readonly folder: string; readonly count: number }[];
+  /** Folders whose every resource (of the class) is in the group, with their resource counts, sorted. */
+  readonly folders: readonly FoldedFolder[];
   /** The names of the group's resources outside those folders, sorted. */
   readonly names: readonly string[];
   /** Every entry of the group, sorted by resource name. */
@@ -47,10 +58,17 @@ function folderCounts(store: Store, stack: string, kind: FoldKind): Map<string, 
   let counts = byStack.get(key);
   if (counts !== undefined) return counts;
   counts = new Map();
-  const names = kind === 'parameter' ? store.estate.parameters.filter((p) => p.stack === stack).map((p) => p.path) : store.estate.secrets.filter((s) => s.stack === stack).map((s) => s.name);
-  for (const n of names) for (const f of foldersAbove(n)) counts.set(f, (counts.get(f) ?? 0) + 1);
+  const named: { name: string; cls: FoldClass }[] =
+    kind === 'parameter'
+      ? store.estate.parameters.filter((p) => p.stack === stack).map((p) => ({ name: p.path, cls: classOf(p.type) }))
+      : store.estate.secrets.filter((s) => s.stack === stack).map((s) => ({ name: s.name, cls: '' }));
+  for (const { name, cls } of named) for (const f of foldersAbove(name)) counts.set(`${cls}\u0000${f}`, (counts.get(`${cls}\u0000${f}`) ?? 0) + 1);
   byStack.set(key, counts);
   return counts;
+}
+
+function classOf(type: string): FoldClass {
+  return type === 'SecureString' ? 'SecureString' : 'String';
 }
 
 const viaKeys = new WeakMap<readonly Via[], string>();
@@ -68,20 +86,20 @@ function conditionKey(cs: readonly Condition[]): string {
   return k;
 }
 
-/** The folders to name for a group: maximal folders wholly in it, of at least two resources. */
-function foldNames(names: readonly string[], universe: ReadonlyMap<string, number>): { folders: { folder: string; count: number }[]; names: string[] } {
+/** The folders to name for a group: maximal folders wholly in it (within each member's class), of at least two resources. */
+function foldNames(members: readonly { name: string; cls: FoldClass }[], universe: ReadonlyMap<string, number>): { folders: FoldedFolder[]; names: string[] } {
   const inGroup = new Map<string, number>();
-  for (const n of names) for (const f of foldersAbove(n)) inGroup.set(f, (inGroup.get(f) ?? 0) + 1);
-  const full = (f: string): boolean => (universe.get(f) ?? 0) >= 2 && inGroup.get(f) === universe.get(f);
-  const folders = new Map<string, number>();
+  for (const m of members) for (const f of foldersAbove(m.name)) inGroup.set(`${m.cls}\u0000${f}`, (inGroup.get(`${m.cls}\u0000${f}`) ?? 0) + 1);
+  const full = (k: string): boolean => (universe.get(k) ?? 0) >= 2 && inGroup.get(k) === universe.get(k);
+  const folders = new Map<string, FoldedFolder>();
   const rest: string[] = [];
-  for (const n of names) {
-    const top = foldersAbove(n).find(full);
-    if (top === undefined) rest.push(n);
-    else folders.set(top, universe.get(top)!);
+  for (const m of members) {
+    const top = foldersAbove(m.name).find((f) => full(`${m.cls}\u0000${f}`));
+    if (top === undefined) rest.push(m.name);
+    else folders.set(`${top}\u0000${m.cls}`, { folder: top, count: universe.get(`${m.cls}\u0000${top}`)!, class: m.cls });
   }
   return {
-    folders: [...folders.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([folder, count]) => ({ folder, count })),
+    folders: [...folders.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, f]) => f),
     names: rest.sort(compareStrings),
   };
 }
@@ -91,24 +109,23 @@ function foldNames(names: readonly string[], universe: ReadonlyMap<string, numbe
  * resource's name (a parameter's path) and stack; entries on unknown resources are left out.
  */
 export function groupAccess<T extends AccessItem>(store: Store, items: readonly T[], kind: FoldKind): AccessGroup<T>[] {
-  const groups = new Map<string, { key: string; stack: string; shape: T; items: { name: string; item: T }[] }>();
+  const groups = new Map<string, { key: string; stack: string; shape: T; items: { name: string; cls: FoldClass; item: T }[] }>();
   for (const item of items) {
     const e = store.find(item.resourceUrn);
     if (e === undefined) continue;
-    const name = kind === 'parameter' ? (e as { path?: string }).path ?? e.name : e.name;
+    const param = kind === 'parameter' ? (e as { path?: string; type?: string }) : undefined;
+    const name = param?.path ?? e.name;
+    const cls: FoldClass = param !== undefined ? classOf(param.type ?? '') : '';
     const byPath = (item as { byPath?: string }).byPath ?? '';
     const key = `${e.stack}\u0000${item.certainty}\u0000${item.actions.join(',')}\u0000${viaKey(item.via)}\u0000${conditionKey(item.conditions)}\u0000${byPath}`;
     let g = groups.get(key);
     if (g === undefined) groups.set(key, (g = { key, stack: e.stack, shape: item, items: [] }));
-    g.items.push({ name, item });
+    g.items.push({ name, cls, item });
   }
   const out: (AccessGroup<T> & { key: string })[] = [];
   for (const g of groups.values()) {
     g.items.sort((a, b) => compareStrings(a.name, b.name));
-    const folded = foldNames(
-      g.items.map((x) => x.name),
-      folderCounts(store, g.stack, kind),
-    );
+    const folded = foldNames(g.items, folderCounts(store, g.stack, kind));
     out.push({ key: g.key, stack: g.stack, shape: g.shape, folders: folded.folders, names: folded.names, items: g.items.map((x) => x.item) });
   }
   const first = (g: AccessGroup<T>): string => g.folders[0]?.folder ?? g.names[0] ?? '';

@@ -56,7 +56,7 @@ function principalJson(store: Store, p: PrincipalEntry, stack: string, own: bool
     via: g.shape.via.map(viaJson),
     ...(g.shape.conditions.length > 0 ? { conditions: g.shape.conditions.map(condJson) } : {}),
     ...extra,
-    ...(g.folders.length > 0 ? { folders: g.folders.map((f) => ({ folder: f.folder, count: f.count })) } : {}),
+    ...(g.folders.length > 0 ? { folders: g.folders.map((f) => ({ folder: f.folder, count: f.count, ...(f.class === 'SecureString' ? { types: ['SecureString'] } : f.class === 'String' ? { types: ['String', 'StringList'] } : {}) })) } : {}),
     ...(g.names.length > 0 ? { names: g.names } : {}),
   });
   const h = p.role ?? p.user ?? p.group;

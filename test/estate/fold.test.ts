@@ -51,10 +51,33 @@ describe('groupAccess', () => {
 
   it('names the root when every resource of the stack is read alike, and no folder of one resource', () => {
     expect(summary(groupAccess(store, role('all').parameters, 'parameter'))).toEqual([{ actions: 'ssm:GetParameter', byPath: undefined, folders: ['/ (6)'], names: [], items: 6 }]);
-    expect(groupAccess(store, role('whole').secretValues, 'secret').map((g) => g.folders)).toEqual([[{ folder: '', count: 4 }]]);
+    expect(groupAccess(store, role('whole').secretValues, 'secret').map((g) => g.folders)).toEqual([[{ folder: '', count: 4, class: '' }]]);
   });
 
   it('folds secrets by name prefix', () => {
     expect(summary(groupAccess(store, role('part').secretValues, 'secret'))).toEqual([{ actions: 'secretsmanager:GetSecretValue', byPath: undefined, folders: ['app/prod/db/ (2)'], names: [], items: 2 }]);
+  });
+});
+
+describe('groupAccess by class', () => {
+  it('folds SecureStrings (read with a decrypt) apart from String and StringList parameters, each as the whole folder of its class', () => {
+    const f = new EstateFixture('app');
+    const s = f.stack('prod');
+    const key = s.key('params');
+    for (const p of ['/app/prod/db/host', '/app/prod/db/port']) s.parameter(p);
+    s.parameter('/app/prod/db/hosts', { type: 'StringList' });
+    for (const p of ['/app/prod/db/password', '/app/prod/db/token']) s.parameter(p, { type: 'SecureString', key });
+    // Outside what the role reads: one of each class.
+    s.parameter('/app/prod/other/flag');
+    s.parameter('/app/prod/other/secret', { type: 'SecureString', key });
+    const r = s.role('reader', { trust: 'ec2' });
+    s.policy('read', [allow('ssm:GetParameter', s.paramArn('/app/prod/db/*')), allow('kms:Decrypt', key.arn)], { roles: [r] });
+    const e = f.estate();
+    const store = Store.of(e);
+    const groups = groupAccess(store, store.accessOf(r.urn).parameters, 'parameter');
+    expect(groups.map((g) => ({ folders: g.folders, names: g.names, via: g.shape.via.map((v) => v.name) }))).toEqual([
+      { folders: [{ folder: '/app/prod/db/', count: 3, class: 'String' }], names: [], via: ['read'] },
+      { folders: [{ folder: '/app/prod/db/', count: 2, class: 'SecureString' }], names: [], via: ['read', 'key policy of alias/params'] },
+    ]);
   });
 });

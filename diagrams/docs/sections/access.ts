@@ -206,7 +206,7 @@ export function accessSection(c: PageContext): AccessSection {
       const grouped = (kind: string, items: readonly AccessItem[], fold: 'parameter' | 'secret'): void => {
         for (const g of groupAccess(c.store, items, fold)) {
           const how = 'byPath' in g.shape && g.shape.byPath ? `by path ${g.shape.byPath}` : '';
-          for (const f of g.folders) row(kind, `${f.folder}*`, f.count, g.shape, how);
+          for (const f of g.folders) row(kind, `${f.folder}*${f.class === 'SecureString' ? ' (SecureString)' : f.class === 'String' ? ' (String/StringList)' : ''}`, f.count, g.shape, how);
           for (const n of g.names) row(kind, n, 1, g.shape, how);
         }
       };
