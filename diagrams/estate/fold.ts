@@ -132,3 +132,21 @@ export function groupAccess<T extends AccessItem>(store: Store, items: readonly 
   out.sort((a, b) => compareStrings(a.stack, b.stack) || compareStrings(first(a), first(b)) || compareStrings(a.key, b.key));
   return out.map(({ key: _key, ...g }) => g);
 }
+
+export type GroupedList = 'parameters' | 'secretValues' | 'secretMetadata' | 'secretWrites';
+
+const grouped = new WeakMap<Store, Map<string, AccessGroup<AccessItem>[]>>();
+
+/** `groupAccess` of one of a principal's lists (all stacks), computed once per store. */
+export function groupedAccess(store: Store, principal: string, list: GroupedList): readonly AccessGroup<AccessItem>[] {
+  let byKey = grouped.get(store);
+  if (byKey === undefined) grouped.set(store, (byKey = new Map()));
+  const key = `${list}\u0000${principal}`;
+  let gs = byKey.get(key);
+  if (gs === undefined) {
+    const a = store.findAccess(principal);
+    gs = a === undefined ? [] : groupAccess(store, a[list], list === 'parameters' ? 'parameter' : 'secret');
+    byKey.set(key, gs);
+  }
+  return gs;
+}

@@ -11,9 +11,9 @@
  */
 
 import type { CostEstimate, Finding } from '../compliance/types.ts';
-import type { AccessItem, Condition, Via } from '../estate/model.ts';
+import type { AccessItem, Condition, ParameterRead, Via } from '../estate/model.ts';
 import type { PrincipalEntry, Store } from '../estate/store.ts';
-import { groupAccess, type AccessGroup } from '../estate/fold.ts';
+import { groupedAccess, type AccessGroup, type GroupedList } from '../estate/fold.ts';
 import type { View } from '../views/types.ts';
 import { AWS_KEY, keyLabel, rotationLabel } from '../docs/format.ts';
 import { formatJson } from './format.ts';
@@ -34,8 +34,6 @@ export interface EstateJsonInput {
 
 function principalJson(store: Store, p: PrincipalEntry, stack: string, own: boolean) {
   const a = store.findAccess(p.id);
-  const inStack = (urn: string): boolean => store.find(urn)?.stack === stack;
-  const keep = (x: AccessItem): boolean => own || inStack(x.resourceUrn);
   const item = (x: AccessItem, extra: Record<string, unknown> = {}) => {
     const e = store.find(x.resourceUrn);
     return {
@@ -49,6 +47,8 @@ function principalJson(store: Store, p: PrincipalEntry, stack: string, own: bool
       ...extra,
     };
   };
+  // Own principals: everything they reach; others: what they reach of this stack.
+  const groups = (list: GroupedList) => groupedAccess(store, p.id, list).filter((g) => own || g.stack === stack);
   const group = (g: AccessGroup<AccessItem>, extra: Record<string, unknown> = {}) => ({
     ...(g.stack !== stack ? { stack: g.stack } : {}),
     certainty: g.shape.certainty,
@@ -86,12 +86,12 @@ function principalJson(store: Store, p: PrincipalEntry, stack: string, own: bool
     admin: a?.admin ?? false,
     complete: a?.complete ?? true,
     reads: {
-      parameters: groupAccess(store, (a?.parameters ?? []).filter(keep), 'parameter').map((g) => group(g, g.shape.byPath !== undefined ? { byPath: g.shape.byPath } : {})),
-      secrets: groupAccess(store, (a?.secretValues ?? []).filter(keep), 'secret').map((g) => group(g)),
+      parameters: groups('parameters').map((g) => group(g, (g.shape as ParameterRead).byPath !== undefined ? { byPath: (g.shape as ParameterRead).byPath } : {})),
+      secrets: groups('secretValues').map((g) => group(g)),
       keys: (a?.keys ?? []).filter((x) => own || (a !== undefined && store.keyReachesStack(a, x, stack))).map((x) => item(x, { paths: x.paths })),
     },
-    describes: groupAccess(store, (a?.secretMetadata ?? []).filter(keep), 'secret').map((g) => group(g)),
-    rotates: groupAccess(store, (a?.secretWrites ?? []).filter(keep), 'secret').map((g) => group(g)),
+    describes: groups('secretMetadata').map((g) => group(g)),
+    rotates: groups('secretWrites').map((g) => group(g)),
     notes: a?.notes ?? [],
   };
 }

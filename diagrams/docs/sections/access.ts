@@ -10,7 +10,7 @@ import type { AccessItem, Certainty, KeyAccess, Parameter, PrincipalAccess, Secr
 import { managedPoliciesLoaded, managedPoliciesSnapshot } from '../../estate/iam/managed.ts';
 import { ACTIONS_DATASET } from '../../estate/iam/actions.ts';
 import type { PrincipalEntry } from '../../estate/store.ts';
-import { groupAccess } from '../../estate/fold.ts';
+import { groupedAccess, type GroupedList } from '../../estate/fold.ts';
 import { compareStrings, plural } from '../../util/collections.ts';
 import { code, md } from '../escape.ts';
 import { attach, csv, keyCellName, NO_ATTACHMENT, principalKind, principalName } from '../format.ts';
@@ -203,17 +203,18 @@ export function accessSection(c: PageContext): AccessSection {
         csvRows.push([r.principal.name, r.principal.kind, r.principal.stack ?? '', kind, resource, count, item.actions.join(' '), item.certainty, via(item), how]);
       };
       // One row per resource, or per folder of which the principal reaches every resource in the same way.
-      const grouped = (kind: string, items: readonly AccessItem[], fold: 'parameter' | 'secret'): void => {
-        for (const g of groupAccess(c.store, items, fold)) {
+      const grouped = (kind: string, list: GroupedList): void => {
+        for (const g of groupedAccess(c.store, r.principal.id, list)) {
+          if (g.stack !== c.stack) continue;
           const how = 'byPath' in g.shape && g.shape.byPath ? `by path ${g.shape.byPath}` : '';
           for (const f of g.folders) row(kind, `${f.folder}*${f.class === 'SecureString' ? ' (SecureString)' : f.class === 'String' ? ' (String/StringList)' : ''}`, f.count, g.shape, how);
           for (const n of g.names) row(kind, n, 1, g.shape, how);
         }
       };
-      grouped('parameter', [...r.parameters.values()].flat(), 'parameter');
-      grouped('secret-value', [...r.secretValues.values()], 'secret');
-      grouped('secret-write', [...r.secretWrites.values()], 'secret');
-      grouped('secret-metadata', [...r.secretMetadata.values()].filter((x) => !r.secretValues.has(x.resourceUrn)), 'secret');
+      grouped('parameter', 'parameters');
+      grouped('secret-value', 'secretValues');
+      grouped('secret-write', 'secretWrites');
+      grouped('secret-metadata', 'secretMetadata');
       for (const x of r.keys.values()) row('key', c.store.find(x.resourceUrn)?.name ?? x.resourceUrn, 1, x, x.paths.join(' '));
     }
     if (!inline || resourceRows > c.pageRows) {

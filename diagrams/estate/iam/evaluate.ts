@@ -538,6 +538,23 @@ function requestSignature(policies: readonly (CompiledPolicy | undefined)[], req
   return sig;
 }
 
+const targetAllows = new WeakMap<Target, Set<string>>();
+
+/** Whether the target's own policy or grants could allow `action` to someone (a key whose policy is not known may). */
+function targetMayAllow(target: Target, action: string): boolean {
+  if (target.kind === 'key' && target.keyPolicy === 'unknown') return true;
+  let allows = targetAllows.get(target);
+  if (allows === undefined) {
+    allows = new Set();
+    const rp = target.kind === 'key' ? target.keyPolicy : target.resourcePolicy;
+    if (rp !== undefined && rp !== 'unknown') for (const st of rp.statements) if (st.effect === 'Allow') for (const a of st.actions) allows.add(a);
+    const service = target.kind === 'key' ? 'kms' : target.kind === 'secret' ? 'secretsmanager' : 'ssm';
+    for (const g of target.grants ?? []) for (const op of g.operations) allows.add(`${service}:${op}`);
+    targetAllows.set(target, allows);
+  }
+  return allows.has(action);
+}
+
 /**
  * `decide` for one principal, sharing the decision between requests that its policies and the
  * target's cannot tell apart (the same action, target, matching statements and condition values):
@@ -548,10 +565,17 @@ export class DecisionMemo {
   private readonly memo = new Map<string, Decision>();
   private readonly targetIds = new WeakMap<Target, number>();
   private nextTarget = 0;
+  /** The actions some Allow statement of the principal's identity policies covers. */
+  private readonly identityAllows = new Set<string>();
 
-  constructor(private readonly own: PrincipalPolicies) {}
+  constructor(private readonly own: PrincipalPolicies) {
+    for (const p of own.identity) for (const st of p.statements) if (st.effect === 'Allow') for (const a of st.actions) this.identityAllows.add(a);
+  }
 
   decide(req: Request, target: Target): Decision {
+    // Nothing can allow it: no identity Allow (an external principal's do not count here), no Allow
+    // of the resource's policy, no grant of the operation.
+    if ((req.principal.external || !this.identityAllows.has(req.action)) && !targetMayAllow(target, req.action)) return DENIED;
     if ((target.grants?.length ?? 0) > 0) return decide(req, this.own, target);
     const rp = target.kind === 'key' ? target.keyPolicy : target.resourcePolicy;
     const policies = [...this.own.identity, this.own.boundary === 'unknown' ? undefined : this.own.boundary, rp === 'unknown' ? undefined : rp];
