@@ -182,9 +182,13 @@ export function accessSection(c: PageContext): AccessSection {
     matrix = table(['Resource', ...readers.map((r) => principalName(r.principal, c.stack))], rows);
     matrixIntro = `Who can reach what, from the access engine (${legend}).`;
   } else {
+    const folderSize = new Map(sortedFolders.map(([f, ps]) => [f, ps.length]));
+    const secretOrder = new Map(secrets.map((s, i) => [s.urn, i]));
     const rows = readers.map((r) => {
-      const pcells = sortedFolders.filter(([f]) => r.parameters.has(f)).map(([f, ps]) => `${code(`${f}*`)} ${folderCell(r.parameters.get(f), ps.length)}`);
-      const scells = secrets.map((s) => [s, secretCell(r, s)] as const).filter(([, x]) => x !== '').map(([s, x]) => `${code(s.name)} ${x}`);
+      const pcells = [...r.parameters.keys()].sort(compareStrings).map((f) => `${code(`${f}*`)} ${folderCell(r.parameters.get(f), folderSize.get(f)!)}`);
+      // The secrets it reaches, in the page's order (by name), with what it can do to each.
+      const reached = [...new Set([...r.secretValues.keys(), ...r.secretWrites.keys(), ...r.secretMetadata.keys()])].sort((a, b) => secretOrder.get(a)! - secretOrder.get(b)!);
+      const scells = reached.map((u) => secretByUrn.get(u)!).map((s) => `${code(s.name)} ${secretCell(r, s)}`);
       const kcells = keys.filter((k) => r.keys.has(k.urn)).map((k) => `${keyCellName(k, c.stack)} ${keyCell(r.keys.get(k.urn)!)}`);
       const cap = (xs: string[]) => (xs.length > 12 ? [...xs.slice(0, 11), `+ ${xs.length - 11} more`] : xs);
       return [principalName(r.principal, c.stack), md(r.principal.role?.service ?? ''), cap(pcells).join('<br>') || '—', cap(scells).join('<br>') || '—', cap(kcells).join('<br>') || '—'];

@@ -38,17 +38,15 @@ export function contextOf(values: Readonly<Record<string, ContextValue | undefin
 }
 
 /**
- * A context in layers, first match wins: `top` (a plain record: a key present with the value
- * undefined hides the lower layers, as in an object spread), then each of `layers` (maps with keys
- * lower-cased, e.g. one built once per resource and one per principal).
+ * A context in layers, first match wins: `top` (a plain record with lower-cased keys: a key present
+ * with the value undefined hides the lower layers, as in an object spread), then each of `layers`
+ * (maps with keys lower-cased, e.g. one built once per resource and one per principal).
  */
 export function layeredContext(top: Readonly<Record<string, ContextValue | undefined>>, layers: readonly ReadonlyMap<string, ContextValue>[]): RequestContext {
-  const own = new Map<string, ContextValue | undefined>();
-  for (const [k, v] of Object.entries(top)) own.set(k.toLowerCase(), v);
   return {
     get(key) {
       const k = key.toLowerCase();
-      if (own.has(k)) return own.get(k);
+      if (Object.prototype.hasOwnProperty.call(top, k)) return top[k];
       for (const m of layers) {
         const v = m.get(k);
         if (v !== undefined) return v;

@@ -237,6 +237,7 @@ interface Prepared {
 }
 
 const PARAMETER_TARGET: Target = Object.freeze({ kind: 'parameter' });
+const NO_EXTRA: Record<string, ContextValue | undefined> = Object.freeze({});
 /** A secret without a resource policy. */
 const SECRET_TARGET: Target = Object.freeze({ kind: 'secret' });
 
@@ -325,7 +326,6 @@ class PrincipalEvaluation {
   private readonly who: RequestPrincipal;
   private readonly baseCtx: Map<string, ContextValue>;
   private readonly keyUses = new Map<string, KeyUse>();
-  private readonly decryptCache = new Map<string, Decision>();
   private readonly memo: DecisionMemo;
   /** Access entries that differ only by resource share their parts (actions, via, conditions). */
   private readonly shapes = new Map<string, AccessShape>();
@@ -349,7 +349,13 @@ class PrincipalEvaluation {
     for (const n of p.notes) this.notes.add(n);
   }
 
-  private request(action: string, r: Located, subject: ArnSubject, extra: Record<string, ContextValue | undefined> = {}): Request {
+  /** Decides one request, built only when something could allow it. `extra`: context keys, lower-cased. */
+  private decideOn(action: string, r: Located, subject: ArnSubject, target: Target, extra: Record<string, ContextValue | undefined> = NO_EXTRA): Decision {
+    if (!this.memo.mayAllow(action, target, this.p.external)) return DENIED;
+    return this.memo.decide(this.request(action, r, subject, extra), target);
+  }
+
+  private request(action: string, r: Located, subject: ArnSubject, extra: Record<string, ContextValue | undefined>): Request {
     return {
       principal: this.who,
       action,
@@ -361,21 +367,18 @@ class PrincipalEvaluation {
 
   /** kms:Decrypt of a key through a service for one resource (its encryption context), cached. */
   private decrypt(key: KeyRef, service: 'ssm' | 'secretsmanager', r: Located, contextKey: string, arn: string | undefined): Decision {
-    const cacheKey = `${key.kind === 'estate' ? key.urn : key.kind}\u0000${service}\u0000${arn ?? r.urn}`;
-    const hit = this.decryptCache.get(cacheKey);
-    if (hit !== undefined) return hit;
     let d: Decision;
     const viaService = via(service, r.region);
     // The encryption context the service sends: Parameter Store {PARAMETER_ARN}, Secrets Manager
     // {SecretARN, SecretVersionId} (the version id is not known offline).
     const extra: Record<string, ContextValue | undefined> = {
-      'kms:ViaService': viaService,
-      'kms:EncryptionContextKeys': service === 'ssm' ? ['PARAMETER_ARN'] : ['SecretARN', 'SecretVersionId'],
-      ...(arn !== undefined ? { [`kms:EncryptionContext:${contextKey}`]: arn } : {}),
+      'kms:viaservice': viaService,
+      'kms:encryptioncontextkeys': service === 'ssm' ? ['PARAMETER_ARN'] : ['SecretARN', 'SecretVersionId'],
+      ...(arn !== undefined ? { [`kms:encryptioncontext:${contextKey.toLowerCase()}`]: arn } : {}),
     };
     if (key.kind === 'estate') {
       const k = this.prep.keyByUrn.get(key.urn)!;
-      d = this.memo.decide(this.request(KEY_DECRYPT, k, k.subject, extra), this.prep.keyTargets.get(k.urn)!);
+      d = this.decideOn(KEY_DECRYPT, k, k.subject, this.prep.keyTargets.get(k.urn)!, extra);
       if (d.allowed) this.useKey(k.urn, service, d);
     } else if (key.kind === 'aws-managed') {
       // The AWS-managed key of the service lets every principal of the account decrypt through the service.
@@ -384,7 +387,6 @@ class PrincipalEvaluation {
       d = { allowed: true, certainty: 'unknown', via: [], conditions: [] };
       this.notes.add(`key ${key.id} is not in the estate: decrypting with it is not known`);
     }
-    this.decryptCache.set(cacheKey, d);
     return d;
   }
 
@@ -398,7 +400,7 @@ class PrincipalEvaluation {
       name: `AWS-managed key ${name}`,
       document: AWS_MANAGED_KEY_POLICY,
     };
-    return this.memo.decide(this.request(KEY_DECRYPT, r, subject, extra), awsManagedKeyTarget(policy));
+    return this.decideOn(KEY_DECRYPT, r, subject, awsManagedKeyTarget(policy), extra);
   }
 
   private shape<T extends AccessShape>(key: string, build: () => T): T {
@@ -442,7 +444,7 @@ class PrincipalEvaluation {
     for (const p of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
       const decisions: { action: string; d: Decision; folder?: string }[] = [];
       for (const action of PARAMETER_READ_ONE) {
-        const d = this.memo.decide(this.request(action, p, p.subject), PARAMETER_TARGET);
+        const d = this.decideOn(action, p, p.subject, PARAMETER_TARGET);
         if (d.allowed) decisions.push({ action, d });
       }
       for (const folder of foldersOf(p.path)) {
@@ -450,7 +452,7 @@ class PrincipalEvaluation {
         if (!grantedFolders.has(fk)) continue;
         let d = folderDecisions.get(fk);
         if (d === undefined) {
-          d = this.memo.decide(this.request(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder)), PARAMETER_TARGET);
+          d = this.decideOn(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder), PARAMETER_TARGET);
           folderDecisions.set(fk, d);
         }
         if (d.allowed) {
@@ -504,7 +506,7 @@ class PrincipalEvaluation {
     const writes: AccessItem[] = [];
     for (const s of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
       const target = prep.secretTargets.get(s.urn)!;
-      const d = (action: string): Decision => this.memo.decide(this.request(action, s, s.subject), target);
+      const d = (action: string): Decision => this.decideOn(action, s, s.subject, target);
       const value = d(SECRET_VALUE);
       const meta = SECRET_METADATA.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
       const metaKey = meta.map((x) => `${x.a}:${decisionId(x.d)}`).join(',');
@@ -535,7 +537,7 @@ class PrincipalEvaluation {
     for (const pat of allowPatterns(this.policies.identity, [KEY_DECRYPT])) for (const m of prep.keyIndex.matches(pat)) candidates.add(m.item);
     for (const k of prep.keysNaming) candidates.add(k);
     for (const k of candidates) {
-      const d = this.memo.decide(this.request(KEY_DECRYPT, k, k.subject, { 'kms:ViaService': ABSENT }), prep.keyTargets.get(k.urn)!);
+      const d = this.decideOn(KEY_DECRYPT, k, k.subject, prep.keyTargets.get(k.urn)!, { 'kms:viaservice': ABSENT });
       if (d.allowed) this.useKey(k.urn, 'direct', d);
     }
     const out: KeyAccess[] = [];

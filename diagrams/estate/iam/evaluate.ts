@@ -572,6 +572,11 @@ export class DecisionMemo {
     for (const p of own.identity) for (const st of p.statements) if (st.effect === 'Allow') for (const a of st.actions) this.identityAllows.add(a);
   }
 
+  /** False when nothing can allow `action` on `target` to this principal (see `decide`). */
+  mayAllow(action: string, target: Target, external: boolean): boolean {
+    return (!external && this.identityAllows.has(action)) || targetMayAllow(target, action);
+  }
+
   decide(req: Request, target: Target): Decision {
     // Nothing can allow it: no identity Allow (an external principal's do not count here), no Allow
     // of the resource's policy, no grant of the operation.
