@@ -32,7 +32,8 @@ describe('access matrix', () => {
     const risk = page.matrix.rows.find((r) => r.startsWith('| risk-api-prod |'))!;
     expect(risk).toContain('`/mono-repo/prod/database/*` read 4/4');
     expect(risk).toContain('`/mono-repo/prod/api/*` read 2/2');
-    expect(risk).toContain('`mono-repo/prod/api/jwt-signing-key` read');
+    expect(risk).toContain('`mono-repo/prod/api/*` read 2/2');
+    expect(risk).toContain('`mono-repo/prod/rds/app-user` read');
     expect(risk).not.toContain('fernet-key');
     expect(risk).toContain('`alias/mono-repo-parameter-store-key` (stack shared) decrypt via ssm');
     expect(page.matrixIntro).toMatch(/^7 principals reach this stack's parameters, secrets or keys, too many for one column each/);

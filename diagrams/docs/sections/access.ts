@@ -183,12 +183,23 @@ export function accessSection(c: PageContext): AccessSection {
     matrixIntro = `Who can reach what, from the access engine (${legend}).`;
   } else {
     const folderSize = new Map(sortedFolders.map(([f, ps]) => [f, ps.length]));
-    const secretOrder = new Map(secrets.map((s, i) => [s.urn, i]));
     const rows = readers.map((r) => {
       const pcells = [...r.parameters.keys()].sort(compareStrings).map((f) => `${code(`${f}*`)} ${folderCell(r.parameters.get(f), folderSize.get(f)!)}`);
-      // The secrets it reaches, in the page's order (by name), with what it can do to each.
-      const reached = [...new Set([...r.secretValues.keys(), ...r.secretWrites.keys(), ...r.secretMetadata.keys()])].sort((a, b) => secretOrder.get(a)! - secretOrder.get(b)!);
-      const scells = reached.map((u) => secretByUrn.get(u)!).map((s) => `${code(s.name)} ${secretCell(r, s)}`);
+      // The secrets it reaches, by way of access: a folder whose every secret it reaches alike, or a secret.
+      const scells = (
+        [
+          ['secretValues', 'read'],
+          ['secretWrites', 'rotate'],
+          ['secretMetadata', 'describe'],
+        ] as const
+      ).flatMap(([list, what]) =>
+        groupedAccess(c.store, r.principal.id, list)
+          .filter((g) => g.stack === c.stack)
+          .flatMap((g) => [
+            ...g.folders.map((f) => `${code(`${f.folder}*`)} ${what} ${f.count}/${f.count}${flag(g.shape.certainty)}`),
+            ...g.names.map((n) => `${code(n)} ${what}${flag(g.shape.certainty)}`),
+          ]),
+      );
       const kcells = keys.filter((k) => r.keys.has(k.urn)).map((k) => `${keyCellName(k, c.stack)} ${keyCell(r.keys.get(k.urn)!)}`);
       const cap = (xs: string[]) => (xs.length > 12 ? [...xs.slice(0, 11), `+ ${xs.length - 11} more`] : xs);
       return [principalName(r.principal, c.stack), md(r.principal.role?.service ?? ''), cap(pcells).join('<br>') || '—', cap(scells).join('<br>') || '—', cap(kcells).join('<br>') || '—'];

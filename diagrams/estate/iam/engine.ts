@@ -43,6 +43,8 @@ import {
   type RequestPrincipal,
   type Target,
   DecisionMemo,
+  matchVector,
+  readsContext,
 } from './evaluate.ts';
 
 // ─── Input ──────────────────────────────────────────────────────────────────────────
@@ -504,31 +506,74 @@ class PrincipalEvaluation {
     const values: AccessItem[] = [];
     const metadata: AccessItem[] = [];
     const writes: AccessItem[] = [];
+    // Secrets its policies cannot tell apart (same matching statements, target, key, account,
+    // region, and tags or ARN where a condition reads them) are decided once.
+    const classOf = this.secretClasses(actions);
+    const decided = new Map<string, SecretOutcome>();
     for (const s of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
-      const target = prep.secretTargets.get(s.urn)!;
-      const d = (action: string): Decision => this.decideOn(action, s, s.subject, target);
-      const value = d(SECRET_VALUE);
-      const meta = SECRET_METADATA.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
-      const metaKey = meta.map((x) => `${x.a}:${decisionId(x.d)}`).join(',');
-      let valued = false;
-      if (value.allowed) {
-        const arn = s.subject.account !== undefined && !s.subject.unknownSuffix ? `arn:${s.subject.partition}:secretsmanager:${s.subject.region ?? ''}:${s.subject.account}:${s.subject.resource}` : undefined;
-        const dec = this.decrypt(s.key, 'secretsmanager', s, 'SecretARN', arn);
-        if (dec.allowed) {
-          valued = true;
-          // Metadata next to the value: recorded on the value entry's actions.
-          const shape = this.shape(`v|${decisionId(value)}|${decisionId(dec)}|${metaKey}`, () => {
-            const it = item('', [SECRET_VALUE, ...meta.map((x) => x.a)], weaker(value.certainty, dec.certainty), [...value.via, ...dec.via], [...value.conditions, ...dec.conditions]);
-            return { actions: it.actions, certainty: it.certainty, via: it.via, conditions: it.conditions };
-          });
-          values.push({ resourceUrn: s.urn, ...shape });
-        } else this.notes.add('can call GetSecretValue on secrets whose key it cannot decrypt with (not counted as reads)');
+      const ck = classOf(s);
+      let o = ck === undefined ? undefined : decided.get(ck);
+      if (o === undefined) {
+        o = this.secretOutcome(s);
+        if (ck !== undefined) decided.set(ck, o);
       }
-      if (meta.length > 0 && !valued) metadata.push({ resourceUrn: s.urn, ...this.shape(`m|${metaKey}`, () => shapeOf(merge('', meta))) });
-      const w = SECRET_ROTATE.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
-      if (w.length > 0) writes.push({ resourceUrn: s.urn, ...this.shape(`w|${w.map((x) => `${x.a}:${decisionId(x.d)}`).join(',')}`, () => shapeOf(merge('', w))) });
+      if (o.value) values.push({ resourceUrn: s.urn, ...o.value });
+      if (o.metadata) metadata.push({ resourceUrn: s.urn, ...o.metadata });
+      if (o.writes) writes.push({ resourceUrn: s.urn, ...o.writes });
     }
     return { values, metadata, writes };
+  }
+
+  /** A function giving a secret's class for this principal, or undefined (decide it alone). */
+  private secretClasses(actions: readonly string[]): (s: SecretSubject) => string | undefined {
+    const prep = this.prep;
+    const own = [...this.policies.identity, this.policies.boundary === 'unknown' ? undefined : this.policies.boundary];
+    const ids = new Map<unknown, number>();
+    const id = (x: unknown): number => ids.get(x) ?? (ids.set(x, ids.size), ids.size - 1);
+    const tagKey = (k: string): boolean => k.includes('resourcetag/');
+    const arnKey = (k: string): boolean => k.startsWith('kms:encryptioncontext:') || k.startsWith('secretsmanager:');
+    const keyPolicies = (s: SecretSubject) => {
+      if (s.key.kind !== 'estate') return [];
+      const t = prep.keyTargets.get(s.key.urn)!;
+      return [t.keyPolicy];
+    };
+    return (s) => {
+      const target = prep.secretTargets.get(s.urn)!;
+      const keyTarget = s.key.kind === 'estate' ? prep.keyTargets.get(s.key.urn) : undefined;
+      if ((keyTarget?.grants?.length ?? 0) > 0) return undefined;
+      const all = [...own, target.resourcePolicy, ...keyPolicies(s)];
+      const matches = matchVector([...own, target.resourcePolicy], actions, s.subject);
+      if (matches === undefined) return undefined;
+      const tags = readsContext(all, tagKey) ? JSON.stringify(Object.entries(s.tags).sort(([a], [b]) => compareStrings(a, b))) : '';
+      const arn = readsContext(all, arnKey) ? `${s.urn}` : '';
+      const key = s.key.kind === 'estate' ? s.key.urn : s.key.kind === 'unknown' ? `unknown:${s.key.id}` : 'aws-managed';
+      return `${id(target)}\u0000${key}\u0000${s.account ?? ''}\u0000${s.region ?? ''}\u0000${s.subject.unknownSuffix ? 'u' : ''}\u0000${matches}\u0000${tags}\u0000${arn}`;
+    };
+  }
+
+  /** Value, metadata and write access to one secret, as shapes (without the resource). */
+  private secretOutcome(s: SecretSubject): SecretOutcome {
+    const target = this.prep.secretTargets.get(s.urn)!;
+    const d = (action: string): Decision => this.decideOn(action, s, s.subject, target);
+    const value = d(SECRET_VALUE);
+    const meta = SECRET_METADATA.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
+    const metaKey = meta.map((x) => `${x.a}:${decisionId(x.d)}`).join(',');
+    const out: { value?: AccessShape; metadata?: AccessShape; writes?: AccessShape } = {};
+    if (value.allowed) {
+      const arn = s.subject.account !== undefined && !s.subject.unknownSuffix ? `arn:${s.subject.partition}:secretsmanager:${s.subject.region ?? ''}:${s.subject.account}:${s.subject.resource}` : undefined;
+      const dec = this.decrypt(s.key, 'secretsmanager', s, 'SecretARN', arn);
+      if (dec.allowed) {
+        // Metadata next to the value: recorded on the value entry's actions.
+        out.value = this.shape(`v|${decisionId(value)}|${decisionId(dec)}|${metaKey}`, () => {
+          const it = item('', [SECRET_VALUE, ...meta.map((x) => x.a)], weaker(value.certainty, dec.certainty), [...value.via, ...dec.via], [...value.conditions, ...dec.conditions]);
+          return { actions: it.actions, certainty: it.certainty, via: it.via, conditions: it.conditions };
+        });
+      } else this.notes.add('can call GetSecretValue on secrets whose key it cannot decrypt with (not counted as reads)');
+    }
+    if (meta.length > 0 && out.value === undefined) out.metadata = this.shape(`m|${metaKey}`, () => shapeOf(merge('', meta)));
+    const w = SECRET_ROTATE.map((a) => ({ a, d: d(a) })).filter((x) => x.d.allowed);
+    if (w.length > 0) out.writes = this.shape(`w|${w.map((x) => `${x.a}:${decisionId(x.d)}`).join(',')}`, () => shapeOf(merge('', w)));
+    return out;
   }
 
   keys(): KeyAccess[] {
@@ -586,6 +631,13 @@ function dedupeConditions(cs: readonly Condition[]): Condition[] {
   const m = new Map<string, Condition>();
   for (const c of cs) m.set(`${c.operator}\u0000${c.key}\u0000${c.values.join('\u0001')}`, c);
   return [...m.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, c]) => c);
+}
+
+/** What a principal can do to one secret, without the secret. */
+interface SecretOutcome {
+  readonly value?: AccessShape;
+  readonly metadata?: AccessShape;
+  readonly writes?: AccessShape;
 }
 
 /** An access entry without its resource. */

@@ -596,3 +596,32 @@ export class DecisionMemo {
     return d;
   }
 }
+
+/**
+ * For requests on a resource (any of `actions`): which statements of `policies` match it, as a
+ * string (`S` sure, `M` maybe, `N` no, per statement that covers one of the actions). Undefined when
+ * a statement's patterns hold policy variables (their match depends on the request).
+ */
+export function matchVector(policies: readonly (CompiledPolicy | undefined)[], actions: readonly string[], resource: ArnSubject): string | undefined {
+  let out = '';
+  const req = { resource } as Request;
+  for (const p of policies) {
+    if (p === undefined) continue;
+    for (const st of p.statements) {
+      if (!actions.some((a) => st.actions.has(a))) continue;
+      if (st.variablePatterns) return undefined;
+      const m = matchResource(st, req);
+      out += m === 'sure' ? 'S' : m === 'maybe' ? 'M' : 'N';
+    }
+  }
+  return out;
+}
+
+/** Whether any statement's conditions read a context key `test` accepts (keys lower-cased), or a policy variable. */
+export function readsContext(policies: readonly (CompiledPolicy | 'unknown' | undefined)[], test: (key: string) => boolean): boolean {
+  for (const p of policies) {
+    if (p === undefined || p === 'unknown') continue;
+    for (const st of p.statements) if (st.conditionVariables || st.conditionKeys.some(test)) return true;
+  }
+  return false;
+}
