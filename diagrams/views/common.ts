@@ -161,6 +161,14 @@ export function principalLine(p: PrincipalEntry): string {
   return PRINCIPAL_LABEL[p.kind];
 }
 
+/** What a group of principals of one class is, in the plural: `EKS pod roles`, `IAM users`, `other accounts`. */
+export function principalKindPlural(p: PrincipalEntry): string {
+  if (p.role) return `${TRUST_LABEL[p.role.trust.kind]}s`;
+  if (p.user) return 'IAM users';
+  if (p.group) return 'IAM groups';
+  return p.kind === 'account' ? 'other accounts' : p.kind === 'service' ? 'AWS services' : p.kind === 'any' ? '× any AWS principal' : `${PRINCIPAL_LABEL[p.kind]}s`;
+}
+
 /** The first lines of a reader's box: its service (and role name when several roles share it), else its name. */
 export function readerTitle(l: Lookup, p: PrincipalEntry, sharedService: boolean, width: number): string[] {
   const svc = p.role ? roleService(l.store.estate, l, p.role) : undefined;

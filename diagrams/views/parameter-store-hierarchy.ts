@@ -27,6 +27,7 @@ import {
   MAX_LEAVES_PER_FOLDER,
   outsideKeyFacts,
   principalClass,
+  principalKindPlural,
   principalLine,
   readerTitle,
   servedLabel,
@@ -342,7 +343,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
           for (const [cls, rs] of [...byKind].sort(byString(([k]) => k))) {
             legendEntries.push({ cls: cls as ClassName });
             const id = readerIds.id(cls);
-            b.line(`${id}: ${q(`${rs.length} × ${principalLine(rs[0]!.principal)}`)} { class: ${cls} }`);
+            b.line(`${id}: ${q(`${rs.length} ${principalKindPlural(rs[0]!.principal)}`)} { class: ${cls} }`);
             const byPath = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'path')).length;
             const byName = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'name')).length;
             if (byPath) addEdge(`readers.${id}`, `${byPath === rs.length ? 'each' : plural(byPath, 'principal')}: may read by path`);
