@@ -226,14 +226,16 @@ export function secretsManagerIntegration(input: ViewInput): View {
               .filter(Boolean)
               .join(' · ')
           : outsideKeyFacts(k.keyId);
-        b.line(`${k.id}: ${q(`${k.name}\n${facts}`)} { class: key }`);
+        // An AWS-managed key's name already says so.
+        const label = k.name.endsWith('(AWS managed)') && facts === 'AWS-managed key' ? k.name : `${k.name}\n${facts}`;
+        b.line(`${k.id}: ${q(label)} { class: key }`);
       }
     });
   }
   legendEntries.push({ cls: 'key' });
   for (const e of edges.sort()) t.line(e);
 
-  notes.unshift(`${plural(secrets.length, 'secret')} under ${prefix || '(various names)'}`);
+  notes.unshift(prefix ? `${plural(secrets.length, 'secret')} under ${prefix}` : secrets.length === 1 ? '1 secret' : `${secrets.length} secrets, no common prefix`);
   legendBlock(t, 'legend', { legend: legendEntries, notes, noteWidth: 40 });
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, t);
   return { name: 'secrets_manager_integration', title, purpose, d2 };
