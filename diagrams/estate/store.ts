@@ -284,9 +284,17 @@ export class Store {
     return out;
   }
 
-  /** Does an audit piece serve `stack`? Its own always; another serving stack's unless tied to another environment. */
-  serves(stack: string, x: { readonly stack: string; readonly name: string; readonly tags: Readonly<Record<string, string>> }): boolean {
+  /**
+   * Does an audit piece serve `stack`? Its own always. A trail records every call of its account (all
+   * regions when multi-region), whatever stack defines it: where both accounts are known, that
+   * decides. Otherwise, another serving stack's piece unless it is tied to another environment.
+   */
+  serves(stack: string, x: { readonly stack: string; readonly name: string; readonly tags: Readonly<Record<string, string>>; readonly account?: string; readonly region?: string; readonly multiRegion?: boolean | 'unknown' }): boolean {
     if (x.stack === stack) return true;
+    const here = this.summaryByKey.get(stack);
+    if (x.multiRegion !== undefined && x.account !== undefined && here?.account !== undefined) {
+      return x.account === here.account && (x.multiRegion !== false || x.region === undefined || here.region === undefined || x.region === here.region);
+    }
     if (!this.auditStacks(stack).has(x.stack)) return false;
     const mine = this.summaryByKey.get(stack)?.environment?.toLowerCase();
     const env = envTag(x.tags) ?? this.summaryByKey.get(x.stack)?.environment?.toLowerCase();

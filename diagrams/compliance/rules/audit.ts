@@ -20,6 +20,16 @@ function auditSubjects(ctx: RuleContext, found: FindingSubject[], missing: strin
   return [ctx.stackSubject('not-met', missing)];
 }
 
+/** What the stack holds that audit logs would record access to: `secrets, SecureString parameters and KMS keys`. */
+function heldLabel(ctx: RuleContext): string {
+  const parts = [
+    ctx.inStack(ctx.estate.secrets).length > 0 ? 'secrets' : '',
+    ctx.inStack(ctx.estate.parameters).some((p) => p.type === 'SecureString') ? 'SecureString parameters' : '',
+    ctx.inStack(ctx.estate.keys).length > 0 ? 'KMS keys' : '',
+  ].filter(Boolean);
+  return parts.length <= 1 ? (parts[0] ?? 'secrets') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
 export const trailRule: Rule = {
   id: 'SEC-040',
   slug: 'cloudtrail-multi-region',
@@ -42,7 +52,7 @@ export const trailRule: Rule = {
         const from = t.stack === ctx.stack ? '' : ` (from stack ${t.stack})`;
         return subject(t, problems.length === 0, problems.length > 0 ? `${problems.join(', ')}${from}` : `multi-region, log file validation${from}`);
       });
-    return auditSubjects(ctx, found, 'no CloudTrail trail records access to this stack\'s secrets');
+    return auditSubjects(ctx, found, `no CloudTrail trail records access to this stack's ${heldLabel(ctx)}`);
   },
 };
 
@@ -61,7 +71,9 @@ export const trailStorage: Rule = {
       .trails
       .map((t) => {
         const problems: string[] = [];
-        if (t.kmsKeyId === undefined || t.kmsKeyId === '') problems.push('logs not encrypted with a KMS key');
+        // The trail's own key, or the bucket's default SSE-KMS encryption (which the log files get when the trail sets none).
+        const kms = (t.kmsKeyId !== undefined && t.kmsKeyId !== '') || t.bucketEncryption.kind === 'sse-kms';
+        if (!kms) problems.push(t.bucketEncryption.kind === 'unknown' ? 'logs not encrypted with a KMS key (the trail sets none; the bucket\'s default encryption is not known)' : 'logs not encrypted with a KMS key (the bucket uses SSE-S3)');
         if (t.bucketPublicAccessBlocked !== true) {
           problems.push(t.bucketPublicAccessBlocked === 'unknown' ? 'bucket public access block unknown' : 'bucket public access not blocked');
         }

@@ -6,7 +6,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { EstateFixture, UNKNOWN_VALUE } from '../../fixtures/estates.ts';
+import { EstateFixture, OTHER_ACCOUNT, UNKNOWN_VALUE } from '../../fixtures/estates.ts';
 import { expectNotApplicable, expectSubjects, finding } from '../helpers.ts';
 
 const ROTATION_FAILED = JSON.stringify({ source: ['aws.secretsmanager'], detail: { eventName: ['RotationFailed'] } });
@@ -31,25 +31,22 @@ describe('SEC-040 CloudTrail multi-region with validation', () => {
     const f = new EstateFixture();
     f.stack('dev').parameter('/app/dev/token', { type: 'SecureString' });
     const fd = finding(f, 'dev', 'SEC-040');
-    expectSubjects(fd, { notMet: ["stack dev: no CloudTrail trail records access to this stack's secrets"] });
+    expectSubjects(fd, { notMet: ["stack dev: no CloudTrail trail records access to this stack's SecureString parameters"] });
     expect(fd.subjects[0]!.urn).toBe('urn:pulumi:dev::app::pulumi:pulumi:Stack::app-dev');
   });
 
-  it('does not take a trail tied to another environment', () => {
+  it('takes the trails of the stack\'s account (a trail records every call of its account), not those of another account', () => {
     const f = new EstateFixture();
     const shared = f.stack('shared');
-    // Tagged shared, the stack stays account-level (its environment is its most common tag).
     shared.key('k1', { tags: { Environment: 'shared' } });
-    shared.key('k2', { tags: { Environment: 'shared' } });
     shared.trail('prod-trail', { tags: { Environment: 'prod' } });
-    shared.trail('uat-trail');
-    f.stack('prod').secret('app/prod/db');
-    f.stack('uat').secret('app/uat/db');
-    const dev = f.stack('dev');
-    dev.secret('app/dev/db');
+    shared.trail('eu-only', { multiRegion: false });
+    f.stack('dev').secret('app/dev/db');
+    f.stack('other', { account: OTHER_ACCOUNT }).secret('app/other/db');
     const e = f.estate();
-    expectSubjects(finding(e, 'prod', 'SEC-040'), { met: ['prod-trail: multi-region, log file validation (from stack shared)'] });
-    expectSubjects(finding(e, 'dev', 'SEC-040'), { notMet: ["stack dev: no CloudTrail trail records access to this stack's secrets"] });
+    // Tagged prod, in the same account: it still records dev's calls; so does the single-region trail of the same region.
+    expectSubjects(finding(e, 'dev', 'SEC-040'), { met: ['prod-trail: multi-region, log file validation (from stack shared)'], notMet: ['eu-only: single-region (from stack shared)'] });
+    expectSubjects(finding(e, 'other', 'SEC-040'), { notMet: ["stack other: no CloudTrail trail records access to this stack's secrets"] });
   });
 
   it('is not applicable for a stack that holds nothing to protect, or that references a stack that is not loaded', () => {
@@ -73,6 +70,14 @@ describe('SEC-041 trail logs encrypted and private', () => {
     expectSubjects(finding(f, 'shared', 'SEC-041'), { met: ['trail: KMS-encrypted, bucket private'] });
   });
 
+  it('counts the bucket\'s default SSE-KMS encryption as encrypting the logs when the trail names no key', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    s.bucket('kms-logs', { encryption: s.key('bucket-key') });
+    s.trail('trail', { bucket: 'kms-logs' });
+    expectSubjects(finding(f, 'shared', 'SEC-041'), { met: ['trail: KMS-encrypted, bucket private'] });
+  });
+
   it('names each problem: no key, a bucket not blocked, a bucket not in the estate', () => {
     const f = new EstateFixture();
     const s = f.stack('shared');
@@ -81,7 +86,7 @@ describe('SEC-041 trail logs encrypted and private', () => {
     s.trail('open-trail', { bucket: 'open-logs' });
     s.trail('elsewhere-trail', { key: s.key('trail-key'), bucket: 'bucket-of-another-account' });
     expectSubjects(finding(f, 'shared', 'SEC-041'), {
-      notMet: ['elsewhere-trail: bucket public access block unknown', 'open-trail: logs not encrypted with a KMS key, bucket public access not blocked'],
+      notMet: ['elsewhere-trail: bucket public access block unknown', 'open-trail: logs not encrypted with a KMS key (the bucket uses SSE-S3), bucket public access not blocked'],
     });
   });
 
