@@ -90,6 +90,7 @@ function viaRefs(via: readonly DocVia[], newlyAttached: ReadonlySet<string>, cha
     changed:
       changedGrants.has(v.ref) ||
       (v.sid !== undefined && changedGrants.has(`${v.ref}#${v.sid}`)) ||
+      ((v.kind === 'resource-policy' || v.kind === 'key-policy') && changedGrants.has(v.sid !== undefined ? `${v.name}#${v.sid}` : v.name)) ||
       (v.kind === 'grant' && changedGrants.has(v.name.replace(/ on [^]*$/, ''))) ||
       (v.kind === 'identity' && (newlyAttached.has(v.ref) || newlyAttached.has(v.name))) ||
       (v.kind === 'boundary' && boundaryChanged),

@@ -59,6 +59,7 @@ export function summaryLine(r: DiffReport): string {
   if (s.resolvedFindings > 0) parts.push(`${plural(s.resolvedFindings, 'finding')} resolved`);
   if (s.newlyNotApplicable > 0) parts.push(`${plural(s.newlyNotApplicable, 'rule')} newly not applicable`);
   if (s.resourcesChanged > 0) parts.push(`${plural(s.resourcesChanged, 'resource')} changed`);
+  if (s.otherResourcesChanged > 0) parts.push(`${plural(s.otherResourcesChanged, 'other resource')} changed`);
   if (s.stacksAdded > 0) parts.push(`${plural(s.stacksAdded, 'stack')} added`);
   if (s.stacksRemoved > 0) parts.push(`${plural(s.stacksRemoved, 'stack')} removed`);
   if (s.parityChanges > 0) parts.push(`${plural(s.parityChanges, 'parity change')}`);
@@ -80,6 +81,9 @@ function viaText(v: ViaRef): string {
   return v.changed ? `${what} (**new or changed**)` : what;
 }
 
+/** Grants in the order a reader looks for them: what the principal holds, then what the resource allows. */
+const VIA_ORDER = ['identity', 'boundary', 'resource-policy', 'grant', 'key-policy', 'aws-managed-key'];
+
 const NOUN: Readonly<Record<ReadChange['kind'], [string, string]>> = {
   parameter: ['parameter', 'parameters'],
   secret: ['secret', 'secrets'],
@@ -98,8 +102,11 @@ function readName(r: ReadChange): string {
 function readLines(list: readonly ReadChange[], verb: string): string[] {
   const groups = new Map<string, ReadChange[]>();
   for (const r of list) {
-    const texts = r.via.map((v) => ({ changed: v.changed, text: viaText(v) }));
-    const via = texts.sort((a, b) => Number(b.changed) - Number(a.changed) || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)).map((v) => v.text).join(', ');
+    const texts = r.via.map((v) => ({ changed: v.changed, rank: VIA_ORDER.indexOf(v.kind), text: viaText(v) }));
+    const via = texts
+      .sort((a, b) => Number(b.changed) - Number(a.changed) || a.rank - b.rank || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
+      .map((v) => v.text)
+      .join(', ');
     const k = `${r.kind}\u0000${r.stack ?? ''}\u0000${r.certainty}\u0000${via}`;
     (groups.get(k) ?? groups.set(k, []).get(k)!).push(r);
   }
@@ -141,7 +148,9 @@ function principalItem(p: PrincipalChange, stack: StackDiff): string {
 }
 
 function findingRow(f: FindingChange): string {
-  const res = f.resources.map((r) => `${code(r.name)}: ${md(r.detail)}`).join('<br>') || '—';
+  // A rule met (or with nothing to judge) lists what was not met before.
+  const was = f.change === 'newly not met' || f.change === 'more resources not met' ? '' : 'was not met: ';
+  const res = f.resources.map((r) => `${was}${code(r.name)}: ${md(r.detail)}`).join('<br>') || '—';
   return `| ${md(f.id)} ${md(f.title)} | ${f.severity} | ${f.change} | ${res} |`;
 }
 
@@ -155,9 +164,15 @@ function resourceItem(r: ResourceChange): string {
   return detail.length === 0 ? head : detail.length === 1 ? `${head}: ${detail[0]}` : [`${head}:`, ...detail.map((d) => `  - ${d}`)].join('\n');
 }
 
-function othersRow(t: TypeCountChange): string {
-  const ops = t.ops ? Object.entries(t.ops).map(([op, n]) => `${n} ${md(op)}`).join(', ') : '—';
-  return `| ${code(t.type)} | ${t.base} | ${t.head} | ${ops} |`;
+/** Updated or replaced resources listed in a cell of the other types' table. */
+const MAX_UPDATES = 5;
+
+function othersRow(t: TypeCountChange, planned: boolean): string {
+  const listed = (t.updates ?? []).slice(0, MAX_UPDATES).map((u) => `${code(u.name)}${u.properties.length ? ` (${u.properties.map(code).join(', ')})` : ''}${u.op === 'replace' ? ' replaced' : ''}`);
+  const more = (t.updates?.length ?? 0) > MAX_UPDATES ? [`and ${(t.updates?.length ?? 0) - MAX_UPDATES} more`] : [];
+  const counts = t.ops ? Object.entries(t.ops).map(([op, n]) => `${n} ${md(op)}`).join(', ') : '—';
+  const ops = listed.length > 0 ? `${counts}: ${[...listed, ...more].join(', ')}` : counts;
+  return `| ${code(t.type)} | ${t.base} | ${t.head} |${planned ? ` ${ops} |` : ''}`;
 }
 
 function parityCell(p: ParityChange, env: string): string {
@@ -210,7 +225,9 @@ function stackBlocks(s: StackDiff): Block[] {
   }
   if (s.resources.length > 0) blocks.push(details(`<b>Resources</b>: ${plural(s.resources.length, 'change')}`, `resources of ${s.stack}`, 'resource', ['Roles, users and groups that change otherwise are under Access.', ''], s.resources.map(resourceItem)));
   if ((s.others?.length ?? 0) > 0) {
-    blocks.push(details(`<b>Other resources</b>: ${plural(s.others!.length, 'type')} changed`, `other resources of ${s.stack}`, 'type', ['| Type | Base | Head | Planned |', '| --- | --- | --- | --- |'], s.others!.map(othersRow)));
+    const planned = s.others!.some((t) => t.ops !== undefined);
+    const header = planned ? ['| Type | Base | Head | Preview |', '| --- | --- | --- | --- |'] : ['| Type | Base | Head |', '| --- | --- | --- |'];
+    blocks.push(details(`<b>Other resources</b>: ${plural(s.others!.length, 'type')} changed`, `other resources of ${s.stack}`, 'type', header, s.others!.map((t) => othersRow(t, planned))));
   }
   if (s.cost.delta !== 0) blocks.push({ what: `cost of ${s.stack}`, unit: 'line', head: [`Cost: ${s.cost.base !== undefined ? `$${s.cost.base.toFixed(2)}` : '—'} → ${s.cost.head !== undefined ? `$${s.cost.head.toFixed(2)}` : '—'} a month (${money(s.cost.delta)}).`, ''], items: [], tail: [] });
   return blocks;
@@ -222,7 +239,8 @@ function parityBlock(r: DiffReport): Block | undefined {
   const many = new Set(r.parity.map((p) => p.project)).size > 1;
   const header = [`| ${many ? 'Project | ' : ''}Kind | Name (relative to the environment) | ${envs.map(md).join(' | ')} |`, `| ${many ? '--- | ' : ''}--- | --- | ${envs.map(() => '---').join(' | ')} |`];
   const rows = r.parity.map((p) => `| ${many ? `${md(p.project)} | ` : ''}${p.kind} | ${code(p.name)} | ${envs.map((e) => parityCell(p, e)).join(' | ')} |`);
-  return details(`<b>Environment parity</b>: ${plural(r.parity.length, 'change')}`, 'environment parity', 'row', ['### Environment parity', '', ...header], rows);
+  const b = details(`<b>Environment parity</b>: ${plural(r.parity.length, 'change')}`, 'environment parity', 'row', header, rows);
+  return { ...b, head: ['### Environment parity', '', ...b.head] };
 }
 
 function overview(r: DiffReport): string[] {
@@ -248,11 +266,13 @@ function overview(r: DiffReport): string[] {
 // ─── Assembly under the limit ───────────────────────────────────────────────────────
 
 const RESERVE = 1_500;
+/** A URL written as a link target as it is: http(s), nothing that could end the link or start markup. */
+const SAFE_URL = /^https?:\/\/[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]{1,400}$/;
 
 function truncationLine(left: readonly string[], limit: number, detailsUrl: string | undefined): string {
   const shown = left.slice(0, 8).map((x) => md(x));
   const more = left.length > shown.length ? ` and ${left.length - shown.length} more` : '';
-  const where = detailsUrl !== undefined ? `the full report: ${md(detailsUrl)}` : 'every change is in the JSON report (`--format json`) and in Markdown with a higher `--md-limit`';
+  const where = detailsUrl === undefined ? 'every change is in the JSON report (`--format json`) and in Markdown with a higher `--md-limit`' : SAFE_URL.test(detailsUrl) ? `see [the full report](${detailsUrl})` : `the full report: ${md(detailsUrl)}`;
   return `**Report cut to stay under ${limit.toLocaleString('en-US')} characters**: left out ${shown.join(', ')}${more}; ${where}.`;
 }
 

@@ -38,8 +38,9 @@ const round = (x: number): number => Math.round(x * 10000) / 10000;
 
 /**
  * The grants the change adds or edits, so that a read through them is marked: a policy's URN (a new
- * policy, or a statement without a sid changed), `<urn>#<sid>` (one statement changed), and
- * `grant <name>` (a KMS grant added or changed).
+ * policy, or a statement without a sid changed), `<urn>#<sid>` (one statement changed), the same by
+ * name for resource and key policies (`policy of <secret>#<sid>`), and `grant <name>` (a KMS grant
+ * added or changed).
  */
 function changedGrants(pair: StackPair, resources: readonly ResourceChange[]): Set<string> {
   const out = new Set<string>();
@@ -51,9 +52,11 @@ function changedGrants(pair: StackPair, resources: readonly ResourceChange[]): S
     if (r.kind !== 'policy' && r.kind !== 'secret' && r.kind !== 'key') continue;
     const targets = urns(r.kind, r.name);
     if (r.kind === 'policy' && (r.change === 'added' || r.change === 'replaced')) for (const u of targets) out.add(u);
+    // A resource or key policy is named in a grant as `policy of <secret>` / `key policy of <key>`.
+    const named = r.kind === 'secret' ? `policy of ${r.name}` : r.kind === 'key' ? `key policy of ${r.name}` : undefined;
     for (const p of r.properties) {
       const st = /(?:^|policy )statement(?: (.+))?$/.exec(p.property);
-      if (st) for (const u of targets) out.add(st[1] === undefined ? u : `${u}#${st[1]}`);
+      if (st) for (const u of [...targets, ...(named !== undefined ? [named] : [])]) out.add(st[1] === undefined ? u : `${u}#${st[1]}`);
       const grant = /^grant (.+)$/.exec(p.property);
       if (grant) out.add(`grant ${grant[1]}`);
     }
@@ -104,6 +107,7 @@ function summarise(stacks: readonly StackDiff[], parityChanges: number): DiffSum
     resolvedFindings: resolved,
     newlyNotApplicable: notApplicable,
     resourcesChanged: stacks.reduce((n, s) => n + s.resources.length, 0),
+    otherResourcesChanged: stacks.reduce((n, s) => n + (s.others ?? []).reduce((m, t) => m + (t.ops ? Object.values(t.ops).reduce((a, x) => a + x, 0) : Math.abs(t.head - t.base)), 0), 0),
     stacksAdded: stacks.filter((s) => s.change === 'added').length,
     stacksRemoved: stacks.filter((s) => s.change === 'removed').length,
     stacksChanged: stacks.filter((s) => s.change === 'changed').length,

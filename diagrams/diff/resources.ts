@@ -149,11 +149,13 @@ export function compareOthers(base: EstateDoc | undefined, head: EstateDoc | und
   const counted = (base === undefined || base.resourceTypes !== undefined) && (head === undefined || head.resourceTypes !== undefined);
   if (!counted && preview.length === 0) return undefined;
   const ops = new Map<string, Record<string, number>>();
+  const updates = new Map<string, { name: string; op: string; properties: string[] }[]>();
   for (const s of preview) {
     if (ITEMISED.has(s.type) || NO_CHANGE.has(s.op) || s.type.startsWith('pulumi:')) continue;
     const m = ops.get(s.type) ?? {};
     m[s.op] = (m[s.op] ?? 0) + 1;
     ops.set(s.type, m);
+    if (s.op === 'update' || s.op === 'replace') (updates.get(s.type) ?? updates.set(s.type, []).get(s.type)!).push({ name: s.name, op: s.op, properties: s.detailedDiff.map((d) => d.path) });
   }
   const bt = counted ? (base?.resourceTypes ?? {}) : {};
   const ht = counted ? (head?.resourceTypes ?? {}) : {};
@@ -164,7 +166,8 @@ export function compareOthers(base: EstateDoc | undefined, head: EstateDoc | und
     const h = ht[type] ?? 0;
     const o = ops.get(type);
     if (b === h && o === undefined) continue;
-    out.push({ type, base: b, head: h, ...(o !== undefined ? { ops: Object.fromEntries(Object.entries(o).sort(([x], [y]) => compareStrings(x, y))) } : {}) });
+    const u = updates.get(type)?.sort((x, y) => compareStrings(x.name, y.name));
+    out.push({ type, base: b, head: h, ...(o !== undefined ? { ops: Object.fromEntries(Object.entries(o).sort(([x], [y]) => compareStrings(x, y))) } : {}), ...(u !== undefined ? { updates: u } : {}) });
   }
   return out;
 }

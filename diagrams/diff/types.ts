@@ -236,6 +236,8 @@ export interface TypeCountChange {
   readonly head: number;
   /** From a preview: how many resources of the type each op touches. */
   readonly ops?: Readonly<Record<string, number>>;
+  /** From a preview: the resources of the type Pulumi updates or replaces, with the properties it names. */
+  readonly updates?: readonly { readonly name: string; readonly op: string; readonly properties: readonly string[] }[];
 }
 
 export interface StackDiff {
@@ -277,6 +279,8 @@ export interface DiffSummary {
   /** Rules that have nothing left to judge. */
   readonly newlyNotApplicable: number;
   readonly resourcesChanged: number;
+  /** Resources of the other types that change (by a preview's ops, else by the counts by type). */
+  readonly otherResourcesChanged: number;
   readonly stacksAdded: number;
   readonly stacksRemoved: number;
   readonly stacksChanged: number;
