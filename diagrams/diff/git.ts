@@ -50,6 +50,7 @@ async function resolveRef(ref: string, cwd: string): Promise<{ top: string; sha:
   if (ref === '' || ref.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(ref)) {
     throw new GeneratorError('usage', `not a git ref: ${quoteInput(ref)}`, { subject: '--base-ref', expected: 'a branch, tag or commit, e.g. origin/main' });
   }
+  if (!existsSync(cwd)) throw new GeneratorError('input', `no such directory: ${cwd}`, { subject: `--base-ref ${ref}`, expected: 'a program directory inside a git checkout' });
   const top = await git(['rev-parse', '--show-toplevel'], cwd);
   if (top.code !== 0) throw new GeneratorError('input', `not inside a git repository (${firstLine(top.stderr)})`, { subject: `--base-ref ${ref}`, expected: `a git checkout around ${cwd}` });
   const sha = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], cwd);

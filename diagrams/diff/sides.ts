@@ -13,6 +13,7 @@
  * same in-memory pipeline (./pipeline.ts).
  */
 
+import { realpath as realpathAsync } from 'node:fs/promises';
 import path from 'node:path';
 import { GeneratorError } from '../errors.ts';
 import type { ResourceGraph } from '../graph/types.ts';
@@ -21,6 +22,8 @@ import { readDocsDir } from './document.ts';
 import { withRefCheckout } from './git.ts';
 import { documentsOfGraphs, type DiffComponents } from './pipeline.ts';
 import type { EstateDoc, PreviewChange, Side } from './types.ts';
+
+const realpath = (p: string): Promise<string> => realpathAsync(p).catch(() => p);
 
 export const DEFAULT_BASE_DOCS = path.join('docs', 'architecture');
 
@@ -119,8 +122,10 @@ async function loadBase(o: DiffSourceOptions, c: DiffComponents): Promise<Side> 
   }
   if (o.baseRef !== undefined) {
     const ref = o.baseRef;
-    return withRefCheckout(ref, cwd, o.out, async (co) => {
-      const program = path.relative(co.top, path.resolve(cwd, o.head.program ?? '.'));
+    // The repository is the one that holds the program.
+    const programDir = path.resolve(cwd, o.head.program ?? '.');
+    return withRefCheckout(ref, programDir, o.out, async (co) => {
+      const program = path.relative(await realpath(co.top), await realpath(programDir));
       if (program.startsWith('..') || path.isAbsolute(program)) {
         throw new GeneratorError('usage', `the program directory is outside the repository at ${co.top}`, { subject: `--base-ref ${ref}`, expected: 'a --program inside the git repository' });
       }
