@@ -81,6 +81,9 @@ function viaText(v: ViaRef): string {
   return v.changed ? `${what} (**new or changed**)` : what;
 }
 
+/** Names listed on one line of reads before `and N more` (the JSON report lists them all). */
+const MAX_NAMES = 12;
+
 /** Grants in the order a reader looks for them: what the principal holds, then what the resource allows. */
 const VIA_ORDER = ['identity', 'boundary', 'resource-policy', 'grant', 'key-policy', 'aws-managed-key'];
 
@@ -115,7 +118,9 @@ function readLines(list: readonly ReadChange[], verb: string): string[] {
     const via = k.split('\u0000')[3]!;
     const n = rs.reduce((a, x) => a + (x.count ?? 1), 0);
     const where = r.stack !== undefined ? ` (in ${md(r.stack)})` : '';
-    return `${verb} ${NOUN[r.kind][n === 1 ? 0 : 1]} ${rs.map(readName).join(', ')}${where}: ${r.certainty}${via ? `; via ${via}` : ''}`;
+    const names = rs.slice(0, MAX_NAMES).map(readName);
+    if (rs.length > MAX_NAMES) names.push(`and ${rs.length - MAX_NAMES} more`);
+    return `${verb} ${NOUN[r.kind][n === 1 ? 0 : 1]} ${names.join(', ')}${where}: ${r.certainty}${via ? `; via ${via}` : ''}`;
   });
 }
 

@@ -71,6 +71,25 @@ describe('the size limit', () => {
   });
 });
 
+describe('long lists of reads', () => {
+  it('name at most twelve resources on a line of the Markdown, all of them in the JSON', () => {
+    const make = (wide: boolean) => {
+      const f = new EstateFixture('app');
+      const s = f.stack('prod');
+      for (let i = 0; i < 20; i++) s.secret(`app/prod/s${String(i).padStart(2, '0')}`);
+      const r = s.role('reader', { trust: 'lambda' });
+      s.policy('read', [allow('secretsmanager:GetSecretValue', wide ? s.secretArn('app/prod/*', '*') : s.secretArn('app/prod/s00', '*'))], { roles: [r] });
+      return f;
+    };
+    const report = diffSides({ label: 'b', docs: documents(make(false), 'b') }, { label: 'h', docs: documents(make(true), 'h') });
+    const line = lines(renderMarkdown(report)).find((l) => l.startsWith('  - gains secrets'))!;
+    expect(line).toBe(
+      '  - gains secrets `app/prod/s01`, `app/prod/s02`, `app/prod/s03`, `app/prod/s04`, `app/prod/s05`, `app/prod/s06`, `app/prod/s07`, `app/prod/s08`, `app/prod/s09`, `app/prod/s10`, `app/prod/s11`, `app/prod/s12`, and 7 more: certain; via policy `read` (**new or changed**), AWS-managed key aws/secretsmanager statement `Allow access through the service for all principals in the account that are authorized to use it`',
+    );
+    expect(report.stacks[0]!.access[0]!.gained).toHaveLength(19);
+  });
+});
+
 describe('escaping', () => {
   it('estate names cannot break out of code spans, tables or the details blocks', () => {
     const f = () => {
