@@ -16,7 +16,7 @@ import { DEFAULT_LIMIT, renderMarkdown } from './markdown.ts';
 import { DIFF_FORMATS, type DiffFormat } from './options.ts';
 import type { DiffComponents } from './pipeline.ts';
 import { diffSides, failures as failuresOf, type FailOn } from './report.ts';
-import { DEFAULT_BASE_DOCS, loadSides, type DiffSourceOptions, type LoadedSides } from './sides.ts';
+import { DEFAULT_BASE_DOCS, isPreviewAlone, loadSides, type DiffSourceOptions, type LoadedSides } from './sides.ts';
 import type { DiffReport, EstateDoc } from './types.ts';
 
 export { DIFF_MARKER } from './markdown.ts';
@@ -58,7 +58,7 @@ const isInside = (dir: string, p: string): boolean => {
 async function checkOut(opts: DiffOptions): Promise<void> {
   const out = path.resolve(opts.out);
   const s = opts.sources;
-  const usesDocs = s.baseState === undefined && s.basePreview === undefined && s.baseRef === undefined;
+  const usesDocs = s.baseDocs !== undefined || (s.baseState === undefined && s.basePreview === undefined && s.baseRef === undefined && !isPreviewAlone(s));
   const docs = path.resolve(s.head.cwd ?? process.cwd(), s.baseDocs ?? DEFAULT_BASE_DOCS);
   if (usesDocs && (isInside(docs, out) || isInside(out, docs))) {
     throw new GeneratorError('usage', `the output directory holds the docs the base is read from (${s.baseDocs ?? DEFAULT_BASE_DOCS})`, { subject: `--out ${opts.out}`, expected: 'a directory of its own for the change review, or - for stdout' });

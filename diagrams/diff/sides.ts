@@ -108,17 +108,20 @@ async function previewAlone(o: DiffSourceOptions, c: DiffComponents): Promise<Lo
   };
 }
 
+/**
+ * The base side. `--stack` selects among the base's stacks after loading: a stack the head adds is
+ * not in the base, and that is no error.
+ */
 async function loadBase(o: DiffSourceOptions, c: DiffComponents): Promise<Side> {
   const cwd = o.head.cwd ?? process.cwd();
   const stacks = o.head.stacks;
-  const withStacks = stacks !== undefined ? { stacks: [...stacks] } : {};
   if ((o.baseState?.length ?? 0) > 0) {
-    const graphs = await c.loadGraphs({ state: [...o.baseState!], cwd, ...withStacks });
-    return { label: `--base-state ${o.baseState!.join(', ')}`, docs: documentsOfGraphs(graphs, c, 'base') };
+    const graphs = await c.loadGraphs({ state: [...o.baseState!], cwd });
+    return { label: `--base-state ${o.baseState!.join(', ')}`, docs: selected(documentsOfGraphs(graphs, c, 'base'), stacks) };
   }
   if ((o.basePreview?.length ?? 0) > 0) {
-    const graphs = await c.loadGraphs({ preview: [...o.basePreview!], cwd, ...withStacks });
-    return { label: `the planned state of --base-preview ${o.basePreview!.join(', ')}`, docs: documentsOfGraphs(graphs, c, 'base') };
+    const graphs = await c.loadGraphs({ preview: [...o.basePreview!], cwd });
+    return { label: `the planned state of --base-preview ${o.basePreview!.join(', ')}`, docs: selected(documentsOfGraphs(graphs, c, 'base'), stacks) };
   }
   if (o.baseRef !== undefined) {
     const ref = o.baseRef;
@@ -129,12 +132,18 @@ async function loadBase(o: DiffSourceOptions, c: DiffComponents): Promise<Side> 
       if (program.startsWith('..') || path.isAbsolute(program)) {
         throw new GeneratorError('usage', `the program directory is outside the repository at ${co.top}`, { subject: `--base-ref ${ref}`, expected: 'a --program inside the git repository' });
       }
-      const graphs = await c.loadGraphs({ program: path.join(co.root, program), cwd, ...withStacks });
-      return { label: `the program at ${ref} (${co.sha.slice(0, 12)})`, docs: documentsOfGraphs(graphs, c, 'base') };
+      const graphs = await c.loadGraphs({ program: path.join(co.root, program), cwd });
+      return { label: `the program at ${ref} (${co.sha.slice(0, 12)})`, docs: selected(documentsOfGraphs(graphs, c, 'base'), stacks) };
     });
   }
   const dir = o.baseDocs ?? DEFAULT_BASE_DOCS;
   return { label: `the estate.json files in ${dir}`, docs: selected(await readDocsDir(path.resolve(cwd, dir), dir), stacks) };
+}
+
+/** Whether the sources are a preview alone (its old states the base, its new states the head). */
+export function isPreviewAlone(o: DiffSourceOptions): boolean {
+  const kinds = headKinds(o.head);
+  return baseFlags(o).length === 0 && kinds.length === 1 && kinds[0] === '--preview';
 }
 
 /** Loads both sides (the head first, so a broken head fails before a git checkout). */
@@ -143,8 +152,7 @@ export async function loadSides(o: DiffSourceOptions, c: DiffComponents, log: (m
   if (bases.length > 1) {
     throw new GeneratorError('usage', `conflicting bases: ${bases.join(' and ')}`, { subject: bases.join(' '), expected: 'at most one of --base-docs, --base-state, --base-preview or --base-ref' });
   }
-  const kinds = headKinds(o.head);
-  if (bases.length === 0 && kinds.length === 1 && kinds[0] === '--preview') {
+  if (isPreviewAlone(o)) {
     log('reading the preview (base: old states, head: new states)');
     return previewAlone(o, c);
   }

@@ -1,5 +1,6 @@
 /**
- * Inputs of the change-review benchmark (`diff`, "the estate against itself with one change"):
+ * Inputs of the change-review benchmark (`diff`, "the estate against itself with one change"), also
+ * used by the change review's tests:
  *   - the built-in program copied into a temporary directory (its node_modules linked) with one
  *     policy statement widened: every service's secret read from its own secrets to all the
  *     environment's secrets, as a pull request might;
@@ -14,10 +15,14 @@ const PROGRAM_FILES = ['Pulumi.yaml', 'Pulumi.shared.yaml', 'Pulumi.dev.yaml', '
 const NARROW = 'Resource: rels.map((rel) => secretArnPattern(ctx.account, secretName(ctx.env, rel))) },';
 const WIDE = 'Resource: environmentSecretsPattern(ctx.account, ctx.env) },';
 
-/** The built-in program in `dir` with one statement widened; returns `dir`. */
-export function changedProgram(repo: string, dir: string): string {
+/**
+ * The built-in program in `dir` with one statement widened; returns `dir`. `withGenerator` copies
+ * the generator too (diagrams/, templates/), for running `npm run diagrams` in `dir` as in a
+ * checkout (the CLI runs only when started from its own path, so it is copied, not linked).
+ */
+export function changedProgram(repo: string, dir: string, opts: { withGenerator?: boolean } = {}): string {
   for (const f of PROGRAM_FILES) cpSync(join(repo, f), join(dir, f));
-  cpSync(join(repo, 'infra'), join(dir, 'infra'), { recursive: true });
+  for (const d of ['infra', ...(opts.withGenerator ? ['diagrams', 'templates'] : [])]) cpSync(join(repo, d), join(dir, d), { recursive: true });
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const file = join(dir, 'infra', 'iam.ts');
   const text = readFileSync(file, 'utf8');

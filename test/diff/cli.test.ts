@@ -5,30 +5,16 @@
  * (through the writer, never the docs directory).
  */
 
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDocsDir } from '../../diagrams/diff/document.ts';
 import { compareOthers } from '../../diagrams/diff/resources.ts';
+import { changedProgram } from '../../scripts/bench/diff.ts';
 import { lines, runCli, tempDir } from './helpers.ts';
 import { documents, fixture, writeExports } from './scenario.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-
-/** The built-in program copied to `dir` (with the repository's node_modules linked), one policy statement widened when asked. */
-function programCopy(dir: string, widen: boolean): string {
-  for (const f of ['Pulumi.yaml', 'Pulumi.shared.yaml', 'Pulumi.dev.yaml', 'Pulumi.uat.yaml', 'Pulumi.prod.yaml', 'package.json', 'tsconfig.json']) cpSync(path.join(ROOT, f), path.join(dir, f));
-  cpSync(path.join(ROOT, 'infra'), path.join(dir, 'infra'), { recursive: true });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  if (widen) {
-    const file = path.join(dir, 'infra', 'iam.ts');
-    const before = readFileSync(file, 'utf8');
-    const after = before.replace("Resource: rels.map((rel) => secretArnPattern(ctx.account, secretName(ctx.env, rel))) },", 'Resource: environmentSecretsPattern(ctx.account, ctx.env) },');
-    if (after === before) throw new Error('the statement to widen is not in infra/iam.ts any more');
-    writeFileSync(file, after);
-  }
-  return dir;
-}
 
 describe('the built-in estate against its own committed docs', () => {
   let docs: string;
@@ -46,7 +32,7 @@ describe('the built-in estate against its own committed docs', () => {
   }, 60_000);
 
   it('one statement widened: every service that gains a secret, exit 3 with --fail-on new-access', async () => {
-    const prog = programCopy(tempDir(), true);
+    const prog = changedProgram(ROOT, tempDir());
     const r = await runCli(['diff', '--program', prog, '--base-docs', docs, '--quiet', '--fail-on', 'new-access']);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe('diagrams: diff --fail-on:\n  new-access: 9 principals gain read access to a secret, a SecureString or a key\n');
@@ -149,6 +135,13 @@ describe('exit codes and usage', () => {
     expect(again.code).toBe(0);
     expect(existsSync(path.join(out, 'prod', 'what_changes.d2'))).toBe(false);
     expect(readFileSync(path.join(out, 'diff.md'), 'utf8')).toBe('Change review: no change to access, findings, resources, cost or parity in 3 stacks.\n<!-- mono-repo-secrets-docs:diff -->\n');
+  });
+  it('--stack selects on both sides; a stack only the head has is added, not an error', async () => {
+    const added = writeExports(fixture('stack-added'), path.join(tempDir(), 'head'));
+    const r = await runCli(['diff', ...base.flatMap((f) => ['--base-state', f]), ...added.flatMap((f) => ['--state', f]), '--stack', 'uat', '--quiet', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { stacks: { stack: string; change: string }[] };
+    expect(j.stacks.map((s) => [s.stack, s.change])).toEqual([['uat', 'added']]);
   });
   it('refuses an output directory that holds generated docs', async () => {
     const docs = path.join(tempDir(), 'docs');

@@ -16,17 +16,21 @@ import { lines, runCli, tempDir } from './helpers.ts';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PROGRAM = path.join(ROOT, 'test', 'fixtures', 'program');
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+/** The fixture program in `dir`, the repository's node_modules linked. */
+function programIn(dir: string): string {
+  for (const f of ['Pulumi.yaml', 'Pulumi.dev.yaml', 'Pulumi.shared.yaml', 'index.ts']) cpSync(path.join(PROGRAM, f), path.join(dir, f));
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
 const leftovers = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('diagrams-base-ref-')).sort();
 
 let repo: string;
 beforeAll(() => {
-  repo = path.join(tempDir(), 'repo');
-  for (const f of ['Pulumi.yaml', 'Pulumi.dev.yaml', 'Pulumi.shared.yaml', 'index.ts']) cpSync(path.join(PROGRAM, f), path.join(repo, f));
+  repo = programIn(tempDir());
   writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
   git(repo, 'init', '--quiet', '--initial-branch=main');
   git(repo, 'add', '.');
   git(repo, 'commit', '--quiet', '-m', 'the program');
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
   // The change under review: the reader role may read every parameter, not only the password.
   const file = path.join(repo, 'index.ts');
   writeFileSync(file, readFileSync(file, 'utf8').replace("{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: param.arn }", "{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: '*' }"));
@@ -59,9 +63,7 @@ describe('diff --base-ref', () => {
   }, 60_000);
 
   it('says when the program is not in a git repository, or git is not there', async () => {
-    const plain = tempDir();
-    for (const f of ['Pulumi.yaml', 'Pulumi.dev.yaml', 'Pulumi.shared.yaml', 'index.ts']) cpSync(path.join(PROGRAM, f), path.join(plain, f));
-    symlinkSync(path.join(ROOT, 'node_modules'), path.join(plain, 'node_modules'), 'dir');
+    const plain = programIn(tempDir());
     const r = await runCli(['diff', '--program', plain, '--base-ref', 'main', '--quiet']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--base-ref main: not inside a git repository/);

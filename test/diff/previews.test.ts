@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SECRET_SIG, SIG_KEY } from '../../diagrams/graph/redact.ts';
 import { previewSidesOf, readPreviewSides } from '../../diagrams/sources/preview-steps.ts';
 import { CORPUS_DIR } from '../corpus.ts';
 import { lines, runCli, tempDir } from './helpers.ts';
@@ -87,5 +88,29 @@ describe('a preview of modelled resources', () => {
     expect(res[0]!.preview).toEqual({ op: 'update', properties: ['type'], replaceReasons: [] });
     expect(res[0]!.properties.map((p) => p.property)).toEqual(['type', 'key']);
     expect(res[1]!.preview).toEqual({ op: 'update', properties: ['policy'], replaceReasons: [] });
+  });
+});
+
+describe('secret values in a preview', () => {
+  it('never reach the report: Pulumi names the property, the value is redacted', async () => {
+    const urn = (t: string, n: string) => `urn:pulumi:prod::app::${t}::${n}`;
+    const secretUrn = urn('aws:secretsmanager/secret:Secret', 'db');
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/prod/db-AbCdEf';
+    const version = (value: string) => ({ type: 'aws:secretsmanager/secretVersion:SecretVersion', custom: true, id: `${arn}|v`, inputs: { secretId: arn, secretString: { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(value) } }, outputs: { secretId: arn, secretString: { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(value) } } });
+    const secret = { type: 'aws:secretsmanager/secret:Secret', custom: true, id: arn, inputs: { name: 'app/prod/db' }, outputs: { name: 'app/prod/db', arn } };
+    const doc = {
+      steps: [
+        { op: 'same', urn: secretUrn, oldState: { urn: secretUrn, ...secret }, newState: { urn: secretUrn, ...secret } },
+        { op: 'update', urn: urn('aws:secretsmanager/secretVersion:SecretVersion', 'db-v'), oldState: version('CANARY-OLD-VALUE'), newState: version('CANARY-NEW-VALUE'), detailedDiff: { secretString: { kind: 'update', inputDiff: true } }, diffReasons: ['secretString'] },
+      ],
+    };
+    const file = path.join(tempDir(), 'secret-preview.json');
+    writeFileSync(file, JSON.stringify(doc));
+    for (const format of ['md', 'json']) {
+      const r = await runCli(['diff', '--preview', file, '--quiet', '--format', format]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toContain('CANARY');
+      expect(r.stdout).toContain('secretString');
+    }
   });
 });

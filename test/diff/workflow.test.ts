@@ -6,12 +6,13 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DIFF_MARKER } from '../../diagrams/diff/markdown.ts';
+import { changedProgram } from '../../scripts/bench/diff.ts';
 import { CORPUS_DIR } from '../corpus.ts';
 import { runCli, tempDir } from './helpers.ts';
 
@@ -30,19 +31,6 @@ interface Step {
 const workflow = parse(readFileSync(WORKFLOW, 'utf8')) as { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env: Record<string, string> }> };
 const steps = workflow.jobs.review!.steps;
 const step = (id: string): Step => steps.find((s) => s.id === id)!;
-
-/**
- * A checkout of this repository with a change to the program: the generator and the program copied
- * (the CLI runs only when started from its own path, so it is not linked), node_modules linked.
- */
-function checkout(dir: string): string {
-  for (const f of ['Pulumi.yaml', 'Pulumi.shared.yaml', 'Pulumi.dev.yaml', 'Pulumi.uat.yaml', 'Pulumi.prod.yaml', 'package.json', 'tsconfig.json']) cpSync(path.join(ROOT, f), path.join(dir, f));
-  for (const d of ['infra', 'diagrams', 'templates']) cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  const file = path.join(dir, 'infra', 'iam.ts');
-  writeFileSync(file, readFileSync(file, 'utf8').replace("Resource: rels.map((rel) => secretArnPattern(ctx.account, secretName(ctx.env, rel))) },", 'Resource: environmentSecretsPattern(ctx.account, ctx.env) },'));
-  return dir;
-}
 
 /** Runs a step's script as a runner does (bash -e), in `cwd`, with the job's env made concrete. */
 function runStep(s: Step, cwd: string, env: Record<string, string>): { code: number | null; stderr: string } {
@@ -72,8 +60,9 @@ describe('its steps, run here', () => {
     const docs = path.join(tmp, 'committed-docs');
     const g = await runCli(['generate', '--program', ROOT, '--format', 'json', '--out', docs, '--quiet']);
     expect(g.code, g.stderr).toBe(0);
-    work = checkout(path.join(tmp, 'checkout'));
-    mkdirSync(work, { recursive: true });
+    work = path.join(tmp, 'checkout');
+    mkdirSync(work);
+    changedProgram(ROOT, work, { withGenerator: true });
     const bin = path.join(tmp, 'bin');
     mkdirSync(bin);
     writeFileSync(path.join(bin, 'pulumi'), `#!/bin/sh\ncat '${path.join(CORPUS_DIR, 'stratify-s3-lambda-preview-update.json')}'\n`);
