@@ -233,15 +233,16 @@ export async function readEstateDocFile(file: string, shown: string): Promise<Es
   return parseEstateDoc(value, shown);
 }
 
-/** The committed estate.json files of a docs directory, each checked; at least one. */
-export async function readDocsDir(dir: string, flag = '--base-docs'): Promise<EstateDoc[]> {
+/** The committed estate.json files of a docs directory, each checked; at least one. `shown`: the directory as the user gave it. */
+export async function readDocsDir(dir: string, shown: string = dir): Promise<EstateDoc[]> {
+  const flag = `--base-docs ${shown}`;
   const st = await fs.stat(dir).catch(() => undefined);
   if (st === undefined || !st.isDirectory()) {
-    throw new GeneratorError('input', st === undefined ? 'no such directory' : 'not a directory', { subject: `${flag} ${dir}`, expected: DOCS_EXPECTED });
+    throw new GeneratorError('input', st === undefined ? 'no such directory' : 'not a directory', { subject: flag, expected: DOCS_EXPECTED });
   }
   const files = await findDocs(dir);
   if (files.length === 0) {
-    throw new GeneratorError('input', `no ${ESTATE_JSON_NAME} in the directory (docs generated without json in --format?)`, { subject: `${flag} ${dir}`, expected: DOCS_EXPECTED });
+    throw new GeneratorError('input', `no ${ESTATE_JSON_NAME} in the directory (docs generated without json in --format?)`, { subject: flag, expected: DOCS_EXPECTED });
   }
   const docs: EstateDoc[] = [];
   for (const file of files) docs.push(await readEstateDocFile(file, path.relative(process.cwd(), file) || file));
@@ -249,7 +250,7 @@ export async function readDocsDir(dir: string, flag = '--base-docs'): Promise<Es
   for (const d of docs) {
     const k = `${d.project}/${d.stack}`;
     const prev = seen.get(k);
-    if (prev !== undefined) throw new GeneratorError('input', `stack ${quoteInput(k)} has two estate.json files (${prev} and ${d.origin})`, { subject: `${flag} ${dir}`, expected: 'each stack once' });
+    if (prev !== undefined) throw new GeneratorError('input', `stack ${quoteInput(k)} has two estate.json files (${prev} and ${d.origin})`, { subject: flag, expected: 'each stack once' });
     seen.set(k, d.origin);
   }
   return docs;

@@ -75,6 +75,14 @@ describe('committed estate.json files', () => {
     write(dir, 'prod', '{"schemaVersion": 1,');
     await expect(readDocsDir(dir)).rejects.toThrow(/estate\.json: not valid JSON/);
   });
+  it('through the command line, the directory is named as given', async () => {
+    const dir = tempDir();
+    const head = writeExports(fixture(), path.join(dir, 'head'));
+    mkdirSync(path.join(dir, 'docs'));
+    const r = await runCli(['diff', '--state', head[0]!, '--base-docs', path.join(dir, 'docs'), '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`diagrams: error: --base-docs ${path.join(dir, 'docs')}: no estate.json in the directory (docs generated without json in --format?) (expected the --out directory of \`npm run diagrams\` generated with json in --format: <stack>/estate.json (or <project>/<stack>/estate.json) per stack)\n`);
+  });
   it('the same stack twice is refused', async () => {
     const dir = tempDir();
     write(dir, 'a', doc('prod'));
