@@ -1,19 +1,24 @@
 /**
  * The command line: parses flags and calls the library. Nothing else.
  *
- *   npm run diagrams [-- generate|check|graph] [flags]
+ *   npm run diagrams [-- generate|check|graph|diff] [flags]
  *
  * Data goes to stdout (only `graph --json` prints data); progress and errors go to stderr. The
  * process exit code is set in exactly one place, `main().then(...)` at the bottom, from the typed
  * errors of the library (see EXIT in ./errors.ts and EXIT_CODES_HELP below).
  */
 
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SEVERITIES, type Severity } from './compliance/types.ts';
 import { capText, EXIT, GeneratorError, isGeneratorError } from './errors.ts';
 import type { Format, PipelineOptions } from './pipeline/index.ts';
 import type { SourceOptions } from './sources/index.ts';
+import { DIFF_FORMATS, parseDiffFormats, parseFailOn, parseLimit, type DiffFormat } from './diff/options.ts';
+import type { DiffComponents } from './diff/pipeline.ts';
+import type { FailOn } from './diff/report.ts';
 
 const FORMATS: readonly Format[] = ['svg', 'png', 'md', 'd2', 'json'];
 const DEFAULT_FORMATS: readonly Format[] = ['svg', 'png', 'md', 'json'];
@@ -25,7 +30,9 @@ Exit codes:
   1  check: a generated file is out of date, missing or not generated
   2  usage or input error: unknown flag or value, unreadable or malformed source, template that
      does not compile, no browser for PNG output; nothing was written
-  3  --fail-on: a compliance finding at or above that severity is not met (wins over 1)
+  3  --fail-on: a compliance finding at or above that severity is not met (wins over 1);
+     diff --fail-on: the change gives a principal new read access (new-access) or makes a rule
+     at or above a severity newly not met (new-finding=<severity>)
   4  internal error (a bug: please report it with the message)`;
 
 
@@ -45,6 +52,22 @@ function parseSeverity(value: string): Severity {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface DiffRawOptions {
+  baseDocs?: string;
+  baseState?: string[];
+  basePreview?: string[];
+  baseRef?: string;
+  format?: DiffFormat[];
+  failOn?: FailOn[];
+  detailsUrl?: string;
+  mdLimit?: number;
+}
+
+async function productionDiffComponents(): Promise<DiffComponents> {
+  const { productionComponents } = await import('./pipeline/index.ts');
+  return productionComponents();
+}
 
 interface RawOptions {
   state?: string[];
@@ -84,7 +107,7 @@ function addOutputOptions(cmd: Command): Command {
     .option('--quiet', 'no progress messages on stderr');
 }
 
-function sourceOptions(o: RawOptions): SourceOptions {
+function sourceOptions(o: Pick<RawOptions, 'state' | 'backend' | 'preview' | 'program' | 'live' | 'stack'>): SourceOptions {
   return {
     ...(o.state ? { state: o.state } : {}),
     ...(o.backend !== undefined ? { backend: o.backend } : {}),
@@ -122,7 +145,7 @@ function pipelineOptions(o: RawOptions, log: (m: string) => void): PipelineOptio
 export async function main(argv: readonly string[]): Promise<number> {
   let code: number = EXIT.ok;
   const stderr = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
-  const progress = (o: RawOptions) => (o.quiet ? () => undefined : (m: string) => stderr(`diagrams: ${m}`));
+  const progress = (o: { readonly quiet?: boolean }) => (o.quiet ? () => undefined : (m: string) => stderr(`diagrams: ${m}`));
 
   const program = new Command('diagrams')
     .description('Documents Pulumi stacks of an AWS secrets estate as D2 diagrams (SVG, PNG) and Markdown.')
@@ -193,6 +216,48 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
     });
 
+  addSourceOptions(program.command('diff').description('review a change: what the head changes against a base (access, findings, resources, cost, parity)'))
+    .option('--base-docs <dir>', `the committed docs whose estate.json files are the base (the default base: ${DEFAULT_OUT})`)
+    .option('--base-state <file>', 'the base from a `pulumi stack export` or checkpoint file; repeatable', collect)
+    .option('--base-preview <file>', 'the base from the planned state of a `pulumi preview --json` file; repeatable', collect)
+    .option('--base-ref <ref>', 'the base from the program at a git commit, run from a temporary worktree (e.g. origin/main)')
+    .option('--out <dir|->', 'write diff.md, diff.json and the diagrams into this directory, or - for stdout', '-')
+    .addOption(new Option('--format <list>', `any of ${DIFF_FORMATS.join(', ')} (default: md; stdout takes one of md, json)`).argParser(parseDiffFormats))
+    .addOption(new Option('--fail-on <condition>', 'exit 3 on new-access (a principal gains read access to a secret, a SecureString or a key) or new-finding=<severity>; repeatable').argParser(parseFailOn))
+    .option('--details-url <url>', 'where the full report is (named when the Markdown is cut)')
+    .addOption(new Option('--md-limit <chars>', 'the Markdown\'s hard limit in characters (default 60000, under GitHub\'s 65536 for a comment)').argParser(parseLimit))
+    .option('--quiet', 'no progress messages on stderr')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (o: Omit<RawOptions, 'format' | 'failOn'> & DiffRawOptions) => {
+      const { runDiff } = await import('./diff/index.ts');
+      const log = progress(o);
+      const cacheDir = cacheDirFromEnv();
+      const r = await runDiff(
+        {
+          sources: {
+            head: { ...sourceOptions(o), ...(cacheDir !== undefined ? { cacheDir } : {}) },
+            ...(o.baseDocs !== undefined ? { baseDocs: o.baseDocs } : {}),
+            ...(o.baseState ? { baseState: o.baseState } : {}),
+            ...(o.basePreview ? { basePreview: o.basePreview } : {}),
+            ...(o.baseRef !== undefined ? { baseRef: o.baseRef } : {}),
+          },
+          out: o.out,
+          formats: o.format ?? ['md'],
+          failOn: o.failOn ?? [],
+          ...(o.detailsUrl !== undefined ? { detailsUrl: o.detailsUrl } : {}),
+          ...(o.mdLimit !== undefined ? { limit: o.mdLimit } : {}),
+          log,
+        },
+        await productionDiffComponents(),
+      );
+      if (r.stdout !== undefined) process.stdout.write(r.stdout);
+      else log(`${r.written!.written.length} written, ${r.written!.unchanged.length} unchanged, ${r.written!.removed.length} removed in ${o.out}`);
+      if (r.failures.length > 0) {
+        stderr(`diagrams: diff --fail-on:\n  ${r.failures.join('\n  ')}`);
+        code = EXIT.findings;
+      }
+    });
+
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return code;
@@ -216,7 +281,15 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 // The one place where the process exit code is decided. (No process.exit: stdout is flushed first.)
-const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+/** The real path of a file (symbolic links resolved), or the path itself when it cannot be resolved. */
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+const invokedDirectly = process.argv[1] !== undefined && realPath(process.argv[1]) === realPath(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (c) => {

@@ -1,5 +1,5 @@
 /**
- * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,e2e] [--no-write] [--keep]`.
+ * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,e2e,diff] [--no-write] [--keep]`.
  *
  * Measures the whole pipeline on the built-in estate (all stacks, the program under mocks) and on
  * synthetic `pulumi stack export` files at 1x, 10x and 100x (scripts/bench/synthetic.ts), side by
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { MIN_SCALE, TARGET_PIXELS } from '../diagrams/render/png.ts';
 import { run, stat, type Stat } from './bench/measure.ts';
 import type { ChildOutput, StageConfig } from './bench/stages.ts';
+import { changedExport, changedProgram } from './bench/diff.ts';
 import { syntheticExport } from './bench/synthetic.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -396,6 +397,11 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
     bigRead && !bigRead.error ? bigRead.stat.median < 1_000 : undefined,
   );
   t('Same, peak memory', bigRead && !bigRead.error ? fmtMb(bigRead.peakMb) : '—', '< 500 MB', bigRead && !bigRead.error ? bigRead.peakMb < 500 : undefined);
+  const dw = e2es['builtin-diff-warm'];
+  t('`diff`: built-in estate against its committed docs with one change, warm', fmtMs(med(dw)), '< 2 s', med(dw) === undefined ? undefined : med(dw)! < 2_000);
+  const d100 = e2es['100x-diff'];
+  if (d100?.timedOutMs !== undefined) t('`diff`: 100x export against itself with one change', `over ${d100.timedOutMs / 1000} s (killed)`, '< 15 s', false);
+  else t('`diff`: 100x export against itself with one change', fmtMs(med(d100)), '< 15 s', med(d100) === undefined ? undefined : med(d100)! < 15_000);
   out.push('## Targets', '');
   out.push(table(['Target', 'Figure (median)', 'Limit', 'Result'], targets.map((x) => [x.what, x.figure, x.limit, x.met === undefined ? 'NOT MEASURED' : x.met ? 'met' : '**NOT MET**'])), '');
 
@@ -405,9 +411,12 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
     ['builtin-cold', 'Built-in estate, all stacks, cold (empty `--out`, empty render cache)'],
     ['builtin-warm', 'Built-in estate, warm (same `--out` and cache, nothing changed)'],
     ['builtin-check', 'Built-in estate, `check` against the generated docs'],
+    ['builtin-diff-cold', '`diff`: the built-in program with one statement widened against the generated estate.json, first run (program not cached)'],
+    ['builtin-diff-warm', '`diff`: the same, warm (program graphs cached)'],
     ['1x-cold', 'Synthetic 1x export, cold'],
     ['10x-cold', 'Synthetic 10x export, cold'],
     ['100x-cold', 'Synthetic 100x export, cold'],
+    ['100x-diff', '`diff`: synthetic 100x export against itself with one role policy widened (`--base-state`, `--state`)'],
   ];
   out.push(
     table(
@@ -555,10 +564,20 @@ async function main(): Promise<void> {
     if (e2es['builtin-cold'] && !e2es['builtin-cold'].error) {
       e2es['builtin-warm'] = await e2e('built-in warm', ['--out', out, '--quiet'], RUNS.e2eWarm, () => undefined, env);
       e2es['builtin-check'] = await e2e('built-in check', ['check', '--out', out, '--quiet'], RUNS.e2eWarm, () => undefined, env);
+      if (want('diff')) {
+        const prog = changedProgram(REPO, mkdtempSync(join(tmp, 'diff-program-')));
+        const args = ['diff', '--program', prog, '--base-docs', out, '--quiet'];
+        e2es['builtin-diff-cold'] = await e2e('built-in diff, one change, cold', args, 1, () => undefined, env);
+        e2es['builtin-diff-warm'] = await e2e('built-in diff, one change, warm', args, RUNS.e2eWarm, () => undefined, env);
+      }
     }
     for (const s of SCALES) {
       if (want('e2e') && want(s.key)) {
         e2es[`${s.key}-cold`] = await e2e(`${s.key} cold`, ['--state', files[s.key]!, '--out', out, '--quiet'], s.key === '100x' ? RUNS.e2e100 : RUNS.e2eScaled, clean, env, s.key === '100x' ? BUDGET.e2e100 : undefined);
+      }
+      if (s.key === '100x' && want('e2e') && want('diff')) {
+        const changed = changedExport(JSON.parse(readFileSync(files[s.key]!, 'utf8')), join(tmp, 'export-100x-changed.json'));
+        e2es['100x-diff'] = await e2e('100x diff, one change', ['diff', '--base-state', files[s.key]!, '--state', changed, '--quiet'], RUNS.e2e100, () => undefined, env, BUDGET.e2e100);
       }
     }
 

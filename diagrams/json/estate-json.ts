@@ -3,7 +3,7 @@
  * vs head) and the organisation index read. Versioned (`schemaVersion`), deterministic bytes, no
  * secret value (the estate has none), documented in docs/estate-json.md.
  *
- * It holds the stack's identity, source and coverage; its parameters, secrets, keys and policies
+ * It holds the stack's identity, source, coverage and resource count by type; its parameters, secrets, keys and policies
  * (properties, never values); every principal of the stack and every principal that reaches its
  * resources, with what it can read (parameters, secrets, keys: certainty and what grants it), what
  * it can describe or rotate, its trust or membership; the secrets held elsewhere; the findings; the
@@ -56,7 +56,7 @@ function principalJson(store: Store, p: PrincipalEntry, stack: string, own: bool
     via: g.shape.via.map(viaJson),
     ...(g.shape.conditions.length > 0 ? { conditions: g.shape.conditions.map(condJson) } : {}),
     ...extra,
-    ...(g.folders.length > 0 ? { folders: g.folders.map((f) => ({ folder: f.folder, count: f.count, ...(f.class === 'SecureString' ? { types: ['SecureString'] } : f.class === 'String' ? { types: ['String', 'StringList'] } : {}) })) } : {}),
+    ...(g.folders.length > 0 ? { folders: g.folders.map((f) => ({ folder: f.folder, count: f.count, ...(f.class === 'SecureString' ? { secure: true } : f.class === 'String' ? { secure: false } : {}) })) } : {}),
     ...(g.names.length > 0 ? { names: g.names } : {}),
   });
   const h = p.role ?? p.user ?? p.group;
@@ -123,6 +123,7 @@ export function estateDocument(input: EstateJsonInput): Record<string, unknown> 
     ...(s.region ? { region: s.region } : {}),
     references: s.references,
     coverage: s.coverage,
+    resourceTypes: s.resourceTypes,
     diagrams: input.views.map((v) => ({ name: v.name, drawn: v.d2 !== undefined })),
     parameters: params.map((p) => ({
       name: p.path,

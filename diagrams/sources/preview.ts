@@ -17,7 +17,7 @@ import type { PlannedOp, ResourceGraph } from '../graph/types.ts';
 import { parseJsonBytes, readInput, type ReadOptions } from './json.ts';
 
 /** Engine step ops -> planned operation. `undefined` drops the step (it changes no live resource). */
-const OPS: Readonly<Record<string, PlannedOp | undefined>> = {
+export const OPS: Readonly<Record<string, PlannedOp | undefined>> = {
   same: 'same',
   create: 'create',
   update: 'update',
@@ -36,7 +36,7 @@ const OPS: Readonly<Record<string, PlannedOp | undefined>> = {
 };
 
 /** When several steps name one URN, the stronger op wins. */
-const OP_RANK: Readonly<Record<PlannedOp, number>> = {
+export const OP_RANK: Readonly<Record<PlannedOp, number>> = {
   same: 0,
   refresh: 1,
   read: 2,
@@ -50,6 +50,27 @@ const OP_RANK: Readonly<Record<PlannedOp, number>> = {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A graph row from a step's `oldState` or `newState`, with the planned op when given. */
+export function rowFromState(urn: string, s: Record<string, unknown>, jsonPath: string, plannedOp?: PlannedOp): RawResource {
+  return {
+    urn,
+    type: s.type,
+    custom: s.custom,
+    id: s.id,
+    parent: s.parent,
+    provider: s.provider,
+    protect: s.protect,
+    external: s.external,
+    inputs: s.inputs,
+    outputs: s.outputs,
+    dependencies: s.dependencies,
+    propertyDependencies: s.propertyDependencies,
+    additionalSecretOutputs: s.additionalSecretOutputs,
+    ...(plannedOp !== undefined ? { plannedOp } : {}),
+    jsonPath,
+  };
 }
 
 export async function readPreviewFile(location: string, opts: ReadOptions = {}): Promise<ResourceGraph> {
@@ -103,26 +124,7 @@ export function graphFromPreviewDocument(doc: unknown, location: string, opts: {
   });
 
   const rows: RawResource[] = [];
-  for (const [urn, p] of byUrn) {
-    const s = p.state;
-    rows.push({
-      urn,
-      type: s.type,
-      custom: s.custom,
-      id: s.id,
-      parent: s.parent,
-      provider: s.provider,
-      protect: s.protect,
-      external: s.external,
-      inputs: s.inputs,
-      outputs: s.outputs,
-      dependencies: s.dependencies,
-      propertyDependencies: s.propertyDependencies,
-      additionalSecretOutputs: s.additionalSecretOutputs,
-      plannedOp: p.op,
-      jsonPath: p.path,
-    });
-  }
+  for (const [urn, p] of byUrn) rows.push(rowFromState(urn, p.state, p.path, p.op));
 
   // Names from the Stack step, else from any URN (buildGraph).
   const stackUrn = [...byUrn.keys()].find((u) => parseUrn(u)?.type === 'pulumi:pulumi:Stack');

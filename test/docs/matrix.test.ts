@@ -62,7 +62,7 @@ describe('access matrix', () => {
     const lines = accessCsv.contents.trimEnd().split('\n');
     expect(lines).toHaveLength(250 + 1);
     expect(lines[0]).toBe('principal,kind,stack,access,resource,resources,actions,certainty,via,how');
-    expect(lines[1]).toBe('role-0000,role,prod,parameter,/wide/prod/f000/* (String/StringList),40,ssm:GetParameter,certain,identity:read-0,');
+    expect(lines[1]).toBe('role-0000,role,prod,parameter,/wide/prod/f000/* (not SecureString),40,ssm:GetParameter,certain,identity:read-0,');
     expect(page.accessCsv.has).toBe(true);
   });
 });

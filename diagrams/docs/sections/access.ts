@@ -222,7 +222,7 @@ export function accessSection(c: PageContext): AccessSection {
         for (const g of groupedAccess(c.store, r.principal.id, list)) {
           if (g.stack !== c.stack) continue;
           const how = 'byPath' in g.shape && g.shape.byPath ? `by path ${g.shape.byPath}` : '';
-          for (const f of g.folders) row(kind, `${f.folder}*${f.class === 'SecureString' ? ' (SecureString)' : f.class === 'String' ? ' (String/StringList)' : ''}`, f.count, g.shape, how);
+          for (const f of g.folders) row(kind, `${f.folder}*${f.class === 'SecureString' ? ' (SecureString)' : f.class === 'String' ? ' (not SecureString)' : ''}`, f.count, g.shape, how);
           for (const n of g.names) row(kind, n, 1, g.shape, how);
         }
       };
