@@ -31,7 +31,7 @@ const doc = (stack: string): Doc => JSON.parse(json(estate, stack)) as Doc;
 describe('estate.json', () => {
   it('has the documented top-level shape, in order, for a stack of one of several projects', () => {
     const d = doc('payments/dev');
-    expect(Object.keys(d)).toEqual(['schemaVersion', 'generator', 'key', 'project', 'stack', 'environment', 'source', 'account', 'region', 'references', 'coverage', 'diagrams', 'parameters', 'secrets', 'keys', 'policies', 'principals', 'exposures', 'findings', 'cost']);
+    expect(Object.keys(d)).toEqual(['schemaVersion', 'generator', 'key', 'project', 'stack', 'environment', 'source', 'account', 'region', 'references', 'coverage', 'resourceTypes', 'diagrams', 'parameters', 'secrets', 'keys', 'policies', 'principals', 'exposures', 'findings', 'cost']);
     expect(d.schemaVersion).toBe(1);
     expect(ESTATE_JSON_SCHEMA_VERSION).toBe(1);
     expect([d.key, d.project, d.stack, d.environment]).toEqual(['payments/dev', 'payments', 'dev', 'dev']);
