@@ -1,0 +1,55 @@
+/**
+ * One test per failure the fuzzer found (scripts/fuzz.ts): each input is the shrunk reproducer (or
+ * a hand-made equivalent) run through the same in-process pipeline and output checks.
+ */
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { wildcardMatch } from '../../diagrams/estate/iam/arn.ts';
+import { q } from '../../diagrams/views/d2text.ts';
+import { cleanup, exportDoc, runInput, urn } from './helpers.ts';
+
+afterAll(cleanup);
+
+const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+describe('fuzz findings', () => {
+  it('a stack name with lone surrogates gives well-formed D2 (it was copied into the view titles)', async () => {
+    // Shrunk reproducer: no resources, the stack name from the secrets provider state.
+    const r = await runInput('{"version":3,"deployment":{"secrets_providers":{"state":{"stack":"region-import\\ud800\\ud800"}}}}');
+    expect(r.detail).toBeUndefined();
+    expect(r.outcome).toBe('accepted');
+    expect(LONE.test(q('a\ud800b\udc00'))).toBe(false);
+    expect(q('pair \ud83d\ude00 kept')).toBe('"pair \ud83d\ude00 kept"');
+  });
+
+  it('a policy whose Action and Resource hold thousands of wildcards is evaluated in bounded time (it hung)', async () => {
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*?'.repeat(5_000), Resource: `arn:aws:*:${'*'.repeat(5_000)}` }] });
+    const role = urn('aws:iam/role:Role', 'app');
+    const doc = exportDoc([
+      { urn: role, custom: true, type: 'aws:iam/role:Role', id: 'app', inputs: { name: 'app' }, outputs: { name: 'app', arn: 'arn:aws:iam::123456789012:role/app' } },
+      { urn: urn('aws:iam/rolePolicy:RolePolicy', 'p'), custom: true, type: 'aws:iam/rolePolicy:RolePolicy', id: 'app:p', inputs: { role: 'app', policy }, outputs: { role: 'app', policy } },
+      { urn: urn('aws:ssm/parameter:Parameter', 'x'), custom: true, type: 'aws:ssm/parameter:Parameter', id: '/app/x', inputs: { name: '/app/x', type: 'String', value: 'v' }, outputs: { name: '/app/x', type: 'String', arn: 'arn:aws:ssm:us-east-1:123456789012:parameter/app/x' } },
+    ]);
+    const r = await runInput(doc);
+    expect(r.outcome).toBe('accepted');
+    expect(r.ms).toBeLessThan(5_000);
+  }, 30_000);
+
+  it('wildcards with many stars match as IAM does (the linear matcher agrees with the regular expression)', () => {
+    const cases: [string, string, boolean][] = [
+      ['a*'.repeat(5_000) + 'b', 'a'.repeat(5_000), false],
+      ['a*'.repeat(20), 'a'.repeat(25), true],
+      ['*a*b*c*d*e*f*g*h*i*', 'xaxbxcxdxexfxgxhxix', true],
+      ['*a*b*c*d*e*f*g*h*i*j', 'xaxbxcxdxexfxgxhxix', false],
+      ['*?*?*?*?*?*?*?*?*?*?', 'abcdefghi', false],
+      ['*?*?*?*?*?*?*?*?*?*?', 'abcdefghij', true],
+      ['arn:*:*:*:*:*:*:*:*:*', 'arn:1:2:3:4:5:6:7:8:9', true],
+      ['arn:*:*:*:*:*:*:*:*:*x', 'arn:1:2:3:4:5:6:7:8:9', false],
+    ];
+    const t0 = performance.now();
+    for (const [p, v, want] of cases) expect([p.slice(0, 30), wildcardMatch(p, v)]).toEqual([p.slice(0, 30), want]);
+    expect(wildcardMatch('SSM:*:*:*:*:*:*:*:*:GET*', 'ssm:a:b:c:d:e:f:g:h:getparameter', true)).toBe(true);
+    expect(wildcardMatch('SSM:*:*:*:*:*:*:*:*:GET*', 'ssm:a:b:c:d:e:f:g:h:getparameter', false)).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+});
