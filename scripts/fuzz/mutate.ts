@@ -395,6 +395,6 @@ export function makeCase(seeds: readonly SeedFile[], types: readonly string[], s
     canary = ctx.canary;
   }
   for (const o of byteOps) bytes = BYTE_OPS[o]!(rng, bytes);
-  const companions = file.group !== undefined && rng.chance(0.5) ? seeds.filter((s) => s.group === file.group && s !== file) : [];
+  const companions = file.group !== undefined && rng.chance(0.25) ? seeds.filter((s) => s.group === file.group && s !== file) : [];
   return { index, seed: file, ops: [...docOps, ...byteOps], bytes, companions, canary };
 }

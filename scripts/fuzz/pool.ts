@@ -1,14 +1,36 @@
 /**
- * The worker processes of a fuzz run: one case at a time each, a timer per case (a case still running
- * at the timeout is a hang: the worker is killed with SIGKILL and replaced), a worker that dies
- * during a case is reported as a crash of that case.
+ * The worker processes of a fuzz run: one case at a time each, a timer per case, a worker that dies
+ * during a case is reported as a crash of that case. The timeout counts the worker's CPU time where
+ * the system reports it (Linux: /proc/<pid>/stat), so that a busy machine does not turn a slow case
+ * into a hang: at the timeout, a worker that has used less CPU than that is given more time (up to
+ * WALL_LIMIT times the timeout); one that has used it all, or is past that, is killed (SIGKILL),
+ * replaced, and the case is a hang.
  */
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, ToWorker } from './worker.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/** A case gets at most this many times its timeout in wall-clock time, whatever CPU time it used. */
+const WALL_LIMIT = 12;
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, milliseconds) of a process, or undefined where /proc is not available. */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 14th, stime the 15th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
 
 export type JobEnd =
   | { kind: 'message'; message: FromWorker }
@@ -71,10 +93,20 @@ export class Pool {
     let slot = this.slots[i]!;
     await slot.ready;
     const end = await new Promise<JobEnd>((resolve) => {
-      const timer = setTimeout(() => {
+      const cpu0 = cpuMs(slot.proc.pid);
+      const t0 = Date.now();
+      let timer: NodeJS.Timeout;
+      const check = (): void => {
+        const used = cpu0 === undefined ? undefined : (cpuMs(slot.proc.pid) ?? Infinity) - cpu0;
+        const wall = Date.now() - t0;
+        if (used !== undefined && used < timeoutMs && wall < timeoutMs * WALL_LIMIT) {
+          timer = setTimeout(check, Math.max(10, Math.min(timeoutMs - used, timeoutMs * WALL_LIMIT - wall)));
+          return;
+        }
         slot.pending = undefined;
         resolve({ kind: 'timeout' });
-      }, timeoutMs);
+      };
+      timer = setTimeout(check, timeoutMs);
       slot.pending = (e) => {
         clearTimeout(timer);
         resolve(e);
