@@ -4,6 +4,7 @@
  */
 
 import { afterAll, describe, expect, it } from 'vitest';
+import { tidy } from '../../diagrams/docs/markdown.ts';
 import { wildcardMatch } from '../../diagrams/estate/iam/arn.ts';
 import { q } from '../../diagrams/views/d2text.ts';
 import { cleanup, exportDoc, runInput, urn } from './helpers.ts';
@@ -52,4 +53,18 @@ describe('fuzz findings', () => {
     expect(wildcardMatch('SSM:*:*:*:*:*:*:*:*:GET*', 'ssm:a:b:c:d:e:f:g:h:getparameter', false)).toBe(false);
     expect(performance.now() - t0).toBeLessThan(2_000);
   });
+
+  it('a value of a million newlines shown on a page is tidied in linear time (trailing blanks took quadratic time: a hang)', async () => {
+    const arn = '\n'.repeat(1_000_000);
+    const doc = exportDoc([
+      { urn: urn('aws:iam/role:Role', 'r'), custom: true, type: 'aws:iam/role:Role', id: 'r', inputs: { name: 'r' }, outputs: { name: 'r', arn: 'arn:aws:iam::123456789012:role/r' } },
+      { urn: urn('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'a'), custom: true, type: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment', id: 'a', inputs: { role: 'r', policyArn: arn }, outputs: { role: 'r', policyArn: arn } },
+    ]);
+    const r = await runInput(doc);
+    expect(r.outcome).toBe('accepted');
+    expect(r.ms).toBeLessThan(5_000);
+    const t0 = performance.now();
+    expect(tidy(`a${' '.repeat(1_000_000)}b  \nc\t \n\n\n\nd`)).toBe(`a${' '.repeat(1_000_000)}b\nc\n\nd\n`);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+  }, 60_000);
 });
