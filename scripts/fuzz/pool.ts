@@ -34,7 +34,8 @@ export function cpuMs(pid: number | undefined): number | undefined {
 
 export type JobEnd =
   | { kind: 'message'; message: FromWorker }
-  | { kind: 'timeout' }
+  /** `cpu`: the worker used the timeout's worth of CPU time (else: the wall-clock limit, or no CPU figures). */
+  | { kind: 'timeout'; cpu: boolean }
   | { kind: 'died'; how: string; stderr: string };
 
 interface Slot {
@@ -104,7 +105,7 @@ export class Pool {
           return;
         }
         slot.pending = undefined;
-        resolve({ kind: 'timeout' });
+        resolve({ kind: 'timeout', cpu: used !== undefined && used >= timeoutMs });
       };
       timer = setTimeout(check, timeoutMs);
       slot.pending = (e) => {

@@ -10,7 +10,7 @@ export function formatReport(r: FuzzReport): string {
     `  refused with a GeneratorError:  ${r.refused} (${Object.entries(r.refusedByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`,
     `  untyped crashes:                ${r.crashes}`,
     `  output invariants broken:       ${r.invariants}`,
-    `  hangs (over the timeout twice): ${r.hangs}`,
+    `  hangs (over the timeout):       ${r.hangs}`,
     `  slow cases (over 1 s):          ${r.slow}${r.slowest ? `; slowest case ${r.slowest.index} (${r.slowest.seedName}: ${r.slowest.ops.join('+')}) ${r.slowest.ms} ms` : ''}`,
     `  distinct failure signatures:    ${r.failures.length}`,
   ];

@@ -155,8 +155,8 @@ function tally(run: Run, end: JobEnd, index: number, overTimeout: boolean): void
 
 async function runOne(run: Run, w: number, index: number): Promise<void> {
   const end = await run.pool.run(w, { type: 'case', index }, run.o.timeoutMs);
-  if (end.kind !== 'timeout') return tally(run, end, index, false);
-  // A second try in a fresh worker tells a hang from a case slowed by a busy machine.
+  if (end.kind !== 'timeout' || end.cpu) return tally(run, end, index, false);
+  // Out of wall-clock time, not CPU time: a second try in a fresh worker tells a hang from a case slowed by a busy machine.
   tally(run, await run.pool.run(w, { type: 'case', index }, run.o.timeoutMs), index, true);
 }
 
