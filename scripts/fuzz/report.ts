@@ -16,6 +16,7 @@ export function formatReport(r: FuzzReport): string {
   ];
   for (const f of r.failures) {
     lines.push(`  - ${f.kind} x${f.count}, first case ${f.firstCase} (${f.seedName}: ${f.ops.join('+')}): ${f.signature}`);
+    if (f.cases.length > 1) lines.push(`    cases ${f.cases.join(', ')}${f.count > f.cases.length ? ', …' : ''}`);
     if (f.reproducer) lines.push(`    reproducer ${f.reproducer} (${f.shrunkFrom} -> ${f.shrunkTo} bytes)`);
   }
   lines.push('  per operator (cases / accepted / refused / failed):');

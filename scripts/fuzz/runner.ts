@@ -34,11 +34,15 @@ export interface FuzzOptions {
 
 export type FailureKind = 'crash' | 'invariant' | 'hang';
 
+const CASES_KEPT = 20;
+
 export interface Failure {
   readonly kind: FailureKind;
   readonly signature: string;
   count: number;
   readonly firstCase: number;
+  /** The first cases of this failure (at most CASES_KEPT): a hang has no stack to tell two apart. */
+  readonly cases: number[];
   readonly ops: readonly string[];
   readonly seedName: string;
   readonly stack?: string;
@@ -119,10 +123,12 @@ function record(run: Run, kind: FailureKind, signature: string, index: number, s
   const known = r.failures.find((f) => f.kind === kind && f.signature === signature);
   if (known) {
     known.count++;
+    if (known.cases.length < CASES_KEPT) known.cases.push(index);
+    run.o.log?.(`fuzz: ${kind} again at case ${index}`);
     return;
   }
   const c = makeCase(run.seeds, run.types, run.o.seed, index);
-  const f: Failure = { kind, signature, count: 1, firstCase: index, ops: c.ops, seedName: c.seed.name, ...(stack !== undefined ? { stack } : {}) };
+  const f: Failure = { kind, signature, count: 1, firstCase: index, cases: [index], ops: c.ops, seedName: c.seed.name, ...(stack !== undefined ? { stack } : {}) };
   r.failures.push(f);
   run.firsts.set(f, index);
   run.o.log?.(`fuzz: new ${kind} at case ${index} (${c.seed.name}: ${c.ops.join('+')}): ${signature.slice(0, 300)}`);
