@@ -14,6 +14,7 @@ import { SEVERITIES, type Severity } from './compliance/types.ts';
 import { EXIT, GeneratorError, isGeneratorError } from './errors.ts';
 import type { Format, PipelineOptions } from './pipeline/index.ts';
 import type { SourceOptions } from './sources/index.ts';
+import { stopEsbuildServices } from './sources/esbuild-service.ts';
 
 const FORMATS: readonly Format[] = ['svg', 'png', 'md', 'd2', 'json'];
 const DEFAULT_FORMATS: readonly Format[] = ['svg', 'png', 'md', 'json'];
@@ -218,12 +219,24 @@ export async function main(argv: readonly string[]): Promise<number> {
 // The one place where the process exit code is decided. (No process.exit: stdout is flushed first.)
 const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
 if (invokedDirectly) {
-  main(process.argv.slice(2)).then(
-    (c) => {
-      process.exitCode = c;
-    },
-    () => {
-      process.exitCode = EXIT.internal;
-    },
-  );
+  // SIGINT/SIGTERM: the browsers are killed and their profiles removed, the esbuild services stopped,
+  // then the process ends as signalled.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      void import('./render/png.ts')
+        .then((m) => m.closeBrowsersNow(), () => undefined)
+        .finally(() => stopEsbuildServices())
+        .finally(() => process.kill(process.pid, sig));
+    });
+  }
+  main(process.argv.slice(2))
+    .then(
+      (c) => {
+        process.exitCode = c;
+      },
+      () => {
+        process.exitCode = EXIT.internal;
+      },
+    )
+    .finally(() => stopEsbuildServices());
 }
