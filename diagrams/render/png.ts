@@ -6,7 +6,8 @@
  * below 1x, to keep an image near TARGET_PIXELS: a capture costs time in proportion to its pixels
  * (docs/benchmarks.md), and a diagram big enough to need it is readable at 1.25x. It is also capped
  * at about 60 megapixels (Chromium leaves larger captures blank at the bottom), so a huge diagram
- * gets a lower scale rather than a broken image.
+ * gets a lower scale rather than a broken image; below 1x the SVG itself is drawn smaller, at a
+ * device scale of 1 (see captureGeometry: captures at a device scale below 1 are not reproducible).
  * Pure: returns bytes; the only file-system use is the browser's own temporary profile directory
  * (`diagrams-chromium-*` in the temp dir), created on launch and removed on close. The profile names
  * its owner (OWNER_FILE: pid, host, browser pid); a launch removes the profiles of owners no longer
@@ -62,7 +63,7 @@ const LAUNCH_ARGS = [
  * launch flags. Part of the recorded source of every PNG, so that a change here re-renders the PNGs
  * on `generate` and makes `check` report the committed ones out of date.
  */
-export const CAPTURE_SETTINGS = `scale ${DEFAULT_SCALE}x to ${TARGET_PIXELS} px in quarter steps, at least ${MIN_SCALE}x, at most ${MAX_PIXELS} px; ${LAUNCH_ARGS.join(' ')}`;
+export const CAPTURE_SETTINGS = `scale ${DEFAULT_SCALE}x to ${TARGET_PIXELS} px in quarter steps, at least ${MIN_SCALE}x, at most ${MAX_PIXELS} px (below 1x: the SVG drawn smaller at 1x); ${LAUNCH_ARGS.join(' ')}`;
 
 function isExecutableFile(p: string): boolean {
   try {
@@ -146,6 +147,18 @@ export function scaleFor(
   }
   if (area * scale * scale > maxPixels) scale = Math.floor(exact(maxPixels) * 100) / 100;
   return scale;
+}
+
+/**
+ * The page size (CSS pixels) and device scale of a capture of a `width` x `height` diagram at
+ * `scaleFor`'s scale. Below 1x (a diagram over MAX_PIXELS at 1x) the SVG is drawn smaller, at 1x,
+ * instead of captured at a device scale below 1: Chromium's captures at a device scale below 1 are
+ * not the same from run to run (rows of raster tiles differ), at 1x and above they are.
+ */
+export function captureGeometry(width: number, height: number): { width: number; height: number; deviceScaleFactor: number } {
+  const scale = scaleFor(width, height);
+  if (scale >= 1) return { width, height, deviceScaleFactor: scale };
+  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)), deviceScaleFactor: 1 };
 }
 
 /** Sets the outer <svg>'s width and height from its viewBox (D2 gives only a viewBox). */
@@ -377,8 +390,8 @@ export class PngRenderer {
   }
 
   private async renderOn(page: Page, svg: string): Promise<Buffer> {
-    const { width, height } = svgSize(svg);
-    const deviceScaleFactor = scaleFor(width, height);
+    const { width: w, height: h } = svgSize(svg);
+    const { width, height, deviceScaleFactor } = captureGeometry(w, h);
     await page.setViewport({ width, height, deviceScaleFactor });
     const html =
       '<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head><body>' +
