@@ -67,4 +67,14 @@ describe('fuzz findings', () => {
     expect(tidy(`a${' '.repeat(1_000_000)}b  \nc\t \n\n\n\nd`)).toBe(`a${' '.repeat(1_000_000)}b\nc\n\nd\n`);
     expect(performance.now() - t0).toBeLessThan(1_000);
   }, 60_000);
+
+  it('a parameter path of 60,000 segments costs linear memory (the access engine kept a copy of the path per folder: out of memory)', async () => {
+    const name = `/${'a/'.repeat(60_000)}x`;
+    const doc = exportDoc([
+      { urn: urn('aws:ssm/parameter:Parameter', 'p'), custom: true, type: 'aws:ssm/parameter:Parameter', id: name, inputs: { name, type: 'String', value: 'v' }, outputs: { name, type: 'String', arn: `arn:aws:ssm:us-east-1:123456789012:parameter${name}` } },
+    ]);
+    const r = await runInput(doc);
+    expect(r.outcome).toBe('accepted');
+    expect(r.ms).toBeLessThan(5_000);
+  }, 120_000);
 });
