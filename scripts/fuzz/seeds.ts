@@ -9,10 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SECRET_SIG, SIG_KEY } from '../../diagrams/graph/redact.ts';
 import { REDACTED, type JsonValue, type ResourceGraph } from '../../diagrams/graph/types.ts';
+import { CORPUS_DIR } from '../../test/corpus.ts';
 import type { SeedFile } from './mutate.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CORPUS_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'corpus');
 
 export function corpusSeeds(dir = CORPUS_DIR): SeedFile[] {
   return readdirSync(dir)

@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadPipeline, runCase, type CaseResult, type PipelineEnv } from '../../scripts/fuzz/pipeline.ts';
 import type { InputKind } from '../../scripts/fuzz/mutate.ts';
+import { exportDoc as sourcesExportDoc, stackUrn } from '../sources/helpers.ts';
+
+export { urn } from '../sources/helpers.ts';
 
 let env: Promise<PipelineEnv> | undefined;
 let dir: string | undefined;
@@ -23,15 +26,7 @@ export function cleanup(): void {
   env = undefined;
 }
 
-export const urn = (type: string, name: string, stack = 'dev', project = 'proj'): string => `urn:pulumi:${stack}::${project}::${type}::${name}`;
-
-/** A `pulumi stack export` v3 of these rows (a Stack resource first). */
-export function exportDoc(rows: readonly object[], stack = 'dev', project = 'proj'): unknown {
-  return {
-    version: 3,
-    deployment: {
-      manifest: { time: '2026-01-02T03:04:05Z', magic: '', version: 'v3.200.0' },
-      resources: [{ urn: urn('pulumi:pulumi:Stack', `${project}-${stack}`, stack, project), custom: false, type: 'pulumi:pulumi:Stack' }, ...rows],
-    },
-  };
+/** A `pulumi stack export` v3 of these rows, a Stack resource first. */
+export function exportDoc(rows: readonly object[]): unknown {
+  return sourcesExportDoc([{ urn: stackUrn(), custom: false, type: 'pulumi:pulumi:Stack' }, ...rows]);
 }
