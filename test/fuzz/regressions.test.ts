@@ -3,10 +3,14 @@
  * a hand-made equivalent) run through the same in-process pipeline and output checks.
  */
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { md } from '../../diagrams/docs/escape.ts';
 import { tidy } from '../../diagrams/docs/markdown.ts';
 import { wildcardMatch } from '../../diagrams/estate/iam/arn.ts';
 import { q } from '../../diagrams/views/d2text.ts';
+import { CORPUS_DIR } from '../corpus.ts';
 import { cleanup, exportDoc, runInput, urn } from './helpers.ts';
 
 afterAll(cleanup);
@@ -76,5 +80,22 @@ describe('fuzz findings', () => {
     const r = await runInput(doc);
     expect(r.outcome).toBe('accepted');
     expect(r.ms).toBeLessThan(5_000);
+  }, 120_000);
+
+  it('a role named by 5,000,000 characters that all need escaping is escaped once, not at each of its places on the page (5 s of CPU time: a hang)', async () => {
+    // The fuzzer's case: the role of a Lambda function in a corpus checkpoint, shown in many rows of the page.
+    const doc = JSON.parse(readFileSync(path.join(CORPUS_DIR, 'pulumi-checkpoint-v3-b64-secrets.json'), 'utf8')) as { checkpoint: { latest: { resources: { type: string; outputs: { name: string } }[] } } };
+    const role = doc.checkpoint.latest.resources[3]!;
+    expect(role.type).toBe('aws:iam/role:Role');
+    role.outputs.name = '*_['.repeat(1_666_666);
+    // CPU time, not wall-clock time: the page is large (the name at each of its places), and a busy machine should not decide.
+    const cpu0 = process.cpuUsage();
+    const r = await runInput(doc);
+    const cpu = process.cpuUsage(cpu0);
+    expect(r.outcome).toBe('accepted');
+    // About 1.5 s here; 5.2 s (a hang by the fuzzer's 5 s of CPU time) when each place escaped the name again.
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(3_000);
+    expect(md(`a*b.c 1. x${'_'.repeat(20_000)}`)).toBe(`a\\*b\\.c 1. x${'\\_'.repeat(20_000)}`);
+    expect(md(`a*b.c 1. x${'_'.repeat(20_000)}`)).toBe(`a\\*b\\.c 1. x${'\\_'.repeat(20_000)}`);
   }, 120_000);
 });
