@@ -5,7 +5,7 @@
  * GeneratorError, crashed untyped, broke an output invariant or hung, with the distinct failure
  * signatures, and saves a shrunk reproducer of each. See docs/fuzz.md.
  *
- *   npm run fuzz -- [--seed S] [--count N] [--minutes M] [--workers W] [--timeout-ms T]
+ *   npm run fuzz -- [--seed S] [--count N] [--from N] [--minutes M] [--workers W] [--timeout-ms T]
  *                   [--out DIR] [--render-every N] [--no-program] [--json FILE] [--quiet]
  *   npm run fuzz -- --replay DIR/crash-<id>.state.json
  *
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { formatReport } from './fuzz/report.ts';
 import { runFuzz, type FuzzOptions } from './fuzz/runner.ts';
 
-const USAGE = 'usage: npm run fuzz -- [--seed S] [--count N] [--minutes M] [--workers W] [--timeout-ms T] [--out DIR] [--render-every N] [--no-program] [--json FILE] [--quiet] | --replay FILE';
+const USAGE = 'usage: npm run fuzz -- [--seed S] [--count N] [--from N] [--minutes M] [--workers W] [--timeout-ms T] [--out DIR] [--render-every N] [--no-program] [--json FILE] [--quiet] | --replay FILE';
 
 function positive(name: string, v: string | undefined, fallback?: number): number | undefined {
   if (v === undefined) return fallback;
@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       seed: { type: 'string', default: '1' },
       count: { type: 'string' },
+      from: { type: 'string' },
       minutes: { type: 'string' },
       workers: { type: 'string' },
       'timeout-ms': { type: 'string' },
@@ -73,9 +74,21 @@ async function main(argv: string[]): Promise<number> {
     return replay(v.replay);
   }
   const count = positive('count', v.count);
+  const from = positive('from', v.from, 0)!;
+  // SIGINT/SIGTERM: no new case; the run finishes the running ones, shrinks and reports. A second signal ends it.
+  const stop = new Promise<void>((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => {
+        process.stderr.write(`fuzz: ${sig}: finishing the running cases, then shrinking and reporting (again to end now)\n`);
+        resolve();
+      });
+    }
+  });
   const minutes = positive('minutes', v.minutes);
   const o: FuzzOptions = {
     seed: v.seed!,
+    from,
+    stop,
     ...(count !== undefined ? { count } : {}),
     ...(minutes !== undefined ? { minutes } : {}),
     ...(count === undefined && minutes === undefined ? { count: 10_000 } : {}),

@@ -61,7 +61,8 @@ export class Pool {
   }
 
   private spawn(i: number): Slot {
-    const proc = fork(WORKER, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    // Its own process group: a Ctrl-C meant for the run does not kill a worker in the middle of a case.
+    const proc = fork(WORKER, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const slot: Slot = { proc, stderr: '', ready: Promise.resolve() };
     proc.stderr!.on('data', (d: Buffer) => (slot.stderr = (slot.stderr + d.toString('utf8')).slice(-2_000)));
     slot.ready = new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@ import type { FuzzReport } from './runner.ts';
 export function formatReport(r: FuzzReport): string {
   const rate = r.seconds > 0 ? r.mutations / r.seconds : 0;
   const lines = [
-    `seed ${r.seed}: ${r.mutations} mutations of ${r.seeds} seed files in ${r.seconds.toFixed(0)} s (${rate.toFixed(1)} mutations/s)`,
+    `seed ${r.seed}, cases ${r.from} to ${r.from + r.mutations - 1}: ${r.mutations} mutations of ${r.seeds} seed files in ${r.seconds.toFixed(0)} s (${rate.toFixed(1)} mutations/s)`,
     `  accepted (whole pipeline ran):  ${r.accepted}`,
     `  refused with a GeneratorError:  ${r.refused} (${Object.entries(r.refusedByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'})`,
     `  untyped crashes:                ${r.crashes}`,

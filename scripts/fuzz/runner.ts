@@ -16,6 +16,10 @@ export interface FuzzOptions {
   readonly seed: string;
   /** Stop after this many cases (default: no limit; then `minutes` must be given). */
   readonly count?: number;
+  /** The first case number (default 0): `--from N` goes on where a run of the same seed stopped. */
+  readonly from?: number;
+  /** When it resolves, no new case is started (the run finishes, shrinks and reports). */
+  readonly stop?: Promise<void>;
   readonly minutes?: number;
   readonly workers: number;
   /** A case running longer is a hang (default 5,000 ms). */
@@ -60,6 +64,8 @@ export interface OperatorTally {
 
 export interface FuzzReport {
   readonly seed: string;
+  /** The first case number. */
+  readonly from: number;
   mutations: number;
   accepted: number;
   refused: number;
@@ -86,6 +92,7 @@ export async function loadSeeds(program: boolean): Promise<{ seeds: SeedFile[]; 
 function newReport(o: FuzzOptions, seeds: number): FuzzReport {
   return {
     seed: o.seed,
+    from: o.from ?? 0,
     mutations: 0,
     accepted: 0,
     refused: 0,
@@ -217,8 +224,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const run: Run = { o, seeds, types, report: newReport(o, seeds.length), pool, firsts: new Map() };
   const t0 = performance.now();
   const deadline = o.minutes !== undefined ? t0 + o.minutes * 60_000 : Infinity;
-  let next = 0;
-  const take = (): number | undefined => (next < (o.count ?? Infinity) && performance.now() < deadline ? next++ : undefined);
+  const first = o.from ?? 0;
+  let next = first;
+  let stopped = false;
+  void o.stop?.then(() => (stopped = true));
+  const take = (): number | undefined => (!stopped && next - first < (o.count ?? Infinity) && performance.now() < deadline ? next++ : undefined);
   const r = run.report;
   const progress = setInterval(() => o.log?.(`fuzz: ${r.mutations} cases, ${r.accepted} accepted, ${r.refused} refused, ${r.crashes} crashes, ${r.invariants} invariant failures, ${r.hangs} hangs, ${(r.mutations / ((performance.now() - t0) / 1000)).toFixed(0)}/s`), 30_000);
   try {
