@@ -17,9 +17,14 @@ export function safeSegment(name: string): string {
   const plain = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name) && !RESERVED.has(name.toLowerCase()) && !name.toLowerCase().startsWith('.generated');
   if (plain) return name;
   const kept = name.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 40);
-  const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
+  // UTF-8 would turn every unpaired surrogate into U+FFFD (`a\ud800` and `a\udbff` would share a
+  // directory): a name that is not well-formed UTF-16 is hashed as its UTF-16 code units.
+  const bytes = LONE_SURROGATE.test(name) ? Buffer.from(name, 'utf16le') : Buffer.from(name, 'utf8');
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 8);
   return `_${kept}-${hash}`;
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** The directory of a stack's files, relative to `--out`, with `/` separators. */
 export function stackDir(summary: { readonly key: string; readonly project: string; readonly stack: string }): string {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { md } from '../../diagrams/docs/escape.ts';
 import { tidy } from '../../diagrams/docs/markdown.ts';
 import { wildcardMatch } from '../../diagrams/estate/iam/arn.ts';
+import { safeSegment } from '../../diagrams/pipeline/paths.ts';
 import { q } from '../../diagrams/views/d2text.ts';
 import { CORPUS_DIR } from '../corpus.ts';
 import { cleanup, exportDoc, runInput, urn } from './helpers.ts';
@@ -98,4 +99,13 @@ describe('fuzz findings', () => {
     expect(md(`a*b.c 1. x${'_'.repeat(20_000)}`)).toBe(`a\\*b\\.c 1. x${'\\_'.repeat(20_000)}`);
     expect(md(`a*b.c 1. x${'_'.repeat(20_000)}`)).toBe(`a\\*b\\.c 1. x${'\\_'.repeat(20_000)}`);
   }, 120_000);
+
+  it('stacks whose names differ only in unpaired surrogates get directories of their own (UTF-8 made both U+FFFD)', () => {
+    const dirs = ['a\ud800', 'a\udbff', 'a\udc00', 'a\ufffd'].map(safeSegment);
+    expect(new Set(dirs).size).toBe(4);
+    for (const d of dirs) expect(d).toMatch(/^_a-[0-9a-f]{8}$/);
+    // Well-formed names keep their directory.
+    expect(safeSegment('a b')).toBe('_ab-c8687a08');
+    expect(safeSegment('dev')).toBe('dev');
+  });
 });
