@@ -7,7 +7,7 @@
  * paths, well-formed text, no NUL, no canary secret; a refusal's message bounded and without it.
  */
 
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Templates } from '../../diagrams/docs/markdown.ts';
@@ -146,6 +146,8 @@ export async function runCase(env: PipelineEnv, c: FuzzCase): Promise<CaseResult
   const t0 = performance.now();
   const main = path.join(env.dir, `case${path.extname(c.seed.name) || '.json'}`);
   const files = [main];
+  // Made again if something removed it (a temp-directory clean-up): that is no failure of the case.
+  mkdirSync(env.dir, { recursive: true });
   writeFileSync(main, c.bytes);
   c.companions.forEach((s, i) => {
     const f = path.join(env.dir, `companion-${i}.json`);
