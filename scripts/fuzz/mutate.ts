@@ -98,6 +98,14 @@ function withUrnName(urn: string, name: string): string {
   return i < 0 ? name : `${urn.slice(0, i + 2)}${name}`;
 }
 
+/** The URN's type part (between the second and third `::`) replaced; by index, so any length is cheap. */
+function withUrnType(urn: string, type: string): string {
+  const a = urn.indexOf('::');
+  const b = a < 0 ? -1 : urn.indexOf('::', a + 2);
+  const e = b < 0 ? -1 : urn.indexOf('::', b + 2);
+  return e < 0 ? urn : `${urn.slice(0, b + 2)}${type}${urn.slice(e)}`;
+}
+
 function urnsOf(c: Ctx): string[] {
   return rowsOf(c.doc).map((r) => r.urn).filter((u): u is string => typeof u === 'string');
 }
@@ -253,7 +261,7 @@ export const DOC_OPS: Readonly<Record<string, DocOp>> = {
     const r = c.rng.pick(rows);
     const t = c.rng.pick(c.types);
     r.type = t;
-    if (typeof r.urn === 'string' && c.rng.chance(0.5)) r.urn = r.urn.replace(/::([^:]|:(?!:))*::(?=[^:]*$)/, `::${t}::`);
+    if (typeof r.urn === 'string' && c.rng.chance(0.5)) r.urn = withUrnType(r.urn, t);
     if (c.rng.chance(0.5)) DOC_OPS.wrongType!(c);
   },
   policyDocument: (c) => {

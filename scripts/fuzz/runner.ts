@@ -134,7 +134,12 @@ function record(run: Run, kind: FailureKind, signature: string, index: number, s
     run.o.log?.(`fuzz: ${kind} again at case ${index}`);
     return;
   }
-  const c = makeCase(run.seeds, run.types, run.o.seed, index);
+  let c: { ops: readonly string[]; seed: { name: string } };
+  try {
+    c = makeCase(run.seeds, run.types, run.o.seed, index);
+  } catch {
+    c = { ops: [], seed: { name: '(the case cannot be made)' } };
+  }
   const f: Failure = { kind, signature, count: 1, firstCase: index, cases: [index], ops: c.ops, seedName: c.seed.name, ...(stack !== undefined ? { stack } : {}) };
   r.failures.push(f);
   run.firsts.set(f, index);
@@ -201,6 +206,7 @@ async function shrinkAll(run: Run): Promise<void> {
   const worker = async (w: number): Promise<void> => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
       const [f, index] = item;
+      if (f.seedName === '(the case cannot be made)') continue;
       let bytes = makeCase(run.seeds, run.types, run.o.seed, index).bytes;
       if (f.kind !== 'hang') {
         const end = await run.pool.run(w, { type: 'shrink', index, detail: f.signature, attempts: run.o.shrinkAttempts, ms: run.o.shrinkMs }, run.o.shrinkMs + 30_000);

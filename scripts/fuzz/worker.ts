@@ -6,7 +6,7 @@
 
 import type { D2Renderer } from '../../diagrams/render/d2.ts';
 import { makeCase, type FuzzCase, type SeedFile } from './mutate.ts';
-import { loadPipeline, runCase, type CaseResult, type PipelineEnv } from './pipeline.ts';
+import { crashSignature, loadPipeline, runCase, type CaseResult, type PipelineEnv } from './pipeline.ts';
 import { shrink } from './shrink.ts';
 
 export type ToWorker =
@@ -72,6 +72,12 @@ async function handle(m: ToWorker): Promise<void> {
 // One message at a time, in order.
 let chain: Promise<void> = Promise.resolve();
 process.on('message', (m: ToWorker) => {
-  chain = chain.then(() => handle(m));
+  chain = chain
+    .then(() => handle(m))
+    .catch((e: unknown) => {
+      // A failure of the harness itself (making the case), reported as a crash with its own signature.
+      if (m.type !== 'init') send({ type: 'result', index: m.index, ops: [], seedName: '(fuzz harness)', companions: 0, result: { outcome: 'crash', detail: `fuzz harness: ${crashSignature(e)}`, ms: 0 } });
+      else throw e;
+    });
 });
 process.on('disconnect', () => process.exit(0));
