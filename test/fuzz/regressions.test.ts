@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { md } from '../../diagrams/docs/escape.ts';
+import { csv } from '../../diagrams/docs/format.ts';
 import { tidy } from '../../diagrams/docs/markdown.ts';
 import { wildcardMatch } from '../../diagrams/estate/iam/arn.ts';
 import { safeSegment } from '../../diagrams/pipeline/paths.ts';
@@ -107,5 +108,11 @@ describe('fuzz findings', () => {
     // Well-formed names keep their directory.
     expect(safeSegment('a b')).toBe('_ab-c8687a08');
     expect(safeSegment('dev')).toBe('dev');
+  });
+
+  it('CSV inventories hold no unpaired surrogate, control or bidi character from a name (they were copied as they were)', () => {
+    const text = csv(['name'], [['a\ud800b\u0000c\u202ed\u0007'], ['=1+2']]);
+    expect(LONE.test(text)).toBe(false);
+    expect(text).toBe("name\na\ufffdb\\u{0000}c\\u{202E}d\\u{0007}\n'=1+2\n");
   });
 });
