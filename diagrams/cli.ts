@@ -19,6 +19,7 @@ import type { SourceOptions } from './sources/index.ts';
 import { DIFF_FORMATS, parseDiffFormats, parseFailOn, parseLimit, type DiffFormat } from './diff/options.ts';
 import type { DiffComponents } from './diff/pipeline.ts';
 import type { FailOn } from './diff/report.ts';
+import { stopEsbuildServices } from './sources/esbuild-service.ts';
 
 const FORMATS: readonly Format[] = ['svg', 'png', 'md', 'd2', 'json'];
 const DEFAULT_FORMATS: readonly Format[] = ['svg', 'png', 'md', 'json'];
@@ -291,12 +292,24 @@ function realPath(p: string): string {
 }
 const invokedDirectly = process.argv[1] !== undefined && realPath(process.argv[1]) === realPath(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
-  main(process.argv.slice(2)).then(
-    (c) => {
-      process.exitCode = c;
-    },
-    () => {
-      process.exitCode = EXIT.internal;
-    },
-  );
+  // SIGINT/SIGTERM: the browsers are killed and their profiles removed, the esbuild services stopped,
+  // then the process ends as signalled.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      void import('./render/png.ts')
+        .then((m) => m.closeBrowsersNow(), () => undefined)
+        .finally(() => stopEsbuildServices())
+        .finally(() => process.kill(process.pid, sig));
+    });
+  }
+  main(process.argv.slice(2))
+    .then(
+      (c) => {
+        process.exitCode = c;
+      },
+      () => {
+        process.exitCode = EXIT.internal;
+      },
+    )
+    .finally(() => stopEsbuildServices());
 }

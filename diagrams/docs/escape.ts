@@ -86,7 +86,24 @@ function letterAt(t: string, i: number): boolean {
  */
 export function md(s: string | number | undefined): string {
   if (s === undefined) return '';
-  const t = inlineText(String(s));
+  const text = String(s);
+  if (text.length < LONG_TEXT) return markdownText(text);
+  let escaped = longTexts.get(text);
+  if (escaped === undefined) {
+    escaped = markdownText(text);
+    if (longTexts.size >= LONG_TEXTS_KEPT) longTexts.delete(longTexts.keys().next().value!);
+    longTexts.set(text, escaped);
+  }
+  return escaped;
+}
+
+/** Texts this long are escaped once for the last few of them: a name of megabytes is shown in many places. */
+const LONG_TEXT = 10_000;
+const LONG_TEXTS_KEPT = 4;
+const longTexts = new Map<string, string>();
+
+function markdownText(s: string): string {
+  const t = inlineText(s);
   let out = '';
   let start = true; // only spaces so far
   let digits = false; // only spaces then digits so far

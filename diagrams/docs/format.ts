@@ -5,7 +5,7 @@
 
 import type { Secret, SecretCategory, StackSummary } from '../estate/model.ts';
 import { isAwsManagedKeyId, type PrincipalEntry, type Store } from '../estate/store.ts';
-import { code, link, md } from './escape.ts';
+import { code, link, md, replaceControls, wellFormed } from './escape.ts';
 import type { Attachment, AttachmentLink } from './model.ts';
 
 /** Rows a page shows inline before the inventory goes to a CSV file beside it. */
@@ -122,9 +122,13 @@ export function keyCellName(k: { readonly aliases: readonly string[]; readonly n
 
 // ─── CSV ────────────────────────────────────────────────────────────────────────────
 
-/** One CSV field: quoted when needed; a leading `= + - @` is prefixed with `'` so that a spreadsheet never runs it. */
+/**
+ * One CSV field: one line, well-formed (unpaired surrogates as U+FFFD), control and bidi characters
+ * as `\u{XXXX}`, quoted when needed; a leading `= + - @` is prefixed with `'` so that a spreadsheet
+ * never runs it.
+ */
 function field(v: string | number): string {
-  let s = String(v).replace(/\r\n|\r|\n/g, ' ');
+  let s = replaceControls(wellFormed(String(v).replace(/\r\n|\r|\n/g, ' ')));
   if (/^[=+\-@\t]/.test(s)) s = `'${s}`;
   return /[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

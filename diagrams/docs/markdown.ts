@@ -66,7 +66,22 @@ function compileError(src: Source, e: unknown): GeneratorError {
  */
 export function tidy(markdown: string): string {
   const text = replaceControls(wellFormed(markdown).replace(/\r\n?/g, '\n').replace(/[\u0085\u2028\u2029]/g, ' '));
-  return neutraliseMarkers(text).replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  return withoutTrailingBlanks(neutraliseMarkers(text)).replace(/\n{3,}/g, '\n\n').trim() + '\n';
+}
+
+/**
+ * Each line without its trailing spaces and tabs, in time linear in the text (the regular expression
+ * `[ \t]+\n` takes time quadratic in the length of a run of spaces).
+ */
+function withoutTrailingBlanks(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      let end = line.length;
+      while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
+      return end === line.length ? line : line.slice(0, end);
+    })
+    .join('\n');
 }
 
 /**

@@ -6,16 +6,21 @@
  * below 1x, to keep an image near TARGET_PIXELS: a capture costs time in proportion to its pixels
  * (docs/benchmarks.md), and a diagram big enough to need it is readable at 1.25x. It is also capped
  * at about 60 megapixels (Chromium leaves larger captures blank at the bottom), so a huge diagram
- * gets a lower scale rather than a broken image.
+ * gets a lower scale rather than a broken image; below 1x the SVG itself is drawn smaller, at a
+ * device scale of 1 (see captureGeometry: captures at a device scale below 1 are not reproducible).
  * The browser is found by findBrowsers (a system one, puppeteer's, or the Chromium of the optional
  * npm package @sparticuz/chromium, unpacked once into the temporary directory by npm-chromium.ts).
  * Pure otherwise: returns bytes; the only other file-system use is the browser's own temporary
- * profile directory, created on launch and removed on close.
+ * profile directory (`diagrams-chromium-*` in the temp dir), created on launch and removed on close.
+ * The profile names its owner (OWNER_FILE: pid, host, browser pid); a launch removes the profiles of
+ * owners no longer running (and kills a browser of theirs still running); `closeBrowsersNow` kills
+ * the browsers and removes the profiles at once, for a signal. The browser is driven through a pipe,
+ * so it exits when the process that launched it dies, even by SIGKILL.
  */
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, hostname, tmpdir } from 'node:os';
 import { delimiter, join, sep } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Browser, Page } from 'puppeteer-core';
@@ -71,7 +76,7 @@ const LAUNCH_ARGS = [
  * between browsers, so the recorded source stays the same on every machine), how puppeteer talks
  * to it (a pipe), and the process model and library path of the npm Chromium (see ready).
  */
-export const CAPTURE_SETTINGS = `scale ${DEFAULT_SCALE}x to ${TARGET_PIXELS} px in quarter steps, at least ${MIN_SCALE}x, at most ${MAX_PIXELS} px; ${LAUNCH_ARGS.join(' ')}`;
+export const CAPTURE_SETTINGS = `scale ${DEFAULT_SCALE}x to ${TARGET_PIXELS} px in quarter steps, at least ${MIN_SCALE}x, at most ${MAX_PIXELS} px (below 1x: the SVG drawn smaller at 1x); ${LAUNCH_ARGS.join(' ')}`;
 
 function isExecutableFile(p: string): boolean {
   try {
@@ -277,6 +282,18 @@ export function scaleFor(
   return scale;
 }
 
+/**
+ * The page size (CSS pixels) and device scale of a capture of a `width` x `height` diagram at
+ * `scaleFor`'s scale. Below 1x (a diagram over MAX_PIXELS at 1x) the SVG is drawn smaller, at 1x,
+ * instead of captured at a device scale below 1: Chromium's captures at a device scale below 1 are
+ * not the same from run to run (rows of raster tiles differ), at 1x and above they are.
+ */
+export function captureGeometry(width: number, height: number): { width: number; height: number; deviceScaleFactor: number } {
+  const scale = scaleFor(width, height);
+  if (scale >= 1) return { width, height, deviceScaleFactor: scale };
+  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)), deviceScaleFactor: 1 };
+}
+
 /** Sets the outer <svg>'s width and height from its viewBox (D2 gives only a viewBox). */
 function sizedSvg(svg: string, width: number, height: number): string {
   const body = svg.replace(/^\s*<\?xml[^>]*\?>\s*/, '');
@@ -332,8 +349,106 @@ async function ready(candidate: BrowserCandidate): Promise<Ready> {
   };
 }
 
+/** Prefix of the browser profile directories, in the temp dir. */
+export const PROFILE_PREFIX = 'diagrams-chromium-';
+/** The file in a profile directory that names its owner: `{"pid", "host", "browserPid"}`. */
+export const OWNER_FILE = 'diagrams-owner.json';
+/** A profile without an owner file is left alone this long (its launch may be writing it). */
+const UNOWNED_GRACE_MS = 60_000;
+
+/** Browsers launched by this process and not closed yet, with their profiles. */
+const live = new Map<string, { browser?: Browser }>();
+
+function writeOwner(dir: string, browserPid?: number): void {
+  writeFileSync(join(dir, OWNER_FILE), JSON.stringify({ pid: process.pid, host: hostname(), ...(browserPid !== undefined ? { browserPid } : {}) }));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGKILL to a browser and the processes of its group (puppeteer starts it as a group leader). */
+function killBrowser(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // gone already, or not a group
+    }
+  }
+}
+
+/** Whether `pid` is a browser using `profile` (its command line names the profile; Linux only, else false). */
+function usesProfile(pid: number, profile: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the profiles in `dir` left by runs that are gone: owner on this host and not running (its
+ * browser, if still running with that profile, is killed first), or no owner file and older than a
+ * minute. Returns the directories removed. Never fails: a profile it cannot read or remove stays.
+ */
+export function removeStaleProfiles(dir: string = tmpdir()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(PROFILE_PREFIX));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const profile = join(dir, name);
+    if (live.has(profile)) continue;
+    let owner: { pid?: unknown; host?: unknown; browserPid?: unknown } | undefined;
+    try {
+      owner = JSON.parse(readFileSync(join(profile, OWNER_FILE), 'utf8')) as typeof owner;
+    } catch {
+      owner = undefined;
+    }
+    try {
+      if (owner === undefined) {
+        if (Date.now() - statSync(profile).mtimeMs < UNOWNED_GRACE_MS) continue;
+      } else {
+        if (owner.host !== hostname() || typeof owner.pid !== 'number' || isAlive(owner.pid)) continue;
+        if (typeof owner.browserPid === 'number' && isAlive(owner.browserPid) && usesProfile(owner.browserPid, profile)) killBrowser(owner.browserPid);
+      }
+      rmSync(profile, { recursive: true, force: true });
+      removed.push(profile);
+    } catch {
+      // left for a later run
+    }
+  }
+  return removed;
+}
+
+/**
+ * Kills every browser this process launched and removes their profiles, synchronously: for a
+ * signal handler, when there is no time to close them politely.
+ */
+export function closeBrowsersNow(): void {
+  for (const [profile, l] of live) {
+    const pid = l.browser?.process()?.pid;
+    if (pid !== undefined) killBrowser(pid);
+    rmSync(profile, { recursive: true, force: true });
+    live.delete(profile);
+  }
+}
+
 async function launchOne(r: Ready): Promise<Launched> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'diagrams-chromium-'));
+  removeStaleProfiles();
+  const userDataDir = await mkdtemp(join(tmpdir(), PROFILE_PREFIX));
+  const entry: { browser?: Browser } = {};
+  live.set(userDataDir, entry);
+  writeOwner(userDataDir);
   const { default: puppeteer } = await import('puppeteer-core');
   let browser: Browser;
   try {
@@ -347,7 +462,11 @@ async function launchOne(r: Ready): Promise<Launched> {
       ...(r.env !== undefined ? { env: r.env } : {}),
       timeout: 60_000,
     });
+    entry.browser = browser;
+    const browserPid = browser.process()?.pid;
+    if (browserPid !== undefined) writeOwner(userDataDir, browserPid);
   } catch (e) {
+    live.delete(userDataDir);
     await rm(userDataDir, { recursive: true, force: true });
     throw new GeneratorError('environment', `could not start the browser for PNG output: ${(e as Error).message}`, {
       subject: r.candidate.label,
@@ -391,6 +510,7 @@ async function closeOne(l: { readonly browser: Browser; readonly userDataDir: st
   try {
     await l.browser.close().catch(() => undefined);
   } finally {
+    live.delete(l.userDataDir);
     await rm(l.userDataDir, { recursive: true, force: true });
   }
 }
@@ -456,8 +576,8 @@ export class PngRenderer {
   }
 
   private async renderOn(page: Page, svg: string): Promise<Buffer> {
-    const { width, height } = svgSize(svg);
-    const deviceScaleFactor = scaleFor(width, height);
+    const { width: w, height: h } = svgSize(svg);
+    const { width, height, deviceScaleFactor } = captureGeometry(w, h);
     await page.setViewport({ width, height, deviceScaleFactor });
     const html =
       '<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head><body>' +

@@ -2,9 +2,16 @@
  * D2 text helpers: escaping labels, safe ids, and a tiny line builder. Pure.
  */
 
-/** A D2 double-quoted string: backslash, quote, `$` (substitutions) escaped; newlines as `\n`. */
+/** Unpaired surrogates (text cut inside a pair, or invalid UTF-16 from the input). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A D2 double-quoted string: backslash, quote, `$` (substitutions) escaped; newlines as `\n`;
+ * unpaired surrogates as U+FFFD (the text stays well-formed, as the .d2 file and the SVG hold it).
+ */
 export function q(label: string): string {
   const s = label
+    .replace(LONE_SURROGATE, '\ufffd')
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
     .replace(/\$/g, '\\$')

@@ -27,7 +27,7 @@ describe('bounded messages', () => {
     for (const unit of ['|', '\\', 'a/']) {
       const name = unit.repeat(MB5 / unit.length);
       const { value: e, ms } = await timed(() => rejection(findBackendStack(backend, name)));
-      expect(ms).toBeLessThan(1_000);
+      expect(ms).toBeLessThan(5_000); // the old validation took 8-12 s; linear now (milliseconds)
       expect(e.message).toContain('in the backend');
       expect(e.message).toContain('one of the stacks that exist: proj/dev');
       expect(e.message.length).toBeLessThan(BOUND);

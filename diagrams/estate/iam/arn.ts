@@ -17,20 +17,61 @@ function escapeRegex(s: string): string {
   return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 }
 
+/** What `wildcardRegex` gives: a compiled pattern that tests a value. */
+export interface Wildcard {
+  test(value: string): boolean;
+}
+
 /** Compiled wildcards by pattern, one map per case mode. */
-const wildcardCacheCs = new Map<string, RegExp>();
-const wildcardCacheCi = new Map<string, RegExp>();
+const wildcardCacheCs = new Map<string, Wildcard>();
+const wildcardCacheCi = new Map<string, Wildcard>();
 
 /**
- * `*` and `?` wildcards to an anchored regular expression, compiled once per pattern and mode and
- * shared (no `g`/`y` flag, so `test` keeps no state between calls).
+ * Patterns with more `*` than this are matched by `globMatch`, not by a regular expression: a
+ * backtracking regular expression of many `.*` takes time exponential in their number on a value
+ * that does not match (a policy from the input may hold thousands).
  */
-export function wildcardRegex(pattern: string, caseInsensitive: boolean): RegExp {
+const REGEX_MAX_STARS = 8;
+
+/** `*` (any run) and `?` (one character) against the whole value, in O(pattern × value) steps. */
+function globMatch(p: string, v: string): boolean {
+  let pi = 0;
+  let vi = 0;
+  let star = -1;
+  let mark = 0;
+  while (vi < v.length) {
+    if (pi < p.length && (p[pi] === '?' || p[pi] === v[vi])) {
+      pi++;
+      vi++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      mark = vi;
+    } else if (star >= 0) {
+      pi = star + 1;
+      vi = ++mark;
+    } else return false;
+  }
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
+}
+
+/**
+ * `*` and `?` wildcards to an anchored regular expression (or, past REGEX_MAX_STARS stars, to
+ * `globMatch`), compiled once per pattern and mode and shared (no `g`/`y` flag, so `test` keeps no
+ * state between calls).
+ */
+export function wildcardRegex(pattern: string, caseInsensitive: boolean): Wildcard {
   const cache = caseInsensitive ? wildcardCacheCi : wildcardCacheCs;
   let re = cache.get(pattern);
   if (re === undefined) {
-    const src = escapeRegex(pattern).replace(/\*/g, '.*').replace(/\?/g, '.');
-    re = new RegExp(`^${src}$`, caseInsensitive ? 'is' : 's');
+    const stars = pattern.split('*').length - 1;
+    if (stars > REGEX_MAX_STARS) {
+      const p = caseInsensitive ? pattern.toLowerCase() : pattern;
+      re = { test: (v: string) => globMatch(p, caseInsensitive ? v.toLowerCase() : v) };
+    } else {
+      const src = escapeRegex(pattern).replace(/\*/g, '.*').replace(/\?/g, '.');
+      re = new RegExp(`^${src}$`, caseInsensitive ? 'is' : 's');
+    }
     cache.set(pattern, re);
   }
   return re;
@@ -142,7 +183,7 @@ export class ResourcePattern {
   private readonly serviceM?: (v: string | undefined) => MatchResult;
   private readonly regionM?: (v: string | undefined) => MatchResult;
   private readonly accountM?: (v: string | undefined) => MatchResult;
-  private readonly resourceRe?: RegExp;
+  private readonly resourceRe?: Wildcard;
   private readonly resourcePattern: string;
 
   constructor(pattern: string) {

@@ -257,12 +257,19 @@ function folderSubject(p: ParameterSubject, folder: string): ArnSubject {
   return { partition: p.subject.partition, service: 'ssm', ...(p.subject.region !== undefined ? { region: p.subject.region } : {}), ...(p.subject.account !== undefined ? { account: p.subject.account } : {}), resource: `parameter/${rel}` };
 }
 
-/** The folders above a parameter path, shortest first: `/a/b/c` -> `/`, `/a/`, `/a/b/`. */
+/**
+ * Folders deeper than this are not looked at. SSM allows 15 levels; the bound keeps a path of
+ * 100,000 segments from the input (each folder a copy of the path up to it) from costing memory
+ * quadratic in its length.
+ */
+const MAX_FOLDER_DEPTH = 100;
+
+/** The folders above a parameter path, shortest first: `/a/b/c` -> `/`, `/a/`, `/a/b/` (at most MAX_FOLDER_DEPTH below `/`). */
 function foldersOf(path: string): string[] {
   const out = ['/'];
   const segs = path.split('/').filter((s) => s !== '');
   let acc = '/';
-  for (let i = 0; i < segs.length - 1; i++) {
+  for (let i = 0; i < Math.min(segs.length - 1, MAX_FOLDER_DEPTH); i++) {
     acc += `${segs[i]}/`;
     out.push(acc);
   }
