@@ -116,6 +116,14 @@ export const SENSITIVE_FIELDS: Readonly<Record<string, readonly string[]>> = Obj
   'random:*': ['result', 'bcryptHash', 'b64Std', 'b64Url', 'hex', 'base64', 'dec'],
 });
 
+/** A kubeconfig (JSON or YAML text) that holds a credential: a token, a client key, a password, an auth provider's tokens. */
+function holdsKubeCredentials(text: string): boolean {
+  return /["']?\b(token|client-key-data|client-key|password|access-token|id-token|refresh-token|client-secret)["']?\s*:/i.test(text);
+}
+
+/** Types whose `containerDefinitions` is JSON text of data (redacted inside). */
+const JSON_TEXT_TYPES: ReadonlySet<string> = new Set(['aws:ecs/taskDefinition:TaskDefinition']);
+
 /**
  * Types a `<package>:*` entry does not apply to: not secret by schema (identifiers, numbers, names,
  * orderings), so their values, and their ids (which equal their `result`), stay visible.
@@ -283,19 +291,47 @@ export function redactValue(value: unknown, ctx: RedactionContext, depth = 0): J
     }
     // Resource references and anything else: walked as data.
   }
+  // A `{name, value}` pair (an ECS container's or a Kubernetes container's environment variable):
+  // the value is secret when the name says so.
+  const pairName = typeof obj.name === 'string' && typeof obj.value === 'string' && isSensitiveKey(obj.name) ? obj.name : undefined;
   const out = ctx.inPlace ? obj : {};
   for (const key in obj) {
     const v = obj[key];
     if (v === undefined) continue;
     keys[depth] = key;
-    out[key] = redactMember(key, v, ctx, depth + 1);
+    out[key] = key === 'value' && pairName !== undefined ? redactMember(pairName, v, ctx, depth + 1) : redactMember(key, v, ctx, depth + 1);
   }
   return Object.freeze(out) as JsonObject;
 }
 
+/**
+ * A property holding JSON text of data (an ECS task definition's `containerDefinitions`): the data
+ * is redacted like any other value and written back as JSON; text that is not JSON is left alone.
+ */
+function redactJsonText(v: string, ctx: RedactionContext, depth: number): JsonValue {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    return v;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return v;
+  const before = ctx.count;
+  const redacted = redactValue(parsed, ctx, depth);
+  return ctx.count === before ? v : JSON.stringify(redacted);
+}
+
+/**
+ * A value that names a secret kept elsewhere rather than holding one: an ARN, a KMS alias, a
+ * CloudFormation dynamic reference, a Parameter Store path.
+ */
+function isReferenceValue(v: unknown): boolean {
+  return typeof v === 'string' && (/^arn:/.test(v) || /^alias\/[\w/.-]+$/.test(v) || /^\{\{resolve:/.test(v) || /^\/[\w.-]+(\/[\w.-]+)+$/.test(v));
+}
+
 /** One member of an object: a string or number under a secret-like key is redacted, else the value is walked. */
 function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: number): JsonValue {
-  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && isSensitiveKey(key)) {
+  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && isSensitiveKey(key) && !isReferenceValue(v)) {
     ctx.count++;
     compareId(ctx, v);
     record(ctx, depth, 'unmarked-sensitive-field');
@@ -438,8 +474,15 @@ export function redactProperties(bag: unknown, opts: RedactPropertiesOptions, ct
     const v = src[key];
     if (v === undefined) continue;
     keys[0] = key;
-    if (forced.has(key) && v !== null && v !== '' && v !== UNKNOWN_MARKER) {
+    if (forced.has(key) && key === 'kubeconfig' && typeof v === 'string' && !holdsKubeCredentials(v)) {
+      // A kubeconfig whose users authenticate by a command (`aws eks get-token`) holds no credential:
+      // redacted all the same, but not a secret stored in plain text.
+      ctx.count++;
+      out[key] = REDACTED;
+    } else if (forced.has(key) && v !== null && v !== '' && v !== UNKNOWN_MARKER) {
       out[key] = redactDeclared(v, ctx, 1);
+    } else if (key === 'containerDefinitions' && typeof v === 'string' && JSON_TEXT_TYPES.has(opts.type)) {
+      out[key] = redactJsonText(v, ctx, 1);
     } else if (key === 'outputs' && opts.type === 'pulumi:pulumi:StackReference') {
       out[key] = redactStackReferenceOutputs(v, src.secretOutputNames ?? recordOf(opts.sibling).secretOutputNames, ctx);
     } else {

@@ -88,6 +88,9 @@ describe('facts of corpus files', () => {
     const e = await load('stack-factory-ecs-custom-components-export.json');
     expect(brief(e)).toEqual([
       ['fargate-task-definition', 'ecs-environment', 'containerDefinitions[wp-example-fe-app-container].environment.WORDPRESS_DB_PASSWORD'],
+      // The same value, unmarked in the state's inputs and outputs (the JSON text of containerDefinitions).
+      ['fargate-task-definition', 'plaintext-in-state', 'inputs.containerDefinitions[0].environment[3].value'],
+      ['fargate-task-definition', 'plaintext-in-state', 'outputs.containerDefinitions[0].environment[2].value'],
       ['lampdb', 'database-password', 'password'],
     ]);
     expect(e.stacks[0]!.coverage.components).toBe(3);

@@ -83,17 +83,21 @@ function containerDefinitions(r: Resource): readonly JsonValue[] {
 
 function ecsExposures(row: Row): SecretExposure[] {
   const out: SecretExposure[] = [];
+  const unmarkedValues = unmarkedPaths(row);
   containerDefinitions(row.r).forEach((c, i) => {
     const o = obj(c);
     if (!o) return;
     const cname = typeof o['name'] === 'string' ? o['name'] : `#${i}`;
     const vars: Record<string, JsonValue> = {};
-    for (const e of arr(o['environment'])) {
+    const unmarked = new Set<string>();
+    arr(o['environment']).forEach((e, j) => {
       const kv = obj(e);
       const n = kv?.['name'];
-      if (kv && typeof n === 'string') vars[n] = kv['value'] ?? null;
-    }
-    for (const v of secretVariables(vars)) {
+      if (!kv || typeof n !== 'string') return;
+      vars[n] = kv['value'] ?? null;
+      if (unmarkedValues.has(`containerDefinitions[${i}].environment[${j}].value`)) unmarked.add(n);
+    });
+    for (const v of secretVariables(vars, unmarked)) {
       out.push(exposure(row, 'ecs-environment', `containerDefinitions[${cname}].environment.${v.name}`, `container ${cname}, plain environment variable ${v.name}: ${v.why}; use \`secrets\` with valueFrom`));
     }
   });

@@ -75,7 +75,12 @@ describe('ECS container definitions', () => {
     const e = build((s) => {
       s.taskDefinition('web', [{ name: 'app', environment: { DB_PASSWORD: 'hunter2-ecs', LOG_LEVEL: 'info' }, secrets: { API_TOKEN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:t-AbCdEf' } }, { name: 'sidecar', environment: { PORT: '8080' } }], { json: true });
     });
-    expect(brief(e.exposures)).toEqual([['web', 'ecs-environment', 'containerDefinitions[app].environment.DB_PASSWORD']]);
+    expect(brief(e.exposures)).toEqual([
+      ['web', 'ecs-environment', 'containerDefinitions[app].environment.DB_PASSWORD'],
+      ['web', 'plaintext-in-state', 'inputs.containerDefinitions[0].environment[0].value'],
+      ['web', 'plaintext-in-state', 'outputs.containerDefinitions[0].environment[0].value'],
+    ]);
+    expect(e.exposures[0]!.detail).toContain('its value is stored unmarked (plain text) in the state');
     expect(e.exposures[0]!.detail).toContain('use `secrets` with valueFrom');
     expect(e.exposureScans.map((x) => [x.name, x.type, x.scope])).toEqual([['web', 'aws:ecs/taskDefinition:TaskDefinition', 'environment']]);
   });
