@@ -273,9 +273,11 @@ function buildEventRules(ctxs: readonly GraphCtx[], topics: TopicIndex): EventRu
   }
   return ruleRows.map((row) => {
     const pattern = jsonText(propAny(row.r, 'eventPattern'));
+    // A rule on a schedule (no event pattern) reacts to no event, whatever its name or description says.
+    const scheduled = pattern === undefined && knownStr(row.r, 'scheduleExpression') !== undefined;
     const e: Mutable<EventRule> = {
       ...entityBase(row, awsName(row.r), arnOf(row.r)),
-      watches: watchOf(pattern, str(row.r, 'description'), awsName(row.r)),
+      watches: scheduled ? 'other' : watchOf(pattern, str(row.r, 'description'), awsName(row.r)),
       topics: [...(ruleTopics.get(row.r.urn) ?? [])].sort(),
     };
     if (pattern !== undefined) e.pattern = pattern;

@@ -63,6 +63,8 @@ export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
   const accounts: string[] = [];
   const regions: string[] = [];
   const envTags: string[] = [];
+  /** Resources that carry tags at all (the ones an Environment tag could be on). */
+  let tagged = 0;
   for (const r of graph.resources) {
     byUrn.set(r.urn, r);
     const k = kindOf(r.type);
@@ -89,6 +91,7 @@ export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
       }
     }
     const t = obj(r.outputs['tags']) ?? obj(r.inputs['tags']);
+    if (t !== undefined && Object.keys(t).length > 0) tagged++;
     const env = t ? (t['Environment'] ?? t['environment']) : undefined;
     if (typeof env === 'string' && env !== UNKNOWN) envTags.push(env.toLowerCase());
   }
@@ -102,9 +105,12 @@ export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
     l.push(e.to);
   }
   const stack = graph.stack.stack;
-  // The most common Environment tag; when that is none or an account-level one (`shared`), the environment the stack name names, if any.
+  // The environment the stack's name names (`dev`, `payments-prod`); else the Environment tag of
+  // most of its tagged resources (at least two), unless that is an account-level one (`shared`).
   const top = mostCommon(envTags);
-  const environment = top !== undefined && !NOT_ENVIRONMENTS.has(top) ? top : environmentOfStackName(stack);
+  const topCount = top === undefined ? 0 : envTags.filter((e) => e === top).length;
+  const byTags = top !== undefined && !NOT_ENVIRONMENTS.has(top) && topCount >= 2 && topCount * 2 > tagged ? top : undefined;
+  const environment = environmentOfStackName(stack) ?? byTags;
   const ctx: Mutable<GraphCtx> = {
     graph,
     stack: key,

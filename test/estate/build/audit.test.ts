@@ -106,3 +106,17 @@ describe('aws-native audit shapes', () => {
     expect(named(e.audit.trails, 'native-trail')).toMatchObject({ multiRegion: true, logFileValidation: false, bucketPublicAccessBlocked: true, bucketEncryption: { kind: 'sse-kms', keyId: 'alias/logs' } });
   });
 });
+
+describe('event rules on a schedule', () => {
+  it('watch nothing, whatever their name or description says (a scheduled report is not an alert)', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    s.eventRule('report-rotation-failures', { schedule: 'rate(1 day)', description: 'Report rotation failures' });
+    s.eventRule('rotation-failed', { pattern: JSON.stringify({ source: ['aws.secretsmanager'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventName: ['RotationFailed'] } }) });
+    const e = f.estate();
+    expect(e.audit.eventRules.map((r) => [r.name, r.watches])).toEqual([
+      ['report-rotation-failures', 'other'],
+      ['rotation-failed', 'rotation-failure'],
+    ]);
+  });
+});

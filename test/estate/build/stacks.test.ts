@@ -142,7 +142,7 @@ describe('summaries', () => {
     expect(e.stacks[0]!.environment).toBeUndefined();
   });
 
-  it('environment: the most common Environment tag; an account-level majority (shared) leaves the stack name to decide', () => {
+  it('environment: the one the stack name names, else the Environment tag of most tagged resources (two at least), never an account-level one', () => {
     const f = new EstateFixture('app');
     const dev = f.stack('dev');
     dev.parameter('/app/dev/a');
@@ -153,6 +153,16 @@ describe('summaries', () => {
     shared.parameter('/app/dev/z', { tags: { Environment: 'dev' } });
     const named = f.stack('blue');
     named.parameter('/app/uat/a', { tags: { Environment: 'UAT' } });
-    expect(f.estate().stacks.map((s) => [s.key, s.environment])).toEqual([['blue', 'uat'], ['dev', 'dev'], ['shared', undefined]]);
+    named.parameter('/app/uat/b', { tags: { Environment: 'uat' } });
+    // One tagged resource among untagged ones is not enough to name an environment.
+    const ops = f.stack('ops');
+    ops.key('k1');
+    ops.key('k2');
+    ops.alarm('dev-denied', { tags: { Environment: 'dev' } });
+    // The name wins over the tags.
+    const prod = f.stack('prod');
+    prod.parameter('/app/prod/a', { tags: { Environment: 'dev' } });
+    prod.parameter('/app/prod/b', { tags: { Environment: 'dev' } });
+    expect(f.estate().stacks.map((s) => [s.key, s.environment])).toEqual([['blue', 'uat'], ['dev', 'dev'], ['ops', undefined], ['prod', 'prod'], ['shared', undefined]]);
   });
 });
