@@ -1,7 +1,7 @@
 /**
  * Monthly cost estimate of the secrets estate, per stack or for the whole estate, computed from the
- * resources actually in the Estate with one dated price table (the seed's) and stated API-call
- * assumptions. Pure: no clock, no I/O; the same estate gives the same estimate.
+ * resources actually in the Estate with one dated table of AWS list prices and stated API-call
+ * assumptions (a reading role's secret cache: what its `SecretCacheTtl` tag declares, else 15 minutes). Pure: no clock, no I/O; the same estate gives the same estimate.
  */
 
 import { GeneratorError } from '../errors.ts';
@@ -9,7 +9,7 @@ import type { Estate } from '../estate/model.ts';
 import { Store } from '../estate/store.ts';
 import type { CostEstimate, CostLine } from './types.ts';
 
-/** The seed's price table (USD), dated as the seed is. Change the date with the prices. */
+/** AWS list prices (USD) for Parameter Store, Secrets Manager and KMS, dated. Change the date with the prices. */
 export const PRICES = Object.freeze({
   asOf: '2025-09-25',
   /** Parameter Store standard parameters: free, up to this many per account and region. */
@@ -27,7 +27,7 @@ export const PRICES = Object.freeze({
 
 /** The API-call assumption, stated in every estimate. */
 export const API_ASSUMPTION = Object.freeze({
-  /** Services read secrets through a cache with this TTL (the seed's SecretCache, 900 s). */
+  /** Services read secrets through a cache with this TTL where their role declares none (the AWS SecretCache client's default, 15 min). */
   cacheTtlMinutes: 15,
   /** Running instances per reading role. */
   instancesPerReader: 1,
@@ -36,8 +36,6 @@ export const API_ASSUMPTION = Object.freeze({
   callsPerRotation: 10,
 });
 
-/** The seed's own estimate, for the comparison note. */
-const SEED_ESTIMATE = { secrets: 15, keys: 3, total: 9 };
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
@@ -85,32 +83,42 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
   if (secrets.length > 0) lines.push(line('Secrets Manager secrets', secrets.length, PRICES.secret));
   if (secretReplicas > 0) lines.push(line('Secrets Manager replica secrets', secretReplicas, PRICES.secret, 'each replica region is billed as a secret'));
 
-  // API calls: readers through a cache, plus rotations.
+  // API calls: readers through a cache (the TTL their role declares, else the assumed one), plus rotations.
   const store = Store.of(estate);
-  const readers = new Map<string, number>();
+  const readsPerMonth = (ttlSeconds: number): number => ((24 * 60 * 60) / ttlSeconds) * API_ASSUMPTION.daysPerMonth * API_ASSUMPTION.instancesPerReader;
+  const assumedReads = readsPerMonth(API_ASSUMPTION.cacheTtlMinutes * 60);
+  const readers = new Map<string, { reads: number; declared: boolean }[]>();
   for (const a of estate.access) {
     // Workloads read through roles; users, groups and other accounts are not counted as running readers.
-    if (store.findRole(a.principal) === undefined || store.isRotationRole(a.principal)) continue;
-    for (const e of a.secretValues) readers.set(e.resourceUrn, (readers.get(e.resourceUrn) ?? 0) + 1);
+    const role = store.findRole(a.principal);
+    if (role === undefined || store.isRotationRole(a.principal)) continue;
+    const ttl = role.secretCacheTtlSeconds;
+    for (const e of a.secretValues) {
+      const known = ttl !== undefined && ttl > 0;
+      (readers.get(e.resourceUrn) ?? readers.set(e.resourceUrn, []).get(e.resourceUrn)!).push({ reads: known ? readsPerMonth(ttl) : assumedReads, declared: known });
+    }
   }
-  const readsPerPairPerMonth =
-    ((24 * 60) / API_ASSUMPTION.cacheTtlMinutes) * API_ASSUMPTION.daysPerMonth * API_ASSUMPTION.instancesPerReader;
   let pairs = 0;
+  let declared = 0;
+  let reads = 0;
   let rotationCalls = 0;
   for (const s of secrets) {
-    pairs += Math.max(1, readers.get(s.urn) ?? 0);
+    const r = readers.get(s.urn) ?? [{ reads: assumedReads, declared: false }];
+    pairs += r.length;
+    declared += r.filter((x) => x.declared).length;
+    reads += r.reduce((n, x) => n + x.reads, 0);
     if (s.rotation.enabled && s.rotation.intervalDays !== undefined && s.rotation.intervalDays > 0) {
       rotationCalls += (API_ASSUMPTION.callsPerRotation * API_ASSUMPTION.daysPerMonth) / s.rotation.intervalDays;
     }
   }
-  const calls = Math.round(pairs * readsPerPairPerMonth + rotationCalls);
+  const calls = Math.round(reads + rotationCalls);
   if (calls > 0) {
     lines.push(
       line(
         'Secrets Manager API calls (per 10,000)',
         round4(calls / 10_000),
         PRICES.secretsManagerPer10kCalls,
-        `${fmt(calls)} calls a month: ${fmt(pairs)} reader-secret ${pairs === 1 ? 'pair' : 'pairs'} × ${fmt(readsPerPairPerMonth)} reads, plus ${fmt(Math.round(rotationCalls))} rotation calls`,
+        `${fmt(calls)} calls a month: ${fmt(pairs)} reader-secret ${pairs === 1 ? 'pair' : 'pairs'}, ${fmt(Math.round(reads))} reads, plus ${fmt(Math.round(rotationCalls))} rotation calls`,
       ),
     );
   }
@@ -119,16 +127,11 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
 
   const total = round2(lines.reduce((n, l) => n + l.monthly, 0));
   const assumptions = [
-    `Prices as of ${PRICES.asOf} (the seed's table), USD per month; other AWS free tiers and taxes not applied.`,
-    `Secrets Manager API calls: each role that can read a secret's value fetches it once per ${API_ASSUMPTION.cacheTtlMinutes}-minute cache TTL from ${API_ASSUMPTION.instancesPerReader} running instance over a ${API_ASSUMPTION.daysPerMonth}-day month (${fmt(readsPerPairPerMonth)} reads per reader and secret); a secret no role of the estate reads is counted with one reader.`,
+    `Prices as of ${PRICES.asOf} (AWS list prices), USD per month; other AWS free tiers and taxes not applied. The estimate covers Parameter Store, Secrets Manager and KMS only.`,
+    `Secrets Manager API calls: each role that can read a secret's value fetches it once per cache TTL from ${API_ASSUMPTION.instancesPerReader} running instance over a ${API_ASSUMPTION.daysPerMonth}-day month: the TTL its role declares (its SecretCacheTtl tag${declared > 0 ? `, ${fmt(declared)} of the ${fmt(pairs)} reader-secret pairs` : ', none here'}), else an assumed ${API_ASSUMPTION.cacheTtlMinutes} minutes (${fmt(assumedReads)} reads per reader and secret); a secret no role of the estate reads is counted with one reader.`,
     `Rotation: about ${API_ASSUMPTION.callsPerRotation} Secrets Manager calls per rotation, ${API_ASSUMPTION.daysPerMonth}/interval rotations a month; rotation itself is free.`,
-    'Parameter Store standard-throughput API calls are free; KMS requests (decrypts on cache refresh) are not in the seed\'s table and at this volume stay within the 20,000 free requests a month; AWS-managed keys cost nothing.',
+    'Parameter Store standard-throughput API calls are free; KMS requests (decrypts on cache refresh) are not priced here (the first 20,000 a month are free); AWS-managed keys cost nothing.',
   ];
-  if (stack === undefined) {
-    assumptions.push(
-      `The seed's ~$${SEED_ESTIMATE.total} a month counts ${SEED_ESTIMATE.secrets} secrets × $${PRICES.secret.toFixed(2)} and ${SEED_ESTIMATE.keys} keys × $${PRICES.kmsKey} only: replica keys ($${PRICES.kmsKey} each) and API calls come on top here.`,
-    );
-  }
   return Object.freeze({
     ...(stack !== undefined ? { stack } : {}),
     lines: Object.freeze(lines),

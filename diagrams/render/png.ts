@@ -1,7 +1,7 @@
 /**
  * PNG renderer: SVG string -> PNG bytes, with puppeteer-core driving a Chromium or Chrome.
  *
- * One browser per run (launch about 1.5 s), or one per core (`browsers`), with one page each reused
+ * One browser per run, or one per core (`browsers`), with one page each reused
  * for every image. The device scale is 2x for small diagrams and lowered in quarter steps, not
  * below 1x, to keep an image near TARGET_PIXELS: a capture costs time in proportion to its pixels
  * (docs/benchmarks.md), and a diagram big enough to need it is readable at 1.25x. It is also capped
@@ -32,10 +32,9 @@ export const MAX_PIXELS = 60_000_000;
 export const DEFAULT_SCALE = 2;
 /**
  * The pixels an image aims at: a diagram of up to 1 megapixel (CSS) gets 2x, a larger one less
- * (the built-in diagrams, 1.7-2.7 MP of CSS pixels, get 1.25-1.5x: 16 px labels at 20-24 px).
- * On the reference machine a capture costs about 60 ms plus 70 ns per pixel (the widest built-in
- * diagram: 4.2 MP at 1.25x ~0.4 s, 6.1 MP at 1.5x ~0.5 s, 10.8 MP at 2x ~0.8 s), and the captures
- * are the largest share of a cold run's CPU time (docs/benchmarks.md).
+ * (a diagram of 2-3 MP of CSS pixels gets 1.25-1.5x: 16 px labels at 20-24 px). A capture costs a
+ * fixed part plus a part per pixel, and the captures are the largest share of a cold run's CPU time
+ * (figures in docs/benchmarks.md).
  */
 export const TARGET_PIXELS = 4_000_000;
 /** Never below 1x: a CSS pixel per image pixel keeps every label as sharp as in the SVG at 100 %. */
@@ -314,7 +313,7 @@ export interface PngLaunchOptions {
    * Browsers (processes) rendering at the same time, 1 to 8 (default 1), one page each. Pages of
    * one browser do not render faster together (its one compositor captures in turn); separate
    * browsers do, on idle cores (two on two idle cores: about 1.5 times the throughput), at a
-   * launch each (about 3.7 CPU-seconds on the reference machine). Every page is set up alike, so a PNG does not depend on the browser
+   * launch each (docs/benchmarks.md). Every page is set up alike, so a PNG does not depend on the browser
    * that rendered it.
    */
   readonly browsers?: number;

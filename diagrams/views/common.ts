@@ -9,7 +9,7 @@ import { PRINCIPAL_LABEL, TRUST_LABEL, trustClass, type ClassName } from './styl
 
 export { countBy, hasPrefixIn as hasPathUnder, lowerBound } from '../util/collections.ts';
 
-/** Past this many boxes a view aggregates (VIEWS.md: about 60). */
+/** Past this many boxes a view aggregates: a diagram readable at normal zoom holds about 60. */
 export const MAX_BOXES = 60;
 /** A folder or group with more leaves than this is drawn as one aggregated box. */
 export const MAX_LEAVES_PER_FOLDER = 12;

@@ -7,7 +7,7 @@
  *   how the principal may read it: by path (GetParametersByPath on the folder, the bulk read of
  *   a startup) or by name (GetParameter). A role is drawn by its trust kind, other principals
  *   (users, groups) by their kind. A folder row sums up the role's access to the folder, the one "edge per folder"
- *   VIEWS.md asks for, without a tangle of crossing edges. The KMS keys sit on the right.
+ *   a reader needs, without a tangle of crossing edges. The KMS keys sit on the right.
  * - Overview (many folders or many readers): the tree as a grid of folder boxes, aggregated with
  *   counts by type, and the readers (per trust kind when there are many) with one edge each to the
  *   tree.

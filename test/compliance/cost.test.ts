@@ -3,8 +3,9 @@
  * KMS, per stack and for the whole estate. Expected figures are worked out by hand from the price
  * table (advanced parameter $0.05, secret and replica secret $0.40, $0.05 per 10,000 API calls,
  * key and replica key $1) and the stated assumption: each role that reads a secret's value fetches
- * it every 15 minutes from one instance over 30 days (96 × 30 = 2,880 reads), a secret no role reads
- * counts one reader, and a rotation makes 10 calls.
+ * it once per the cache TTL its role declares (`SecretCacheTtl`), else every 15 minutes, from one
+ * instance over 30 days (96 × 30 = 2,880 reads at 15 minutes), a secret no role reads counts one
+ * reader, and a rotation makes 10 calls.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -51,7 +52,7 @@ describe('estimateCost', () => {
     ]);
     expect(c.lines[0]!.note).toBe('free up to 10,000 per account and region; API calls at standard throughput are free');
     expect(c.lines[3]!.note).toBe('each replica region is billed as a secret');
-    expect(c.lines[4]!.note).toBe('5,770 calls a month: 2 reader-secret pairs × 2,880 reads, plus 10 rotation calls');
+    expect(c.lines[4]!.note).toBe('5,770 calls a month: 2 reader-secret pairs, 5,760 reads, plus 10 rotation calls');
     expect(c.total).toBe(1.28);
   });
 
@@ -65,7 +66,7 @@ describe('estimateCost', () => {
     expect(c.total).toBe(3);
   });
 
-  it('prices the whole estate and compares with the seed\'s figure', () => {
+  it('prices the whole estate', () => {
     const c = estimateCost(estate());
     expect(c.stack).toBeUndefined();
     expect(rows(c)).toEqual([
@@ -78,13 +79,13 @@ describe('estimateCost', () => {
       ['KMS replica keys', 1, 1, 1],
     ]);
     expect(c.total).toBe(4.28);
-    expect(c.assumptions.at(-1)).toBe("The seed's ~$9 a month counts 15 secrets × $0.40 and 3 keys × $1 only: replica keys ($1 each) and API calls come on top here.");
+    expect(c.assumptions.join('\n')).not.toContain('seed');
   });
 
   it('counts every role that reads a secret', () => {
     // api-key: 2 role readers; db: 1 → 3 × 2,880 + 10 = 8,650 calls.
     const line = estimateCost(estate(true), 'dev').lines.find((l) => l.item.startsWith('Secrets Manager API calls'))!;
-    expect([line.quantity, line.monthly, line.note]).toEqual([0.865, 0.04, '8,650 calls a month: 3 reader-secret pairs × 2,880 reads, plus 10 rotation calls']);
+    expect([line.quantity, line.monthly, line.note]).toEqual([0.865, 0.04, '8,650 calls a month: 3 reader-secret pairs, 8,640 reads, plus 10 rotation calls']);
   });
 
   it('counts no rotation calls for a schedule without an interval', () => {
@@ -92,7 +93,7 @@ describe('estimateCost', () => {
     const s = f.stack('dev');
     s.secret('app/dev/db', { rotationSchedule: 'cron(0 0 1 * ? *)', rotationLambda: s.lambda('rotator', s.role('r')) });
     const line = estimateCost(f.estate(), 'dev').lines.find((l) => l.item.startsWith('Secrets Manager API calls'))!;
-    expect(line.note).toBe('2,880 calls a month: 1 reader-secret pair × 2,880 reads, plus 0 rotation calls');
+    expect(line.note).toBe('2,880 calls a month: 1 reader-secret pair, 2,880 reads, plus 0 rotation calls');
   });
 
   it('states the dated price table and the assumptions', () => {
@@ -100,9 +101,21 @@ describe('estimateCost', () => {
     expect(c.pricesAsOf).toBe('2025-09-25');
     expect(PRICES).toMatchObject({ advancedParameter: 0.05, secret: 0.4, secretsManagerPer10kCalls: 0.05, kmsKey: 1, standardParameterLimit: 10_000 });
     expect(API_ASSUMPTION).toEqual({ cacheTtlMinutes: 15, instancesPerReader: 1, daysPerMonth: 30, callsPerRotation: 10 });
-    expect(c.assumptions[0]).toBe("Prices as of 2025-09-25 (the seed's table), USD per month; other AWS free tiers and taxes not applied.");
-    expect(c.assumptions.join('\n')).toContain('fetches it once per 15-minute cache TTL from 1 running instance over a 30-day month (2,880 reads per reader and secret)');
-    expect(c.assumptions.join('\n')).not.toContain("The seed's ~$9");
+    expect(c.assumptions[0]).toBe('Prices as of 2025-09-25 (AWS list prices), USD per month; other AWS free tiers and taxes not applied. The estimate covers Parameter Store, Secrets Manager and KMS only.');
+    expect(c.assumptions.join('\n')).toContain('the TTL its role declares (its SecretCacheTtl tag, none here), else an assumed 15 minutes (2,880 reads per reader and secret)');
+  });
+
+  it('reads a role\'s declared secret cache: once an hour is 720 reads a month', () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    const secret = s.secret('app/dev/api-key');
+    const hourly = s.role('hourly', { tags: { SecretCacheTtl: '1h' } });
+    const assumed = s.role('assumed');
+    s.policy('read', [allow('secretsmanager:GetSecretValue', secret.arn)], { roles: [hourly, assumed] });
+    const c = estimateCost(f.estate(), 'dev');
+    // 720 (1 h) + 2,880 (15 min, assumed) = 3,600.
+    expect(c.lines.find((l) => l.item.startsWith('Secrets Manager API calls'))!.note).toBe('3,600 calls a month: 2 reader-secret pairs, 3,600 reads, plus 0 rotation calls');
+    expect(c.assumptions.join('\n')).toContain('(its SecretCacheTtl tag, 1 of the 2 reader-secret pairs), else an assumed 15 minutes');
   });
 
   it('gives an empty, zero estimate for a stack with nothing priced', () => {

@@ -22,7 +22,7 @@ export const cmkEncryption: Rule = {
   rationale:
     'A customer-managed KMS key lets the key policy decide who can decrypt, per environment and service; the AWS-managed default key trusts every principal of the account that can call the service.',
   remediation:
-    'Set `keyId` on SecureString parameters and `kmsKeyId` on secrets to a customer-managed key (e.g. alias/mono-repo-parameter-store-key), never to alias/aws/ssm or alias/aws/secretsmanager.',
+    'Set `keyId` on SecureString parameters and `kmsKeyId` on secrets to a customer-managed key of yours (an `aws:kms/key:Key` with a key policy and rotation), never to alias/aws/ssm or alias/aws/secretsmanager.',
   frameworks: fw(['CC6.1', 'CC6.7'], ['A.8.24', 'A.5.17'], ['Art. 32(1)(a)', 'Art. 25']),
   evaluate(ctx) {
     const out: FindingSubject[] = [];
