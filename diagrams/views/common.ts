@@ -183,9 +183,11 @@ export function readerTitle(l: Lookup, p: PrincipalEntry, sharedService: boolean
  */
 export function servedLabel(store: Store, stack: string, xs: readonly { readonly stack: string; readonly tags: Readonly<Record<string, string>>; readonly environment?: string }[]): string {
   const envs = [...new Set(xs.map((x) => store.environmentOf(x)).filter((e): e is string => e !== undefined))].sort(envOrder);
-  if (envs.length === 0) return store.stackLabel(stack);
-  if (envs.length === 1) return envs[0]!;
-  return `${envs.slice(0, -1).join(', ')} and ${envs[envs.length - 1]}`;
+  const label = envs.length === 0 ? store.stackLabel(stack) : envs.length === 1 ? envs[0]! : `${envs.slice(0, -1).join(', ')} and ${envs[envs.length - 1]}`;
+  // Stacks of several projects: `dev` alone would not say which; the stack's key does.
+  const summary = store.stack(stack);
+  if (summary.key === summary.stack || label === summary.key) return label;
+  return label === summary.stack ? summary.key : `${label} of ${summary.key}`;
 }
 
 const ENV_ORDER = ['dev', 'development', 'test', 'qa', 'uat', 'staging', 'stage', 'preprod', 'prod', 'production'];

@@ -37,6 +37,7 @@ import {
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, paramClass, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
+import { isAwsManagedKeyId } from '../estate/store.ts';
 
 const TYPE_ORDER = ['String', 'StringList', 'SecureString', 'unknown'];
 /** Past this many folders in detailed mode, folders are aggregated one level up. */
@@ -231,7 +232,8 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   for (const p of params) {
     if (p.type !== 'SecureString') continue;
     const k = p.keyUrn ? l.keyByUrn.get(p.keyUrn) : undefined;
-    const id = k ? k.urn : `id:${p.keyId ?? 'aws/ssm'}`;
+    // The AWS-managed key, however the parameter names it (no key id, the alias, its ARN): one key.
+    const id = k ? k.urn : p.keyId === undefined || p.keyId === '' || isAwsManagedKeyId(p.keyId) ? 'aws-managed' : `id:${p.keyId}`;
     const cur = usedKeys.get(id) ?? { ...(k ? { key: k } : {}), ...(p.keyId !== undefined ? { keyId: p.keyId } : {}), name: k ? keyName(k) : keyIdName(p.keyId, 'aws/ssm'), count: 0, decrypters: new Set<string>() };
     cur.count++;
     usedKeys.set(id, cur);

@@ -19,6 +19,7 @@ import {
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
+import { isAwsManagedKeyId } from '../estate/store.ts';
 
 const CATEGORY_ORDER: readonly SecretCategory[] = ['database', 'application', 'service', 'other'];
 
@@ -63,7 +64,8 @@ export function secretsManagerIntegration(input: ViewInput): View {
   const keys = new Map<string, KeyUse>();
   const keyOf = (s: Secret): KeyUse => {
     const k = s.keyUrn ? l.keyByUrn.get(s.keyUrn) : undefined;
-    const id = k ? k.urn : `id:${s.keyId ?? 'aws/secretsmanager'}`;
+    // The AWS-managed key, however the secret names it (no key id, the alias, its ARN): one key.
+    const id = k ? k.urn : s.keyId === undefined || s.keyId === '' || isAwsManagedKeyId(s.keyId) ? 'aws-managed' : `id:${s.keyId}`;
     let use = keys.get(id);
     if (!use) {
       use = { ...(k ? { key: k } : {}), ...(s.keyId !== undefined ? { keyId: s.keyId } : {}), name: k ? keyName(k) : keyIdName(s.keyId, 'aws/secretsmanager'), id: keyIds.id(id) };

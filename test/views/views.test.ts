@@ -149,3 +149,21 @@ describe('view properties', () => {
     expect(q('a "b" ${c} {d} \\e\nf')).toBe('"a \\"b\\" \\${c} {d} \\\\e\\nf"');
   });
 });
+
+describe('keys and titles on a foreign estate', () => {
+  it('draws the AWS-managed key once, whether a resource names it or leaves it out; titles name the stack of one of several projects', () => {
+    const f = new EstateFixture('payments');
+    const s = f.stack('dev');
+    s.parameter('/payments/dev/a', { type: 'SecureString' });
+    s.parameter('/payments/dev/b', { type: 'SecureString', key: 'alias/aws/ssm' });
+    s.secret('payments/dev/x');
+    s.secret('payments/dev/y', { key: 'alias/aws/secretsmanager' });
+    f.stack('dev', { project: 'ledger' }).parameter('/ledger/dev/c');
+    const e = f.estate();
+    const p = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'payments/dev', findings: [] });
+    expect(p.d2!.match(/aws\/ssm \(AWS managed\)\\nAWS-managed key|aws\/ssm \(AWS managed\)" \{ class: key/g)).toHaveLength(1);
+    expect(p.title).toBe('Where does payments/dev keep its configuration, and who reads it?');
+    const sm = VIEWS.secrets_manager_integration({ estate: e, stack: 'payments/dev', findings: [] });
+    expect(sm.d2!.match(/\{ class: key \}/g)).toHaveLength(1);
+  });
+});

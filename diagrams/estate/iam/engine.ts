@@ -606,9 +606,10 @@ class PrincipalEvaluation {
     return out;
   }
 
-  /** Identity policies allow every engine action on every resource, with nothing narrowing them. */
+  /** Identity policies allow every engine action on every resource, with nothing narrowing them (no boundary, no Deny). */
   admin(): boolean {
     if (this.p.external || this.p.boundary !== undefined) return false;
+    if (this.policies.identity.some((pol) => pol.statements.some((st) => st.effect === 'Deny'))) return false;
     return this.policies.identity.some((pol) =>
       pol.statements.some((st) => {
         if (st.effect !== 'Allow' || st.conditions.length > 0 || st.actionsUnknown) return false;

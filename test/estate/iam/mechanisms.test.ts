@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import * as FIXTURES from './fixtures.ts';
 import { AWS_KEY_SECRETS, KEY, MANAGED, NOTHING, WITHOUT_CMK, a } from './fixtures.ts';
 import { A, accessOf, all, summarise, ALL_PARAMETERS, ALL_SECRETS } from './world.ts';
+import { deny, EstateFixture } from '../../fixtures/estates.ts';
+import { Store } from '../../../diagrams/estate/store.ts';
 
 describe('AWS-managed policies (evaluated from the snapshot)', () => {
   const e = FIXTURES.managedPolicies();
@@ -313,5 +315,17 @@ describe('aws-native resources (Cloud Control property names)', () => {
     expect(summarise(e, 'native-group')).toEqual(group);
     expect(summarise(e, 'native-user')).toEqual(group);
     expect(summarise(e, 'native-loner')).toEqual({ ...NOTHING, parameters: all(['/app/prod/db/host', '/app/prod/db/password']) });
+  });
+});
+
+describe('full administrator', () => {
+  it('is not said of a principal whose identity policies also deny something', () => {
+    const f = new EstateFixture();
+    const s = f.stack('prod');
+    const admin = s.role('admin', { managed: ['arn:aws:iam::aws:policy/AdministratorAccess'] });
+    const fenced = s.role('fenced', { managed: ['arn:aws:iam::aws:policy/AdministratorAccess'], inline: { fence: [deny('secretsmanager:*', '*')] } });
+    const e = f.estate();
+    const store = Store.of(e);
+    expect([store.accessOf(admin.urn).admin, store.accessOf(fenced.urn).admin]).toEqual([true, false]);
   });
 });
