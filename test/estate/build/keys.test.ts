@@ -79,3 +79,16 @@ describe('KMS keys', () => {
     expect(named(e.parameters, '/dev/p').keyUrn).toBe(key);
   });
 });
+
+describe('aliases of replica keys', () => {
+  it('an alias that targets a replica key (by its id or ARN) is an alias of the primary key', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    const k = s.key('data', { multiRegion: true, replicaRegion: 'eu-central-1' });
+    const replicaArn = k.arn.replace('eu-west-1', 'eu-central-1');
+    s.add('aws:kms/alias:Alias', 'data-replica-alias', { name: 'alias/data-eu-central', targetKeyId: `${k.id}-r` }, { id: 'alias/data-eu-central' });
+    s.add('aws:kms/alias:Alias', 'data-replica-alias-arn', { name: 'alias/data-eu-central-2', targetKeyId: replicaArn }, { id: 'alias/data-eu-central-2' });
+    const key = f.estate().keys.find((x) => x.urn === k.urn)!;
+    expect(key.aliases).toEqual(['alias/data', 'alias/data-eu-central', 'alias/data-eu-central-2']);
+  });
+});
