@@ -13,7 +13,7 @@
  *   tree.
  */
 
-import type { Estate, KmsKey, Parameter } from '../estate/model.ts';
+import type { KmsKey, Parameter } from '../estate/model.ts';
 import type { PrincipalEntry } from '../estate/store.ts';
 import {
   commonPrefix,

@@ -163,7 +163,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
       cur.days.push(s.rotation.intervalDays);
       byFn.set(f.id, cur);
     }
-    for (const { use, days } of [...byFn.values()].sort(byString((x) => x.use.id))) {
+    for (const { days } of [...byFn.values()].sort(byString((x) => x.use.id))) {
       edges.push(`${gid} -> rotation: ${q(`rotates ${intervalLabel(days)}`)}`);
     }
   }

@@ -34,8 +34,6 @@ async function findingsOf(file: string): Promise<Map<string, Finding>> {
 }
 
 const NO_TRAIL = "no CloudTrail trail records access to this stack's KMS keys";
-const NO_LOG = 'no CloudTrail trail, so no audit log to protect';
-const NO_ALARM = 'no alarm watches AccessDenied on secret, parameter or decrypt calls';
 const ROOT_ONLY = 'decrypt only for account administrators or scoped by kms:ViaService / encryption context';
 
 describe('findings established by reading the corpus', () => {

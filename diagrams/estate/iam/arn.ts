@@ -11,7 +11,6 @@
  */
 
 import { REDACTED, UNKNOWN } from '../../graph/types.ts';
-import { compareStrings } from '../../util/collections.ts';
 
 function escapeRegex(s: string): string {
   return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');

@@ -29,7 +29,6 @@ import { ResourceIndex, ResourcePattern, type ArnSubject } from './arn.ts';
 import { ABSENT, layeredContext, lowerCasedMap, type ContextValue, type RequestContext } from './conditions.ts';
 import {
   compilePolicy,
-  decide,
   DENIED,
   normaliseVia,
   stronger,
