@@ -93,6 +93,7 @@ export class Store {
   private readonly auditCache = new Map<string, Audit>();
   private readonly keyScopeCache = new Map<string, KeyScope>();
   private rotationRoleMap: Map<string, Set<string>> | undefined;
+  private readonly stackGroups = new WeakMap<readonly { readonly stack: string }[], Map<string, { readonly stack: string }[]>>();
   readonly principals: readonly PrincipalEntry[];
 
   private static readonly cache = new WeakMap<Estate, Store>();
@@ -145,6 +146,21 @@ export class Store {
   }
 
   // ─── Lookups ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * The items of `xs` that belong to `stack`, in list order, as a new array. A list is grouped by
+   * stack once (kept by identity: meant for the estate's lists, which are frozen), so that asking
+   * each of many stacks for its share costs the share, not the whole list.
+   */
+  inStack<T extends { readonly stack: string }>(xs: readonly T[], stack: string): T[] {
+    let groups = this.stackGroups.get(xs);
+    if (groups === undefined) {
+      groups = new Map();
+      for (const x of xs) (groups.get(x.stack) ?? groups.set(x.stack, []).get(x.stack)!).push(x);
+      if (Object.isFrozen(xs)) this.stackGroups.set(xs, groups);
+    }
+    return [...((groups.get(stack) ?? []) as T[])];
+  }
 
   private missing(what: string, key: string): GeneratorError {
     return new GeneratorError('input', `no ${what} '${key}' in the estate`);

@@ -24,7 +24,7 @@ import { DIAGRAMS, type View } from '../views/types.ts';
 import { checkOutputs, readManifest, readOutputFile, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from '../writer/index.ts';
 import type { Components, PngRendererLike, SvgRendererLike } from './components.ts';
 import { templatesIdentity } from './identity.ts';
-import { stackDirs } from './paths.ts';
+import { projectPages, stackDirs } from './paths.ts';
 
 export { productionComponents, PNG_SOURCE_KEY, type Components } from './components.ts';
 
@@ -74,7 +74,7 @@ async function reusable(outDir: string, manifest: Manifest | undefined, rel: str
 }
 
 /** Markdown rendering through the cache: Handlebars is loaded and templates compiled only on a miss. */
-async function markdownRenderer(opts: PipelineOptions, cache: RenderCache, wanted: boolean): Promise<(kind: 'page' | 'index', model: PageModel | IndexModel) => Promise<string>> {
+export async function markdownRenderer(opts: Pick<PipelineOptions, 'templates'>, cache: RenderCache, wanted: boolean): Promise<MarkdownRenderer> {
   let templates: Templates | undefined;
   const load = async (): Promise<Templates> => (await import('../docs/markdown.ts')).loadTemplates(opts.templates);
   const tplId = wanted ? await templatesIdentity(opts.templates) : '';
@@ -224,7 +224,7 @@ async function startWhileProgramRuns(c: Components, source: SourceOptions, forma
   if (formats.has('png')) r.png().then((x) => x.render(WARM_UP_SVG)).catch(() => undefined);
 }
 
-type MarkdownRenderer = Awaited<ReturnType<typeof markdownRenderer>>;
+export type MarkdownRenderer = (kind: 'page' | 'index', model: PageModel | IndexModel) => Promise<string>;
 
 interface StackInput {
   readonly c: Components;
@@ -245,22 +245,31 @@ async function stackFiles(x: StackInput, stack: string, dir: string, views: read
     for (const a of page.attachments) files.push({ path: `${dir}/${a.name}`, contents: a.contents });
   }
   if (formats.has('json')) files.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: estateJson({ store, stack, findings, cost, views }) });
-  return { files, index: indexStack(store, stack, findings, views, `${dir}/README.md`) };
+  return { files, index: indexStack(store, stack, findings, views, formats.has('md') ? `${dir}/README.md` : undefined, cost) };
 }
 
-/** The index page and its attachments, and the `--inject` file with its section filled. */
-async function indexFiles(opts: PipelineOptions, x: StackInput, stacks: readonly IndexStack[], injectOriginal: string | undefined): Promise<{ files: OutputFile[]; extra: ExtraFile[] }> {
-  const files: OutputFile[] = [];
-  const extra: ExtraFile[] = [];
-  if (!x.formats.has('md')) return { files, extra };
-  const cost = x.c.estimateCost(x.estate);
-  const index = buildIndex({ stacks, cost });
-  files.push({ path: 'README.md', contents: await x.renderMarkdown('index', index.model) });
+/** The index page, the projects' pages (past a few projects) and their attachments. */
+export async function indexPages(stacks: readonly IndexStack[], renderMarkdown: MarkdownRenderer): Promise<OutputFile[]> {
+  const index = buildIndex({ stacks, projectPages: projectPages(stacks.map((s) => s.project)) });
+  const files: OutputFile[] = [{ path: 'README.md', contents: await renderMarkdown('index', index.model) }];
   for (const a of index.attachments) files.push({ path: a.name, contents: a.contents });
+  for (const p of index.projects) {
+    files.push({ path: p.path, contents: await renderMarkdown('index', p.model) });
+    for (const a of p.attachments) files.push({ path: a.name, contents: a.contents });
+  }
+  return files;
+}
+
+/** The index files, and the `--inject` file with its section filled. */
+async function indexFiles(opts: PipelineOptions, x: StackInput, stacks: readonly IndexStack[], injectOriginal: string | undefined): Promise<{ files: OutputFile[]; extra: ExtraFile[] }> {
+  const extra: ExtraFile[] = [];
+  if (!x.formats.has('md')) return { files: [], extra };
+  const files = await indexPages(stacks, x.renderMarkdown);
   if (opts.inject !== undefined && injectOriginal !== undefined) {
     const { injectSection } = await import('../docs/markdown.ts');
     const rel = path.relative(path.dirname(path.resolve(opts.inject)), path.resolve(opts.out)).split(path.sep).join('/');
-    const section = await x.renderMarkdown('index', buildIndex({ stacks, cost, linkBase: rel === '' ? '' : `${rel}/` }).model);
+    const linkBase = rel === '' ? '' : `${rel}/`;
+    const section = await x.renderMarkdown('index', buildIndex({ stacks, linkBase, projectPages: projectPages(stacks.map((s) => s.project)) }).model);
     extra.push({ path: opts.inject, contents: injectSection(injectOriginal, section, opts.inject) });
   }
   return { files, extra };
