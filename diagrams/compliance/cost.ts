@@ -47,6 +47,22 @@ function line(item: string, quantity: number, unitPrice: number, note?: string):
   return Object.freeze({ item, quantity, unitPrice, monthly: round2(quantity * unitPrice), ...(note !== undefined ? { note } : {}) });
 }
 
+const readerCounts = new WeakMap<Store, ReadonlyMap<string, number>>();
+
+/** Secret URN -> how many roles read its value: workloads read through roles; users, groups, other accounts and rotation roles are not counted as running readers. */
+function secretReaders(store: Store): ReadonlyMap<string, number> {
+  let readers = readerCounts.get(store);
+  if (readers === undefined) {
+    const m = new Map<string, number>();
+    for (const a of store.estate.access) {
+      if (store.findRole(a.principal) === undefined || store.isRotationRole(a.principal)) continue;
+      for (const e of a.secretValues) m.set(e.resourceUrn, (m.get(e.resourceUrn) ?? 0) + 1);
+    }
+    readerCounts.set(store, (readers = m));
+  }
+  return readers;
+}
+
 /**
  * The monthly estimate for `stack`, or for the whole estate when `stack` is undefined. Throws
  * GeneratorError (usage) for a stack that is not in the estate.
@@ -58,7 +74,8 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
       expected: `one of: ${estate.stacks.map((s) => s.key).join(', ') || '(none)'}`,
     });
   }
-  const mine = <T extends { readonly stack: string }>(xs: readonly T[]): T[] => (stack === undefined ? [...xs] : xs.filter((x) => x.stack === stack));
+  const store = Store.of(estate);
+  const mine = <T extends { readonly stack: string }>(xs: readonly T[]): T[] => (stack === undefined ? [...xs] : store.inStack(xs, stack));
   const parameters = mine(estate.parameters);
   const secrets = mine(estate.secrets);
   const keys = mine(estate.keys);
@@ -86,13 +103,7 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
   if (secretReplicas > 0) lines.push(line('Secrets Manager replica secrets', secretReplicas, PRICES.secret, 'each replica region is billed as a secret'));
 
   // API calls: readers through a cache, plus rotations.
-  const store = Store.of(estate);
-  const readers = new Map<string, number>();
-  for (const a of estate.access) {
-    // Workloads read through roles; users, groups and other accounts are not counted as running readers.
-    if (store.findRole(a.principal) === undefined || store.isRotationRole(a.principal)) continue;
-    for (const e of a.secretValues) readers.set(e.resourceUrn, (readers.get(e.resourceUrn) ?? 0) + 1);
-  }
+  const readers = secretReaders(store);
   const readsPerPairPerMonth =
     ((24 * 60) / API_ASSUMPTION.cacheTtlMinutes) * API_ASSUMPTION.daysPerMonth * API_ASSUMPTION.instancesPerReader;
   let pairs = 0;
