@@ -24,6 +24,7 @@ import { DIAGRAMS, type View } from '../views/types.ts';
 import { checkOutputs, readManifest, readOutputFile, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from '../writer/index.ts';
 import type { Components, PngRendererLike, SvgRendererLike } from './components.ts';
 import { templatesIdentity } from './identity.ts';
+import { lookupRun, memoKey, recordRun } from './memo.ts';
 import { projectPages, stackDirs } from './paths.ts';
 
 export { productionComponents, PNG_SOURCE_KEY, type Components } from './components.ts';
@@ -52,13 +53,15 @@ export interface PipelineOptions {
 }
 
 export interface Rendered {
+  /** Empty when the run memo found the previous run's outputs as they were (nothing was rendered). */
   readonly files: readonly OutputFile[];
   readonly extra: readonly ExtraFile[];
   /** Stack keys, sorted. */
   readonly stacks: readonly string[];
   /** Findings per stack key. */
   readonly findings: Readonly<Record<string, readonly Finding[]>>;
-  readonly estate: Estate;
+  /** Undefined when the run memo answered. */
+  readonly estate?: Estate;
   readonly stats: { svgRendered: number; pngRendered: number; reused: number };
 }
 
@@ -370,9 +373,23 @@ export interface GenerateResult extends WriteResult {
   readonly rendered: Rendered;
 }
 
+/** What the run memo knows of a run with these inputs, when its outputs are on disk as it left them. */
+async function memoised(opts: PipelineOptions, c: Components): Promise<{ key: string | undefined; files?: readonly string[]; rendered?: Rendered }> {
+  const key = await memoKey({ ...opts, formats: [...runFormats(opts)] }, c);
+  const hit = key === undefined ? undefined : await lookupRun(opts, key);
+  if (hit === undefined) return { key };
+  opts.log?.(`nothing changed since the last run (the same inputs, generator and options; its ${hit.files.length} files as it left them)`);
+  return { key, files: hit.files, rendered: { files: [], extra: [], stacks: hit.stacks, findings: hit.findings, stats: { svgRendered: 0, pngRendered: 0, reused: hit.images } } };
+}
+
 export async function generate(opts: PipelineOptions, c: Components): Promise<GenerateResult> {
+  const memo = await memoised(opts, c);
+  if (memo.rendered !== undefined) {
+    return { written: [], unchanged: memo.files ?? [], removed: [], kept: [], messages: [], rendered: memo.rendered };
+  }
   const rendered = await renderAll(opts, c, 'generate');
   const result = await writeOutputs(opts.out, rendered.files, rendered.extra);
+  if (memo.key !== undefined) await recordRun(opts, memo.key, rendered.files, rendered.extra, rendered.stacks, rendered.findings);
   const log = opts.log ?? (() => undefined);
   for (const m of result.messages) log(m);
   for (const k of result.kept) log(`kept ${k.path} in ${opts.out}: ${k.reason}`);
@@ -385,6 +402,8 @@ export interface CheckResult {
 }
 
 export async function check(opts: PipelineOptions, c: Components): Promise<CheckResult> {
+  const memo = await memoised(opts, c);
+  if (memo.rendered !== undefined) return { problems: [], rendered: memo.rendered };
   const rendered = await renderAll(opts, c, 'check');
   return { problems: await checkOutputs(opts.out, rendered.files, rendered.extra), rendered };
 }
