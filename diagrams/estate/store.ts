@@ -93,6 +93,7 @@ export class Store {
   private readonly auditCache = new Map<string, Audit>();
   private readonly keyScopeCache = new Map<string, KeyScope>();
   private rotationRoleMap: Map<string, Set<string>> | undefined;
+  private rotationFunctionList: readonly LambdaFunction[] | undefined;
   private readonly stackGroups = new WeakMap<readonly { readonly stack: string }[], Map<string, { readonly stack: string }[]>>();
   private readonly stacksReadCache = new WeakMap<PrincipalAccess, ReadonlySet<string>>();
   private readonly reachingCache = new Map<string, ReadonlySet<string>>();
@@ -362,10 +363,13 @@ export class Store {
 
   // ─── Rotation ─────────────────────────────────────────────────────────────────────
 
-  /** Rotation functions: marked so (a rotation names them), or named by any secret's rotation. */
-  rotationFunctions(): LambdaFunction[] {
-    const named = new Set(this.estate.secrets.map((s) => s.rotation.functionUrn).filter((u): u is string => u !== undefined));
-    return this.estate.functions.filter((f) => f.purpose === 'rotation' || named.has(f.urn));
+  /** Rotation functions: marked so (a rotation names them), or named by any secret's rotation; in estate order (frozen). */
+  rotationFunctions(): readonly LambdaFunction[] {
+    if (this.rotationFunctionList === undefined) {
+      const named = new Set(this.estate.secrets.map((s) => s.rotation.functionUrn).filter((u): u is string => u !== undefined));
+      this.rotationFunctionList = Object.freeze(this.estate.functions.filter((f) => f.purpose === 'rotation' || named.has(f.urn)));
+    }
+    return this.rotationFunctionList;
   }
 
   /** Roles that execute a rotation function, with the URNs of the secrets that function rotates. */

@@ -78,11 +78,17 @@ export function keyIdName(keyId: string | undefined, awsManaged: string): string
   return `key/${id.length > 14 ? `${id.slice(0, 12)}…` : id}`;
 }
 
+/** The prefix all the estate's key names share, by lookup (computed once per estate). */
+const keyPrefixes = new WeakMap<Lookup, string>();
+
 /** A key name without the prefix all the estate's keys share (`mono-repo-`), for narrow boxes. */
 export function shortKeyName(l: Lookup, name: string): string {
-  const names = [...l.keyByUrn.values()].map(keyName);
-  const p = commonPrefix(names, '-');
-  return names.length > 1 && p && name.startsWith(p) && name.length > p.length ? name.slice(p.length) : name;
+  let shared = keyPrefixes.get(l);
+  if (shared === undefined) {
+    const names = [...l.keyByUrn.values()].map(keyName);
+    keyPrefixes.set(l, (shared = names.length > 1 ? commonPrefix(names, '-') : ''));
+  }
+  return shared && name.startsWith(shared) && name.length > shared.length ? name.slice(shared.length) : name;
 }
 
 /** Roles of `stack`, sorted by name. */
