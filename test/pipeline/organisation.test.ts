@@ -106,6 +106,26 @@ describe('the index of an organisation from estate.json files', () => {
     expect(await snapshot(site)).toEqual(first);
   });
 
+  it("from one generate run's estate.json files, writes that run's own index, its links aside", async () => {
+    const all = () => teams(11).flatMap((t) => projectGraphs(t, t === 'team-02' ? ['dev'] : ['dev', 'prod']));
+    await job('all', all);
+    await writeOrganisation({ dir: path.join(site, 'all'), out: path.join(site, 'org') });
+    const fromJson = (await read(site, 'org', 'README.md')).replaceAll('](../all/', '](');
+    expect(fromJson).toBe(await read(site, 'all', 'README.md'));
+    const page = (await read(site, 'org', 'projects', 'team-02.md')).replaceAll('](../../all/', '](../');
+    expect(page).toBe(await read(site, 'all', 'projects', 'team-02.md'));
+  });
+
+  it('fills an --inject section with the table of projects, its links relative to that file', async () => {
+    const doc = path.join(dir, 'ARCH.md');
+    await fs.writeFile(doc, '# Ours\n\n<!-- BEGIN_ARCHITECTURE_DOCS -->\n<!-- END_ARCHITECTURE_DOCS -->\n');
+    const all = () => teams(11).flatMap((t) => projectGraphs(t));
+    await generate(options(dir, { out: path.join(site, 'all'), formats: ['md'], inject: doc }), components(zero(), all));
+    const text = await read(doc);
+    expect(text).toContain('| [team-03](site/all/projects/team-03.md) | [dev](site/all/team-03/dev/README.md), [prod](site/all/team-03/prod/README.md) |');
+    expect(await expectLinksResolve([doc])).toBe(11 * 3);
+  });
+
   it('check: up to date after writing; stale once a job documents a change', async () => {
     for (const t of teams(2)) await job(t, () => projectGraphs(t));
     await writeOrganisation({ dir: site });
@@ -197,8 +217,17 @@ describe('index errors', () => {
   });
 });
 
-describe("the index's cost", () => {
+describe("the index's cost and inventory", () => {
   const stack = (key: string, cost: IndexStack['cost']): IndexStack => ({ key, project: 'p', stack: key, source: 's', parameters: 0, secrets: 0, findingsNotMet: 0, diagrams: [], parity: { parameters: [], secrets: [] }, cost });
+
+  it('links the parity inventory with the same prefix as the pages (an --inject section elsewhere)', () => {
+    const env = (e: string): IndexStack => ({ ...stack(e, []), environment: e, parity: { parameters: ['a', 'b'].map((n) => ({ name: `/p/${e}/${n}`, cell: 'String' })), secrets: [] } });
+    const built = buildIndex({ stacks: [env('dev'), env('prod')], pageRows: 1, linkBase: '../docs/' });
+    // The label is escaped as any text (a dot between letters would otherwise autolink as a domain).
+    expect(built.model.parityCsv.link).toBe('[parity\\.csv](../docs/parity.csv)');
+    expect(built.attachments.map((a) => a.name)).toEqual(['parity.csv']);
+  });
+
   it("adds up the stacks' quantities at their price, in the estimates' order; a price the stacks disagree on is 'varies'", () => {
     const { model } = buildIndex({
       stacks: [

@@ -242,7 +242,7 @@ function parityFields(stacks: readonly IndexStack[], many: boolean, pageRows: nu
   if (cut && envs.length > 1) {
     const rowsOf = (kind: string, p: Parity) => p.raw.map((r) => [kind, r.project, r.rel, ...r.values.map((v) => v ?? ''), r.differs ? 'differs' : 'same']);
     attachments.push({ name: csvPath, contents: csv(['kind', 'project', 'name', ...envs, 'parity'], [...rowsOf('parameter', pp), ...rowsOf('secret', sp)]) });
-    parityCsv = { has: true, link: link(csvLink, csvLink), text: `Parity of all ${pp.total} parameters and ${sp.total} secrets; the tables above list only those that differ` };
+    parityCsv = { has: true, link: link(csvLink.split('/').pop()!, csvLink), text: `Parity of all ${pp.total} parameters and ${sp.total} secrets; the tables above list only those that differ` };
   }
   return {
     parityOverview: '',
