@@ -206,6 +206,8 @@ export interface IndexModel {
   readonly parityOverview: string;
   /** The environments compared, when there are at least two; '' otherwise. */
   readonly environments: string;
+  /** With several projects: what `n/a` means in the parity tables, when a project has no stack in an environment; '' otherwise. */
+  readonly parityAbsent: string;
   /** Why there is no parity to show. */
   readonly noParity: string;
   readonly hasParameterParity: boolean;

@@ -108,7 +108,7 @@ export function indexStackOfJson(doc: EstateJsonStack, page: string | undefined)
     diagrams: doc.diagrams.map((d) => ({ name: d.name, drawn: d.drawn })),
     ...(page !== undefined ? { page } : {}),
     parity: {
-      parameters: doc.parameters.map((p) => ({ name: p.name, ...(p.environment !== undefined ? { environment: p.environment } : {}), cell: p.type === 'SecureString' ? `SecureString (${p.key ?? ''})` : p.type })),
+      parameters: doc.parameters.map((p) => ({ name: p.name, ...(p.environment !== undefined ? { environment: p.environment } : {}), cell: p.type === 'SecureString' ? `SecureString${p.key !== undefined ? ` (${p.key})` : ''}` : p.type })),
       secrets: doc.secrets.map((x) => ({ name: x.name, ...(x.environment !== undefined ? { environment: x.environment } : {}), cell: `${x.key}, ${x.rotation.label}` })),
     },
     ...(doc.cost !== undefined ? { cost: doc.cost.lines.map((l) => ({ item: l.item, quantity: l.quantity, unitPrice: l.unitPrice, monthly: l.monthly })) } : {}),

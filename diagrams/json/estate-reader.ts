@@ -1,8 +1,8 @@
 /**
  * Reads an estate.json (written by ./estate-json.ts, documented in docs/estate-json.md) back into
  * typed data: the parts an organisation's index needs, which are stable within schema version 1:
- * the stack's identity and source, its references, diagrams, parameters and secrets (properties,
- * never values), findings and cost. The principals are not read (their shape may grow).
+ * the stack's identity and source, its diagrams, parameters and secrets (properties, never
+ * values), findings and cost. Nothing else is read (the principals' shape, say, may grow).
  *
  * Every field read is checked; a file that is not JSON, not an estate.json, of another schema
  * version, or missing a field is a GeneratorError naming the file and the JSON path, and saying
@@ -22,7 +22,6 @@ export interface EstateJsonStack {
   readonly stack: string;
   readonly environment?: string;
   readonly source: { readonly kind: string; readonly format: string; readonly deployedAt?: string; readonly pulumiVersion?: string };
-  readonly references: readonly string[];
   readonly diagrams: readonly { readonly name: string; readonly drawn: boolean }[];
   readonly parameters: readonly { readonly name: string; readonly type: string; readonly key?: string; readonly environment?: string }[];
   readonly secrets: readonly { readonly name: string; readonly key: string; readonly rotation: { readonly enabled: boolean; readonly label: string }; readonly environment?: string }[];
@@ -51,7 +50,7 @@ function reader(file: string) {
   const num = (o: Obj, k: string, path: string): number => (typeof o[k] === 'number' && Number.isFinite(o[k]) ? (o[k] as number) : fail(`${path}.${k}`, `is ${describeInput(o[k])}`, 'a number'));
   const bool = (o: Obj, k: string, path: string): boolean => (typeof o[k] === 'boolean' ? (o[k] as boolean) : fail(`${path}.${k}`, `is ${describeInput(o[k])}`, 'true or false'));
   const items = <T>(o: Obj, k: string, path: string, each: (x: Obj, p: string) => T): T[] => list(o[k], `${path}.${k}`).map((x, i) => each(obj(x, `${path}.${k}[${i}]`), `${path}.${k}[${i}]`));
-  return { fail, obj, str, optStr, num, bool, items, list };
+  return { fail, obj, str, optStr, num, bool, items };
 }
 
 const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } => (v === undefined ? {} : ({ [k]: v } as { [P in K]: V }));
@@ -84,7 +83,6 @@ export function parseEstateJson(text: string, file: string): EstateJsonStack {
     schemaVersion: ESTATE_JSON_SCHEMA_VERSION,
     ...identity,
     source: { kind: r.str(source, 'kind', '$.source'), format: r.str(source, 'format', '$.source'), ...opt('deployedAt', r.optStr(source, 'deployedAt', '$.source')), ...opt('pulumiVersion', r.optStr(source, 'pulumiVersion', '$.source')) },
-    references: r.list(root.references, '$.references').map((x, i) => (typeof x === 'string' ? x : r.fail(`$.references[${i}]`, `is ${describeInput(x)}`, 'a string'))),
     diagrams: r.items(root, 'diagrams', '$', (d, p) => ({ name: r.str(d, 'name', p), drawn: r.bool(d, 'drawn', p) })),
     parameters: r.items(root, 'parameters', '$', (x, p) => ({ name: r.str(x, 'name', p), type: r.str(x, 'type', p), ...opt('key', r.optStr(x, 'key', p)), ...opt('environment', r.optStr(x, 'environment', p)) })),
     secrets: r.items(root, 'secrets', '$', (x, p) => {

@@ -53,11 +53,12 @@ describe('parseEstateJson', () => {
     expect(d.parameters).toEqual([]);
   });
 
-  it('does not read the principals, and ignores fields it does not know', () => {
+  it('does not read the principals, keys or references, and ignores fields it does not know', () => {
     const doc = base();
     doc.principals = 'grouped some other way';
     doc.addedLater = { x: 1 };
     delete doc.keys;
+    delete doc.references;
     expect(parseDoc(doc).key).toBe('payments/dev');
   });
 

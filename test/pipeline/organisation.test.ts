@@ -91,6 +91,21 @@ describe('the index of an organisation from estate.json files', () => {
     expect(await expectLinksResolve(written)).toBe(11 * 2 + 11 + 11 * (1 + 2));
   });
 
+  it("shows n/a, not a difference, where a project has no stack in an environment another project has", async () => {
+    await job('team-00', () => projectGraphs('team-00', ['dev', 'prod']));
+    await job('team-01', () => projectGraphs('team-01', ['dev']));
+    await writeOrganisation({ dir: site });
+    const index = await read(site, 'README.md');
+    expect(index).toContain('n/a: the project has no stack in that environment, which is not compared.');
+    const rows = index.split('\n').filter((l) => l.startsWith('| team-01 |'));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row, row).toMatch(/\| n\/a \| same \|$/);
+    }
+    // team-00 has both environments: no n/a in its rows.
+    expect(index.split('\n').filter((l) => l.startsWith('| team-00 |') && l.includes('n/a'))).toEqual([]);
+  });
+
   it('gives the same bytes whatever order the jobs ran in, and a second run writes nothing', async () => {
     const names = teams(11);
     for (const t of names) await job(t, () => projectGraphs(t));

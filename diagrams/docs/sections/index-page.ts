@@ -104,9 +104,13 @@ function relativeToEnv(name: string, env: string | undefined): string | undefine
 interface ParityRow {
   readonly project: string;
   readonly rel: string;
+  /** Per environment compared: what to compare, `undefined` when missing there, NO_STACK when the project has no stack there. */
   readonly values: readonly (string | undefined)[];
   readonly differs: boolean;
 }
+
+/** A project without a stack in an environment: not compared there (shown `n/a`). */
+const NO_STACK = '\u0000n/a';
 
 interface Parity {
   readonly raw: readonly ParityRow[];
@@ -116,24 +120,33 @@ interface Parity {
 
 /** Parity rows of one kind over `stacks`, comparing the environments `envs`: one row per project and name relative to the environment. */
 function parityOf(stacks: readonly IndexStack[], envs: readonly string[], kind: 'parameters' | 'secrets'): Parity {
-  const cells = new Map<string, Map<string, string>>();
+  // project -> name relative to the environment -> environment -> cell; and the environments each project has a stack (or a name) in.
+  const cells = new Map<string, Map<string, Map<string, string>>>();
+  const projectEnvs = new Map<string, Set<string>>();
+  const envsOf = (project: string) => projectEnvs.get(project) ?? projectEnvs.set(project, new Set()).get(project)!;
   for (const s of stacks) {
+    if (s.environment) envsOf(s.project).add(s.environment);
     for (const x of s.parity[kind]) {
       const env = x.environment ?? s.environment;
       const rel = relativeToEnv(x.name, env);
       if (rel === undefined || !env || !envs.includes(env)) continue;
-      const key = `${s.project}\u0000${rel}`;
-      (cells.get(key) ?? cells.set(key, new Map()).get(key)!).set(env, x.cell);
+      envsOf(s.project).add(env);
+      const byRel = cells.get(s.project) ?? cells.set(s.project, new Map()).get(s.project)!;
+      (byRel.get(rel) ?? byRel.set(rel, new Map()).get(rel)!).set(env, x.cell);
     }
   }
   let differences = 0;
   const raw: ParityRow[] = [];
-  for (const [key, byEnv] of [...cells.entries()].sort(([a], [b]) => compareStrings(a, b))) {
-    const [project, rel] = key.split('\u0000') as [string, string];
-    const values = envs.map((e) => byEnv.get(e));
-    const differs = new Set(values.map((v) => v ?? '(missing)')).size > 1;
-    if (differs) differences++;
-    raw.push({ project, rel, values, differs });
+  for (const project of [...cells.keys()].sort(compareStrings)) {
+    const byRel = cells.get(project)!;
+    const present = envsOf(project);
+    for (const rel of [...byRel.keys()].sort(compareStrings)) {
+      const byEnv = byRel.get(rel)!;
+      const values = envs.map((e) => (present.has(e) ? byEnv.get(e) : NO_STACK));
+      const differs = new Set(values.filter((v) => v !== NO_STACK).map((v) => v ?? '(missing)')).size > 1;
+      if (differs) differences++;
+      raw.push({ project, rel, values, differs });
+    }
   }
   return { raw, differences, total: raw.length };
 }
@@ -141,7 +154,7 @@ function parityOf(stacks: readonly IndexStack[], envs: readonly string[], kind: 
 /** The parity table: every row, or only those that differ when there are more than `pageRows`. */
 function parityTable(p: Parity, envs: readonly string[], withProject: boolean, pageRows: number): Table {
   const shown = p.raw.length > pageRows ? p.raw.filter((r) => r.differs).slice(0, pageRows) : p.raw;
-  const rows = shown.map((r) => [...(withProject ? [md(r.project)] : []), code(r.rel), ...r.values.map((v) => (v === undefined ? '—' : md(v))), r.differs ? '**differs**' : 'same']);
+  const rows = shown.map((r) => [...(withProject ? [md(r.project)] : []), code(r.rel), ...r.values.map((v) => (v === undefined ? '—' : v === NO_STACK ? 'n/a' : md(v))), r.differs ? '**differs**' : 'same']);
   return table([...(withProject ? ['Project'] : []), 'Name (relative to the environment)', ...envs.map(md), 'Parity'], rows);
 }
 
@@ -240,12 +253,14 @@ function parityFields(stacks: readonly IndexStack[], many: boolean, pageRows: nu
   const cut = pp.raw.length > pageRows || sp.raw.length > pageRows;
   let parityCsv = NO_ATTACHMENT;
   if (cut && envs.length > 1) {
-    const rowsOf = (kind: string, p: Parity) => p.raw.map((r) => [kind, r.project, r.rel, ...r.values.map((v) => v ?? ''), r.differs ? 'differs' : 'same']);
+    const rowsOf = (kind: string, p: Parity) => p.raw.map((r) => [kind, r.project, r.rel, ...r.values.map((v) => (v === NO_STACK ? 'n/a' : (v ?? ''))), r.differs ? 'differs' : 'same']);
     attachments.push({ name: csvPath, contents: csv(['kind', 'project', 'name', ...envs, 'parity'], [...rowsOf('parameter', pp), ...rowsOf('secret', sp)]) });
     parityCsv = { has: true, link: link(csvLink.split('/').pop()!, csvLink), text: `Parity of all ${pp.total} parameters and ${sp.total} secrets; the tables above list only those that differ` };
   }
+  const absent = [...pp.raw, ...sp.raw].some((r) => r.values.includes(NO_STACK));
   return {
     parityOverview: '',
+    parityAbsent: absent ? ' n/a: the project has no stack in that environment, which is not compared.' : '',
     // Parity compares environments: with fewer than two there is nothing to compare.
     environments: envs.length > 1 ? envs.map(md).join(', ') : '',
     noParity: envs.length === 1 ? `Only one environment (${md(envs[0]!)}): no other environment to compare it with.` : 'No environment stacks to compare.',
