@@ -2,6 +2,7 @@
  * The command line: parses flags and calls the library. Nothing else.
  *
  *   npm run diagrams [-- generate|check|graph|diff] [flags]
+ *   npm run diagrams -- index <dir> [--out <dir>] [--check]
  *
  * Data goes to stdout (only `graph --json` prints data); progress and errors go to stderr. The
  * process exit code is set in exactly one place, `main().then(...)` at the bottom, from the typed
@@ -257,6 +258,34 @@ export async function main(argv: readonly string[]): Promise<number> {
         stderr(`diagrams: diff --fail-on:\n  ${r.failures.join('\n  ')}`);
         code = EXIT.findings;
       }
+    });
+
+  program
+    .command('index <dir>')
+    .description('assemble the index of an organisation from the estate.json files below <dir> (written by earlier generate runs); reads no state')
+    .option('--out <dir>', 'where the index goes (default: <dir>)')
+    .option('--check', 'compare with the index on disk instead of writing; exit 1 if stale')
+    .option('--templates <dir>', 'a directory of Handlebars templates overriding the built-in ones (index.hbs, partials/*.hbs)')
+    .option('--quiet', 'no progress messages on stderr')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (dir: string, o: { out?: string; check?: boolean; templates?: string; quiet?: boolean }) => {
+      const org = await import('./pipeline/organisation.ts');
+      const log = progress(o);
+      const cacheDir = cacheDirFromEnv();
+      const opts = { dir, ...(o.out !== undefined ? { out: o.out } : {}), ...(o.templates !== undefined ? { templates: o.templates } : {}), ...(cacheDir !== undefined ? { cacheDir } : {}), log };
+      if (o.check) {
+        const r = await org.checkOrganisation(opts);
+        if (r.problems.length === 0) {
+          log(`${o.out ?? dir} is up to date`);
+          return;
+        }
+        stderr((await import('./writer/index.ts')).formatProblems(r.problems));
+        stderr(`diagrams: ${r.problems.length} file${r.problems.length === 1 ? ' is' : 's are'} stale: run \`npm run diagrams -- index ${dir}\` and commit the result`);
+        code = EXIT.stale;
+        return;
+      }
+      const r = await org.writeOrganisation(opts);
+      log(`${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed in ${o.out ?? dir}`);
     });
 
   try {

@@ -1,9 +1,10 @@
 /**
- * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,e2e,diff] [--no-write] [--keep]`.
+ * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,e2e,diff,org] [--no-write] [--keep]`.
  *
  * Measures the whole pipeline on the built-in estate (all stacks, the program under mocks) and on
  * synthetic `pulumi stack export` files at 1x, 10x and 100x (scripts/bench/synthetic.ts), side by
- * side with the native `d2` binary on the same D2 sources, and writes the table to
+ * side with the native `d2` binary on the same D2 sources, and a synthetic organisation of 300 stacks
+ * (`org`: scripts/bench/organisation-bench.ts), and writes the table to
  * docs/benchmarks.md (layout deterministic, figures not). Every figure is the median of several
  * runs with min and max; memory is peak resident memory (maxRSS, or PSS summed over a process tree: see
  * "How it is measured" in the report).
@@ -22,6 +23,7 @@ import { MIN_SCALE, TARGET_PIXELS } from '../diagrams/render/png.ts';
 import { run, stat, type Stat } from './bench/measure.ts';
 import type { ChildOutput, StageConfig } from './bench/stages.ts';
 import { changedExport, changedProgram } from './bench/diff.ts';
+import { measureOrganisation, organisationSection, organisationTargets, type OrgResult } from './bench/organisation-bench.ts';
 import { syntheticExport } from './bench/synthetic.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,7 +73,7 @@ const RUNS = {
 };
 
 /** Budgets for the 100x case, so that a stage that does not scale cannot hold the run for hours. */
-const BUDGET = { compliance100: 90_000, e2e100: 150_000, child: 15 * 60_000 };
+const BUDGET = { compliance100: 90_000, e2e100: 150_000, child: 15 * 60_000, org: 30 * 60_000 };
 
 interface Scale {
   readonly key: '1x' | '10x' | '100x';
@@ -329,7 +331,7 @@ interface Target {
   readonly met: boolean | undefined;
 }
 
-function report(facts: [string, string][], inputs: InputRun[], e2es: Record<string, E2E>, date: string): { md: string; targets: Target[] } {
+function report(facts: [string, string][], inputs: InputRun[], e2es: Record<string, E2E>, date: string, org?: OrgResult): { md: string; targets: Target[] } {
   const out: string[] = [];
   const builtin = inputs.find((i) => i.name === 'built-in');
   const synth = inputs.filter((i) => i !== builtin);
@@ -402,6 +404,7 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
   const d100 = e2es['100x-diff'];
   if (d100?.timedOutMs !== undefined) t('`diff`: 100x export against itself with one change', `over ${d100.timedOutMs / 1000} s (killed)`, '< 15 s', false);
   else t('`diff`: 100x export against itself with one change', fmtMs(med(d100)), '< 15 s', med(d100) === undefined ? undefined : med(d100)! < 15_000);
+  if (org) for (const [what, figure, limit, met] of organisationTargets(org)) t(what, figure, limit, met);
   out.push('## Targets', '');
   out.push(table(['Target', 'Figure (median)', 'Limit', 'Result'], targets.map((x) => [x.what, x.figure, x.limit, x.met === undefined ? 'NOT MEASURED' : x.met ? 'met' : '**NOT MET**'])), '');
 
@@ -431,6 +434,8 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
     ),
     '',
   );
+
+  out.push(...organisationSection(org));
 
   // Stages per input
   out.push('## Stages, in process', '');
@@ -581,7 +586,8 @@ async function main(): Promise<void> {
       }
     }
 
-    const { md, targets } = report(facts, inputs, e2es, date);
+    const org = want('org') ? await measureOrganisation({ repo: REPO, tmp, runs: RUNS.e2eWarm, coldBudgetMs: BUDGET.org, log }) : undefined;
+    const { md, targets } = report(facts, inputs, e2es, date, org);
     process.stdout.write(md + '\n');
     if (!flag('--no-write')) {
       mkdirSync(dirname(REPORT), { recursive: true });

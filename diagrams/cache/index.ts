@@ -23,8 +23,8 @@ export function cacheKey(...parts: readonly string[]): string {
   return h.digest('hex');
 }
 
-/** `graph`: program graphs (diagrams/sources/program-cache.ts); `md`: rendered Markdown pages (diagrams/pipeline.ts). */
-export type CacheKind = 'svg' | 'png' | 'graph' | 'md';
+/** `graph`: program graphs (diagrams/sources/program-cache.ts); `md`: rendered Markdown pages (diagrams/pipeline/index.ts); `run`: the run memo (diagrams/pipeline/memo.ts). */
+export type CacheKind = 'svg' | 'png' | 'graph' | 'md' | 'run';
 
 export interface RenderCacheStats {
   hits: number;

@@ -45,6 +45,38 @@ function line(item: string, quantity: number, unitPrice: number, note?: string):
   return Object.freeze({ item, quantity, unitPrice, monthly: round2(quantity * unitPrice), ...(note !== undefined ? { note } : {}) });
 }
 
+/** One role reading one secret: its reads per month, and whether its role declares its cache TTL. */
+interface Reader {
+  readonly reads: number;
+  readonly declared: boolean;
+}
+
+const readsPerMonth = (ttlSeconds: number): number => ((24 * 60 * 60) / ttlSeconds) * API_ASSUMPTION.daysPerMonth * API_ASSUMPTION.instancesPerReader;
+const ASSUMED_READER: Reader = Object.freeze({ reads: readsPerMonth(API_ASSUMPTION.cacheTtlMinutes * 60), declared: false });
+
+const readersOf = new WeakMap<Store, ReadonlyMap<string, readonly Reader[]>>();
+
+/**
+ * Secret URN -> the roles that read its value, each through a cache with the TTL its role declares
+ * (else the assumed one). Workloads read through roles; users, groups, other accounts and rotation
+ * roles are not counted as running readers. Computed once per estate.
+ */
+function secretReaders(store: Store): ReadonlyMap<string, readonly Reader[]> {
+  let readers = readersOf.get(store);
+  if (readers === undefined) {
+    const m = new Map<string, Reader[]>();
+    for (const a of store.estate.access) {
+      const role = store.findRole(a.principal);
+      if (role === undefined || store.isRotationRole(a.principal)) continue;
+      const ttl = role.secretCacheTtlSeconds;
+      const r: Reader = ttl !== undefined && ttl > 0 ? { reads: readsPerMonth(ttl), declared: true } : ASSUMED_READER;
+      for (const e of a.secretValues) (m.get(e.resourceUrn) ?? m.set(e.resourceUrn, []).get(e.resourceUrn)!).push(r);
+    }
+    readersOf.set(store, (readers = m));
+  }
+  return readers;
+}
+
 /**
  * The monthly estimate for `stack`, or for the whole estate when `stack` is undefined. Throws
  * GeneratorError (usage) for a stack that is not in the estate.
@@ -56,7 +88,8 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
       expected: `one of: ${estate.stacks.map((s) => s.key).join(', ') || '(none)'}`,
     });
   }
-  const mine = <T extends { readonly stack: string }>(xs: readonly T[]): T[] => (stack === undefined ? [...xs] : xs.filter((x) => x.stack === stack));
+  const store = Store.of(estate);
+  const mine = <T extends { readonly stack: string }>(xs: readonly T[]): T[] => (stack === undefined ? [...xs] : store.inStack(xs, stack));
   const parameters = mine(estate.parameters);
   const secrets = mine(estate.secrets);
   const keys = mine(estate.keys);
@@ -84,26 +117,13 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
   if (secretReplicas > 0) lines.push(line('Secrets Manager replica secrets', secretReplicas, PRICES.secret, 'each replica region is billed as a secret'));
 
   // API calls: readers through a cache (the TTL their role declares, else the assumed one), plus rotations.
-  const store = Store.of(estate);
-  const readsPerMonth = (ttlSeconds: number): number => ((24 * 60 * 60) / ttlSeconds) * API_ASSUMPTION.daysPerMonth * API_ASSUMPTION.instancesPerReader;
-  const assumedReads = readsPerMonth(API_ASSUMPTION.cacheTtlMinutes * 60);
-  const readers = new Map<string, { reads: number; declared: boolean }[]>();
-  for (const a of estate.access) {
-    // Workloads read through roles; users, groups and other accounts are not counted as running readers.
-    const role = store.findRole(a.principal);
-    if (role === undefined || store.isRotationRole(a.principal)) continue;
-    const ttl = role.secretCacheTtlSeconds;
-    for (const e of a.secretValues) {
-      const known = ttl !== undefined && ttl > 0;
-      (readers.get(e.resourceUrn) ?? readers.set(e.resourceUrn, []).get(e.resourceUrn)!).push({ reads: known ? readsPerMonth(ttl) : assumedReads, declared: known });
-    }
-  }
+  const readers = secretReaders(store);
   let pairs = 0;
   let declared = 0;
   let reads = 0;
   let rotationCalls = 0;
   for (const s of secrets) {
-    const r = readers.get(s.urn) ?? [{ reads: assumedReads, declared: false }];
+    const r = readers.get(s.urn) ?? [ASSUMED_READER];
     pairs += r.length;
     declared += r.filter((x) => x.declared).length;
     reads += r.reduce((n, x) => n + x.reads, 0);
@@ -128,7 +148,7 @@ export function estimateCost(estate: Estate, stack?: string): CostEstimate {
   const total = round2(lines.reduce((n, l) => n + l.monthly, 0));
   const assumptions = [
     `Prices as of ${PRICES.asOf} (AWS list prices), USD per month; other AWS free tiers and taxes not applied. The estimate covers Parameter Store, Secrets Manager and KMS only.`,
-    `Secrets Manager API calls: each role that can read a secret's value fetches it once per cache TTL from ${API_ASSUMPTION.instancesPerReader} running instance over a ${API_ASSUMPTION.daysPerMonth}-day month: the TTL its role declares (its SecretCacheTtl tag${declared > 0 ? `, ${fmt(declared)} of the ${fmt(pairs)} reader-secret pairs` : ', none here'}), else an assumed ${API_ASSUMPTION.cacheTtlMinutes} minutes (${fmt(assumedReads)} reads per reader and secret); a secret no role of the estate reads is counted with one reader.`,
+    `Secrets Manager API calls: each role that can read a secret's value fetches it once per cache TTL from ${API_ASSUMPTION.instancesPerReader} running instance over a ${API_ASSUMPTION.daysPerMonth}-day month: the TTL its role declares (its SecretCacheTtl tag${declared > 0 ? `, ${fmt(declared)} of the ${fmt(pairs)} reader-secret pairs` : ', none here'}), else an assumed ${API_ASSUMPTION.cacheTtlMinutes} minutes (${fmt(ASSUMED_READER.reads)} reads per reader and secret); a secret no role of the estate reads is counted with one reader.`,
     `Rotation: about ${API_ASSUMPTION.callsPerRotation} Secrets Manager calls per rotation, ${API_ASSUMPTION.daysPerMonth}/interval rotations a month; rotation itself is free.`,
     'Parameter Store standard-throughput API calls are free; KMS requests (decrypts on cache refresh) are not priced here (the first 20,000 a month are free); AWS-managed keys cost nothing.',
   ];

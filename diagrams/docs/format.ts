@@ -81,7 +81,7 @@ export function usd(n: number): string {
  * What a page was generated from, without where the file was: the source kind and format, the
  * deployment time and Pulumi version where the state records them.
  */
-export function sourceText(s: StackSummary): string {
+export function sourceText(s: Pick<StackSummary, 'project' | 'stack' | 'deployedAt' | 'pulumiVersion'> & { readonly source: { readonly kind: string; readonly format: string } }): string {
   const parts = [`${s.source.kind} (${s.source.format})`, `${s.project}/${s.stack}`];
   if (s.deployedAt) parts.push(`deployed ${s.deployedAt}`);
   if (s.pulumiVersion) parts.push(`Pulumi ${s.pulumiVersion}`);

@@ -193,11 +193,21 @@ export interface IndexStackGroup {
 export interface IndexModel {
   readonly project: string;
   readonly title: string;
+  /** A project's page: the sentence linking back to the estate's index; '' on the index itself. */
+  readonly up: string;
   readonly hasStacks: boolean;
+  /** Many projects: one row per project (its stacks, counts, parity), each project on a page of its own. */
+  readonly hasProjectTable: boolean;
+  readonly projectTable: Table;
+  /** A table of stacks per project (empty when there is a project table). */
   readonly groups: readonly IndexStackGroup[];
   readonly stackCount: string;
+  /** With a project table: what the parity of the projects comes to, in a sentence; '' otherwise. */
+  readonly parityOverview: string;
   /** The environments compared, when there are at least two; '' otherwise. */
   readonly environments: string;
+  /** With several projects: what `n/a` means in the parity tables, when a project has no stack in an environment; '' otherwise. */
+  readonly parityAbsent: string;
   /** Why there is no parity to show. */
   readonly noParity: string;
   readonly hasParameterParity: boolean;
@@ -209,7 +219,11 @@ export interface IndexModel {
   readonly secretParity: Table;
   readonly secretDifferences: number;
   readonly secretParityRows: number;
+  /** `Cost estimate for the whole estate`, or `... for the project` on a project's page. */
+  readonly costHeading: string;
   readonly hasCost: boolean;
   readonly costTable: Table;
   readonly costTotal: string;
+  /** What the page says when there is nothing to bill. */
+  readonly noCost: string;
 }

@@ -3,8 +3,9 @@
  * partials). Pure: no I/O, no clock; the same estate gives the same model and the same attachments.
  */
 
-import type { Finding } from '../compliance/types.ts';
+import type { CostEstimate, Finding } from '../compliance/types.ts';
 import type { Store } from '../estate/store.ts';
+import type { EstateJsonStack } from '../json/estate-reader.ts';
 import type { View } from '../views/types.ts';
 import { md } from './escape.ts';
 import { AWS_KEY, keyLabel, MATRIX_MAX_COLUMNS, PAGE_ROWS, rotationLabel, sourceText } from './format.ts';
@@ -25,7 +26,7 @@ import { secretsSection } from './sections/secrets.ts';
 
 export { code, md } from './escape.ts';
 export { table, type IndexModel, type PageModel, type Table } from './model.ts';
-export { buildIndex, type IndexInput, type IndexStack } from './sections/index-page.ts';
+export { buildIndex, INDEX_PROJECTS_INLINE, type BuiltIndex, type IndexInput, type IndexStack, type ProjectPage } from './sections/index-page.ts';
 export type { PageInput } from './sections/context.ts';
 
 export interface BuiltPage {
@@ -57,11 +58,11 @@ export function buildPageModel(input: PageInput): BuiltPage {
   return { model, attachments: c.attachments };
 }
 
-/** What the index needs of one stack, from the estate in memory. */
-export function indexStack(store: Store, stack: string, findings: readonly Finding[], views: readonly View[], page: string): IndexStack {
+/** What the index needs of one stack, from the estate in memory (the same as `indexStackOfJson` gives from its estate.json). */
+export function indexStack(store: Store, stack: string, findings: readonly Finding[], views: readonly View[], page: string | undefined, cost?: CostEstimate): IndexStack {
   const s = store.stack(stack);
-  const params = store.estate.parameters.filter((p) => p.stack === stack);
-  const secrets = store.estate.secrets.filter((x) => x.stack === stack);
+  const params = store.inStack(store.estate.parameters, stack);
+  const secrets = store.inStack(store.estate.secrets, stack);
   return {
     key: s.key,
     project: s.project,
@@ -73,7 +74,7 @@ export function indexStack(store: Store, stack: string, findings: readonly Findi
     secrets: secrets.length,
     findingsNotMet: findings.filter((f) => f.status === 'not-met').length,
     diagrams: views.map((v) => ({ name: v.name, drawn: v.d2 !== undefined })),
-    page,
+    ...(page !== undefined ? { page } : {}),
     parity: {
       parameters: params.map((p) => {
         const env = store.environmentOf(p);
@@ -84,5 +85,32 @@ export function indexStack(store: Store, stack: string, findings: readonly Findi
         return { name: x.name, ...(env !== undefined ? { environment: env } : {}), cell: `${keyLabel(store, x.keyUrn, x.keyId, AWS_KEY.secretsmanager)}, ${rotationLabel(x)}` };
       }),
     },
+    ...(cost !== undefined ? { cost: cost.lines.map((l) => ({ item: l.item, quantity: l.quantity, unitPrice: l.unitPrice, monthly: l.monthly })) } : {}),
+  };
+}
+
+/**
+ * What the index needs of one stack, from its estate.json (`page`: the stack's page relative to the
+ * index, when there is one). The same stack gives the same entry as `indexStack` from memory.
+ */
+export function indexStackOfJson(doc: EstateJsonStack, page: string | undefined): IndexStack {
+  const { deployedAt, pulumiVersion } = doc.source;
+  return {
+    key: `${doc.project}/${doc.stack}`,
+    project: doc.project,
+    stack: doc.stack,
+    ...(doc.environment !== undefined ? { environment: doc.environment } : {}),
+    source: sourceText({ project: doc.project, stack: doc.stack, source: doc.source, ...(deployedAt !== undefined ? { deployedAt } : {}), ...(pulumiVersion !== undefined ? { pulumiVersion } : {}) }),
+    ...(deployedAt !== undefined ? { deployedAt } : {}),
+    parameters: doc.parameters.length,
+    secrets: doc.secrets.length,
+    findingsNotMet: doc.findings.filter((f) => f.status === 'not met').length,
+    diagrams: doc.diagrams.map((d) => ({ name: d.name, drawn: d.drawn })),
+    ...(page !== undefined ? { page } : {}),
+    parity: {
+      parameters: doc.parameters.map((p) => ({ name: p.name, ...(p.environment !== undefined ? { environment: p.environment } : {}), cell: p.type === 'SecureString' ? `SecureString${p.key !== undefined ? ` (${p.key})` : ''}` : p.type })),
+      secrets: doc.secrets.map((x) => ({ name: x.name, ...(x.environment !== undefined ? { environment: x.environment } : {}), cell: `${x.key}, ${x.rotation.label}` })),
+    },
+    ...(doc.cost !== undefined ? { cost: doc.cost.lines.map((l) => ({ item: l.item, quantity: l.quantity, unitPrice: l.unitPrice, monthly: l.monthly })) } : {}),
   };
 }

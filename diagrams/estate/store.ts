@@ -90,6 +90,12 @@ export class Store {
   private readonly auditCache = new Map<string, Audit>();
   private readonly keyScopeCache = new Map<string, KeyScope>();
   private rotationRoleMap: Map<string, Set<string>> | undefined;
+  private rotationFunctionList: readonly LambdaFunction[] | undefined;
+  private readonly stackGroups = new WeakMap<readonly { readonly stack: string }[], Map<string, { readonly stack: string }[]>>();
+  private readonly stacksReadCache = new WeakMap<PrincipalAccess, ReadonlySet<string>>();
+  private readonly reachingCache = new Map<string, ReadonlySet<string>>();
+  private readonly protectsCache = new WeakMap<KmsKey, ReadonlyMap<string, number>>();
+  private stackByUrnPrefix: Map<string, string> | undefined;
   readonly principals: readonly PrincipalEntry[];
 
   private static readonly cache = new WeakMap<Estate, Store>();
@@ -142,6 +148,21 @@ export class Store {
   }
 
   // ─── Lookups ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * The items of `xs` that belong to `stack`, in list order, as a new array. A list is grouped by
+   * stack once (kept by identity: meant for the estate's lists, which are frozen), so that asking
+   * each of many stacks for its share costs the share, not the whole list.
+   */
+  inStack<T extends { readonly stack: string }>(xs: readonly T[], stack: string): T[] {
+    let groups = this.stackGroups.get(xs);
+    if (groups === undefined) {
+      groups = new Map();
+      for (const x of xs) (groups.get(x.stack) ?? groups.set(x.stack, []).get(x.stack)!).push(x);
+      if (Object.isFrozen(xs)) this.stackGroups.set(xs, groups);
+    }
+    return [...((groups.get(stack) ?? []) as T[])];
+  }
 
   private missing(what: string, key: string): GeneratorError {
     return new GeneratorError('input', `no ${what} '${key}' in the estate`);
@@ -336,9 +357,9 @@ export class Store {
       unresolved.add(keyId);
       unresolvedUsers++;
     };
-    for (const p of this.estate.parameters) if (p.stack === stack && p.type === 'SecureString') use(p.keyUrn, p.keyId);
-    for (const s of this.estate.secrets) if (s.stack === stack) use(s.keyUrn, s.keyId);
-    for (const t of this.estate.audit.trails) if (t.stack === stack) use(t.keyUrn, t.kmsKeyId);
+    for (const p of this.inStack(this.estate.parameters, stack)) if (p.type === 'SecureString') use(p.keyUrn, p.keyId);
+    for (const s of this.inStack(this.estate.secrets, stack)) use(s.keyUrn, s.keyId);
+    for (const t of this.inStack(this.estate.audit.trails, stack)) use(t.keyUrn, t.kmsKeyId);
     const keys = this.estate.keys.filter((k) => k.stack === stack || used.has(k.urn));
     const out = Object.freeze({ keys: Object.freeze(keys), unresolved: Object.freeze([...unresolved].sort(compareStrings)), unresolvedUsers });
     this.keyScopeCache.set(stack, out);
@@ -347,10 +368,13 @@ export class Store {
 
   // ─── Rotation ─────────────────────────────────────────────────────────────────────
 
-  /** Rotation functions: marked so (a rotation names them), or named by any secret's rotation. */
-  rotationFunctions(): LambdaFunction[] {
-    const named = new Set(this.estate.secrets.map((s) => s.rotation.functionUrn).filter((u): u is string => u !== undefined));
-    return this.estate.functions.filter((f) => f.purpose === 'rotation' || named.has(f.urn));
+  /** Rotation functions: marked so (a rotation names them), or named by any secret's rotation; in estate order (frozen). */
+  rotationFunctions(): readonly LambdaFunction[] {
+    if (this.rotationFunctionList === undefined) {
+      const named = new Set(this.estate.secrets.map((s) => s.rotation.functionUrn).filter((u): u is string => u !== undefined));
+      this.rotationFunctionList = Object.freeze(this.estate.functions.filter((f) => f.purpose === 'rotation' || named.has(f.urn)));
+    }
+    return this.rotationFunctionList;
   }
 
   /** Roles that execute a rotation function, with the URNs of the secrets that function rotates. */
@@ -380,8 +404,73 @@ export class Store {
     const key = this.findKey(k.resourceUrn);
     if (key === undefined) return false;
     if (key.stack === stack || k.paths.includes('direct')) return true;
-    const here = (x: AccessItem): boolean => this.find(x.resourceUrn)?.stack === stack;
-    return a.parameters.some(here) || a.secretValues.some(here);
+    return this.stacksRead(a).has(stack);
+  }
+
+  /** The stacks whose parameters or secret values a principal reads. */
+  private stacksRead(a: PrincipalAccess): ReadonlySet<string> {
+    let out = this.stacksReadCache.get(a);
+    if (out === undefined) {
+      const stacks = new Set<string>();
+      for (const x of [...a.parameters, ...a.secretValues]) {
+        const s = this.find(x.resourceUrn)?.stack;
+        if (s !== undefined) stacks.add(s);
+      }
+      this.stacksReadCache.set(a, (out = stacks));
+    }
+    return out;
+  }
+
+  /** Ids of the principals with an access item of one of `kinds` on one of `urns`. */
+  principalsWith(urns: Iterable<string>, kinds: readonly ReadKind[]): Set<string> {
+    const out = new Set<string>();
+    for (const urn of urns) for (const r of this.readersOf(urn)) if (kinds.includes(r.kind)) out.add(r.principal);
+    return out;
+  }
+
+  /**
+   * Ids of the principals that reach a stack's data: they read, describe or write one of its
+   * parameters or secrets, or decrypt with a key the stack uses in a way that reaches the stack's
+   * data (`keyReachesStack`).
+   */
+  principalsReaching(stack: string): ReadonlySet<string> {
+    const hit = this.reachingCache.get(stack);
+    if (hit) return hit;
+    const own = [...this.inStack(this.estate.parameters, stack), ...this.inStack(this.estate.secrets, stack)].map((x) => x.urn);
+    const out = this.principalsWith(own, ['parameter', 'secret-value', 'secret-metadata', 'secret-write']);
+    for (const k of this.keysUsedBy(stack).keys) {
+      for (const r of this.readersOf(k.urn)) {
+        const a = r.kind === 'key' && !out.has(r.principal) ? this.findAccess(r.principal) : undefined;
+        if (a !== undefined && this.keyReachesStack(a, r.item as KeyAccess, stack)) out.add(r.principal);
+      }
+    }
+    this.reachingCache.set(stack, out);
+    return out;
+  }
+
+  /**
+   * How many of the resources whose properties name a key (`protects`) are of `stack`: entities of
+   * the stack, and resources whose URN names the stack's project and name.
+   */
+  protectedInStack(k: KmsKey, stack: string): number {
+    let counts = this.protectsCache.get(k);
+    if (counts === undefined) {
+      this.stackByUrnPrefix ??= new Map(this.estate.stacks.map((s) => [`urn:pulumi:${s.stack}::${s.project}::`, s.key]));
+      const m = new Map<string, number>();
+      for (const p of k.protects) {
+        for (const u of p.urns) {
+          const end = u.indexOf('::', u.indexOf('::', 'urn:pulumi:'.length) + 2);
+          const stacks = new Set<string>();
+          const owner = this.find(u)?.stack;
+          if (owner !== undefined) stacks.add(owner);
+          const named = end === -1 ? undefined : this.stackByUrnPrefix.get(u.slice(0, end + 2));
+          if (named !== undefined) stacks.add(named);
+          for (const s of stacks) m.set(s, (m.get(s) ?? 0) + 1);
+        }
+      }
+      this.protectsCache.set(k, (counts = m));
+    }
+    return counts.get(stack) ?? 0;
   }
 
   // ─── Readers ──────────────────────────────────────────────────────────────────────

@@ -101,16 +101,11 @@ export function estateDocument(input: EstateJsonInput): Record<string, unknown> 
   const { store, stack } = input;
   const e = store.estate;
   const s = store.stack(stack);
-  const mine = <T extends { readonly stack: string }>(xs: readonly T[]) => xs.filter((x) => x.stack === stack);
+  const mine = <T extends { readonly stack: string }>(xs: readonly T[]) => store.inStack(xs, stack);
   const params = mine(e.parameters);
   const secrets = mine(e.secrets);
-  const resources = new Set([...params, ...secrets, ...store.keysUsedBy(stack).keys].map((x) => x.urn));
-  const reaches = (id: string): boolean => {
-    const a = store.findAccess(id);
-    if (!a) return false;
-    return [a.parameters, a.secretValues, a.secretMetadata, a.secretWrites].some((l) => l.some((x) => resources.has(x.resourceUrn))) || a.keys.some((k) => resources.has(k.resourceUrn) && store.keyReachesStack(a, k, stack));
-  };
-  const principals = store.principals.filter((p) => p.stack === stack || reaches(p.id));
+  const reaching = store.principalsReaching(stack);
+  const principals = store.principals.filter((p) => p.stack === stack || reaching.has(p.id));
   return {
     schemaVersion: ESTATE_JSON_SCHEMA_VERSION,
     generator: 'mono-repo-diagrams',

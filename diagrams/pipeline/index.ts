@@ -24,7 +24,8 @@ import { DIAGRAMS, type View } from '../views/types.ts';
 import { checkOutputs, readManifest, readOutputFile, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from '../writer/index.ts';
 import type { Components, PngRendererLike, SvgRendererLike } from './components.ts';
 import { templatesIdentity } from './identity.ts';
-import { stackDirs } from './paths.ts';
+import { lookupRun, memoKey, recordRun } from './memo.ts';
+import { projectPages, stackDirs } from './paths.ts';
 
 export { productionComponents, PNG_SOURCE_KEY, type Components } from './components.ts';
 
@@ -52,13 +53,15 @@ export interface PipelineOptions {
 }
 
 export interface Rendered {
+  /** Empty when the run memo found the previous run's outputs as they were (nothing was rendered). */
   readonly files: readonly OutputFile[];
   readonly extra: readonly ExtraFile[];
   /** Stack keys, sorted. */
   readonly stacks: readonly string[];
   /** Findings per stack key. */
   readonly findings: Readonly<Record<string, readonly Finding[]>>;
-  readonly estate: Estate;
+  /** Undefined when the run memo answered. */
+  readonly estate?: Estate;
   readonly stats: { svgRendered: number; pngRendered: number; reused: number };
 }
 
@@ -74,7 +77,7 @@ async function reusable(outDir: string, manifest: Manifest | undefined, rel: str
 }
 
 /** Markdown rendering through the cache: Handlebars is loaded and templates compiled only on a miss. */
-async function markdownRenderer(opts: PipelineOptions, cache: RenderCache, wanted: boolean): Promise<(kind: 'page' | 'index', model: PageModel | IndexModel) => Promise<string>> {
+export async function markdownRenderer(opts: Pick<PipelineOptions, 'templates'>, cache: RenderCache, wanted: boolean): Promise<MarkdownRenderer> {
   let templates: Templates | undefined;
   const load = async (): Promise<Templates> => (await import('../docs/markdown.ts')).loadTemplates(opts.templates);
   const tplId = wanted ? await templatesIdentity(opts.templates) : '';
@@ -224,7 +227,7 @@ async function startWhileProgramRuns(c: Components, source: SourceOptions, forma
   if (formats.has('png')) r.png().then((x) => x.render(WARM_UP_SVG)).catch(() => undefined);
 }
 
-type MarkdownRenderer = Awaited<ReturnType<typeof markdownRenderer>>;
+export type MarkdownRenderer = (kind: 'page' | 'index', model: PageModel | IndexModel) => Promise<string>;
 
 interface StackInput {
   readonly c: Components;
@@ -245,22 +248,31 @@ async function stackFiles(x: StackInput, stack: string, dir: string, views: read
     for (const a of page.attachments) files.push({ path: `${dir}/${a.name}`, contents: a.contents });
   }
   if (formats.has('json')) files.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: estateJson({ store, stack, findings, cost, views }) });
-  return { files, index: indexStack(store, stack, findings, views, `${dir}/README.md`) };
+  return { files, index: indexStack(store, stack, findings, views, formats.has('md') ? `${dir}/README.md` : undefined, cost) };
 }
 
-/** The index page and its attachments, and the `--inject` file with its section filled. */
-async function indexFiles(opts: PipelineOptions, x: StackInput, stacks: readonly IndexStack[], injectOriginal: string | undefined): Promise<{ files: OutputFile[]; extra: ExtraFile[] }> {
-  const files: OutputFile[] = [];
-  const extra: ExtraFile[] = [];
-  if (!x.formats.has('md')) return { files, extra };
-  const cost = x.c.estimateCost(x.estate);
-  const index = buildIndex({ stacks, cost });
-  files.push({ path: 'README.md', contents: await x.renderMarkdown('index', index.model) });
+/** The index page, the projects' pages (past a few projects) and their attachments. */
+export async function indexPages(stacks: readonly IndexStack[], renderMarkdown: MarkdownRenderer): Promise<OutputFile[]> {
+  const index = buildIndex({ stacks, projectPages: projectPages(stacks.map((s) => s.project)) });
+  const files: OutputFile[] = [{ path: 'README.md', contents: await renderMarkdown('index', index.model) }];
   for (const a of index.attachments) files.push({ path: a.name, contents: a.contents });
+  for (const p of index.projects) {
+    files.push({ path: p.path, contents: await renderMarkdown('index', p.model) });
+    for (const a of p.attachments) files.push({ path: a.name, contents: a.contents });
+  }
+  return files;
+}
+
+/** The index files, and the `--inject` file with its section filled. */
+async function indexFiles(opts: PipelineOptions, x: StackInput, stacks: readonly IndexStack[], injectOriginal: string | undefined): Promise<{ files: OutputFile[]; extra: ExtraFile[] }> {
+  const extra: ExtraFile[] = [];
+  if (!x.formats.has('md')) return { files: [], extra };
+  const files = await indexPages(stacks, x.renderMarkdown);
   if (opts.inject !== undefined && injectOriginal !== undefined) {
     const { injectSection } = await import('../docs/markdown.ts');
     const rel = path.relative(path.dirname(path.resolve(opts.inject)), path.resolve(opts.out)).split(path.sep).join('/');
-    const section = await x.renderMarkdown('index', buildIndex({ stacks, cost, linkBase: rel === '' ? '' : `${rel}/` }).model);
+    const linkBase = rel === '' ? '' : `${rel}/`;
+    const section = await x.renderMarkdown('index', buildIndex({ stacks, linkBase, projectPages: projectPages(stacks.map((s) => s.project)) }).model);
     extra.push({ path: opts.inject, contents: injectSection(injectOriginal, section, opts.inject) });
   }
   return { files, extra };
@@ -361,9 +373,23 @@ export interface GenerateResult extends WriteResult {
   readonly rendered: Rendered;
 }
 
+/** What the run memo knows of a run with these inputs, when its outputs are on disk as it left them. */
+async function memoised(opts: PipelineOptions, c: Components): Promise<{ key: string | undefined; files?: readonly string[]; rendered?: Rendered }> {
+  const key = await memoKey({ ...opts, formats: [...runFormats(opts)] }, c);
+  const hit = key === undefined ? undefined : await lookupRun(opts, key);
+  if (hit === undefined) return { key };
+  opts.log?.(`nothing changed since the last run (the same inputs, generator and options; its ${hit.files.length} files as it left them)`);
+  return { key, files: hit.files, rendered: { files: [], extra: [], stacks: hit.stacks, findings: hit.findings, stats: { svgRendered: 0, pngRendered: 0, reused: hit.images } } };
+}
+
 export async function generate(opts: PipelineOptions, c: Components): Promise<GenerateResult> {
+  const memo = await memoised(opts, c);
+  if (memo.rendered !== undefined) {
+    return { written: [], unchanged: memo.files ?? [], removed: [], kept: [], messages: [], rendered: memo.rendered };
+  }
   const rendered = await renderAll(opts, c, 'generate');
   const result = await writeOutputs(opts.out, rendered.files, rendered.extra);
+  if (memo.key !== undefined) await recordRun(opts, memo.key, rendered.files, rendered.extra, rendered.stacks, rendered.findings);
   const log = opts.log ?? (() => undefined);
   for (const m of result.messages) log(m);
   for (const k of result.kept) log(`kept ${k.path} in ${opts.out}: ${k.reason}`);
@@ -376,6 +402,8 @@ export interface CheckResult {
 }
 
 export async function check(opts: PipelineOptions, c: Components): Promise<CheckResult> {
+  const memo = await memoised(opts, c);
+  if (memo.rendered !== undefined) return { problems: [], rendered: memo.rendered };
   const rendered = await renderAll(opts, c, 'check');
   return { problems: await checkOutputs(opts.out, rendered.files, rendered.extra), rendered };
 }

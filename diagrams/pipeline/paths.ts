@@ -8,6 +8,10 @@
  * produce a path outside `--out`, collide with the index or the manifest, or collide with another
  * stack. Plain sibling names that differ only in letter case (`Dev`, `dev`) are both encoded, so
  * that they do not collide on a case-insensitive file system either.
+ *
+ * Past a few projects the index gives each project a page of its own, `<out>/projects/<project>.md`
+ * (the project's name as a directory name, by the same rules): a project named `projects` gets an
+ * encoded directory, so that its stacks never share that folder.
  */
 
 import { createHash } from 'node:crypto';
@@ -39,10 +43,20 @@ export function safeSegment(name: string): string {
   return isPlain(name) ? name : encoded(name);
 }
 
-/** The directory names of sibling names (distinct names): plain names equal but for letter case are encoded. */
-function siblingSegments(names: readonly string[]): Map<string, string> {
-  const folded = countBy(names.filter(isPlain), (n) => n.toLowerCase());
-  return new Map(names.map((n) => [n, isPlain(n) && folded.get(n.toLowerCase()) === 1 ? n : encoded(n)]));
+/** The folder of the projects' own index pages. */
+export const PROJECT_PAGES_DIR = 'projects';
+
+/** The directory names of sibling names (distinct names): plain names equal but for letter case, or `reserved`, are encoded. */
+function siblingSegments(names: readonly string[], reserved: ReadonlySet<string> = new Set()): Map<string, string> {
+  const plain = (n: string) => isPlain(n) && !reserved.has(n.toLowerCase());
+  const folded = countBy(names.filter(plain), (n) => n.toLowerCase());
+  return new Map(names.map((n) => [n, plain(n) && folded.get(n.toLowerCase()) === 1 ? n : encoded(n)]));
+}
+
+/** Each project's own index page (`projects/<name>.md`), relative to `--out`, by project name. */
+export function projectPages(projects: readonly string[]): Map<string, string> {
+  const segs = siblingSegments([...new Set(projects)]);
+  return new Map([...segs].map(([p, seg]) => [p, `${PROJECT_PAGES_DIR}/${seg}.md`]));
 }
 
 export interface StackName {
@@ -60,7 +74,7 @@ export function stackDirs(stacks: readonly StackName[]): Map<string, string> {
     return dirs;
   }
   const byProject = groupBy(stacks, (s) => s.project);
-  const projects = siblingSegments([...byProject.keys()]);
+  const projects = siblingSegments([...byProject.keys()], new Set([PROJECT_PAGES_DIR]));
   for (const [project, mine] of byProject) {
     const segs = siblingSegments([...new Set(mine.map((s) => s.stack))]);
     for (const s of mine) dirs.set(s.key, `${projects.get(project)!}/${segs.get(s.stack)!}`);

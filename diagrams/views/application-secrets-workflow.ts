@@ -41,8 +41,8 @@ function height(text: string, fontSize = CELL_FONT): number {
 export function applicationSecretsWorkflow(input: ViewInput): View {
   const { estate, stack } = input;
   const l = lookup(estate);
-  const params = estate.parameters.filter((p) => p.stack === stack).sort(byString((p) => p.path));
-  const secrets = estate.secrets.filter((s) => s.stack === stack);
+  const params = l.store.inStack(estate.parameters, stack).sort(byString((p) => p.path));
+  const secrets = l.store.inStack(estate.secrets, stack);
   const env = servedLabel(l.store, stack, [...params, ...secrets]);
   const title = `What does each ${env} service load, when, and how does a rotation reach it?`;
   const purpose = `For each service of ${env}: its role, the configuration it may load by path or by name, the secrets it may read (with the cache its role declares), the keys it decrypts with, and how a rotation reaches it.`;
@@ -53,13 +53,11 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
   const relSecret = (s: Secret): string => (s.name.startsWith(secretPrefix) ? s.name.slice(secretPrefix.length) : s.name) || s.name;
   const relParam = (path: string): string => (path.startsWith(paramRoot) && path.length > paramRoot.length ? path.slice(paramRoot.length) : path);
 
-  const touches = (a: PrincipalAccess | undefined): boolean =>
-    !!a &&
-    (a.parameters.some((e) => paramByUrn.has(e.resourceUrn)) ||
-      a.secretValues.some((e) => secretByUrn.has(e.resourceUrn)) ||
-      a.secretMetadata.some((e) => secretByUrn.has(e.resourceUrn)));
-  const roles = estate.roles.filter((r) => !l.store.isRotationRole(r.urn) && touches(l.access.get(r.urn)));
-  const others = l.store.principals.filter((p) => p.role === undefined && touches(l.access.get(p.id)));
+  // Principals that read one of the stack's parameters, or read or describe one of its secrets.
+  const touching = l.store.principalsWith(paramByUrn.keys(), ['parameter']);
+  for (const p of l.store.principalsWith(secretByUrn.keys(), ['secret-value', 'secret-metadata'])) touching.add(p);
+  const roles = estate.roles.filter((r) => touching.has(r.urn) && !l.store.isRotationRole(r.urn));
+  const others = l.store.principals.filter((p) => p.role === undefined && touching.has(p.id));
 
   const t = new D2Text();
   if (roles.length === 0) {

@@ -31,14 +31,22 @@ export interface Lookup {
   readonly serviceById: ReadonlyMap<string, Service>;
 }
 
+const lookups = new WeakMap<Estate, Lookup>();
+
+/** The lookups of an estate, built once per estate (every view of every stack reads them). */
 export function lookup(estate: Estate): Lookup {
-  return {
-    store: Store.of(estate),
-    roleByUrn: new Map(estate.roles.map((r) => [r.urn, r])),
-    keyByUrn: new Map(estate.keys.map((k) => [k.urn, k])),
-    access: new Map(estate.access.map((a) => [a.principal, a])),
-    serviceById: new Map(estate.services.map((s) => [`${s.stack}\u0000${s.id}`, s])),
-  };
+  let l = lookups.get(estate);
+  if (l === undefined) {
+    l = {
+      store: Store.of(estate),
+      roleByUrn: new Map(estate.roles.map((r) => [r.urn, r])),
+      keyByUrn: new Map(estate.keys.map((k) => [k.urn, k])),
+      access: new Map(estate.access.map((a) => [a.principal, a])),
+      serviceById: new Map(estate.services.map((s) => [`${s.stack}\u0000${s.id}`, s])),
+    };
+    lookups.set(estate, l);
+  }
+  return l;
 }
 
 /** The label a stack goes by in titles: its environment, else its key. */
@@ -70,16 +78,22 @@ export function keyIdName(keyId: string | undefined, awsManaged: string): string
   return `key/${id.length > 14 ? `${id.slice(0, 12)}…` : id}`;
 }
 
+/** The prefix all the estate's key names share, by lookup (computed once per estate). */
+const keyPrefixes = new WeakMap<Lookup, string>();
+
 /** A key name without the prefix all the estate's keys share (`mono-repo-`), for narrow boxes. */
 export function shortKeyName(l: Lookup, name: string): string {
-  const names = [...l.keyByUrn.values()].map(keyName);
-  const p = commonPrefix(names, '-');
-  return names.length > 1 && p && name.startsWith(p) && name.length > p.length ? name.slice(p.length) : name;
+  let shared = keyPrefixes.get(l);
+  if (shared === undefined) {
+    const names = [...l.keyByUrn.values()].map(keyName);
+    keyPrefixes.set(l, (shared = names.length > 1 ? commonPrefix(names, '-') : ''));
+  }
+  return shared && name.startsWith(shared) && name.length > shared.length ? name.slice(shared.length) : name;
 }
 
 /** Roles of `stack`, sorted by name. */
 export function stackRoles(estate: Estate, stack: string): Role[] {
-  return estate.roles.filter((r) => r.stack === stack).sort(byString((r) => r.name));
+  return Store.of(estate).inStack(estate.roles, stack).sort(byString((r) => r.name));
 }
 
 /** Service display name of a role, when it has one. */

@@ -149,8 +149,9 @@ interface Reader {
 function findReaders(l: Lookup, params: readonly Parameter[]): Reader[] {
   const byUrn = new Map(params.map((p) => [p.urn, p]));
   const readers: Reader[] = [];
+  const reading = l.store.principalsWith(byUrn.keys(), ['parameter']);
   for (const principal of l.store.principals) {
-    const a = l.access.get(principal.id);
+    const a = reading.has(principal.id) ? l.access.get(principal.id) : undefined;
     if (!a) continue;
     const reads = new Map<string, Read>();
     for (const e of a.parameters) {
@@ -206,7 +207,7 @@ interface KeyUse {
 
 export function parameterStoreHierarchy(input: ViewInput): View {
   const { estate, stack } = input;
-  const params = estate.parameters.filter((p) => p.stack === stack).sort(byString((p) => p.path));
+  const params = lookup(estate).store.inStack(estate.parameters, stack).sort(byString((p) => p.path));
   const l = lookup(estate);
   const env = servedLabel(l.store, stack, params);
   const title = env.includes(' and ') ? `Where do ${env} keep their configuration, and who reads it?` : `Where does ${env} keep its configuration, and who reads it?`;

@@ -39,7 +39,7 @@ function secretFacts(s: Secret, showKey: boolean, keyLabel: string): string {
 
 export function secretsManagerIntegration(input: ViewInput): View {
   const { estate, stack } = input;
-  const secrets = estate.secrets.filter((s) => s.stack === stack).sort(byString((s) => s.name));
+  const secrets = lookup(estate).store.inStack(estate.secrets, stack).sort(byString((s) => s.name));
   const l = lookup(estate);
   const env = servedLabel(l.store, stack, secrets);
   const title = `How are the secrets of ${env} stored, protected and rotated?`;
@@ -200,8 +200,9 @@ export function secretsManagerIntegration(input: ViewInput): View {
     });
     legendEntries.push({ cls: 'function' });
     // Which roles can re-stage secrets (besides the function's own role): shown as a note.
+    const writing = l.store.principalsWith(secrets.map((s) => s.urn), ['secret-write']);
     const writers = estate.access
-      .filter((a) => a.secretWrites.some((w) => secrets.some((s) => s.urn === w.resourceUrn)))
+      .filter((a) => writing.has(a.principal))
       .map((a) => l.roleByUrn.get(a.principal))
       .filter((r): r is NonNullable<typeof r> => r !== undefined)
       .map((r) => roleService(estate, l, r)?.name ?? r.name);

@@ -61,7 +61,7 @@ function cacheFact(roles: readonly import('../estate/model.ts').Role[]): string 
 export function securityComplianceControls(input: ViewInput): View {
   const { estate, stack } = input;
   const l = lookup(estate);
-  const env = servedLabel(l.store, stack, [...estate.parameters, ...estate.secrets, ...estate.keys].filter((x) => x.stack === stack));
+  const env = servedLabel(l.store, stack, [...l.store.inStack(estate.parameters, stack), ...l.store.inStack(estate.secrets, stack), ...l.store.inStack(estate.keys, stack)]);
   const findings = sortFindings(input.findings.filter((f) => f.stack === stack));
   const failing = findings.filter((f) => f.status === 'not-met');
   const title =
@@ -79,12 +79,12 @@ export function securityComplianceControls(input: ViewInput): View {
   for (const s of ['not-met', 'met', 'not-applicable'] as const) if (findings.some((f) => f.status === s)) legendEntries.push({ cls: statusClass(s) });
 
   // Facts of the estate per layer (what is there, independent of the checks).
-  const params = estate.parameters.filter((p) => p.stack === stack);
-  const secrets = estate.secrets.filter((s) => s.stack === stack);
+  const params = lookup(estate).store.inStack(estate.parameters, stack);
+  const secrets = lookup(estate).store.inStack(estate.secrets, stack);
   const keyUrns = new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u));
   const keys = estate.keys.filter((k) => keyUrns.has(k.urn) || k.stack === stack).sort(byString((k) => keyName(k)));
-  const roles = estate.roles.filter((r) => r.stack === stack);
-  const policies = estate.policies.filter((p) => p.stack === stack);
+  const roles = lookup(estate).store.inStack(estate.roles, stack);
+  const policies = lookup(estate).store.inStack(estate.policies, stack);
   const facts: Record<string, string | undefined> = {
     'in-transit': undefined,
     iam: roles.length || policies.length ? `${plural(roles.length, 'role')}, ${plural(policies.length, 'policy', 'policies')} in ${stack}` : undefined,

@@ -325,8 +325,8 @@ async function main(): Promise<void> {
         bytes += t.renderPage(page.model).length;
       }
       const store = Store.of(estate!);
-      const entries = stacks.map((s) => indexStack(store, s, findings![s]!, views![s]!, `${s}/README.md`));
-      bytes += t.renderIndex(buildIndex({ stacks: entries, cost: estimateCost(estate!) }).model).length;
+      const entries = stacks.map((s) => indexStack(store, s, findings![s]!, views![s]!, `${s}/README.md`, estimateCost(estate!, s)));
+      bytes += t.renderIndex(buildIndex({ stacks: entries }).model).length;
       return bytes;
     },
     [estate, findings, views],

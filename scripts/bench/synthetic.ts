@@ -37,7 +37,7 @@ interface Row {
 }
 
 /** A tiny deterministic hash for ids (FNV-1a, hex). */
-function hex(s: string, len = 8): string {
+export function hex(s: string, len = 8): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
@@ -52,7 +52,7 @@ function hex(s: string, len = 8): string {
   return out.slice(0, len);
 }
 
-function secretEnvelope(tag: string): Record<string, string> {
+export function secretEnvelope(tag: string): Record<string, string> {
   return { [SECRET_SIG]: SECRET_VAL, ciphertext: `v1:${hex(tag, 16)}:${hex(tag + 'x', 24)}` };
 }
 

@@ -97,9 +97,9 @@ export async function runPipeline(env: PipelineEnv, files: readonly string[], ki
     out.push({ path: `${dir}/README.md`, text: templates.renderPage(page.model) });
     for (const a of page.attachments) out.push({ path: `${dir}/${a.name}`, text: a.contents });
     out.push({ path: `${dir}/${m.json.ESTATE_JSON_NAME}`, text: m.json.estateJson({ store, stack, findings, cost, views }) });
-    indexStacks.push(m.viewmodel.indexStack(store, stack, findings, views, `${dir}/README.md`));
+    indexStacks.push(m.viewmodel.indexStack(store, stack, findings, views, `${dir}/README.md`, cost));
   }
-  const index = m.viewmodel.buildIndex({ stacks: indexStacks, cost: m.cost.estimateCost(estate) });
+  const index = m.viewmodel.buildIndex({ stacks: indexStacks, projectPages: m.paths.projectPages(indexStacks.map((s) => s.project)) });
   out.push({ path: 'README.md', text: templates.renderIndex(index.model) });
   for (const a of index.attachments) out.push({ path: a.name, text: a.contents });
   return out;

@@ -16,7 +16,9 @@ import { loadTemplates, type Templates } from '../../diagrams/docs/markdown.ts';
 import { buildIndex, indexStack } from '../../diagrams/docs/viewmodel.ts';
 import type { Estate } from '../../diagrams/estate/model.ts';
 import { Store } from '../../diagrams/estate/store.ts';
-import { stackDirs } from '../../diagrams/pipeline/paths.ts';
+import { projectPages, stackDirs } from '../../diagrams/pipeline/paths.ts';
+import { buildEstate } from '../../diagrams/estate/build/index.ts';
+import { EstateFixture } from '../fixtures/estates.ts';
 import { foreignEstate } from '../fixtures/foreign.ts';
 import { emptyEstate, monoEstate } from '../fixtures/mono.ts';
 import { SECTIONS, stackPage, type StackPage } from './helpers.ts';
@@ -78,10 +80,45 @@ describe.each(cases)('docs of the %s estate', (label, make, stacks) => {
     const entries = await Promise.all(
       estate.stacks.map(async (s) => {
         const p = await stackPage(estate, s.key);
-        return indexStack(store, s.key, p.findings, p.views, `${dirs.get(s.key)!}/README.md`);
+        return indexStack(store, s.key, p.findings, p.views, `${dirs.get(s.key)!}/README.md`, estimateCost(estate, s.key));
       }),
     );
-    const index = buildIndex({ stacks: entries, cost: estimateCost(estate) });
+    const index = buildIndex({ stacks: entries });
     golden(`${label}/index.md`, (await loadTemplates()).renderIndex(index.model));
+  });
+});
+
+describe('the index of eleven projects', () => {
+  /** team-00 ... team-10, each with dev and prod; team-04's prod has a parameter dev has not, team-07 has no prod. */
+  function organisation(): Estate {
+    const graphs = Array.from({ length: 11 }, (_, i) => `team-${String(i).padStart(2, '0')}`).flatMap((t) => {
+      const f = new EstateFixture(t);
+      for (const env of t === 'team-07' ? ['dev'] : ['dev', 'prod']) {
+        const s = f.stack(env);
+        s.parameter(`/${t}/${env}/db/host`);
+        s.secret(`${t}/${env}/api-token`);
+        if (t === 'team-04' && env === 'prod') s.parameter(`/${t}/prod/feature/beta`);
+      }
+      return f.graphs();
+    });
+    return buildEstate(graphs);
+  }
+
+  it('is a table of projects, with a page per project, that match their goldens', async () => {
+    const estate = organisation();
+    const store = Store.of(estate);
+    const dirs = stackDirs(estate.stacks);
+    const entries = await Promise.all(
+      estate.stacks.map(async (s) => {
+        const p = await stackPage(estate, s.key);
+        return indexStack(store, s.key, p.findings, p.views, `${dirs.get(s.key)!}/README.md`, estimateCost(estate, s.key));
+      }),
+    );
+    const index = buildIndex({ stacks: entries, projectPages: projectPages(entries.map((e) => e.project)) });
+    const t = await loadTemplates();
+    golden('organisation/index.md', t.renderIndex(index.model));
+    expect(index.projects.map((p) => p.path)).toEqual(Array.from({ length: 11 }, (_, i) => `projects/team-${String(i).padStart(2, '0')}.md`));
+    golden('organisation/projects/team-04.md', t.renderIndex(index.projects[4]!.model));
+    golden('organisation/projects/team-07.md', t.renderIndex(index.projects[7]!.model));
   });
 });

@@ -39,7 +39,7 @@ describe('wording that must never appear falsely', () => {
     expect(cost).toContain('No Parameter Store, Secrets Manager or KMS resources to bill in this stack (the estimate does not cover other services).');
     // A stack with a Lambda, RDS, DynamoDB, a log group and buckets: the total is of three services only.
     expect(section((await payments()).markdown, 'Cost estimate')).toContain('The estimate covers Parameter Store, Secrets Manager and KMS only; other services of the stack are not estimated.');
-    const index = (await templates()).renderIndex(buildIndex({ stacks: [indexStack(Store.of(empty), 'empty', [], [], 'empty/README.md')], cost: estimateCost(empty) }).model);
+    const index = (await templates()).renderIndex(buildIndex({ stacks: [indexStack(Store.of(empty), 'empty', [], [], 'empty/README.md', estimateCost(empty, 'empty'))] }).model);
     expect(index).not.toContain('No billable resources');
     expect(index).toContain('No Parameter Store, Secrets Manager or KMS resources to bill in the estate (other services are not estimated).');
   });

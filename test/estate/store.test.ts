@@ -195,4 +195,63 @@ describe('rotation and readers', () => {
     expect(k.paths).toEqual(['ssm']);
     expect([store.keyReachesStack(a, k, 'dev'), store.keyReachesStack(a, k, 'prod'), store.keyReachesStack(a, k, 'shared')]).toEqual([true, false, true]);
   });
+
+  it('principalsReaching: who reads, describes or writes the stack\'s data, or decrypts it with a key it uses', () => {
+    const g = new EstateFixture('app');
+    const sh = g.stack('shared');
+    const k = sh.key('data');
+    const dev = g.stack('dev');
+    dev.parameter('/app/dev/host');
+    dev.parameter('/app/dev/pw', { type: 'SecureString', key: k });
+    const secret = dev.secret('app/dev/token', { key: k });
+    const prod = g.stack('prod');
+    prod.parameter('/app/prod/pw', { type: 'SecureString', key: k });
+    const role = (st: FixtureStack, name: string, statements: ReturnType<typeof allow>[]) => {
+      const r = st.role(name);
+      if (statements.length > 0) st.policy(`${name}-policy`, statements, { roles: [r] });
+      return r;
+    };
+    const viaSsm = { Condition: { StringEquals: { 'kms:ViaService': `ssm.${dev.region}.amazonaws.com` } } };
+    const byPath = role(dev, 'by-path', [allow('ssm:GetParametersByPath', dev.paramArn('/app/dev'))]);
+    const describer = role(dev, 'describer', [allow('secretsmanager:DescribeSecret', secret.arn)]);
+    const direct = role(sh, 'direct', [allow('kms:Decrypt', k.arn)]);
+    const prodReader = role(prod, 'prod-reader', [allow('ssm:GetParameter', prod.paramArn('/app/prod/pw')), allow('kms:Decrypt', k.arn, viaSsm)]);
+    role(dev, 'nothing', []);
+    const st = Store.of(g.estate());
+    expect([...st.principalsReaching('dev')].sort()).toEqual([byPath.urn, describer.urn, direct.urn].sort());
+    // The prod reader decrypts the shared key through Parameter Store for prod's parameter only.
+    expect([...st.principalsReaching('prod')].sort()).toEqual([direct.urn, prodReader.urn].sort());
+    expect([...st.principalsReaching('shared')].sort()).toEqual([direct.urn, prodReader.urn].sort());
+  });
+
+  it('principalsWith: the principals with an item of the given kinds on the given resources', () => {
+    expect([...store.principalsWith([devParam.urn], ['parameter'])]).toEqual([devReader.urn]);
+    expect([...store.principalsWith([devParam.urn], ['secret-value'])]).toEqual([]);
+    expect([...store.principalsWith([key.urn], ['key'])].sort()).toEqual([devReader.urn, prodReader.urn].sort());
+  });
+
+  it('protectedInStack: how many of the resources a key protects are of each stack', () => {
+    const k = store.findKey(key.urn)!;
+    expect(k.protects.flatMap((p) => p.urns).length).toBe(2);
+    expect([store.protectedInStack(k, 'dev'), store.protectedInStack(k, 'prod'), store.protectedInStack(k, 'shared')]).toEqual([1, 1, 0]);
+  });
+});
+
+describe('inStack', () => {
+  it("gives a stack's share of a list in list order, as a new array each time", () => {
+    const f = new EstateFixture('app');
+    for (const env of ['dev', 'prod']) for (const p of ['b', 'a']) f.stack(env).parameter(`/app/${env}/${p}`);
+    const estate = f.estate();
+    const store = Store.of(estate);
+    const dev = store.inStack(estate.parameters, 'dev');
+    expect(dev.map((p) => p.path)).toEqual(['/app/dev/a', '/app/dev/b']);
+    dev.pop();
+    expect(store.inStack(estate.parameters, 'dev').map((p) => p.path)).toEqual(['/app/dev/a', '/app/dev/b']);
+    expect(store.inStack(estate.parameters, 'nope')).toEqual([]);
+    // A list that is not the estate's (not frozen) is not kept: it may change.
+    const mine = [...estate.parameters];
+    expect(store.inStack(mine, 'prod')).toHaveLength(2);
+    mine.pop();
+    expect(store.inStack(mine, 'prod')).toHaveLength(1);
+  });
 });

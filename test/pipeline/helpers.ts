@@ -35,6 +35,16 @@ export function fullStack(s: FixtureStack): FixtureStack {
   return s;
 }
 
+/** The `envs` stacks of `project`, each a `fullStack`; `extra` adds to each (say a parameter of one environment only). */
+export function projectGraphs(project: string, envs: readonly string[] = ['dev', 'prod'], extra?: (s: FixtureStack) => void): ResourceGraph[] {
+  const f = new EstateFixture(project);
+  for (const env of envs) {
+    const s = fullStack(f.stack(env));
+    extra?.(s);
+  }
+  return f.graphs();
+}
+
 /** `dev` and `prod` of project `app`, each drawn in all four views. */
 export function twoStacks(): ResourceGraph[] {
   const f = new EstateFixture('app');

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GeneratorError } from '../../diagrams/errors.ts';
 import { check, generate } from '../../diagrams/pipeline/index.ts';
-import { safeSegment, stackDirs } from '../../diagrams/pipeline/paths.ts';
+import { projectPages, safeSegment, stackDirs } from '../../diagrams/pipeline/paths.ts';
 import { EstateFixture } from '../fixtures/estates.ts';
 import { listAll, tempDir } from '../fixtures/tree.ts';
 import { components, fakeSvg, options, zero } from './helpers.ts';
@@ -69,6 +69,29 @@ describe('stackDirs', () => {
     expect(dirs.get('beta/dev')).toBe('beta/dev');
     expect(dirs.get('App/dev')!.toLowerCase()).not.toBe(dirs.get('app/dev')!.toLowerCase());
     expect(dirs.get('README.md/x')).toMatch(/^_README\.md-[0-9a-f]{8}\/x$/);
+  });
+
+  it("encodes a project named like the folder of the projects' pages, and only a project", () => {
+    const dirs = stackDirs([
+      { key: 'projects/dev', project: 'projects', stack: 'dev' },
+      { key: 'Projects/dev', project: 'Projects', stack: 'dev' },
+      { key: 'app/projects', project: 'app', stack: 'projects' },
+    ]);
+    expect(dirs.get('projects/dev')).toMatch(/^_projects-[0-9a-f]{8}\/dev$/);
+    expect(dirs.get('Projects/dev')).toMatch(/^_Projects-[0-9a-f]{8}\/dev$/);
+    expect(dirs.get('app/projects')).toBe('app/projects');
+    expect(single('projects').get('projects')).toBe('projects');
+  });
+});
+
+describe('projectPages', () => {
+  it('puts each project page in projects/, named as a directory would be, letter-case twins apart', () => {
+    const pages = projectPages(['app', 'App', 'README.md', 'team a', 'app']);
+    expect(pages.get('app')).toMatch(/^projects\/_app-[0-9a-f]{8}\.md$/);
+    expect(pages.get('App')).toMatch(/^projects\/_App-[0-9a-f]{8}\.md$/);
+    expect(pages.get('README.md')).toMatch(/^projects\/_README\.md-[0-9a-f]{8}\.md$/);
+    expect(pages.get('team a')).toMatch(/^projects\/_teama-[0-9a-f]{8}\.md$/);
+    expect(projectPages(['payments']).get('payments')).toBe('projects/payments.md');
   });
 });
 

@@ -79,39 +79,54 @@ export interface AppliedStatement {
   readonly st: PolicyStatement;
 }
 
+const prodKeysCache = new WeakMap<Store, Map<string, ReadonlyMap<string, string>>>();
+
+/** The estate's prod keys (key URN -> why), for one list of prod environments; computed once per estate and list. */
+function prodKeysOf(store: Store, prodEnvironments: readonly string[]): ReadonlyMap<string, string> {
+  const id = JSON.stringify(prodEnvironments);
+  const byList = prodKeysCache.get(store) ?? prodKeysCache.set(store, new Map()).get(store)!;
+  const hit = byList.get(id);
+  if (hit) return hit;
+  const isProd = (env: string | undefined): env is string => env !== undefined && prodEnvironments.includes(env.toLowerCase());
+  const out = new Map<string, string>();
+  for (const k of store.estate.keys) {
+    const env = store.environmentOf(k);
+    if (isProd(env)) out.set(k.urn, `in ${env}`);
+  }
+  for (const x of [...store.estate.parameters, ...store.estate.secrets]) {
+    if (x.keyUrn === undefined || out.has(x.keyUrn)) continue;
+    const env = store.environmentOf(x);
+    if (isProd(env)) out.set(x.keyUrn, `encrypts ${env} data (${x.name})`);
+  }
+  byList.set(id, out);
+  return out;
+}
+
 export class RuleContext {
   readonly store: Store;
   readonly estate: Estate;
   readonly stack: string;
   readonly options: RuleOptions;
   readonly summary: StackSummary;
-  private readonly prodKeys = new Map<string, string>();
+  private readonly prodKeys: ReadonlyMap<string, string>;
 
   constructor(estate: Estate, stack: string, options: RuleOptions) {
     this.store = Store.of(estate);
     this.estate = estate;
     this.stack = stack;
     this.options = options;
-    const summary = estate.stacks.find((s) => s.key === stack);
+    const summary = this.store.findStack(stack);
     if (summary === undefined) {
       throw new GeneratorError('usage', `stack '${stack}' is not in the estate`, { subject: 'stack', expected: `one of: ${estate.stacks.map((s) => s.key).join(', ') || '(none)'}` });
     }
     this.summary = summary;
-    for (const k of estate.keys) {
-      const env = this.store.environmentOf(k);
-      if (env !== undefined && this.isProdEnv(env)) this.prodKeys.set(k.urn, `in ${env}`);
-    }
-    for (const x of [...estate.parameters, ...estate.secrets]) {
-      if (x.keyUrn === undefined || this.prodKeys.has(x.keyUrn)) continue;
-      const env = this.store.environmentOf(x);
-      if (env !== undefined && this.isProdEnv(env)) this.prodKeys.set(x.keyUrn, `encrypts ${env} data (${x.name})`);
-    }
+    this.prodKeys = prodKeysOf(this.store, options.prodEnvironments);
   }
 
   // Stack scoping ------------------------------------------------------------------
 
   inStack<T extends { readonly stack: string }>(xs: readonly T[]): T[] {
-    return xs.filter((x) => x.stack === this.stack);
+    return this.store.inStack(xs, this.stack);
   }
 
   /** The URN of the stack's root resource: the subject of a finding about the stack as a whole. */

@@ -52,7 +52,7 @@ export function pageContext(input: PageInput, pageRows: number, matrixMaxColumns
     pageRows,
     matrixMaxColumns,
     attachments: [],
-    mine: (xs) => xs.filter((x) => x.stack === input.stack),
+    mine: (xs) => store.inStack(xs, input.stack),
     fromStack: (x) => (x.stack === input.stack ? '' : ` (stack ${x.stack})`),
   };
 }

@@ -40,11 +40,8 @@ export function encryptionSection(c: PageContext): EncryptionSection {
   const keyTable = table(
     ['Key', 'Stack', 'Aliases', 'Rotation', 'Multi-region / replicas', 'Protects'],
     keys.map((k) => {
-      let here = 0;
-      const parts = k.protects.map((p) => {
-        for (const u of p.urns) if (c.store.find(u)?.stack === c.stack || u.startsWith(`urn:pulumi:${c.summary.stack}::${c.summary.project}::`)) here++;
-        return `${p.urns.length} ${shortType(p.type)}`;
-      });
+      const here = c.store.protectedInStack(k, c.stack);
+      const parts = k.protects.map((p) => `${p.urns.length} ${shortType(p.type)}`);
       const protects = parts.length === 0 ? 'nothing in the loaded stacks' : `${parts.join(', ')}${here > 0 ? ` (${here} in this stack)` : ' (none in this stack)'}`;
       return [
         md(k.name),

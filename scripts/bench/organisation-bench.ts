@@ -1,0 +1,157 @@
+/**
+ * The 300-stack rows of the benchmark: a synthetic organisation (scripts/bench/organisation.ts:
+ * 100 projects x dev/uat/prod and one shared stack) documented by the real command, spawned:
+ *
+ * - cold, every format (SVG, PNG, Markdown, estate.json), empty `--out` and render cache;
+ * - warm (nothing changed) and `check`, on that output;
+ * - cold, Markdown and estate.json only (no images);
+ * - the index assembled from those estate.json files (`index <dir> --out <elsewhere>`), reading no state;
+ * - one project's job (its three stacks and the shared stack), cold, every format: the unit of
+ *   work when the organisation is split into one CI job per project (docs/organisations.md).
+ *
+ * Kept apart from the rest of scripts/bench.ts: measureOrganisation runs them, organisationTargets
+ * and organisationSection put them in the report.
+ */
+
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { run, stat } from './measure.ts';
+import { SHARED_PROJECT, SHARED_STACK, writeSyntheticOrganisation } from './organisation.ts';
+
+export interface OrgRun {
+  readonly times: number[];
+  readonly peaks: number[];
+  readonly error?: string;
+  readonly timedOutMs?: number;
+}
+
+export interface OrgResult {
+  readonly stacks: number;
+  readonly exportBytes: number;
+  readonly runs: Readonly<Record<OrgRunKey, OrgRun | undefined>>;
+  /** Sizes of the index written from estate.json: the index itself and the largest project page (bytes). */
+  readonly index?: { readonly root: number; readonly largestProject: number; readonly projectPages: number };
+  readonly load: { readonly start: string; readonly end: string };
+}
+
+export type OrgRunKey = 'cold' | 'warm' | 'check' | 'coldDocs' | 'index' | 'job';
+
+export interface OrgOptions {
+  readonly repo: string;
+  readonly tmp: string;
+  /** Repetitions of the cheap runs (warm, check, Markdown-only cold, index). */
+  readonly runs: number;
+  /** Time budget of the cold run with every format. */
+  readonly coldBudgetMs: number;
+  readonly log: (m: string) => void;
+}
+
+const loadavg = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+
+/** Runs `node --import tsx diagrams/cli.ts <args>` `times` times, `before` each. */
+async function spawnRuns(o: OrgOptions, label: string, args: string[], times: number, before: () => void, env: NodeJS.ProcessEnv, timeoutMs = 15 * 60_000): Promise<OrgRun> {
+  const r: OrgRun = { times: [], peaks: [] };
+  for (let i = 0; i < times; i++) {
+    before();
+    const x = await run(process.execPath, ['--import', 'tsx', 'diagrams/cli.ts', ...args], { cwd: o.repo, env, timeoutMs });
+    if (x.timedOut) return { ...r, peaks: [...r.peaks, x.peakMb], error: `TIMED OUT after ${timeoutMs / 1000} s (killed)`, timedOutMs: timeoutMs };
+    if (x.code !== 0) return { ...r, error: `exit ${x.code}: ${x.stderr.trim().split('\n').slice(-2).join(' / ')}` };
+    r.times.push(x.ms);
+    r.peaks.push(x.peakMb);
+  }
+  o.log(`  ${label}: median ${(stat(r.times).median / 1000).toFixed(2)} s over ${times}, peak ${Math.max(...r.peaks).toFixed(0)} MB`);
+  return r;
+}
+
+function indexSizes(dir: string): OrgResult['index'] {
+  const pages = join(dir, 'projects');
+  const sizes = readdirSync(pages).map((f) => statSync(join(pages, f)).size);
+  return { root: statSync(join(dir, 'README.md')).size, largestProject: Math.max(...sizes), projectPages: sizes.length };
+}
+
+export async function measureOrganisation(o: OrgOptions): Promise<OrgResult> {
+  const start = loadavg();
+  const base = join(o.tmp, 'organisation');
+  const files = writeSyntheticOrganisation(join(base, 'exports'));
+  const exportBytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  const state = files.flatMap((f) => ['--state', f]);
+  const out = join(base, 'out');
+  const cache = join(base, 'cache');
+  const env = { ...process.env, DIAGRAMS_CACHE_DIR: cache };
+  const clean = (...dirs: string[]) => () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  const runs: Record<OrgRunKey, OrgRun | undefined> = { cold: undefined, warm: undefined, check: undefined, coldDocs: undefined, index: undefined, job: undefined };
+  o.log(`organisation: ${files.length} stacks, cold with every format (budget ${o.coldBudgetMs / 1000} s)`);
+  runs.cold = await spawnRuns(o, '300 stacks cold', [...state, '--out', out, '--quiet'], 1, clean(out, cache), env, o.coldBudgetMs);
+  if (!runs.cold.error) {
+    runs.warm = await spawnRuns(o, '300 stacks warm', [...state, '--out', out, '--quiet'], o.runs, () => undefined, env);
+    runs.check = await spawnRuns(o, '300 stacks check', ['check', ...state, '--out', out, '--quiet'], o.runs, () => undefined, env);
+  }
+  const docs = join(base, 'docs');
+  const docsCache = join(base, 'docs-cache');
+  runs.coldDocs = await spawnRuns(o, '300 stacks cold, md+json', [...state, '--out', docs, '--format', 'md,json', '--quiet'], o.runs, clean(docs, docsCache), { ...process.env, DIAGRAMS_CACHE_DIR: docsCache });
+  const org = join(base, 'index');
+  let index: OrgResult['index'];
+  if (!runs.coldDocs.error) {
+    runs.index = await spawnRuns(o, 'index from estate.json', ['index', docs, '--out', org, '--quiet'], o.runs, clean(org), { ...process.env, DIAGRAMS_CACHE_DIR: 'off' });
+    if (!runs.index.error) index = indexSizes(org);
+  }
+  const jobFiles = files.filter((f) => /[/\\](app-000\.[a-z]+|platform\.shared)\.json$/.test(f)).flatMap((f) => ['--state', f]);
+  const job = join(base, 'job');
+  const jobCache = join(base, 'job-cache');
+  mkdirSync(job, { recursive: true });
+  runs.job = await spawnRuns(o, `one project's job (app-000 and ${SHARED_PROJECT}/${SHARED_STACK}) cold`, [...jobFiles, '--out', job, '--quiet'], 1, clean(job, jobCache), { ...process.env, DIAGRAMS_CACHE_DIR: jobCache });
+  return { stacks: files.length, exportBytes, runs, ...(index ? { index } : {}), load: { start, end: loadavg() } };
+}
+
+const secs = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
+
+function figure(r: OrgRun | undefined): { text: string; median?: number } {
+  if (!r) return { text: 'not run' };
+  if (r.timedOutMs !== undefined) return { text: `over ${r.timedOutMs / 1000} s (killed)`, median: Infinity };
+  if (r.error) return { text: `FAILED: ${r.error.replace(/\|/g, '\\|')}` };
+  const s = stat(r.times);
+  return { text: s.runs > 1 ? `${secs(s.median)} (${secs(s.min)}–${secs(s.max)}, ${s.runs}×)` : secs(s.median), median: s.median };
+}
+
+/** The targets of the 300-stack rows: [what, figure, limit, met or undefined when not measured]. */
+export function organisationTargets(r: OrgResult | undefined): [string, string, string, boolean | undefined][] {
+  const row = (what: string, run: OrgRun | undefined, limitMs: number, limit: string): [string, string, string, boolean | undefined] => {
+    const f = figure(run);
+    return [what, f.text, limit, f.median === undefined ? undefined : f.median < limitMs];
+  };
+  const largest = r?.index ? Math.max(r.index.root, r.index.largestProject) : undefined;
+  return [
+    row('300 stacks (100 projects x 3 + shared), cold, SVG + PNG + Markdown + JSON', r?.runs.cold, 60_000, '< 60 s'),
+    row('300 stacks, cold, Markdown + JSON (no images)', r?.runs.coldDocs, 60_000, '< 60 s'),
+    row('300 stacks, warm (nothing changed), every format', r?.runs.warm, 2_000, '< 2 s'),
+    row('300 stacks, index from their estate.json files (`index <dir>`)', r?.runs.index, 10_000, '< 10 s'),
+    ['300 stacks, the largest index page (index or project page)', largest === undefined ? '—' : `${(largest / 1024).toFixed(0)} KB`, '< 300 KB', largest === undefined ? undefined : largest < 300 * 1024],
+  ];
+}
+
+/** The report's section on the 300-stack rows. */
+export function organisationSection(r: OrgResult | undefined): string[] {
+  if (!r) return [];
+  const rows: [string, OrgRunKey][] = [
+    ['Cold, every format (empty `--out` and render cache)', 'cold'],
+    ['Warm, nothing changed (same `--out` and cache)', 'warm'],
+    ['`check` against that output', 'check'],
+    ['Cold, `--format md,json`', 'coldDocs'],
+    ['`index <dir> --out <other>` over the 301 estate.json files of the md,json run (reads no state)', 'index'],
+    ["One project's job: app-000's three stacks and the shared stack, cold, every format", 'job'],
+  ];
+  const peak = (x: OrgRun | undefined) => (x && x.peaks.length ? `${Math.max(...x.peaks).toFixed(0)} MB` : '—');
+  const out = [
+    '## 300 stacks: an organisation',
+    '',
+    `Synthetic organisation (scripts/bench/organisation.ts): 100 projects x dev/uat/prod with 40 parameters and 5 secrets each, StackReferences to one shared stack of the organisation (${r.stacks} exports, ${(r.exportBytes / 2 ** 20).toFixed(1)} MB), documented with \`--state\` for each export. Load average (1/5/15 min) at the start of these runs ${r.load.start}, at the end ${r.load.end}.`,
+    '',
+    '| Run | Time | Peak memory (process tree) |',
+    '|---|---|---|',
+    ...rows.map(([label, k]) => `| ${label} | ${figure(r.runs[k]).text} | ${peak(r.runs[k])} |`),
+    '',
+  ];
+  if (r.index) out.push(`The index from estate.json: README.md ${(r.index.root / 1024).toFixed(0)} KB, ${r.index.projectPages} project pages, the largest ${(r.index.largestProject / 1024).toFixed(0)} KB.`, '');
+  return out;
+}
