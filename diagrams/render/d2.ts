@@ -123,9 +123,10 @@ let assets: Promise<Assets> | undefined;
  */
 function loadAssets(): Promise<Assets> {
   assets ??= (async () => {
-    // Before the first compilation: Liftoff code only. TurboFan makes a warm render about 30 %
-    // faster but compiles for seconds on background threads first (docs/benchmarks.md), which a
-    // run of a few dozen diagrams never earns back on two cores.
+    // Before the first compilation: Liftoff code only. With TurboFan tiering a warm render takes
+    // about 30 % less CPU, but the tier-up costs about 5 s of CPU in the first dozen renders (the
+    // module has functions of up to 1.4 MB) and the start 1 s more, and the process needs some
+    // 700 MB instead of 270 MB: a run of a few dozen diagrams on two cores never earns it back.
     v8.setFlagsFromString('--liftoff-only');
     const dir = dirname(createRequire(import.meta.url).resolve('@terrastruct/d2'));
     const [wasm, wasmExec, elk, setup] = await Promise.all([
