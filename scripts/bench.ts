@@ -1,5 +1,5 @@
 /**
- * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,e2e,diff,org] [--no-write] [--keep]`.
+ * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,e2e,diff,org,job] [--compare <dir>] [--no-write] [--keep]`.
  *
  * Measures the whole pipeline on the built-in estate (all stacks, the program under mocks) and on
  * synthetic `pulumi stack export` files at 1x, 10x and 100x (scripts/bench/synthetic.ts), side by
@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MIN_SCALE, TARGET_PIXELS } from '../diagrams/render/png.ts';
 import { run, stat, type Stat } from './bench/measure.ts';
+import { earlierRuns, pairRatios, promiseStacks, wholeJob, type Paired } from './bench/job.ts';
 import type { ChildOutput, StageConfig } from './bench/stages.ts';
 import { changedExport, changedProgram } from './bench/diff.ts';
 import { measureOrganisation, organisationSection, organisationTargets, type OrgResult } from './bench/organisation-bench.ts';
@@ -47,10 +48,12 @@ const num = (f: string, d: number) => {
   return i >= 0 ? Number(argv[i + 1]) : d;
 };
 const QUICK = flag('--quick');
-/** `--only built-in,10x,e2e`: a subset, for trying the script out (the report then has gaps). */
+/** `--only built-in,10x,e2e,job`: a subset, for trying the script out (the report then has gaps). */
 const ONLY = argv.includes('--only') ? new Set(argv[argv.indexOf('--only') + 1]!.split(',')) : undefined;
 const want = (name: string) => !ONLY || ONLY.has(name);
 const BASE = QUICK ? 1 : num('--runs', 3);
+/** `--compare <dir>`: a checkout of the code before a change (with its node_modules), run in the whole-job rounds. */
+const COMPARE = argv.includes('--compare') ? argv[argv.indexOf('--compare') + 1] : undefined;
 if (!Number.isInteger(BASE) || BASE < 1) {
   process.stderr.write('bench: --runs must be a positive integer\n');
   process.exit(2);
@@ -64,12 +67,11 @@ const RUNS = {
   // sits near its 0.5 limit and this machine's speed varies by some 15 % from minute to minute.
   render: QUICK ? 1 : Math.max(BASE, 5),
   render100: Math.max(1, Math.min(BASE, 2)),
-  native: QUICK ? 1 : Math.max(BASE, 5),
-  native100: 1,
   e2eCold: BASE,
   e2eWarm: BASE,
   e2eScaled: QUICK ? 1 : Math.max(1, BASE - 1),
   e2e100: 1,
+  job: QUICK ? 1 : Math.max(BASE, 5),
 };
 
 /** Budgets for the 100x case, so that a stage that does not scale cannot hold the run for hours. */
@@ -159,13 +161,13 @@ interface InputRun {
   readonly childTreePeakMb?: number;
   /** The read stage alone, in a process of its own. */
   readonly read?: { stat: Stat; peakMb: number; resources?: number; bytes?: number; error?: string };
-  readonly native: Map<string, { stat: Stat; error?: string }>;
+  readonly native: Map<string, { stat: Stat; cpu: Stat; error?: string }>;
   readonly renderRuns: number;
   /** The stage the child was in when it was killed on its time budget (ms). */
   readonly timedOut?: { stage: string; ms: number };
 }
 
-const STAGE_ORDER = ['read', 'estate', 'compliance', 'views', 'svg', 'stack-svg', 'png', 'markdown'];
+const STAGE_ORDER = ['read', 'estate', 'compliance', 'views', 'svg', 'stack-svg', 'svg-pool', 'png', 'markdown'];
 
 async function runChild(cfg: Omit<StageConfig, 'result' | 'repo'>, tmp: string, label: string, timeoutMs = BUDGET.child): Promise<{ out?: ChildOutput; error?: string; treePeakMb: number; timedOut?: { stage: string; ms: number } }> {
   const result = join(tmp, `${label}-${cfg.mode}.json`);
@@ -180,29 +182,17 @@ async function runChild(cfg: Omit<StageConfig, 'result' | 'repo'>, tmp: string, 
     out = undefined;
   }
   const error = r.code !== 0 ? `child exited ${r.timedOut ? 'on timeout' : `with ${r.code}`}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}` : undefined;
-  const stage = STAGE_ORDER.filter((k) => k !== 'stack-svg' || cfg.stackSvg === true).find((k) => !out?.stages[k]);
+  const stage = STAGE_ORDER.filter((k) => (k !== 'stack-svg' || cfg.stackSvg === true) && (k !== 'svg-pool' || cfg.svgPool === true)).find((k) => !out?.stages[k]);
   const timedOut = r.timedOut && stage ? { stage, ms: timeoutMs } : undefined;
   return { ...(out ? { out } : {}), ...(error ? { error } : {}), treePeakMb: r.peakMb, ...(timedOut ? { timedOut } : {}) };
 }
 
-async function nativeRenders(child: ChildOutput | undefined, runs: number, tmp: string): Promise<Map<string, { stat: Stat; error?: string }>> {
-  const res = new Map<string, { stat: Stat; error?: string }>();
-  if (!existsSync(D2_NATIVE)) return res;
+/** The native d2 figures, measured by the child right after each WASM render of the same diagram. */
+function nativeFromChild(child: ChildOutput | undefined): Map<string, { stat: Stat; cpu: Stat; error?: string }> {
+  const res = new Map<string, { stat: Stat; cpu: Stat; error?: string }>();
   for (const d of child?.diagrams ?? []) {
-    if (!d.d2File) continue;
-    const times: number[] = [];
-    let error: string | undefined;
-    for (let i = 0; i < runs; i++) {
-      const outSvg = join(tmp, 'native-out.svg');
-      const r = await run(D2_NATIVE, ['--layout', d.layout, d.d2File, outSvg], { cwd: tmp, timeoutMs: 180_000, sample: false });
-      if (r.code !== 0) {
-        error = r.timedOut ? 'timed out after 180 s' : `exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`;
-        break;
-      }
-      times.push(r.ms);
-    }
-    res.set(d.id, { stat: stat(times), ...(error ? { error } : {}) });
-    log(`  native d2 ${d.id}: ${error ?? fmtMs(stat(times).median)}`);
+    if (d.nativeTimes === undefined && d.nativeError === undefined) continue;
+    res.set(d.id, { stat: stat(d.nativeTimes ?? []), cpu: stat(d.nativeCpu ?? []), ...(d.nativeError ? { error: d.nativeError } : {}) });
   }
   return res;
 }
@@ -237,14 +227,13 @@ async function measureInput(name: string, describe: string, source: StageConfig[
   log(`${name}: all stages (${source.program !== undefined ? RUNS.program : RUNS.cheap}× cheap stages, ${renderRuns}× per diagram)`);
   const d2Dir = join(tmp, `${label}-d2`);
   const r = await runChild(
-    { mode: 'all', source, runs: source.program !== undefined ? RUNS.program : RUNS.cheap, renderRuns, d2Dir, ...(skipCompliance ? { skipCompliance } : {}), ...(source.program !== undefined ? { stackSvg: true } : {}) },
+    { mode: 'all', source, runs: source.program !== undefined ? RUNS.program : RUNS.cheap, renderRuns, d2Dir, ...(skipCompliance ? { skipCompliance } : {}), ...(source.program !== undefined ? { stackSvg: true, svgPool: true } : {}), ...(existsSync(D2_NATIVE) ? { nativeD2: D2_NATIVE } : {}) },
     tmp,
     label,
   );
   timedOut ??= r.timedOut;
   for (const [k, v] of Object.entries(r.out?.stages ?? {})) log(`  ${k}: ${v.error ? `ERROR ${v.error}` : v.skipped ? `skipped` : fmtStat(stat(v.times))}`);
-  log(`${name}: native d2 (${big ? RUNS.native100 : RUNS.native}× per diagram)`);
-  const native = await nativeRenders(r.out, big ? RUNS.native100 : RUNS.native, tmp);
+  const native = nativeFromChild(r.out);
   return {
     name,
     describe,
@@ -331,7 +320,7 @@ interface Target {
   readonly met: boolean | undefined;
 }
 
-function report(facts: [string, string][], inputs: InputRun[], e2es: Record<string, E2E>, date: string, org?: OrgResult): { md: string; targets: Target[] } {
+function report(facts: [string, string][], inputs: InputRun[], e2es: Record<string, E2E>, date: string, extra: RenderExtra = {}, org?: OrgResult): { md: string; targets: Target[] } {
   const out: string[] = [];
   const builtin = inputs.find((i) => i.name === 'built-in');
   const synth = inputs.filter((i) => i !== builtin);
@@ -405,6 +394,7 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
   if (d100?.timedOutMs !== undefined) t('`diff`: 100x export against itself with one change', `over ${d100.timedOutMs / 1000} s (killed)`, '< 15 s', false);
   else t('`diff`: 100x export against itself with one change', fmtMs(med(d100)), '< 15 s', med(d100) === undefined ? undefined : med(d100)! < 15_000);
   if (org) for (const [what, figure, limit, met] of organisationTargets(org)) t(what, figure, limit, met);
+  targets.push(...jobTargets(extra));
   out.push('## Targets', '');
   out.push(table(['Target', 'Figure (median)', 'Limit', 'Result'], targets.map((x) => [x.what, x.figure, x.limit, x.met === undefined ? 'NOT MEASURED' : x.met ? 'met' : '**NOT MET**'])), '');
 
@@ -436,6 +426,7 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
   );
 
   out.push(...organisationSection(org));
+  out.push(...jobSection(extra));
 
   // Stages per input
   out.push('## Stages, in process', '');
@@ -462,7 +453,7 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
       .filter((i) => i.child?.d2StartMs !== undefined)
       .map(
         (i) =>
-          `- ${i.name}: WASM start once ${fmtMs(i.child!.d2StartMs)}, then throw-away warm-up layouts, one ELK (as the pipeline does) and one dagre, ${fmtMs(i.child!.d2WarmUpMs)} (not in the per-diagram figures); native: one \`d2 --layout <layout> in.d2 out.svg\` process per diagram, ${i.name === '100x' ? RUNS.native100 : RUNS.native}× each.`,
+          `- ${i.name}: WASM start once ${fmtMs(i.child!.d2StartMs)}, then throw-away warm-up layouts, one ELK (as the pipeline does) and one dagre, ${fmtMs(i.child!.d2WarmUpMs)} (not in the per-diagram figures); native: one \`d2 --layout <layout> in.d2 out.svg\` process per diagram right after each WASM render of it, ${i.renderRuns}× each; load (1 min) ${i.child!.svgLoad ? i.child!.svgLoad.map((x) => x.toFixed(2)).join(' at start, ') + ' at end' : 'not recorded'}.`,
       )
       .join('\n'),
     '',
@@ -473,6 +464,8 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
       const ours = stat(d.svgTimes);
       const nat = i.native.get(d.id);
       const r = nat && !nat.error ? ours.median / nat.stat.median : NaN;
+      const oursCpu = stat(d.svgCpu ?? []);
+      const rc = nat && !nat.error && nat.cpu.runs > 0 && oursCpu.runs > 0 ? oursCpu.median / nat.cpu.median : NaN;
       sbs.push([
         `${i.name} ${d.id}`,
         d.layout,
@@ -480,11 +473,12 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
         d.svgError ? `ERROR: ${d.svgError.replace(/\|/g, '\\|')}` : fmtStat(ours),
         !nat ? 'not run' : nat.error ? `ERROR: ${nat.error.replace(/\|/g, '\\|')}` : fmtStat(nat.stat),
         Number.isNaN(r) ? '—' : r.toFixed(2),
+        Number.isNaN(rc) ? '—' : `${fmtMs(oursCpu.median)} / ${fmtMs(nat!.cpu.median)} = ${rc.toFixed(2)}`,
         Number.isNaN(r) ? '—' : r <= 0.5 ? 'met' : '**NOT MET**',
       ]);
     }
   }
-  out.push(table(['Diagram', 'Layout', 'D2 source', 'Ours', 'Native', 'Ours / native', '≤ 0.5'], sbs), '');
+  out.push(table(['Diagram', 'Layout', 'D2 source', 'Ours', 'Native', 'Ours / native', 'CPU: ours / native', '≤ 0.5'], sbs), '');
 
   // PNG per diagram
   out.push('## PNG per diagram', '');
@@ -520,13 +514,16 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
   });
   out.push(table(['Stage', ...synth.map((i) => `${i.name}: time / peak`), ...others.map((i) => `${i.name} vs 1x`)], growthRows), '');
 
+  out.push(...boughtSection(inputs, extra), ...earlierSection(extra));
+
   // Method
   out.push('## How it is measured', '');
   out.push(
     [
-      `- Repetitions: cheap stages ${RUNS.cheap}× (those of the built-in input, which runs the program under mocks, ${RUNS.program}×); SVG and PNG ${RUNS.render}× per diagram (100x: ${RUNS.render100}×); native d2 ${RUNS.native}× per diagram (100x: ${RUNS.native100}×); cold ${RUNS.e2eCold}×, warm ${RUNS.e2eWarm}×, check ${RUNS.e2eWarm}× (synthetic 1x and 10x cold ${RUNS.e2eScaled}×, 100x cold ${RUNS.e2e100}×). Medians with min–max.`,
+      `- Repetitions: cheap stages ${RUNS.cheap}× (those of the built-in input, which runs the program under mocks, ${RUNS.program}×); SVG and PNG ${RUNS.render}× per diagram (100x: ${RUNS.render100}×); native d2 once after each of them; cold ${RUNS.e2eCold}×, warm ${RUNS.e2eWarm}×, check ${RUNS.e2eWarm}× (synthetic 1x and 10x cold ${RUNS.e2eScaled}×, 100x cold ${RUNS.e2e100}×). Medians with min–max.`,
+      '- Whole job: the cold run (`generate --format svg,md`, empty `--out` and render cache, the program under mocks) and a `sh` script that runs the native `d2` once per D2 source of that run, in turn, round after round; wall time from spawn to exit, CPU time (user + system of everything the command waited for) from the shell\'s `times`. The ratio is taken round by round (the median and range of the rounds\' ratios), so a change of load between rounds moves both sides. The 1-minute load average is printed at the start and end of each paired measurement: on a shared machine it says how much of the time was contention.',
       '- Stages run in one child process per input (`scripts/bench/stages.ts`), in pipeline order; the first run of a stage includes loading its modules. Peak RSS of a stage is the process\'s maxRSS after it (cumulative: it includes the stages before; the D2 WASM worker is a thread of that process). The PNG column shows the browser\'s own processes, sampled.',
-      '- SVG time per diagram is a warm `D2Renderer.render` (compile + render on a started worker that has laid out a throw-away diagram with each engine: the pipeline lays out the ELK one while the program runs); the WASM start and the warm-up are shown once. Native time is the wall time of one `d2` process per diagram, as a script calling the CLI would do, on the same D2 source and layout engine.',
+      '- SVG time per diagram is a warm `D2Renderer.render` (compile + render on a started worker that has laid out a throw-away diagram with each engine: the pipeline lays out the ELK one while the program runs); the WASM start and the warm-up are shown once. Native time is the wall time of one `d2` process per diagram, as a script calling the CLI would do, on the same D2 source and layout engine, run right after each WASM render of that diagram (paired: both meet the same load). CPU: ours is this process\'s CPU time during the render (the D2 worker; the main thread waits), native the `d2` process\'s user + system time: the figure that does not depend on how busy the shared machine is.',
       "- One stack's four SVG: per stack of the built-in estate, a fresh `D2Renderer.start()` and that stack's four diagrams in a row (no warm-up), timed as one sequence, as many times as the SVG figures; the slowest stack by median.",
       `- PNG scale: 2x up to ${(TARGET_PIXELS / 1e6).toFixed(0)} MP per image, then lower in quarter steps, not below ${MIN_SCALE}x (\`scaleFor\` in diagrams/render/png.ts).`,
       '- End to end: `node --import tsx diagrams/cli.ts` (what `npm run diagrams` runs, without npm\'s own start-up) spawned into a temporary `--out` with `DIAGRAMS_CACHE_DIR` pointing to a temporary render cache; cold empties both before each run. Peak memory is the sum over the whole process tree (node, Chromium) of each process\'s proportional set size (PSS: shared pages counted once; RSS where /proc has no smaps_rollup), sampled every 150 ms.',
@@ -535,6 +532,82 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
     '',
   );
   return { md: out.join('\n'), targets };
+}
+
+// ─── Render figures: whole job, what the render changes bought, earlier runs ─────────
+
+interface RenderExtra {
+  /** The whole-job pairing (and the `--compare` checkout in the same rounds). */
+  readonly job?: Paired;
+  /** The program alone, SDK promise stacks skipped and kept. */
+  readonly stacks?: Paired;
+  /** The report this run replaces (for "Earlier runs"). */
+  readonly previous?: string;
+}
+
+const loadText = (p: Paired) => `load (1 min) ${p.load[0].toFixed(2)} at start, ${p.load[1].toFixed(2)} at end`;
+const seriesStat = (p: Paired, label: string, cpu = false) => stat((p.series.find((s) => s.label === label)?.samples ?? []).map((x) => (cpu ? x.cpuMs : x.wallMs)).filter((x): x is number => x !== undefined));
+const ratioText = (r: Stat) => (r.runs === 0 ? '—' : `${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)}, ${r.runs} rounds)`);
+
+function jobTargets(extra: RenderExtra): Target[] {
+  const j = extra.job;
+  if (!j) return [];
+  const r = pairRatios(j, 'ours', 'native');
+  return [
+    {
+      what: `Whole job, cold, SVG + Markdown from the program (built-in) / a shell loop of native \`d2\` over the same ${j.sources} sources`,
+      figure: r.runs ? `${ratioText(r)}; ${fmtMs(seriesStat(j, 'ours').median)} vs ${fmtMs(seriesStat(j, 'native').median)}; ${loadText(j)}` : `— (${j.error ?? j.series.map((s) => s.error).filter(Boolean).join('; ')})`,
+      limit: '< 0.5',
+      met: r.runs ? r.median < 0.5 : undefined,
+    },
+  ];
+}
+
+function jobSection(extra: RenderExtra): string[] {
+  const j = extra.job;
+  if (!j) return [];
+  const label: Record<string, string> = { ours: 'Ours: cold run from the program, SVG + Markdown', native: `Native: \`d2\` once per source, ${j.sources} sources, in a shell loop`, before: 'Ours before the change (`--compare` checkout)' };
+  const rows = j.series.map((s) => [
+    label[s.label] ?? s.label,
+    s.error ? `FAILED: ${s.error.replace(/\|/g, '\\|')}` : fmtStat(seriesStat(j, s.label)),
+    fmtStat(seriesStat(j, s.label, true)),
+    s.label === 'native' ? '1' : ratioText(pairRatios(j, s.label, 'native')),
+    s.label === 'native' ? '1' : ratioText(pairRatios(j, s.label, 'native', true)),
+  ]);
+  return ['## Whole job against the native binary (paired rounds)', '', `${j.sources} D2 sources (every diagram the cold run renders); ${loadText(j)}.`, '', table(['Run', 'Wall', 'CPU', 'Wall / native (per round)', 'CPU / native (per round)'], rows), ''];
+}
+
+/** Pool sizes (in-process, built-in estate), promise stacks (program alone), before/after (whole job). */
+function boughtSection(inputs: InputRun[], extra: RenderExtra): string[] {
+  const lines: string[] = [];
+  const pool = inputs.find((i) => i.name === 'built-in')?.child?.svgPoolMs;
+  if (pool) {
+    const one = stat(pool['1'] ?? []).median;
+    lines.push(`- D2 workers (built-in estate, every diagram issued at once from a fresh start, in process, rounds interleaved): ${Object.entries(pool).map(([w, t]) => `${w}: ${fmtStat(stat(t))}${w === '1' ? '' : ` (${(stat(t).median / one).toFixed(2)} of one)`}`).join('; ')}.`);
+  }
+  const st = extra.stacks;
+  if (st) {
+    lines.push(`- SDK promise stack traces skipped during the program run (\`graph\`, empty cache, against the same run with PULUMI_DEBUG_PROMISE_LEAKS=1, which keeps them): wall ${ratioText(pairRatios(st, 'skipped', 'kept'))}, CPU ${ratioText(pairRatios(st, 'skipped', 'kept', true))} of kept; ${loadText(st)}.`);
+  }
+  const j = extra.job;
+  if (j?.series.some((s) => s.label === 'before' && s.samples.length > 0)) {
+    lines.push(`- The whole job after against before (\`--compare\`), same rounds: wall ${ratioText(pairRatios(j, 'ours', 'before'))}, CPU ${ratioText(pairRatios(j, 'ours', 'before', true))}; ${loadText(j)}.`);
+  }
+  return lines.length ? ['## What the render changes bought', '', ...lines, ''] : [];
+}
+
+function earlierSection(extra: RenderExtra): string[] {
+  const e = earlierRuns(extra.previous);
+  return e.length ? ['## Earlier runs', '', 'The targets of the reports this file replaced, newest first (figures as those reports gave them):', '', ...e, ''] : [];
+}
+
+/** The whole-job pairing and the promise-stack pairing (`--only job`), and the report being replaced. */
+async function renderExtras(tmp: string): Promise<RenderExtra> {
+  const previous = existsSync(REPORT) ? readFileSync(REPORT, 'utf8') : undefined;
+  if (!want('job') || !existsSync(D2_NATIVE)) return { ...(previous !== undefined ? { previous } : {}) };
+  const job = await wholeJob(REPO, D2_NATIVE, tmp, RUNS.job, COMPARE, log);
+  const stacks = await promiseStacks(REPO, tmp, RUNS.job, log);
+  return { job, stacks, ...(previous !== undefined ? { previous } : {}) };
 }
 
 // ─── Main ────────────────────────────────────────────────────────────────────────────
@@ -587,7 +660,8 @@ async function main(): Promise<void> {
     }
 
     const org = want('org') ? await measureOrganisation({ repo: REPO, tmp, runs: RUNS.e2eWarm, coldBudgetMs: BUDGET.org, log }) : undefined;
-    const { md, targets } = report(facts, inputs, e2es, date, org);
+    const extra = await renderExtras(tmp);
+    const { md, targets } = report(facts, inputs, e2es, date, extra, org);
     process.stdout.write(md + '\n');
     if (!flag('--no-write')) {
       mkdirSync(dirname(REPORT), { recursive: true });

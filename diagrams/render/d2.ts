@@ -1,12 +1,19 @@
 /**
  * SVG renderer: D2 source text -> SVG string, with the WASM build of D2 (@terrastruct/d2).
  *
- * One instance per run (start once, render many, close at the end). The WASM worker must not be
- * called concurrently (overlapping calls get each other's results), so calls are queued here.
- * Pure: returns strings, never touches the file system.
+ * One instance per run (start once, render many, close at the end). It keeps a small pool of D2
+ * workers (threads), each running its own instance of the one compiled WASM module: a worker takes
+ * one diagram at a time (overlapping calls into one WASM instance get each other's results), and
+ * the pool renders as many diagrams at once as it has workers. Pure: returns strings, never touches
+ * the file system except to read the package's own files.
  */
 
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
 import v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { GeneratorError } from '../errors.ts';
 
 export type D2Layout = 'dagre' | 'elk';
@@ -16,22 +23,15 @@ export interface D2RenderOptions {
   readonly layout?: D2Layout;
 }
 
-interface D2Instance {
-  ready: Promise<void>;
-  worker: { terminate(): Promise<number>; on(ev: string, fn: (...a: unknown[]) => void): void };
-  compile(req: { fs: Record<string, string>; options: Record<string, unknown> }): Promise<{
-    diagram: unknown;
-    renderOptions: Record<string, unknown>;
-  }>;
-  render(diagram: unknown, options: Record<string, unknown>): Promise<string>;
+export interface D2StartOptions {
+  /** D2 workers (diagrams rendered at once). Default: 2, or 1 on a single-core machine. */
+  readonly workers?: number;
 }
 
 interface D2CompileError {
   readonly range?: string;
   readonly errmsg?: string;
 }
-
-let flagsSet = false;
 
 /** Parses D2's rejection (a JSON list of {range, errmsg}) into a GeneratorError naming the diagram and line. */
 export function d2ErrorToGeneratorError(err: unknown, name: string): GeneratorError {
@@ -61,101 +61,291 @@ export function d2ErrorToGeneratorError(err: unknown, name: string): GeneratorEr
   });
 }
 
+/**
+ * The worker thread (a plain JavaScript module, from a data: URL, so that like the package's own
+ * worker it has no CommonJS globals, which would make ELK's loader export instead of define ELK): it loads the package's Go runtime
+ * glue, ELK and ELK setup in the order the package's own worker does, instantiates the compiled
+ * module it is given, and answers `render` messages with compile + render in one go (the package's
+ * worker needs two round trips, the compiled diagram cloned to the main thread and back). The
+ * compile and render requests are the JSON texts the package sends, so the SVG bytes are the same.
+ */
+const WORKER_SOURCE = String.raw`
+import { parentPort, workerData } from 'node:worker_threads';
+const run = (code) => new Function(code).call(globalThis);
+let d2;
+async function renderOne(fs, options) {
+  const c = JSON.parse(await d2.compile(JSON.stringify({ fs, options })));
+  if (c.error) throw new Error(c.error.message);
+  const r = JSON.parse(await d2.render(JSON.stringify({ diagram: c.data.diagram, options: c.data.renderOptions })));
+  if (r.error) throw new Error(r.error.message);
+  return new TextDecoder().decode(Buffer.from(r.data, 'base64'));
+}
+parentPort.on('message', async (m) => {
+  try {
+    parentPort.postMessage({ id: m.id, svg: await renderOne(m.fs, m.options) });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: e && e.message !== undefined ? e.message : String(e) });
+  }
+});
+try {
+  run(workerData.wasmExec);
+  if (typeof globalThis.ELK === 'undefined') {
+    run(workerData.elk);
+    run(workerData.setup);
+  }
+  const go = new Go();
+  const instance = await WebAssembly.instantiate(workerData.module, go.importObject);
+  go.run(instance);
+  d2 = globalThis.d2;
+  parentPort.postMessage({ ready: true });
+} catch (e) {
+  parentPort.postMessage({ ready: false, error: e && e.message !== undefined ? e.message : String(e) });
+}
+`;
+const WORKER_URL = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`);
+
+/** The global WebAssembly API (the compiler options of this repository declare only its types). */
+const wasmApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } }).WebAssembly;
+
+interface Assets {
+  /** The compiled module (a WebAssembly.Module, which a worker receives without compiling it again). */
+  readonly module: object;
+  readonly wasmExec: string;
+  readonly elk: string;
+  readonly setup: string;
+}
+
+let assets: Promise<Assets> | undefined;
+
+/**
+ * The package's files, read once, and its WASM compiled once per process: every worker
+ * instantiates the same module, so code compiled lazily for one is there for the others.
+ */
+function loadAssets(): Promise<Assets> {
+  assets ??= (async () => {
+    // Before the first compilation: Liftoff code only. With TurboFan tiering a warm render takes
+    // about 30 % less CPU, but the tier-up costs about 5 s of CPU in the first dozen renders (the
+    // module has functions of up to 1.4 MB) and the start 1 s more, and the process needs some
+    // 700 MB instead of 270 MB: a run of a few dozen diagrams on two cores never earns it back.
+    v8.setFlagsFromString('--liftoff-only');
+    const dir = dirname(createRequire(import.meta.url).resolve('@terrastruct/d2'));
+    const [wasm, wasmExec, elk, setup] = await Promise.all([
+      readFile(join(dir, 'd2.wasm')),
+      ...['wasm_exec.js', 'elk.js', 'setup.js'].map((f) => readFile(join(dir, f), 'utf8')),
+    ] as const);
+    return { module: await wasmApi.compile(wasm), wasmExec, elk, setup };
+  })();
+  assets.catch(() => {
+    assets = undefined; // a later start tries again
+  });
+  return assets;
+}
+
+interface Pending {
+  resolve(svg: string): void;
+  reject(e: Error): void;
+}
+
+/** One worker thread with its own WASM instance; one render at a time. */
+class D2Worker {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  /** Set when the thread died or its instance may be broken: the pool replaces it. */
+  dead = false;
+
+  private constructor(private readonly thread: Worker) {
+    thread.on('message', (m: { id?: number; svg?: string; error?: string }) => {
+      const p = m.id === undefined ? undefined : this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id!);
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve(m.svg!);
+    });
+    const fail = (e: Error) => {
+      this.dead = true;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    thread.on('error', (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+    thread.on('exit', () => fail(new Error('the D2 worker exited (out of memory?)')));
+  }
+
+  static async boot(): Promise<D2Worker> {
+    let a: Assets;
+    try {
+      a = await loadAssets();
+    } catch (e) {
+      throw new GeneratorError('environment', `the D2 WASM module cannot be loaded: ${(e as Error).message}`, { subject: '@terrastruct/d2' });
+    }
+    // No execArgv: the worker is plain JavaScript and needs none of the main thread's loaders.
+    const thread = new Worker(WORKER_URL, { execArgv: [], workerData: a });
+    const ready = await new Promise<{ ready: boolean; error?: string }>((resolve) => {
+      thread.once('message', resolve);
+      thread.once('error', (e) => resolve({ ready: false, error: e.message }));
+      thread.once('exit', () => resolve({ ready: false, error: 'the worker exited' }));
+    });
+    if (!ready.ready) {
+      await thread.terminate().catch(() => 0);
+      throw new GeneratorError('environment', `the D2 WASM worker failed to start: ${ready.error ?? 'unknown error'}`, { subject: '@terrastruct/d2' });
+    }
+    return new D2Worker(thread);
+  }
+
+  render(d2: string, options: Record<string, unknown>): Promise<string> {
+    if (this.dead) return Promise.reject(new Error('the D2 worker exited (out of memory?)'));
+    const id = this.nextId++;
+    return new Promise<string>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.thread.postMessage({ id, fs: { index: d2 }, options });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.dead = true; // the exit event that follows is expected
+    await this.thread.terminate().catch(() => 0);
+  }
+}
+
+interface Job {
+  readonly d2: string;
+  readonly name: string;
+  readonly opts: D2RenderOptions;
+  resolve(svg: string): void;
+  reject(e: unknown): void;
+}
+
+/** A worker place in the pool: booting, idle or busy; `worker` undefined until booted (or after a failed boot). */
+interface Slot {
+  worker: Promise<D2Worker> | undefined;
+  busy: boolean;
+  /** Its first boot failed (at start): the pool does without it. */
+  unusable: boolean;
+}
+
+/** The default pool size: two workers, one on a single-core machine (docs/benchmarks.md). */
+export function defaultD2Workers(cores: number = os.availableParallelism()): number {
+  return Math.max(1, Math.min(2, cores));
+}
+
 export class D2Renderer {
-  private instance: D2Instance | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly slots: Slot[];
+  private readonly waiting: Job[] = [];
+  private inFlight = 0;
   private closed = false;
-  /** Set when the worker died (e.g. out of wasm memory); the next render starts a fresh one. */
-  private dead = false;
-  private failCurrent: ((e: Error) => void) | undefined;
+  private drained: (() => void) | undefined;
 
-  private constructor() {}
+  private constructor(workers: number) {
+    this.slots = Array.from({ length: workers }, () => ({ worker: undefined, busy: false, unusable: false }));
+  }
 
-  /** Starts the D2 worker (about 1.4 s) and waits until it is ready. */
-  static async start(): Promise<D2Renderer> {
-    const r = new D2Renderer();
-    await r.boot();
+  /**
+   * Starts the D2 workers and waits until the first is ready (about 0.6 s of CPU); the others join
+   * the pool as they become ready.
+   */
+  static async start(opts: D2StartOptions = {}): Promise<D2Renderer> {
+    const n = opts.workers ?? defaultD2Workers();
+    if (!Number.isInteger(n) || n < 1) throw new GeneratorError('usage', `not a number of D2 workers: ${String(n)}`, { expected: 'a positive integer' });
+    const r = new D2Renderer(n);
+    const [first, ...rest] = r.slots;
+    first!.worker = D2Worker.boot();
+    first!.busy = true;
+    try {
+      await first!.worker;
+    } catch (e) {
+      first!.worker = undefined;
+      throw e;
+    } finally {
+      first!.busy = false;
+    }
+    for (const slot of rest) {
+      slot.busy = true;
+      slot.worker = D2Worker.boot();
+      slot.worker.then(
+        () => {
+          slot.busy = false;
+          r.pump();
+        },
+        () => {
+          slot.worker = undefined;
+          slot.unusable = true;
+          slot.busy = false;
+          r.pump();
+        },
+      );
+    }
     return r;
   }
 
-  private async boot(): Promise<void> {
-    if (!flagsSet) {
-      // Must precede the worker's creation: faster start, far less memory, no stall at exit.
-      v8.setFlagsFromString('--liftoff-only');
-      flagsSet = true;
-    }
-    const mod = (await import('@terrastruct/d2')) as unknown as { D2: new () => D2Instance };
-    const inst = new mod.D2();
-    try {
-      await inst.ready;
-    } catch (e) {
-      throw new GeneratorError('environment', `the D2 WASM worker failed to start: ${(e as Error).message}`, {
-        subject: '@terrastruct/d2',
-      });
-    }
-    inst.worker.on('exit', () => {
-      this.dead = true;
-      this.failCurrent?.(new Error('the D2 worker exited (out of memory?)'));
-    });
-    inst.worker.on('error', (e: unknown) => {
-      this.dead = true;
-      this.failCurrent?.(e instanceof Error ? e : new Error(String(e)));
-    });
-    this.instance = inst;
-    this.dead = false;
+  /** How many diagrams this renderer works on at once. */
+  get concurrency(): number {
+    return this.slots.filter((s) => !s.unusable).length;
   }
 
   /** Compiles and renders one diagram. `name` names the diagram in errors (e.g. `prod/parameter_store_hierarchy`). */
   render(d2: string, name: string, opts: D2RenderOptions = {}): Promise<string> {
-    const job = this.queue.then(() => this.renderNow(d2, name, opts));
-    this.queue = job.catch(() => undefined);
-    return job;
+    if (this.closed) return Promise.reject(new GeneratorError('render', 'the D2 renderer is closed', { subject: name }));
+    return new Promise<string>((resolve, reject) => {
+      this.waiting.push({ d2, name, opts, resolve, reject });
+      this.pump();
+    });
   }
 
-  private async renderNow(d2: string, name: string, opts: D2RenderOptions): Promise<string> {
-    if (this.closed) throw new GeneratorError('render', 'the D2 renderer is closed', { subject: name });
-    if (this.dead || !this.instance) {
-      await this.instance?.worker.terminate().catch(() => 0);
-      await this.boot();
+  /** Gives each idle worker the next waiting job, in call order. */
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (this.waiting.length === 0) break;
+      if (slot.busy || slot.unusable) continue;
+      const job = this.waiting.shift()!;
+      slot.busy = true;
+      this.inFlight++;
+      void this.runOn(slot, job).finally(() => {
+        slot.busy = false;
+        this.inFlight--;
+        if (this.inFlight === 0 && this.waiting.length === 0) this.drained?.();
+        this.pump();
+      });
     }
-    const inst = this.instance!;
-    const crashed = new Promise<never>((_, reject) => {
-      this.failCurrent = reject;
-    });
+  }
+
+  private async runOn(slot: Slot, job: Job): Promise<void> {
+    let worker: D2Worker;
+    try {
+      let w = slot.worker ? await slot.worker.catch(() => undefined) : undefined;
+      if (!w || w.dead) {
+        await w?.terminate();
+        slot.worker = D2Worker.boot();
+        w = await slot.worker.catch((e: unknown) => {
+          slot.worker = undefined;
+          throw e;
+        });
+      }
+      worker = w;
+    } catch (e) {
+      job.reject(e);
+      return;
+    }
     try {
       const options: Record<string, unknown> = {};
-      if (opts.layout) options.layout = opts.layout;
-      const compiled = await Promise.race([inst.compile({ fs: { index: d2 }, options }), crashed]);
-      return await Promise.race([inst.render(compiled.diagram, compiled.renderOptions), crashed]);
+      if (job.opts.layout) options.layout = job.opts.layout;
+      job.resolve(await worker.render(job.d2, options));
     } catch (e) {
-      if (this.dead) {
-        throw new GeneratorError(
-          'render',
-          `D2 ran out of memory or crashed on this diagram (${(e as Error).message}); it is too large: aggregate it`,
-          { subject: name },
-        );
+      if (worker.dead) {
+        job.reject(new GeneratorError('render', `D2 ran out of memory or crashed on this diagram (${(e as Error).message}); it is too large: aggregate it`, { subject: job.name }));
+        return;
       }
-      const err = d2ErrorToGeneratorError(e, name);
+      const err = d2ErrorToGeneratorError(e, job.name);
       // A compile error keeps the instance usable; anything else (e.g. `"undefined" is not valid
       // JSON` after a wasm out-of-memory) may have left it broken: start a fresh one next time.
-      if (err.details.line === undefined) this.dead = true;
-      throw err;
-    } finally {
-      this.failCurrent = undefined;
-      crashed.catch(() => undefined);
+      if (err.details.line === undefined) worker.dead = true;
+      job.reject(err);
     }
   }
 
-  /** Terminates the worker so that Node can exit. Waits for queued renders first. */
+  /** Terminates the workers so that Node can exit. Waits for queued renders first. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.queue;
     this.closed = true;
-    const inst = this.instance;
-    this.instance = undefined;
-    if (inst) {
-      this.dead = true; // the exit event that follows is expected
-      await inst.worker.terminate();
-    }
+    if (this.inFlight > 0 || this.waiting.length > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await Promise.all(this.slots.map(async (s) => (await s.worker?.catch(() => undefined))?.terminate()));
   }
 }

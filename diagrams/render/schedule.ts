@@ -1,8 +1,9 @@
 /**
- * Scheduling of the renders of one run: D2 (one worker) and the browser work at once, D2 handing
- * each SVG to the browser as soon as it is ready. The D2 queue is here: it takes the smallest waiting
- * source first, once every diagram of the run is known to need it or not, so that the browser gets
- * its first SVG sooner. The PNG queue is the renderer's own (render/png.ts, one page per browser, in
+ * Scheduling of the renders of one run: D2 and the browser work at once, D2 handing each SVG to the
+ * browser as soon as it is ready. The D2 queue is here: once every diagram of the run is known to
+ * need D2 or not, it keeps as many renders in flight as the renderer works on at once (its
+ * `concurrency`, its pool of workers; 1 when it does not say), taking the smallest waiting source
+ * first, so that the browser gets its first SVG sooner. The PNG queue is the renderer's own (render/png.ts, one page per browser, in
  * call order). After a failure no new render starts: those in flight finish, and the run fails with
  * the first error.
  */
@@ -11,6 +12,8 @@ import { GeneratorError } from '../errors.ts';
 
 export interface SvgRenderer {
   render(d2: string, name: string): Promise<string>;
+  /** Renders it works on at once (default 1). */
+  readonly concurrency?: number;
 }
 export interface PngRenderer {
   render(svg: string): Promise<Buffer>;
@@ -26,7 +29,7 @@ interface SvgJob {
 export class RenderSchedule {
   private failure: { error: unknown } | undefined;
   private readonly svgWaiting: SvgJob[] = [];
-  private svgBusy = false;
+  private svgRunning = 0;
   private undecided: number;
   constructor(
     /** How many diagrams will be decided (need D2 or not) before D2 picks the smallest. */
@@ -54,15 +57,32 @@ export class RenderSchedule {
   /** One diagram is known to need D2 or not. */
   decided(): void {
     this.undecided--;
-    if (this.undecided <= 0) void this.pumpSvg();
+    if (this.undecided <= 0) this.pumpSvg();
   }
 
-  private async pumpSvg(): Promise<void> {
-    if (this.svgBusy || this.svgWaiting.length === 0 || this.undecided > 0) return;
-    this.svgBusy = true;
-    await this.svg().catch(() => undefined); // a failure to start is the job's error, below
-    this.svgWaiting.sort((a, b) => a.d2.length - b.d2.length || (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
-    const job = this.svgWaiting.shift()!;
+  /** Starts waiting D2 renders, smallest source first, up to the renderer's concurrency. */
+  private pumpSvg(): void {
+    if (this.svgWaiting.length === 0 || this.undecided > 0) return;
+    // A failure to start is the error of the job that meets it (runSvg), the others are abandoned.
+    void this.svg().then(
+      (r) => this.dispatchSvg(r.concurrency ?? 1),
+      () => this.dispatchSvg(1),
+    );
+  }
+
+  private dispatchSvg(limit: number): void {
+    while (this.svgRunning < limit && this.svgWaiting.length > 0) {
+      this.svgWaiting.sort((a, b) => a.d2.length - b.d2.length || (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
+      const job = this.svgWaiting.shift()!;
+      this.svgRunning++;
+      void this.runSvg(job).finally(() => {
+        this.svgRunning--;
+        this.pumpSvg();
+      });
+    }
+  }
+
+  private async runSvg(job: SvgJob): Promise<void> {
     try {
       if (this.failure !== undefined) throw this.abandoned();
       this.log(`rendering ${job.base}.svg`);
@@ -71,8 +91,6 @@ export class RenderSchedule {
       this.fail(e); // at once: the next pick must see it
       job.reject(e);
     }
-    this.svgBusy = false;
-    void this.pumpSvg();
   }
 
   /** Queues a D2 render; `decide` marks the diagram decided (it needs D2). */
@@ -80,7 +98,7 @@ export class RenderSchedule {
     return new Promise<string>((resolve, reject) => {
       this.svgWaiting.push({ d2, base, resolve, reject });
       decide();
-      void this.pumpSvg();
+      this.pumpSvg();
     });
   }
 

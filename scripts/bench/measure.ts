@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 export interface Stat {
   readonly runs: number;
@@ -152,4 +153,32 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
       resolve({ ms, peakMb, code, stderr, stdout, timedOut });
     });
   });
+}
+
+/** The 1-minute load average now (the machine is shared: each paired figure is quoted with it). */
+export function os1(): number {
+  return loadavg()[0]!;
+}
+
+export interface TimedResult extends RunResult {
+  /** User + system CPU time of the command and everything it waited for (ms), from the shell's `times`. */
+  readonly cpuMs?: number;
+}
+
+/**
+ * Runs `cmd args` under `sh`, which reports the CPU time of what it waited for (`times`): wall and
+ * CPU time of the whole command, with no memory sampling (nothing else runs beside it). The
+ * command's standard output goes to its standard error.
+ */
+export async function timedRun(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<TimedResult> {
+  const r = await run('sh', ['-c', '"$@" >&2; c=$?; times; exit $c', 'sh', cmd, ...args], { ...opts, sample: false });
+  // `times` prints the shell's own times, then its children's: "0m0.512s 0m0.098s".
+  const m = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s\s*$/.exec(r.stdout.trim());
+  const cpuMs = m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : undefined;
+  return { ...r, ...(cpuMs !== undefined ? { cpuMs } : {}) };
+}
+
+/** The layout engine a D2 source asks for (`vars.d2-config.layout-engine`), else dagre. */
+export function layoutOf(d2: string): string {
+  return /layout-engine:\s*([a-z]+)/.exec(d2)?.[1] ?? 'dagre';
 }

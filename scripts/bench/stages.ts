@@ -19,7 +19,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { nowMs, sampleTree } from './measure.ts';
+import { layoutOf, os1, nowMs, sampleTree, timedRun } from './measure.ts';
 
 export interface StageConfig {
   readonly mode: 'read' | 'all';
@@ -37,6 +37,13 @@ export interface StageConfig {
   readonly until?: string;
   /** Also time each stack's four SVG from a fresh D2 start (stage `stack-svg`). */
   readonly stackSvg?: boolean;
+  /**
+   * The native d2 binary: each warm WASM render of a diagram is followed at once by one native
+   * render of the same source (paired, so that both meet the same load on a shared machine).
+   */
+  readonly nativeD2?: string;
+  /** Also time every diagram from a fresh D2 start with 1, 2 and 3 workers, interleaved (stage `svg-pool`). */
+  readonly svgPool?: boolean;
 }
 
 export interface StageResult {
@@ -53,6 +60,12 @@ export interface DiagramResult {
   readonly d2Bytes: number;
   readonly d2File?: string;
   readonly svgTimes: number[];
+  /** CPU time of this process (the D2 worker's thread and the idle main thread) for each warm render. */
+  readonly svgCpu?: number[];
+  /** Native d2, each run right after the WASM render of the same index: wall and CPU time (ms). */
+  readonly nativeTimes?: number[];
+  readonly nativeCpu?: number[];
+  readonly nativeError?: string;
   readonly svgError?: string;
   readonly svgBytes?: number;
   readonly width?: number;
@@ -72,6 +85,10 @@ export interface ChildOutput {
   readonly d2WarmUpMs?: number;
   /** Per stack: a fresh D2 start plus that stack's four diagrams, in one go (the real sequence), each run. */
   readonly stackSvgMs?: Record<string, number[]>;
+  /** Per number of D2 workers: a fresh start plus every diagram issued at once, each run (ms). */
+  readonly svgPoolMs?: Record<string, number[]>;
+  /** 1-minute load average at the start and the end of the paired SVG stage. */
+  readonly svgLoad?: readonly [number, number];
   readonly pngLaunchMs?: number;
   /** Peak RSS of the browser's processes during the PNG stage (sampled, MB). */
   readonly chromiumPeakMb?: number;
@@ -81,9 +98,6 @@ export interface ChildOutput {
 const rssMb = () => process.resourceUsage().maxRSS / 1024;
 const short = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
 
-export function layoutOf(d2: string): string {
-  return /layout-engine:\s*([a-z]+)/.exec(d2)?.[1] ?? 'dagre';
-}
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as StageConfig;
@@ -218,17 +232,22 @@ async function main(): Promise<void> {
         await r.render(WARM_UP_D2, 'warm-up');
         await r.render(WARM_UP_D2.replace('layout-engine: elk', 'layout-engine: dagre'), 'warm-up-dagre');
         out.d2WarmUpMs = nowMs() - tw;
+        const load0 = os1();
         for (const s of stacks) {
           for (const v of views![s]!) {
             if (v.d2 === undefined) continue;
             const d = out.diagrams.find((x) => x.id === `${s}/${v.name}`)! as { -readonly [K in keyof DiagramResult]: DiagramResult[K] };
             try {
               for (let i = 0; i < cfg.renderRuns; i++) {
+                const c0 = process.cpuUsage();
                 const t = nowMs();
                 const svg = await r.render(v.d2, d.id);
                 d.svgTimes.push(nowMs() - t);
+                const c = process.cpuUsage(c0);
+                (d.svgCpu ??= []).push((c.user + c.system) / 1000);
                 svgs.set(d.id, svg);
                 d.svgBytes = Buffer.byteLength(svg);
+                if (cfg.nativeD2 && d.d2File && d.nativeError === undefined) await nativeOnce(cfg.nativeD2, d, cfg.d2Dir!);
               }
             } catch (e) {
               d.svgError = short(e);
@@ -236,6 +255,7 @@ async function main(): Promise<void> {
             save();
           }
         }
+        out.svgLoad = [load0, os1()];
       } finally {
         await r.close();
       }
@@ -257,7 +277,8 @@ async function main(): Promise<void> {
             const t0 = nowMs();
             const r = await D2Renderer.start();
             try {
-              for (const v of views[s]!) if (v.d2 !== undefined) await r.render(v.d2, `${s}/${v.name}`);
+              // All at once, as the render schedule keeps the pool's workers busy.
+              await Promise.all(views[s]!.filter((v) => v.d2 !== undefined).map((v) => r.render(v.d2!, `${s}/${v.name}`)));
             } finally {
               await r.close();
             }
@@ -268,6 +289,12 @@ async function main(): Promise<void> {
       },
       [views],
     );
+  }
+
+  if (cfg.svgPool && views) {
+    await stage('svg-pool', 1, async () => {
+      out.svgPoolMs = await svgPool(mod, views, Math.max(1, cfg.renderRuns));
+    }, [views]);
   }
 
   // PNG: launch once (timed), then every SVG renderRuns times on the one page.
@@ -332,6 +359,40 @@ async function main(): Promise<void> {
     [estate, findings, views],
   );
   save();
+}
+
+/** One native d2 render of the diagram's source, right after its WASM render: wall and CPU time. */
+async function nativeOnce(bin: string, d: { -readonly [K in keyof DiagramResult]: DiagramResult[K] }, dir: string): Promise<void> {
+  const r = await timedRun(bin, ['--layout', d.layout, d.d2File!, join(dir, 'native-out.svg')], { cwd: dir, timeoutMs: 180_000 });
+  if (r.code !== 0) {
+    d.nativeError = r.timedOut ? 'timed out after 180 s' : `exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`;
+    return;
+  }
+  (d.nativeTimes ??= []).push(r.ms);
+  if (r.cpuMs !== undefined) (d.nativeCpu ??= []).push(r.cpuMs);
+}
+
+/**
+ * Every diagram from a fresh D2 start, all issued at once (as the render schedule does), with 1, 2
+ * and 3 workers in turn, `runs` rounds: the wall time of each (ms) per worker count.
+ */
+async function svgPool(mod: (rel: string) => Promise<unknown>, views: Record<string, { d2?: string; name: string }[]>, runs: number): Promise<Record<string, number[]>> {
+  const { D2Renderer } = (await mod('diagrams/render/d2.ts')) as typeof import('../../diagrams/render/d2.ts');
+  const all = Object.entries(views).flatMap(([s, vs]) => vs.filter((v) => v.d2 !== undefined).map((v) => ({ d2: v.d2!, id: `${s}/${v.name}` })));
+  const res: Record<string, number[]> = {};
+  for (let i = 0; i < runs; i++) {
+    for (const workers of [1, 2, 3]) {
+      const t0 = nowMs();
+      const r = await D2Renderer.start({ workers });
+      try {
+        await Promise.all(all.map((v) => r.render(v.d2, v.id)));
+      } finally {
+        await r.close();
+      }
+      (res[String(workers)] ??= []).push(nowMs() - t0);
+    }
+  }
+  return res;
 }
 
 main().catch((e) => {

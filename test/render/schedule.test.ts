@@ -45,4 +45,24 @@ describe('RenderSchedule', () => {
     const jobs = ['a', 'b'].map((d2) => s.renderSvg(d2, d2, () => s.decided()).catch((e: Error) => e.message));
     expect(await Promise.all(jobs)).toEqual(['the D2 WASM worker failed to start', 'abandoned after an earlier failure']);
   });
+  it("keeps as many D2 renders in flight as the renderer's concurrency, smallest source first", async () => {
+    const started: string[] = [];
+    let running = 0;
+    let most = 0;
+    const svg = async () => ({
+      concurrency: 2,
+      render: async (d2: string, name: string) => {
+        started.push(name);
+        most = Math.max(most, ++running);
+        for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+        running--;
+        return `<svg>${d2}</svg>`;
+      },
+    });
+    const s = new RenderSchedule(5, svg, noPng, () => undefined);
+    const jobs = ['eeeee', 'a', 'ccc', 'bb', 'dddd'].map((d2) => s.renderSvg(d2, d2, () => s.decided()));
+    expect(await Promise.all(jobs)).toEqual(['eeeee', 'a', 'ccc', 'bb', 'dddd'].map((d) => `<svg>${d}</svg>`));
+    expect(most).toBe(2);
+    expect(started).toEqual(['a', 'bb', 'ccc', 'dddd', 'eeeee']);
+  });
 });

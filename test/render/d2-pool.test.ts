@@ -1,0 +1,68 @@
+/**
+ * The D2 renderer's pool of workers (diagrams/render/d2.ts): the SVG bytes are those of the
+ * package's own worker (@terrastruct/d2's D2 class), whichever worker renders a diagram, and calls
+ * issued at once each get their own diagram.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { D2 } from '@terrastruct/d2';
+import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
+import { GeneratorError } from '../../diagrams/errors.ts';
+import { D2Renderer, defaultD2Workers } from '../../diagrams/render/d2.ts';
+import { VIEWS } from '../../diagrams/views/index.ts';
+import { DIAGRAMS } from '../../diagrams/views/types.ts';
+import { monoEstate } from '../fixtures/mono.ts';
+
+const estate = monoEstate();
+const views = DIAGRAMS.map((name) => VIEWS[name]({ estate, stack: 'prod', findings: evaluateRules(estate, 'prod') })).filter((v) => v.d2 !== undefined);
+
+let pool: D2Renderer;
+beforeAll(async () => {
+  pool = await D2Renderer.start({ workers: 2 });
+}, 60_000);
+afterAll(async () => {
+  await pool.close();
+});
+
+describe('D2Renderer pool', () => {
+  it('renders the bytes the package itself renders, for diagrams spread over two workers', async () => {
+    const pkg = new D2() as unknown as {
+      compile(req: { fs: Record<string, string>; options: Record<string, unknown> }): Promise<{ diagram: unknown; renderOptions: Record<string, unknown> }>;
+      render(diagram: unknown, options: Record<string, unknown>): Promise<string>;
+      worker: { terminate(): Promise<number> };
+    };
+    try {
+      const expected: string[] = [];
+      for (const v of views) {
+        const c = await pkg.compile({ fs: { index: v.d2! }, options: {} });
+        expected.push(await pkg.render(c.diagram, c.renderOptions));
+      }
+      // Each diagram twice, all at once: both workers take diagrams, each call must get its own.
+      const twice = [...views, ...views];
+      const ours = await Promise.all(twice.map((v) => pool.render(v.d2!, v.name)));
+      expect(pool.concurrency).toBe(2);
+      ours.forEach((svg, i) => expect(svg === expected[i % views.length], `${twice[i]!.name} #${i}`).toBe(true));
+    } finally {
+      await pkg.worker.terminate();
+    }
+  }, 120_000);
+
+  it('keeps rendering on the other worker after a compile error on one', async () => {
+    const results = await Promise.allSettled(['a -> b\nc: {\n  d.shape: circlex\n}\n', 'x -> y\n', 'p -> q\n'].map((src, i) => pool.render(src, `d${i}`)));
+    expect(results[0]!.status).toBe('rejected');
+    expect(((results[0] as PromiseRejectedResult).reason as GeneratorError).details.line).toBe(3);
+    expect(results.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+  }, 60_000);
+
+  it('rejects a number of workers that is not a positive integer, and sizes the default by cores', async () => {
+    for (const workers of [0, 1.5, -1]) await expect(D2Renderer.start({ workers })).rejects.toBeInstanceOf(GeneratorError);
+    expect([1, 2, 8].map((cores) => defaultD2Workers(cores))).toEqual([1, 2, 2]);
+  });
+
+  it('refuses renders once closed, after finishing those queued', async () => {
+    const r = await D2Renderer.start({ workers: 1 });
+    const queued = r.render('a -> b\n', 'queued');
+    await r.close();
+    expect(await queued).toContain('<svg');
+    await expect(r.render('a -> b\n', 'late')).rejects.toThrow(/closed/);
+  }, 60_000);
+});
