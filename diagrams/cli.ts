@@ -13,17 +13,17 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_CACHE_DIR } from './cache/index.ts';
 import { SEVERITIES, type Severity } from './compliance/types.ts';
 import { capText, EXIT, GeneratorError, isGeneratorError } from './errors.ts';
-import type { Format, PipelineOptions } from './pipeline/index.ts';
+import { DEFAULT_FORMATS, FORMATS, type Format } from './pipeline/formats.ts';
+import type { PipelineOptions } from './pipeline/index.ts';
 import type { SourceOptions } from './sources/index.ts';
 import { DIFF_FORMATS, parseDiffFormats, parseFailOn, parseLimit, type DiffFormat } from './diff/options.ts';
 import type { DiffComponents } from './diff/pipeline.ts';
 import type { FailOn } from './diff/report.ts';
 import { stopEsbuildServices } from './sources/esbuild-service.ts';
 
-const FORMATS: readonly Format[] = ['svg', 'png', 'md', 'd2', 'json'];
-const DEFAULT_FORMATS: readonly Format[] = ['svg', 'png', 'md', 'json'];
 const DEFAULT_OUT = path.join('docs', 'architecture');
 
 export const EXIT_CODES_HELP = `
@@ -124,7 +124,7 @@ function sourceOptions(o: Pick<RawOptions, 'state' | 'backend' | 'preview' | 'pr
 function cacheDirFromEnv(): string | undefined {
   const env = process.env.DIAGRAMS_CACHE_DIR;
   if (env === 'off') return undefined;
-  return env || path.join('node_modules', '.cache', 'mono-repo-diagrams');
+  return env || DEFAULT_CACHE_DIR;
 }
 
 function pipelineOptions(o: RawOptions, log: (m: string) => void): PipelineOptions {

@@ -23,7 +23,7 @@ export function cacheKey(...parts: readonly string[]): string {
   return h.digest('hex');
 }
 
-/** `graph`: program graphs (diagrams/sources/program-cache.ts); `md`: rendered Markdown pages (diagrams/pipeline/index.ts); `run`: the run memo (diagrams/pipeline/memo.ts). */
+/** `graph`: program graphs (diagrams/sources/program/cache.ts); `md`: rendered Markdown pages (diagrams/pipeline/index.ts); `run`: the run memo (diagrams/pipeline/memo.ts). */
 export type CacheKind = 'svg' | 'png' | 'graph' | 'md' | 'run';
 
 export interface RenderCacheStats {

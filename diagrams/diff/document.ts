@@ -13,8 +13,8 @@ import type { Certainty } from '../estate/model.ts';
 import { describeInput, GeneratorError, quoteInput } from '../errors.ts';
 import { ESTATE_JSON_NAME, ESTATE_JSON_SCHEMA_VERSION } from '../json/estate-json.ts';
 import type { DocFinding, DocKey, DocParameter, DocPolicy, DocPrincipal, DocRead, DocSecret, DocVia, EstateDoc } from './types.ts';
+import { GENERATOR } from '../util/generator.ts';
 
-const GENERATOR = 'mono-repo-diagrams';
 const CERTAINTIES: readonly Certainty[] = ['certain', 'conditional', 'unknown'];
 const STATUSES = ['met', 'not met', 'not applicable'] as const;
 

@@ -5,13 +5,14 @@
 
 import { formatJson } from '../json/format.ts';
 import { DIFF_JSON_SCHEMA_VERSION, type DiffReport } from './types.ts';
+import { GENERATOR } from '../util/generator.ts';
 
 export const DIFF_JSON_NAME = 'diff.json';
 
 export function diffJson(report: DiffReport, failures: readonly string[]): string {
   return formatJson({
     schemaVersion: DIFF_JSON_SCHEMA_VERSION,
-    generator: 'mono-repo-diagrams',
+    generator: GENERATOR,
     kind: 'change-review',
     base: report.base,
     head: report.head,

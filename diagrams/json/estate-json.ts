@@ -17,6 +17,7 @@ import { groupedAccess, type AccessGroup, type GroupedList } from '../estate/fol
 import type { View } from '../views/types.ts';
 import { AWS_KEY, keyLabel, rotationLabel } from '../docs/format.ts';
 import { formatJson } from './format.ts';
+import { GENERATOR } from '../util/generator.ts';
 
 export const ESTATE_JSON_SCHEMA_VERSION = 1;
 export const ESTATE_JSON_NAME = 'estate.json';
@@ -108,7 +109,7 @@ export function estateDocument(input: EstateJsonInput): Record<string, unknown> 
   const principals = store.principals.filter((p) => p.stack === stack || reaching.has(p.id));
   return {
     schemaVersion: ESTATE_JSON_SCHEMA_VERSION,
-    generator: 'mono-repo-diagrams',
+    generator: GENERATOR,
     key: s.key,
     project: s.project,
     stack: s.stack,

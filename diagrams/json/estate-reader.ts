@@ -12,6 +12,7 @@
 import { promises as fs } from 'node:fs';
 import { describeInput, GeneratorError } from '../errors.ts';
 import { ESTATE_JSON_NAME, ESTATE_JSON_SCHEMA_VERSION } from './estate-json.ts';
+import { GENERATOR } from '../util/generator.ts';
 
 export type FindingStatusJson = 'met' | 'not met' | 'not applicable';
 
@@ -57,7 +58,7 @@ const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } => (
 
 /** The header checks: an object of this generator and of the schema version this reader knows. */
 function checkHeader(root: Obj, r: ReturnType<typeof reader>): void {
-  if (root.generator !== 'mono-repo-diagrams' || root.schemaVersion === undefined) {
+  if (root.generator !== GENERATOR || root.schemaVersion === undefined) {
     r.fail('$', root.generator === undefined ? 'is not an estate.json (no `generator` and `schemaVersion`)' : `was written by ${describeInput(root.generator)}`, ACCEPTED);
   }
   if (root.schemaVersion !== ESTATE_JSON_SCHEMA_VERSION) {

@@ -101,7 +101,7 @@ export async function productionComponents(): Promise<Components> {
     },
     async willRunProgram(src) {
       if ((src.state?.length ?? 0) > 0 || src.backend !== undefined || (src.preview?.length ?? 0) > 0 || src.live === true) return false;
-      const { programWillRun } = await import('../sources/program-cache.ts');
+      const { programWillRun } = await import('../sources/program/cache.ts');
       const shown = src.program ?? '.';
       return programWillRun(src.cacheDir, path.resolve(src.cwd ?? process.cwd(), shown), shown, src.stacks);
     },

@@ -29,8 +29,8 @@ import { projectPages, stackDirs } from './paths.ts';
 
 export { productionComponents, PNG_SOURCE_KEY, type Components } from './components.ts';
 
-export const FORMATS = ['svg', 'png', 'md', 'd2', 'json'] as const;
-export type Format = (typeof FORMATS)[number];
+import { FORMATS, type Format } from './formats.ts';
+export { DEFAULT_FORMATS, FORMATS, type Format } from './formats.ts';
 
 /** Rendered (and thrown away) while the program runs on a cold run: the first real layout is then faster. */
 export const WARM_UP_D2 = 'vars: { d2-config: { layout-engine: elk } }\na: warm { b: up }\nc: {shape: cylinder}\na.b -> c: x\n';

@@ -124,9 +124,9 @@ let assets: Promise<Assets> | undefined;
 function loadAssets(): Promise<Assets> {
   assets ??= (async () => {
     // Before the first compilation: Liftoff code only. With TurboFan tiering a warm render takes
-    // about 30 % less CPU, but the tier-up costs about 5 s of CPU in the first dozen renders (the
-    // module has functions of up to 1.4 MB) and the start 1 s more, and the process needs some
-    // 700 MB instead of 270 MB: a run of a few dozen diagrams on two cores never earns it back.
+    // less CPU, but the tier-up of this module's very large functions costs CPU in the first
+    // renders, a slower start and more than twice the memory: more than a run of a few dozen
+    // diagrams on two cores earns back.
     v8.setFlagsFromString('--liftoff-only');
     const dir = dirname(createRequire(import.meta.url).resolve('@terrastruct/d2'));
     const [wasm, wasmExec, elk, setup] = await Promise.all([
@@ -239,7 +239,7 @@ export class D2Renderer {
   }
 
   /**
-   * Starts the D2 workers and waits until the first is ready (about 0.6 s of CPU); the others join
+   * Starts the D2 workers and waits until the first is ready (it compiles the WASM module); the others join
    * the pool as they become ready.
    */
   static async start(opts: D2StartOptions = {}): Promise<D2Renderer> {

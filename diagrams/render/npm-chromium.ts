@@ -36,7 +36,7 @@ export interface NpmChromium {
 
 const STAGING_PREFIX = 'sparticuz-chromium-staging-';
 const COMPLETE = '.complete';
-/** A staging directory this old is abandoned even if its process id is in use again (an unpack takes 1-2 s). */
+/** A staging directory this old is abandoned even if its process id is in use again (an unpack takes seconds). */
 const STAGING_MAX_AGE_MS = 60 * 60 * 1000;
 
 /**
@@ -62,7 +62,7 @@ export function locateNpmChromium(from: string = import.meta.url): NpmChromiumPa
 const pending = new Map<string, Promise<NpmChromium>>();
 
 /**
- * The unpacked browser: unpacks it on first use (about 1 s) into `root` (default os.tmpdir()), else
+ * The unpacked browser: unpacks it on first use into `root` (default os.tmpdir()), else
  * reuses the complete copy there. One unpack per process and directory, however many callers.
  */
 export function installNpmChromium(pkg: NpmChromiumPackage, root: string = tmpdir()): Promise<NpmChromium> {

@@ -312,8 +312,7 @@ export interface PngLaunchOptions {
   /**
    * Browsers (processes) rendering at the same time, 1 to 8 (default 1), one page each. Pages of
    * one browser do not render faster together (its one compositor captures in turn); separate
-   * browsers do, on idle cores (two on two idle cores: about 1.5 times the throughput), at a
-   * launch each (docs/benchmarks.md). Every page is set up alike, so a PNG does not depend on the browser
+   * browsers do, on idle cores, at a launch each (docs/benchmarks.md). Every page is set up alike, so a PNG does not depend on the browser
    * that rendered it.
    */
   readonly browsers?: number;

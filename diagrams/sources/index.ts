@@ -103,7 +103,7 @@ export async function loadGraphs(opts: SourceOptions): Promise<ResourceGraph[]> 
       return readLive(opts.stacks, { cwd });
     }
     case 'program': {
-      const { runProgram } = await import('./program.ts');
+      const { runProgram } = await import('./program/index.ts');
       return runProgram(opts.program ?? '.', {
         cwd,
         ...(opts.stacks !== undefined ? { stacks: opts.stacks } : {}),

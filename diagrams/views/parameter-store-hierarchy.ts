@@ -38,6 +38,7 @@ import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts
 import { compose, legendBlock, paramClass, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 import { isAwsManagedKeyId } from '../estate/store.ts';
+import { groupBy } from '../util/collections.ts';
 
 const TYPE_ORDER = ['String', 'StringList', 'SecureString', 'unknown'];
 /** Past this many folders in detailed mode, folders are aggregated one level up. */
@@ -65,18 +66,6 @@ interface Unit {
 function folderOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i + 1);
-}
-
-/** Groups parameters by a key, keeping the input order inside each group. */
-function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const list = m.get(k);
-    if (list) list.push(x);
-    else m.set(k, [x]);
-  }
-  return m;
 }
 
 /**

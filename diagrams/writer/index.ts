@@ -68,12 +68,13 @@ import {
 } from './fsutil.ts';
 import { acquireLock, LOCK_NAME, type Lock } from './lock.ts';
 import { commit, isTemporaryName, recover, STAGING_NAME, type PlannedOp, type StepHook } from './staging.ts';
+import { GENERATOR } from '../util/generator.ts';
 
 export { LOCK_NAME } from './lock.ts';
 export { STAGING_NAME, type StepHook, type WriterStep } from './staging.ts';
 
 export const MANIFEST_NAME = '.generated.json';
-export const MANIFEST_GENERATOR = 'mono-repo-diagrams';
+export const MANIFEST_GENERATOR = GENERATOR;
 
 export interface OutputFile {
   /** Path relative to the output directory, with `/` separators, e.g. `prod/README.md`. */

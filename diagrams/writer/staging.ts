@@ -28,10 +28,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { GeneratorError, type ErrorKind } from '../errors.ts';
 import { absolutePath, blockedReason, describeError, displayPath, errorCode, lstatOrUndefined, probe, type OutRoot } from './fsutil.ts';
+import { GENERATOR } from '../util/generator.ts';
 
 export const STAGING_NAME = '.generated.staging';
 const JOURNAL_NAME = 'journal.json';
-const GENERATOR = 'mono-repo-diagrams';
 
 export type StepPhase = 'staging' | 'switch' | 'rollback' | 'cleanup';
 export type StepAction = 'mkdir' | 'stage' | 'journal' | 'rename' | 'remove';

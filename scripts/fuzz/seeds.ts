@@ -66,7 +66,7 @@ function programCacheDir(): string | undefined {
 
 /** Exports of every stack of the built-in program (one group: a case may document them together). */
 export async function programSeeds(): Promise<SeedFile[]> {
-  const { runProgram } = await import('../../diagrams/sources/program.ts');
+  const { runProgram } = await import('../../diagrams/sources/program/index.ts');
   const cacheDir = programCacheDir();
   const graphs = await runProgram('.', { cwd: REPO_ROOT, ...(cacheDir !== undefined ? { cacheDir } : {}) });
   return graphs.map((g) => ({

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RenderCache } from '../../diagrams/cache/index.ts';
 import type { ResourceGraph } from '../../diagrams/graph/types.ts';
 import { loadGraphs } from '../../diagrams/sources/index.ts';
-import { programCacheKey, programWillRun, writeCachedGraphs } from '../../diagrams/sources/program-cache.ts';
-import { readProject, runProgram } from '../../diagrams/sources/program.ts';
+import { programCacheKey, programWillRun, writeCachedGraphs } from '../../diagrams/sources/program/cache.ts';
+import { readProject, runProgram } from '../../diagrams/sources/program/index.ts';
 import { tempDir } from './helpers.ts';
 
 const FIXTURE = 'test/fixtures/program';

@@ -6,7 +6,7 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResourceGraph } from '../../diagrams/graph/types.ts';
-import { runProgram } from '../../diagrams/sources/program.ts';
+import { runProgram } from '../../diagrams/sources/program/index.ts';
 import { tempDir } from './helpers.ts';
 
 const PROGRAM = `

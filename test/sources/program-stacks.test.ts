@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResourceGraph } from '../../diagrams/graph/types.ts';
-import { runProgram } from '../../diagrams/sources/program.ts';
+import { runProgram } from '../../diagrams/sources/program/index.ts';
 import { tempDir } from './helpers.ts';
 
 const PROGRAM = `

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.ts';
 
-const PROGRAM = pathToFileURL(join(process.cwd(), 'diagrams/sources/program.ts')).href;
+const PROGRAM = pathToFileURL(join(process.cwd(), 'diagrams/sources/program/index.ts')).href;
 
 /** Runs an ESM probe with tsx from the repository (so that it resolves the SDK); returns its last line as JSON. */
 function probe(lines: readonly string[]): Record<string, unknown> {

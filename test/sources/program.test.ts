@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getResource, resourcesOfType } from '../../diagrams/graph/graph.ts';
 import { REDACTED, type ResourceGraph } from '../../diagrams/graph/types.ts';
 import { loadGraphs } from '../../diagrams/sources/index.ts';
-import { readProject, readStackConfig, mockResource } from '../../diagrams/sources/program.ts';
+import { readProject, readStackConfig, mockResource } from '../../diagrams/sources/program/index.ts';
 import { rejection } from './helpers.ts';
 
 const DIR = 'test/fixtures/program';

@@ -11,7 +11,7 @@
  * work is proportional to what is granted, not to principals x resources.
  */
 
-import { compareStrings } from '../../util/collections.ts';
+import { compareStrings, lowerBound } from '../../util/collections.ts';
 import type {
   AccessItem,
   Certainty,
@@ -318,17 +318,6 @@ function allowPatterns(policies: readonly CompiledPolicy[], actions: readonly st
   return out;
 }
 
-function lowerBoundPath(sorted: readonly string[], probe: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < probe) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 class PrincipalEvaluation {
   private readonly policies: PrincipalPolicies;
   private readonly who: RequestPrincipal;
@@ -443,7 +432,7 @@ class PrincipalEvaluation {
     for (const fk of grantedFolders) {
       const folder = fk.slice(fk.lastIndexOf('\u0000') + 1);
       const [account, region] = fk.split('\u0000');
-      for (let i = lowerBoundPath(prep.paths, folder); i < prep.paths.length && prep.paths[i]!.startsWith(folder); i++) {
+      for (let i = lowerBound(prep.paths, folder); i < prep.paths.length && prep.paths[i]!.startsWith(folder); i++) {
         const p = prep.paramsByPath[i]!;
         if ((p.subject.account ?? '') === account && (p.subject.region ?? '') === region) candidates.add(p);
       }

@@ -10,7 +10,7 @@
  *   (module type, dependency versions);
  * - the stacks asked for, in order, and the program directory as given (it is in the graphs) and as
  *   resolved (a program may bundle code with paths relative to it);
- * - the reader's own source (`diagrams/sources/*.ts`, `diagrams/graph/*.ts`), so a reader change
+ * - the reader's own source (`diagrams/sources/*.ts`, `diagrams/sources/program/*.ts`, `diagrams/graph/*.ts`), so a reader change
  *   invalidates every entry.
  * Value: the graphs' JSON, stored by the render cache (`RenderCache`, kind `graph`) with its checksum
  * and atomic write. A corrupt or malformed entry is ignored (and replaced after the run).
@@ -25,18 +25,19 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RenderCache } from '../cache/index.ts';
-import { compareStrings, freezeGraph } from '../graph/graph.ts';
-import { GRAPH_SCHEMA_VERSION, type ResourceGraph } from '../graph/types.ts';
+import { RenderCache } from '../../cache/index.ts';
+import { compareStrings, freezeGraph } from '../../graph/graph.ts';
+import { GRAPH_SCHEMA_VERSION, type ResourceGraph } from '../../graph/types.ts';
 
 /** Bumped when the entry format changes. */
 const ENTRY_FORMAT = 'program-graphs/1';
 
-const sourcesDir = dirname(fileURLToPath(import.meta.url));
+const programDir = dirname(fileURLToPath(import.meta.url));
+const sourcesDir = dirname(programDir);
 const diagramsDir = dirname(sourcesDir);
 const generatorRoot = dirname(diagramsDir);
 
-/** What the key is computed from (a subset of ProjectInfo, to keep this module free of program.ts). */
+/** What the key is computed from (a subset of ProjectInfo, to keep this module free of ./project.ts). */
 export interface ProgramKeyInput {
   /** Absolute project directory (holds Pulumi.yaml and the stack files). */
   readonly dir: string;
@@ -101,6 +102,7 @@ function readerIdentity(): string {
   const h = createHash('sha256');
   const files = [
     ...filesMatching(sourcesDir, /\.ts$/),
+    ...filesMatching(programDir, /\.ts$/),
     ...filesMatching(join(diagramsDir, 'graph'), /\.ts$/),
     join(diagramsDir, 'errors.ts'),
     join(diagramsDir, 'cache', 'index.ts'),
