@@ -82,7 +82,10 @@ export function usd(n: number): string {
  * deployment time and Pulumi version where the state records them.
  */
 export function sourceText(s: Pick<StackSummary, 'project' | 'stack' | 'deployedAt' | 'pulumiVersion'> & { readonly source: { readonly kind: string; readonly format: string } }): string {
-  const parts = [`${s.source.kind} (${s.source.format})`, `${s.project}/${s.stack}`];
+  const { kind, format } = s.source;
+  // A format that already names the kind ('program (mocks)', 'preview') is not repeated after it.
+  const what = format === kind || format.startsWith(`${kind} `) ? format : `${kind} (${format})`;
+  const parts = [what, `${s.project}/${s.stack}`];
   if (s.deployedAt) parts.push(`deployed ${s.deployedAt}`);
   if (s.pulumiVersion) parts.push(`Pulumi ${s.pulumiVersion}`);
   return parts.join(', ');

@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../../diagrams/compliance/cost.ts';
 import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
+import { sourceText } from '../../diagrams/docs/format.ts';
 import { buildIndex, indexStack } from '../../diagrams/docs/viewmodel.ts';
 import { Store } from '../../diagrams/estate/store.ts';
 import { allow, EstateFixture } from '../fixtures/estates.ts';
@@ -135,5 +136,12 @@ describe('wording that must never appear falsely', () => {
 
   it('says a deployed state without a time records none, rather than that it is not deployed', async () => {
     expect(section((await payments()).markdown, 'Overview')).toContain('| Deployed at | unknown (the state records no deployment time) |');
+  });
+  it('names the source once: not "program (program (mocks))" or "preview (preview)"', () => {
+    const of = (kind: string, format: string) => sourceText({ project: 'p', stack: 's', source: { kind, format } });
+    expect(of('program', 'program (mocks)')).toBe('program (mocks), p/s');
+    expect(of('preview', 'preview')).toBe('preview, p/s');
+    expect(of('state', 'export')).toBe('state (export), p/s');
+    expect(of('state', 'stateful')).toBe('state (stateful), p/s');
   });
 });

@@ -40,7 +40,7 @@ export function overviewSection(c: PageContext): OverviewSection {
     cov.resources === 0
       ? 'The stack has no resources besides its providers and components.'
       : `The stack has ${plural(cov.resources, 'resource')}${cov.components ? ` and ${plural(cov.components, 'component resource')} (groupings, not counted among them)` : ''}; the generator models ${cov.modelled} of them${
-          types.length ? `, and does not read ${cov.resources - cov.modelled} of ${plural(types.length, 'type')} (below): they are counted, not documented` : ''
+          types.length ? `; the other ${cov.resources - cov.modelled}, of ${plural(types.length, 'type')} it does not read (below), are counted, not documented` : ''
         }.`;
   return {
     overview,
