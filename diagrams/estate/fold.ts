@@ -86,20 +86,86 @@ function conditionKey(cs: readonly Condition[]): string {
   return k;
 }
 
+/** A resource as groups see it: its stack, name, class, and the keys (`<class>\u0000<folder>`) of the folders above it, outermost first. */
+interface Resource {
+  readonly stack: string;
+  readonly name: string;
+  readonly cls: FoldClass;
+  readonly keys: readonly string[];
+}
+
+interface Member<T> {
+  readonly r: Resource;
+  readonly item: T;
+}
+
+const resources = new WeakMap<object, Resource>();
+
+/** A resource's name, class and folder keys, computed once per resource however many principals reach it. */
+function resourceOf(e: { readonly stack: string; readonly name: string; readonly path?: string; readonly type?: string }, kind: FoldKind): Resource {
+  let r = resources.get(e);
+  if (r === undefined) {
+    const name = kind === 'parameter' ? (e.path ?? e.name) : e.name;
+    const cls: FoldClass = kind === 'parameter' ? classOf(e.type ?? '') : '';
+    resources.set(e, (r = { stack: e.stack, name, cls, keys: foldersAbove(name).map((f) => `${cls}\u0000${f}`) }));
+  }
+  return r;
+}
+
+/**
+ * Shape ids, per store: entries with equal certainty, actions, via and conditions share one, found
+ * by the identity of their (shared) arrays, so that grouping builds no string per entry.
+ */
+interface ShapeIds {
+  readonly ids: Map<string, number>;
+  readonly byArrays: WeakMap<readonly string[], WeakMap<readonly Via[], WeakMap<readonly Condition[], Map<string, number>>>>;
+}
+const shapeIdsOf = new WeakMap<Store, ShapeIds>();
+
+function shapeId(store: Store, item: AccessItem): number {
+  let s = shapeIdsOf.get(store);
+  if (s === undefined) shapeIdsOf.set(store, (s = { ids: new Map(), byArrays: new WeakMap() }));
+  let byVia = s.byArrays.get(item.actions);
+  if (byVia === undefined) s.byArrays.set(item.actions, (byVia = new WeakMap()));
+  let byConditions = byVia.get(item.via);
+  if (byConditions === undefined) byVia.set(item.via, (byConditions = new WeakMap()));
+  let byCertainty = byConditions.get(item.conditions);
+  if (byCertainty === undefined) byConditions.set(item.conditions, (byCertainty = new Map()));
+  let id = byCertainty.get(item.certainty);
+  if (id === undefined) {
+    const key = shapeKey(item);
+    id = s.ids.get(key);
+    if (id === undefined) s.ids.set(key, (id = s.ids.size));
+    byCertainty.set(item.certainty, id);
+  }
+  return id;
+}
+
+/** What an entry's group is told by, besides its stack and path read: certainty, actions, via, conditions. */
+function shapeKey(item: AccessItem): string {
+  return `${item.certainty}\u0000${item.actions.join(',')}\u0000${viaKey(item.via)}\u0000${conditionKey(item.conditions)}`;
+}
+
 /** The folders to name for a group: maximal folders wholly in it (within each member's class), of at least two resources. */
-function foldNames(members: readonly { name: string; cls: FoldClass }[], universe: ReadonlyMap<string, number>): { folders: FoldedFolder[]; names: string[] } {
+function foldNames(members: readonly Member<unknown>[], universe: ReadonlyMap<string, number>): { folders: FoldedFolder[]; names: string[] } {
   const inGroup = new Map<string, number>();
-  for (const m of members) for (const f of foldersAbove(m.name)) inGroup.set(`${m.cls}\u0000${f}`, (inGroup.get(`${m.cls}\u0000${f}`) ?? 0) + 1);
-  const full = (k: string): boolean => (universe.get(k) ?? 0) >= 2 && inGroup.get(k) === universe.get(k);
+  for (const { r } of members) for (const k of r.keys) inGroup.set(k, (inGroup.get(k) ?? 0) + 1);
   const folders = new Map<string, FoldedFolder>();
   const rest: string[] = [];
-  for (const m of members) {
-    const top = foldersAbove(m.name).find((f) => full(`${m.cls}\u0000${f}`));
-    if (top === undefined) rest.push(m.name);
-    else folders.set(`${top}\u0000${m.cls}`, { folder: top, count: universe.get(`${m.cls}\u0000${top}`)!, class: m.cls });
+  for (const { r } of members) {
+    let top: string | undefined;
+    for (const k of r.keys) {
+      const n = universe.get(k) ?? 0;
+      if (n >= 2 && inGroup.get(k) === n) {
+        top = k;
+        break;
+      }
+    }
+    if (top === undefined) rest.push(r.name);
+    else if (!folders.has(top)) folders.set(top, { folder: top.slice(top.indexOf('\u0000') + 1), count: universe.get(top)!, class: r.cls });
   }
   return {
-    folders: [...folders.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, f]) => f),
+    folders: [...folders.values()].sort((a, b) => compareStrings(a.folder, b.folder) || compareStrings(a.class, b.class)),
     names: rest.sort(compareStrings),
   };
 }
@@ -109,24 +175,30 @@ function foldNames(members: readonly { name: string; cls: FoldClass }[], univers
  * resource's name (a parameter's path) and stack; entries on unknown resources are left out.
  */
 export function groupAccess<T extends AccessItem>(store: Store, items: readonly T[], kind: FoldKind): AccessGroup<T>[] {
-  const groups = new Map<string, { key: string; stack: string; shape: T; items: { name: string; cls: FoldClass; item: T }[] }>();
+  // stack -> shape id -> path read -> group
+  const groups = new Map<string, Map<number, Map<string, { stack: string; shape: T; items: Member<T>[] }>>>();
   for (const item of items) {
     const e = store.find(item.resourceUrn);
     if (e === undefined) continue;
-    const param = kind === 'parameter' ? (e as { path?: string; type?: string }) : undefined;
-    const name = param?.path ?? e.name;
-    const cls: FoldClass = param !== undefined ? classOf(param.type ?? '') : '';
+    const r = resourceOf(e as Parameters<typeof resourceOf>[0], kind);
     const byPath = (item as { byPath?: string }).byPath ?? '';
-    const key = `${e.stack}\u0000${item.certainty}\u0000${item.actions.join(',')}\u0000${viaKey(item.via)}\u0000${conditionKey(item.conditions)}\u0000${byPath}`;
-    let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { key, stack: e.stack, shape: item, items: [] }));
-    g.items.push({ name, cls, item });
+    const byShape = groups.get(r.stack) ?? groups.set(r.stack, new Map()).get(r.stack)!;
+    const id = shapeId(store, item);
+    const byPaths = byShape.get(id) ?? byShape.set(id, new Map()).get(id)!;
+    let g = byPaths.get(byPath);
+    if (g === undefined) byPaths.set(byPath, (g = { stack: r.stack, shape: item, items: [] }));
+    g.items.push({ r, item });
   }
   const out: (AccessGroup<T> & { key: string })[] = [];
-  for (const g of groups.values()) {
-    g.items.sort((a, b) => compareStrings(a.name, b.name));
-    const folded = foldNames(g.items, folderCounts(store, g.stack, kind));
-    out.push({ key: g.key, stack: g.stack, shape: g.shape, folders: folded.folders, names: folded.names, items: g.items.map((x) => x.item) });
+  for (const byShape of groups.values()) {
+    for (const byPaths of byShape.values()) {
+      for (const [byPath, g] of byPaths) {
+        g.items.sort((a, b) => compareStrings(a.r.name, b.r.name));
+        const folded = foldNames(g.items, folderCounts(store, g.stack, kind));
+        const key = `${g.stack}\u0000${shapeKey(g.shape)}\u0000${byPath}`;
+        out.push({ key, stack: g.stack, shape: g.shape, folders: folded.folders, names: folded.names, items: g.items.map((x) => x.item) });
+      }
+    }
   }
   const first = (g: AccessGroup<T>): string => g.folders[0]?.folder ?? g.names[0] ?? '';
   out.sort((a, b) => compareStrings(a.stack, b.stack) || compareStrings(first(a), first(b)) || compareStrings(a.key, b.key));
