@@ -1,5 +1,5 @@
 /**
- * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,e2e,diff,org,job] [--compare <dir>] [--no-write] [--keep]`.
+ * The benchmark: `npm run bench [-- --runs N] [--quick] [--only built-in,10x,1000x,e2e,diff,org,job] [--compare <dir>] [--no-write] [--keep]`.
  *
  * Measures the whole pipeline on the built-in estate (all stacks, the program under mocks) and on
  * synthetic `pulumi stack export` files at 1x, 10x and 100x (scripts/bench/synthetic.ts), side by
@@ -15,9 +15,9 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MIN_SCALE, TARGET_PIXELS } from '../diagrams/render/png.ts';
 import { run, stat, type Stat } from './bench/measure.ts';
@@ -75,7 +75,43 @@ const RUNS = {
 };
 
 /** Budgets for the 100x case, so that a stage that does not scale cannot hold the run for hours. */
-const BUDGET = { compliance100: 90_000, e2e100: 150_000, child: 15 * 60_000, org: 30 * 60_000 };
+const BUDGET = { compliance100: 90_000, e2e100: 150_000, e2e1000: 10 * 60_000, child: 15 * 60_000, org: 30 * 60_000 };
+
+/** Parameter Store's limit per account and region: measured end to end only (one cold run), with the size of the pages it writes. */
+const LIMIT_SCALE = { key: '1000x', parameters: 100_000, secrets: 5_000, services: 700 } as const;
+
+interface PageSizes {
+  /** The largest Markdown file, relative to --out, and its size in bytes. */
+  readonly largest: { readonly file: string; readonly bytes: number };
+  readonly index: number;
+  readonly markdownFiles: number;
+  /** Every file written, in bytes. */
+  readonly total: number;
+}
+
+function pageSizes(dir: string): PageSizes {
+  let largest = { file: '', bytes: 0 };
+  let markdownFiles = 0;
+  let total = 0;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const f = join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.isFile()) {
+        const n = statSync(f).size;
+        total += n;
+        if (e.name.endsWith('.md')) {
+          markdownFiles++;
+          if (n > largest.bytes) largest = { file: relative(dir, f), bytes: n };
+        }
+      }
+    }
+  };
+  walk(dir);
+  return { largest, index: existsSync(join(dir, 'README.md')) ? statSync(join(dir, 'README.md')).size : 0, markdownFiles, total };
+}
+
+const fmtKb = (n: number): string => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} KB`);
 
 interface Scale {
   readonly key: '1x' | '10x' | '100x';
@@ -320,7 +356,7 @@ interface Target {
   readonly met: boolean | undefined;
 }
 
-function report(facts: [string, string][], inputs: InputRun[], e2es: Record<string, E2E>, date: string, extra: RenderExtra = {}, org?: OrgResult): { md: string; targets: Target[] } {
+function report(facts: [string, string][], inputs: InputRun[], e2es: Record<string, E2E>, date: string, extra: RenderExtra = {}, org?: OrgResult, pages?: PageSizes): { md: string; targets: Target[] } {
   const out: string[] = [];
   const builtin = inputs.find((i) => i.name === 'built-in');
   const synth = inputs.filter((i) => i !== builtin);
@@ -393,6 +429,13 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
   const d100 = e2es['100x-diff'];
   if (d100?.timedOutMs !== undefined) t('`diff`: 100x export against itself with one change', `over ${d100.timedOutMs / 1000} s (killed)`, '< 15 s', false);
   else t('`diff`: 100x export against itself with one change', fmtMs(med(d100)), '< 15 s', med(d100) === undefined ? undefined : med(d100)! < 15_000);
+  const e1000 = e2es['1000x-cold'];
+  const limitWhat = `${LIMIT_SCALE.key} cold \`generate\` (${LIMIT_SCALE.parameters.toLocaleString('en-US')} parameters, ${LIMIT_SCALE.secrets.toLocaleString('en-US')} secrets; SVG, PNG, Markdown, JSON)`;
+  if (e1000?.timedOutMs !== undefined) t(limitWhat, `over ${e1000.timedOutMs / 1000} s (killed)`, '< 20 s', false);
+  else t(limitWhat, e1000?.error ? 'FAILED' : fmtMs(med(e1000)), '< 20 s', med(e1000) === undefined ? undefined : med(e1000)! < 20_000);
+  const peak1000 = e1000 && !e1000.error && e1000.peaks.length ? Math.max(...e1000.peaks) : undefined;
+  t('Same, peak memory (process tree)', peak1000 === undefined ? '—' : fmtMb(peak1000), '< 1 GB', peak1000 === undefined ? undefined : peak1000 < 1024);
+  t(`Largest Markdown file at ${LIMIT_SCALE.key} (aim: under 300 KB)`, pages ? `${fmtKb(pages.largest.bytes)} (${pages.largest.file}; index ${fmtKb(pages.index)})` : '—', '< 1 MB', pages ? pages.largest.bytes < 2 ** 20 : undefined);
   if (org) for (const [what, figure, limit, met] of organisationTargets(org)) t(what, figure, limit, met);
   targets.push(...jobTargets(extra));
   out.push('## Targets', '');
@@ -410,6 +453,7 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
     ['10x-cold', 'Synthetic 10x export, cold'],
     ['100x-cold', 'Synthetic 100x export, cold'],
     ['100x-diff', '`diff`: synthetic 100x export against itself with one role policy widened (`--base-state`, `--state`)'],
+    ['1000x-cold', `Synthetic ${LIMIT_SCALE.key} export (${LIMIT_SCALE.parameters.toLocaleString('en-US')} parameters, ${LIMIT_SCALE.secrets.toLocaleString('en-US')} secrets, ${LIMIT_SCALE.services} services per environment), cold, once`],
   ];
   out.push(
     table(
@@ -425,6 +469,9 @@ function report(facts: [string, string][], inputs: InputRun[], e2es: Record<stri
     '',
   );
 
+  if (pages) {
+    out.push(`${LIMIT_SCALE.key} output: ${pages.markdownFiles} Markdown files, the largest ${fmtKb(pages.largest.bytes)} (${pages.largest.file}), the index ${fmtKb(pages.index)}; ${fmtKb(pages.total)} written in all (estate.json and the CSV inventories hold the full lists).`, '');
+  }
   out.push(...organisationSection(org));
   out.push(...jobSection(extra));
 
@@ -659,9 +706,23 @@ async function main(): Promise<void> {
       }
     }
 
+    let pages: PageSizes | undefined;
+    if (want('e2e') && want(LIMIT_SCALE.key)) {
+      const file = join(tmp, `export-${LIMIT_SCALE.key}.json`);
+      writeFileSync(file, JSON.stringify(syntheticExport(LIMIT_SCALE)));
+      const e = await e2e(`${LIMIT_SCALE.key} cold`, ['--state', file, '--out', out, '--quiet'], 1, clean, env, BUDGET.e2e1000);
+      e2es[`${LIMIT_SCALE.key}-cold`] = e;
+      if (!e.error) {
+        pages = pageSizes(out);
+        log(`  ${LIMIT_SCALE.key} pages: largest ${fmtKb(pages.largest.bytes)} (${pages.largest.file}), index ${fmtKb(pages.index)}, ${pages.markdownFiles} Markdown files, ${fmtKb(pages.total)} written`);
+      }
+      rmSync(file, { force: true });
+      clean();
+    }
+
     const org = want('org') ? await measureOrganisation({ repo: REPO, tmp, runs: RUNS.e2eWarm, coldBudgetMs: BUDGET.org, log }) : undefined;
     const extra = await renderExtras(tmp);
-    const { md, targets } = report(facts, inputs, e2es, date, extra, org);
+    const { md, targets } = report(facts, inputs, e2es, date, extra, org, pages);
     process.stdout.write(md + '\n');
     if (!flag('--no-write')) {
       mkdirSync(dirname(REPORT), { recursive: true });
