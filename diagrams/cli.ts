@@ -143,48 +143,45 @@ function pipelineOptions(o: RawOptions, log: (m: string) => void): PipelineOptio
   };
 }
 
-/** Runs the command line; returns the exit code. Never exits the process itself. */
-export async function main(argv: readonly string[]): Promise<number> {
-  let code: number = EXIT.ok;
-  const stderr = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
-  const progress = (o: { readonly quiet?: boolean }) => (o.quiet ? () => undefined : (m: string) => stderr(`diagrams: ${m}`));
+/** What every subcommand's action shares: where messages go, and the exit code it sets. */
+interface Run {
+  code: number;
+  readonly stderr: (s: string) => void;
+  /** Progress messages, unless --quiet. */
+  readonly progress: (o: { readonly quiet?: boolean }) => (m: string) => void;
+}
 
-  const program = new Command('diagrams')
-    .description('Documents Pulumi stacks of an AWS secrets estate as D2 diagrams (SVG, PNG) and Markdown.')
-    .exitOverride()
-    .showSuggestionAfterError(true)
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.endsWith('\n') ? s : `${s}\n`) })
-    .addHelpText('after', EXIT_CODES_HELP);
-
-  const generateCmd = addOutputOptions(addSourceOptions(program.command('generate', { isDefault: true }).description('render the docs and write them (the default)')))
+function addGenerate(program: Command, run: Run): void {
+  addOutputOptions(addSourceOptions(program.command('generate', { isDefault: true }).description('render the docs and write them (the default)')))
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (o: RawOptions) => {
       const { generate, productionComponents } = await import('./pipeline/index.ts');
-      const log = progress(o);
+      const log = run.progress(o);
       const opts = pipelineOptions(o, log);
       const c = await productionComponents();
       const r = await generate(opts, c);
       log(`${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed in ${opts.out} (${r.rendered.stats.svgRendered} SVG and ${r.rendered.stats.pngRendered} PNG rendered, ${r.rendered.stats.reused} reused)`);
       if (o.failOn && Object.values(r.rendered.findings).some((f) => c.failsAt(f, o.failOn!))) {
-        stderr(`diagrams: compliance findings at or above ${o.failOn} are not met (see the Compliance findings of the stack pages)`);
-        code = EXIT.findings;
+        run.stderr(`diagrams: compliance findings at or above ${o.failOn} are not met (see the Compliance findings of the stack pages)`);
+        run.code = EXIT.findings;
       }
     });
-  void generateCmd;
+}
 
+function addCheck(program: Command, run: Run): void {
   addOutputOptions(addSourceOptions(program.command('check').description('render in memory and compare with the docs on disk; writes nothing')))
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (o: RawOptions) => {
       const { check, productionComponents } = await import('./pipeline/index.ts');
       const { formatProblems } = await import('./writer/index.ts');
-      const log = progress(o);
+      const log = run.progress(o);
       const opts = pipelineOptions(o, log);
       const c = await productionComponents();
       const r = await check(opts, c);
       if (r.problems.length > 0) {
-        stderr(formatProblems(r.problems));
-        stderr(`diagrams: ${r.problems.length} file${r.problems.length === 1 ? ' is' : 's are'} stale: run \`npm run diagrams\` and commit the result`);
-        code = EXIT.stale;
+        run.stderr(formatProblems(r.problems));
+        run.stderr(`diagrams: ${r.problems.length} file${r.problems.length === 1 ? ' is' : 's are'} stale: run \`npm run diagrams\` and commit the result`);
+        run.code = EXIT.stale;
       } else log(`${opts.out} is up to date`);
       if (o.failOn) {
         const { failing } = await import('./compliance/rules/index.ts');
@@ -192,12 +189,14 @@ export async function main(argv: readonly string[]): Promise<number> {
           .filter(([, f]) => c.failsAt(f, o.failOn!))
           .map(([s, f]) => `${s}: ${failing(f, o.failOn!).join(', ')}`);
         if (lines.length > 0) {
-          stderr(`diagrams: compliance findings at or above ${o.failOn} are not met:\n  ${lines.join('\n  ')}`);
-          code = EXIT.findings;
+          run.stderr(`diagrams: compliance findings at or above ${o.failOn} are not met:\n  ${lines.join('\n  ')}`);
+          run.code = EXIT.findings;
         }
       }
     });
+}
 
+function addGraph(program: Command): void {
   addSourceOptions(program.command('graph').description('print the resource graph of the stacks (secrets redacted)'))
     .option('--json', 'print the ResourceGraph as JSON on stdout (one object for one stack, an array for several)')
     .option('--quiet', 'no progress messages on stderr')
@@ -208,16 +207,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       const graphs = await loadGraphs({ ...sourceOptions(o), ...(cacheDir !== undefined ? { cacheDir } : {}) });
       if (o.json) {
         process.stdout.write(JSON.stringify(graphs.length === 1 ? graphs[0] : graphs, null, 2) + '\n');
-      } else {
-        for (const g of graphs) {
-          const types = new Map<string, number>();
-          for (const r of g.resources) types.set(r.type, (types.get(r.type) ?? 0) + 1);
-          process.stdout.write(`${g.stack.project}/${g.stack.stack} (${g.stack.source.kind} ${g.stack.source.location}): ${g.resources.length} resources, ${g.edges.length} edges\n`);
-          for (const [t, n] of [...types.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) process.stdout.write(`  ${String(n).padStart(5)}  ${t}\n`);
-        }
+        return;
+      }
+      for (const g of graphs) {
+        const types = new Map<string, number>();
+        for (const r of g.resources) types.set(r.type, (types.get(r.type) ?? 0) + 1);
+        process.stdout.write(`${g.stack.project}/${g.stack.stack} (${g.stack.source.kind} ${g.stack.source.location}): ${g.resources.length} resources, ${g.edges.length} edges\n`);
+        for (const [t, n] of [...types.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) process.stdout.write(`  ${String(n).padStart(5)}  ${t}\n`);
       }
     });
+}
 
+function addDiff(program: Command, run: Run): void {
   addSourceOptions(program.command('diff').description('review a change: what the head changes against a base (access, findings, resources, cost, parity)'))
     .option('--base-docs <dir>', `the committed docs whose estate.json files are the base (the default base: ${DEFAULT_OUT})`)
     .option('--base-state <file>', 'the base from a `pulumi stack export` or checkpoint file; repeatable', collect)
@@ -232,7 +233,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (o: Omit<RawOptions, 'format' | 'failOn'> & DiffRawOptions) => {
       const { runDiff } = await import('./diff/index.ts');
-      const log = progress(o);
+      const log = run.progress(o);
       const cacheDir = cacheDirFromEnv();
       const r = await runDiff(
         {
@@ -255,11 +256,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (r.stdout !== undefined) process.stdout.write(r.stdout);
       else log(`${r.written!.written.length} written, ${r.written!.unchanged.length} unchanged, ${r.written!.removed.length} removed in ${o.out}`);
       if (r.failures.length > 0) {
-        stderr(`diagrams: diff --fail-on:\n  ${r.failures.join('\n  ')}`);
-        code = EXIT.findings;
+        run.stderr(`diagrams: diff --fail-on:\n  ${r.failures.join('\n  ')}`);
+        run.code = EXIT.findings;
       }
     });
+}
 
+function addIndex(program: Command, run: Run): void {
   program
     .command('index <dir>')
     .description('assemble the index of an organisation from the estate.json files below <dir> (written by earlier generate runs); reads no state')
@@ -270,7 +273,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (dir: string, o: { out?: string; check?: boolean; templates?: string; quiet?: boolean }) => {
       const org = await import('./pipeline/organisation.ts');
-      const log = progress(o);
+      const log = run.progress(o);
       const cacheDir = cacheDirFromEnv();
       const opts = { dir, ...(o.out !== undefined ? { out: o.out } : {}), ...(o.templates !== undefined ? { templates: o.templates } : {}), ...(cacheDir !== undefined ? { cacheDir } : {}), log };
       if (o.check) {
@@ -279,18 +282,36 @@ export async function main(argv: readonly string[]): Promise<number> {
           log(`${o.out ?? dir} is up to date`);
           return;
         }
-        stderr((await import('./writer/index.ts')).formatProblems(r.problems));
-        stderr(`diagrams: ${r.problems.length} file${r.problems.length === 1 ? ' is' : 's are'} stale: run \`npm run diagrams -- index ${dir}\` and commit the result`);
-        code = EXIT.stale;
+        run.stderr((await import('./writer/index.ts')).formatProblems(r.problems));
+        run.stderr(`diagrams: ${r.problems.length} file${r.problems.length === 1 ? ' is' : 's are'} stale: run \`npm run diagrams -- index ${dir}\` and commit the result`);
+        run.code = EXIT.stale;
         return;
       }
       const r = await org.writeOrganisation(opts);
       log(`${r.written.length} written, ${r.unchanged.length} unchanged, ${r.removed.length} removed in ${o.out ?? dir}`);
     });
+}
+
+/** Runs the command line; returns the exit code. Never exits the process itself. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const stderr = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+  const run: Run = { code: EXIT.ok, stderr, progress: (o) => (o.quiet ? () => undefined : (m: string) => stderr(`diagrams: ${m}`)) };
+
+  const program = new Command('diagrams')
+    .description('Documents Pulumi stacks of an AWS secrets estate as D2 diagrams (SVG, PNG) and Markdown.')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.endsWith('\n') ? s : `${s}\n`) })
+    .addHelpText('after', EXIT_CODES_HELP);
+  addGenerate(program, run);
+  addCheck(program, run);
+  addGraph(program);
+  addDiff(program, run);
+  addIndex(program, run);
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
-    return code;
+    return run.code;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT.ok;
