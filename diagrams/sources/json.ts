@@ -187,132 +187,165 @@ interface JsonErrorLocation {
   readonly what: string;
 }
 
+class ScanFail {
+  constructor(
+    readonly offset: number,
+    readonly what: string,
+  ) {}
+}
+
+/** A JSON scanner that only checks syntax, to find where it first fails; never returns input text. */
+class JsonScanner {
+  i = 0;
+  private readonly n: number;
+
+  constructor(private readonly text: string) {
+    this.n = text.length;
+  }
+
+  ws(): void {
+    while (this.i < this.n) {
+      const c = this.text.charCodeAt(this.i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) this.i++;
+      else break;
+    }
+  }
+
+  private fail(what: string, at: number = this.i): never {
+    throw new ScanFail(at, what);
+  }
+
+  private expectChar(ch: string, what: string): void {
+    if (this.i >= this.n) this.fail('unexpected end of input');
+    if (this.text[this.i] !== ch) this.fail(what);
+    this.i++;
+  }
+
+  /** A string, from its opening quote. */
+  private str(): void {
+    const { text, n } = this;
+    this.i++; // opening quote
+    while (this.i < n) {
+      const c = text.charCodeAt(this.i);
+      if (c === 34) {
+        this.i++;
+        return;
+      }
+      if (c === 92) {
+        this.i++;
+        if (this.i >= n) break;
+        const e = text[this.i]!;
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(this.i + 1, this.i + 5))) {
+            if (this.i + 5 > n) break;
+            this.fail('invalid \\u escape in a string');
+          }
+          this.i += 5;
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(e)) this.fail('invalid escape in a string');
+        this.i++;
+        continue;
+      }
+      if (c < 32) this.fail('control character in a string');
+      this.i++;
+    }
+    this.fail('unexpected end of input', n);
+  }
+
+  value(depth: number): void {
+    if (depth > 10000) this.fail('nesting too deep');
+    this.ws();
+    if (this.i >= this.n) this.fail('unexpected end of input');
+    const c = this.text[this.i]!;
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return this.str();
+    return this.scalar();
+  }
+
+  /** An object, from its `{`. */
+  private object(depth: number): void {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === '}') {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.ws();
+      if (this.i >= this.n) this.fail('unexpected end of input');
+      if (this.text[this.i] !== '"') this.fail('expected a property name in double quotes');
+      this.str();
+      this.ws();
+      this.expectChar(':', "expected ':' after a property name");
+      this.value(depth + 1);
+      this.ws();
+      if (this.i >= this.n) this.fail('unexpected end of input');
+      if (this.text[this.i] === ',') {
+        this.i++;
+        continue;
+      }
+      this.expectChar('}', "expected ',' or '}' after a property value");
+      return;
+    }
+  }
+
+  /** An array, from its `[`. */
+  private array(depth: number): void {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === ']') {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.value(depth + 1);
+      this.ws();
+      if (this.i >= this.n) this.fail('unexpected end of input');
+      if (this.text[this.i] === ',') {
+        this.i++;
+        continue;
+      }
+      this.expectChar(']', "expected ',' or ']' after an array element");
+      return;
+    }
+  }
+
+  /** true, false, null or a number. */
+  private scalar(): void {
+    const { text, n } = this;
+    for (const lit of ['true', 'false', 'null']) {
+      if (text.startsWith(lit, this.i)) {
+        this.i += lit.length;
+        return;
+      }
+      if (lit.startsWith(text.slice(this.i, n)) && n - this.i < lit.length) this.fail('unexpected end of input', n);
+    }
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(this.i, this.i + 400));
+    if (m && m[0] !== '' && m[0] !== '-') {
+      this.i += m[0].length;
+      return;
+    }
+    this.fail('unexpected character');
+  }
+}
+
 /**
  * A small JSON scanner used only after JSON.parse failed, to find the offset of the first error.
  * Never returns input text.
  */
 export function locateJsonError(text: string): JsonErrorLocation {
-  let i = 0;
   const n = text.length;
-  class Fail {
-    constructor(
-      readonly offset: number,
-      readonly what: string,
-    ) {}
-  }
-  const ws = (): void => {
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
-      else break;
-    }
-  };
-  const expectChar = (ch: string, what: string): void => {
-    if (i >= n) throw new Fail(i, 'unexpected end of input');
-    if (text[i] !== ch) throw new Fail(i, what);
-    i++;
-  };
-  const str = (): void => {
-    i++; // opening quote
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 34) {
-        i++;
-        return;
-      }
-      if (c === 92) {
-        i++;
-        if (i >= n) break;
-        const e = text[i]!;
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) {
-            if (i + 5 > n) break;
-            throw new Fail(i, 'invalid \\u escape in a string');
-          }
-          i += 5;
-          continue;
-        }
-        if (!'"\\/bfnrt'.includes(e)) throw new Fail(i, 'invalid escape in a string');
-        i++;
-        continue;
-      }
-      if (c < 32) throw new Fail(i, 'control character in a string');
-      i++;
-    }
-    throw new Fail(n, 'unexpected end of input');
-  };
-  const value = (depth: number): void => {
-    if (depth > 10000) throw new Fail(i, 'nesting too deep');
-    ws();
-    if (i >= n) throw new Fail(i, 'unexpected end of input');
-    const c = text[i]!;
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (i >= n) throw new Fail(i, 'unexpected end of input');
-        if (text[i] !== '"') throw new Fail(i, 'expected a property name in double quotes');
-        str();
-        ws();
-        expectChar(':', "expected ':' after a property name");
-        value(depth + 1);
-        ws();
-        if (i >= n) throw new Fail(i, 'unexpected end of input');
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        expectChar('}', "expected ',' or '}' after a property value");
-        return;
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (i >= n) throw new Fail(i, 'unexpected end of input');
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        expectChar(']', "expected ',' or ']' after an array element");
-        return;
-      }
-    }
-    if (c === '"') return str();
-    for (const lit of ['true', 'false', 'null']) {
-      if (text.startsWith(lit, i)) {
-        i += lit.length;
-        return;
-      }
-      if (lit.startsWith(text.slice(i, n)) && n - i < lit.length) throw new Fail(n, 'unexpected end of input');
-    }
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (m && m[0] !== '' && m[0] !== '-') {
-      i += m[0].length;
-      return;
-    }
-    throw new Fail(i, 'unexpected character');
-  };
+  const scan = new JsonScanner(text);
   try {
-    value(0);
-    ws();
-    if (i < n) return { offset: i, truncated: false, what: 'unexpected content after the JSON value' };
+    scan.value(0);
+    scan.ws();
+    if (scan.i < n) return { offset: scan.i, truncated: false, what: 'unexpected content after the JSON value' };
     // JSON.parse failed but the scanner did not: report the start.
     return { offset: 0, truncated: false, what: 'invalid JSON' };
   } catch (e) {
-    if (e instanceof Fail) return { offset: e.offset, truncated: e.offset >= n, what: e.what };
+    if (e instanceof ScanFail) return { offset: e.offset, truncated: e.offset >= n, what: e.what };
     return { offset: 0, truncated: false, what: 'nesting too deep' };
   }
 }
