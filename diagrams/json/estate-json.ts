@@ -11,7 +11,7 @@
  */
 
 import type { CostEstimate, Finding } from '../compliance/types.ts';
-import type { AccessItem, Condition, ParameterRead, Via } from '../estate/model.ts';
+import type { AccessItem, Condition, KmsKey, Parameter, ParameterRead, Secret, Via } from '../estate/model.ts';
 import type { PrincipalEntry, Store } from '../estate/store.ts';
 import { groupedAccess, type AccessGroup, type GroupedList } from '../estate/fold.ts';
 import type { View } from '../views/types.ts';
@@ -97,6 +97,73 @@ function principalJson(store: Store, p: PrincipalEntry, stack: string, own: bool
   };
 }
 
+/** A parameter's entry: its properties, never its value. */
+function parameterJson(store: Store, p: Parameter): Record<string, unknown> {
+  return {
+    name: p.path,
+    urn: p.urn,
+    type: p.type,
+    tier: p.tier,
+    ...(p.type === 'SecureString' ? { key: keyLabel(store, p.keyUrn, p.keyId, AWS_KEY.ssm), ...(p.keyUrn ? { keyUrn: p.keyUrn } : {}) } : {}),
+    ...(store.environmentOf(p) !== undefined ? { environment: store.environmentOf(p) } : {}),
+    protect: p.protect,
+  };
+}
+
+/** A secret's entry: its properties and policy, never its value. */
+function secretJson(store: Store, x: Secret): Record<string, unknown> {
+  return {
+    name: x.name,
+    urn: x.urn,
+    category: x.category,
+    key: keyLabel(store, x.keyUrn, x.keyId, AWS_KEY.secretsmanager),
+    ...(x.keyUrn ? { keyUrn: x.keyUrn } : {}),
+    rotation: {
+      enabled: x.rotation.enabled,
+      label: rotationLabel(x),
+      ...(x.rotation.intervalDays !== undefined ? { intervalDays: x.rotation.intervalDays } : {}),
+      ...(x.rotation.functionUrn ? { function: store.findFunction(x.rotation.functionUrn)?.name ?? x.rotation.functionUrn } : x.rotation.functionArn ? { function: x.rotation.functionArn } : {}),
+    },
+    replicas: x.replicas.map((r) => r.region),
+    ...(x.recoveryWindowDays !== undefined ? { recoveryWindowDays: x.recoveryWindowDays } : {}),
+    resourcePolicy: x.policy !== undefined,
+    ...(x.policy !== undefined ? { policy: x.policy.statements } : {}),
+    protect: x.protect,
+    ...(store.environmentOf(x) !== undefined ? { environment: store.environmentOf(x) } : {}),
+  };
+}
+
+/** A key the stack uses: its settings, what it protects, its grants and policy. */
+function keyJson(k: KmsKey, stack: string): Record<string, unknown> {
+  return {
+    name: k.name,
+    urn: k.urn,
+    ...(k.stack !== stack ? { stack: k.stack } : {}),
+    aliases: k.aliases,
+    rotation: { enabled: k.rotationEnabled, ...(k.rotationPeriodDays !== undefined ? { periodDays: k.rotationPeriodDays } : {}) },
+    multiRegion: k.multiRegion,
+    replicas: k.replicas.map((r) => r.region ?? r.stack),
+    ...(k.deletionWindowDays !== undefined ? { deletionWindowDays: k.deletionWindowDays } : {}),
+    protect: k.protect,
+    protects: Object.fromEntries(k.protects.map((p) => [p.type, p.urns.length])),
+    grants: k.grants.map((g) => ({ name: g.name, grantee: g.grantee, operations: g.operations })),
+    ...(k.policy !== undefined ? { policy: k.policy.statements } : {}),
+  };
+}
+
+/** A finding, with each resource it holds or fails on. */
+function findingJson(f: Finding): Record<string, unknown> {
+  return {
+    id: f.ruleId,
+    title: f.title,
+    severity: f.severity,
+    layer: f.layer,
+    status: f.status === 'not-met' ? 'not met' : f.status === 'not-applicable' ? 'not applicable' : 'met',
+    resources: f.subjects.map((x) => ({ name: x.name, urn: x.urn, stack: x.stack, status: x.status === 'not-met' ? 'not met' : 'met', detail: x.detail })),
+    ...(f.note !== undefined ? { note: f.note } : {}),
+  };
+}
+
 /** The estate.json document of one stack. */
 export function estateDocument(input: EstateJsonInput): Record<string, unknown> {
   const { store, stack } = input;
@@ -121,48 +188,9 @@ export function estateDocument(input: EstateJsonInput): Record<string, unknown> 
     coverage: s.coverage,
     resourceTypes: s.resourceTypes,
     diagrams: input.views.map((v) => ({ name: v.name, drawn: v.d2 !== undefined })),
-    parameters: params.map((p) => ({
-      name: p.path,
-      urn: p.urn,
-      type: p.type,
-      tier: p.tier,
-      ...(p.type === 'SecureString' ? { key: keyLabel(store, p.keyUrn, p.keyId, AWS_KEY.ssm), ...(p.keyUrn ? { keyUrn: p.keyUrn } : {}) } : {}),
-      ...(store.environmentOf(p) !== undefined ? { environment: store.environmentOf(p) } : {}),
-      protect: p.protect,
-    })),
-    secrets: secrets.map((x) => ({
-      name: x.name,
-      urn: x.urn,
-      category: x.category,
-      key: keyLabel(store, x.keyUrn, x.keyId, AWS_KEY.secretsmanager),
-      ...(x.keyUrn ? { keyUrn: x.keyUrn } : {}),
-      rotation: {
-        enabled: x.rotation.enabled,
-        label: rotationLabel(x),
-        ...(x.rotation.intervalDays !== undefined ? { intervalDays: x.rotation.intervalDays } : {}),
-        ...(x.rotation.functionUrn ? { function: store.findFunction(x.rotation.functionUrn)?.name ?? x.rotation.functionUrn } : x.rotation.functionArn ? { function: x.rotation.functionArn } : {}),
-      },
-      replicas: x.replicas.map((r) => r.region),
-      ...(x.recoveryWindowDays !== undefined ? { recoveryWindowDays: x.recoveryWindowDays } : {}),
-      resourcePolicy: x.policy !== undefined,
-      ...(x.policy !== undefined ? { policy: x.policy.statements } : {}),
-      protect: x.protect,
-      ...(store.environmentOf(x) !== undefined ? { environment: store.environmentOf(x) } : {}),
-    })),
-    keys: store.keysUsedBy(stack).keys.map((k) => ({
-      name: k.name,
-      urn: k.urn,
-      ...(k.stack !== stack ? { stack: k.stack } : {}),
-      aliases: k.aliases,
-      rotation: { enabled: k.rotationEnabled, ...(k.rotationPeriodDays !== undefined ? { periodDays: k.rotationPeriodDays } : {}) },
-      multiRegion: k.multiRegion,
-      replicas: k.replicas.map((r) => r.region ?? r.stack),
-      ...(k.deletionWindowDays !== undefined ? { deletionWindowDays: k.deletionWindowDays } : {}),
-      protect: k.protect,
-      protects: Object.fromEntries(k.protects.map((p) => [p.type, p.urns.length])),
-      grants: k.grants.map((g) => ({ name: g.name, grantee: g.grantee, operations: g.operations })),
-      ...(k.policy !== undefined ? { policy: k.policy.statements } : {}),
-    })),
+    parameters: params.map((p) => parameterJson(store, p)),
+    secrets: secrets.map((x) => secretJson(store, x)),
+    keys: store.keysUsedBy(stack).keys.map((k) => keyJson(k, stack)),
     policies: mine(e.policies).map((p) => ({
       name: p.name,
       urn: p.urn,
@@ -174,15 +202,7 @@ export function estateDocument(input: EstateJsonInput): Record<string, unknown> 
     })),
     principals: principals.map((p) => principalJson(store, p, stack, p.stack === stack)),
     exposures: mine(e.exposures).map((x) => ({ resource: x.name, urn: x.urn, type: x.type, kind: x.kind, path: x.path, detail: x.detail })),
-    findings: input.findings.map((f) => ({
-      id: f.ruleId,
-      title: f.title,
-      severity: f.severity,
-      layer: f.layer,
-      status: f.status === 'not-met' ? 'not met' : f.status === 'not-applicable' ? 'not applicable' : 'met',
-      resources: f.subjects.map((x) => ({ name: x.name, urn: x.urn, stack: x.stack, status: x.status === 'not-met' ? 'not met' : 'met', detail: x.detail })),
-      ...(f.note !== undefined ? { note: f.note } : {}),
-    })),
+    findings: input.findings.map(findingJson),
     cost: input.cost
       ? { total: input.cost.total, pricesAsOf: input.cost.pricesAsOf, lines: input.cost.lines.map((l) => ({ item: l.item, quantity: l.quantity, unitPrice: l.unitPrice, monthly: l.monthly })) }
       : null,
