@@ -63,6 +63,13 @@ interface Unit {
   readonly more?: boolean;
 }
 
+/** How the tree is drawn: its root folder, the units below it, and whether any unit is aggregated. */
+interface Plan {
+  readonly root: string;
+  readonly units: Unit[];
+  readonly aggregated: boolean;
+}
+
 function folderOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i + 1);
@@ -72,7 +79,7 @@ function folderOf(path: string): string {
  * Chooses how to draw the tree: detailed folders, or aggregated at the deepest level below the
  * root that keeps the number of boxes readable.
  */
-export function planUnits(params: readonly Parameter[]): { root: string; units: Unit[]; aggregated: boolean } {
+export function planUnits(params: readonly Parameter[]): Plan {
   const byFolder = groupBy(params, (p) => folderOf(p.path));
   const folders = [...byFolder.keys()].sort();
   let root = commonPrefix(folders.map((f) => `${f}x`));
@@ -194,30 +201,19 @@ interface KeyUse {
   decrypters: Set<string>;
 }
 
-export function parameterStoreHierarchy(input: ViewInput): View {
-  const { estate, stack } = input;
-  const params = lookup(estate).store.inStack(estate.parameters, stack).sort(byString((p) => p.path));
-  const l = lookup(estate);
-  const env = servedLabel(l.store, stack, params);
-  const title = env.includes(' and ') ? `Where do ${env} keep their configuration, and who reads it?` : `Where does ${env} keep its configuration, and who reads it?`;
-  const purpose = `The SSM Parameter Store tree of ${env} with each parameter's type and key, and which principals may read which folders by path and which parameters by name.`;
-  let t = new D2Text();
+/** What the drawing's steps share: the lookup, the stack, the tree's plan, its readers and the legend. */
+interface Drawing {
+  readonly l: Lookup;
+  readonly stack: string;
+  readonly plan: Plan;
+  /** The stack's own principals first, then by name. */
+  readonly readers: readonly Reader[];
+  /** The legend's entries, in the order the drawing meets them. */
+  readonly legend: LegendEntry[];
+}
 
-  if (params.length === 0) {
-    return { name: 'parameter_store_hierarchy', title, purpose, d2: undefined, absent: `Stack ${stack} has no SSM Parameter Store parameters; this diagram would show their tree with types and keys, and who may read which folder.` };
-  }
-
-  const plan = planUnits(params);
-  const readers = findReaders(l, params).sort(byString((r) => `${r.principal.stack === stack ? 0 : 1}${r.principal.name}`));
-  const rows = plan.units.reduce((n, u) => n + 1 + (u.aggregated ? 0 : u.params.length), 0);
-  const matrix = readers.length > 0 && readers.length <= MAX_MATRIX_READERS && rows <= MAX_MATRIX_ROWS;
-
-  const legendEntries: LegendEntry[] = [];
-  const typesPresent = [...new Set(params.map((p) => p.type))].sort((a, b) => TYPE_ORDER.indexOf(a) - TYPE_ORDER.indexOf(b));
-  for (const ty of typesPresent) legendEntries.push({ cls: paramClass(ty) });
-  if (plan.aggregated) legendEntries.push({ cls: 'param-aggregate' });
-
-  // KMS keys of the SecureStrings, and who can decrypt through SSM.
+/** The KMS keys of the SecureStrings, and who can decrypt through SSM. */
+function keysInUse(l: Lookup, params: readonly Parameter[], readers: readonly Reader[]): Map<string, KeyUse> {
   const usedKeys = new Map<string, KeyUse>();
   for (const p of params) {
     if (p.type !== 'SecureString') continue;
@@ -235,162 +231,211 @@ export function parameterStoreHierarchy(input: ViewInput): View {
       k.decrypters.add(`${readerTitle(l, r.principal, false, 40)[0]}${ka.certainty === 'unknown' ? ' (unknown)' : ''}`);
     }
   }
-  const keyLabel = (p: Parameter): string => {
-    const k = p.keyUrn ? l.keyByUrn.get(p.keyUrn) : undefined;
-    return clip(k ? shortKeyName(l, keyName(k)) : keyIdName(p.keyId, 'aws/ssm'), 24);
-  };
-  const leafLabel = (p: Parameter): string => {
-    const tier = p.tier === 'Advanced' || p.tier === 'Intelligent-Tiering' ? ` · ${p.tier}` : '';
-    const key = p.type === 'SecureString' ? ` · ${keyLabel(p)}` : '';
-    return `${clip(p.leaf, 30)}\n${p.type}${tier}${key}`;
-  };
-  const unitLabel = (u: Unit): string => {
-    const counts = countLabel(countBy(u.params, (p) => p.type), TYPE_ORDER);
-    const head = u.more ? `+ ${plural(u.folders, 'more folder')}` : relative(plan.root, u.path);
-    const sub = !u.more && u.folders > 1 ? ` in ${plural(u.folders, 'folder')}` : '';
-    // What is inside, one level down: the first few sub-folders by name.
-    const inside = u.more ? [] : [...new Set(u.params.map((p) => p.path.slice(u.path.length).split('/')).filter((x) => x.length > 1).map((x) => `${x[0]}/`))].sort();
-    const insideLine = inside.length > 1 ? `\n${listWithMore(inside, 4).join(', ')}` : '';
-    return `${head}\n${plural(u.params.length, 'parameter')}${sub}\n${counts}${insideLine}`;
-  };
+  return usedKeys;
+}
 
-  const notes: string[] = [];
-  const readerEdges: string[] = [];
-  let readersText = false;
-  let flagged = { conditional: false, unknown: false };
+/** The short name of a SecureString's key, as its box shows it. */
+function keyLabel(l: Lookup, p: Parameter): string {
+  const k = p.keyUrn ? l.keyByUrn.get(p.keyUrn) : undefined;
+  return clip(k ? shortKeyName(l, keyName(k)) : keyIdName(p.keyId, 'aws/ssm'), 24);
+}
 
-  if (matrix) {
-    const sharedService = new Map<string, number>();
+/** A parameter's box: its leaf name, then its type, a tier other than Standard, and a SecureString's key. */
+function leafLabel(l: Lookup, p: Parameter): string {
+  const tier = p.tier === 'Advanced' || p.tier === 'Intelligent-Tiering' ? ` · ${p.tier}` : '';
+  const key = p.type === 'SecureString' ? ` · ${keyLabel(l, p)}` : '';
+  return `${clip(p.leaf, 30)}\n${p.type}${tier}${key}`;
+}
+
+/** An aggregated unit's box: its path below the root, its counts by type and its first sub-folders. */
+function unitLabel(root: string, u: Unit): string {
+  const counts = countLabel(countBy(u.params, (p) => p.type), TYPE_ORDER);
+  const head = u.more ? `+ ${plural(u.folders, 'more folder')}` : relative(root, u.path);
+  const sub = !u.more && u.folders > 1 ? ` in ${plural(u.folders, 'folder')}` : '';
+  // What is inside, one level down: the first few sub-folders by name.
+  const inside = u.more ? [] : [...new Set(u.params.map((p) => p.path.slice(u.path.length).split('/')).filter((x) => x.length > 1).map((x) => `${x[0]}/`))].sort();
+  const insideLine = inside.length > 1 ? `\n${listWithMore(inside, 4).join(', ')}` : '';
+  return `${head}\n${plural(u.params.length, 'parameter')}${sub}\n${counts}${insideLine}`;
+}
+
+/** The key under which a role reader's service is counted (undefined for principals without one). */
+function serviceKey(l: Lookup, r: Reader): string | undefined {
+  const s = r.principal.role ? l.serviceById.get(`${r.principal.role.stack}\u0000${r.principal.role.service ?? ''}`) : undefined;
+  return s ? `${s.stack}\u0000${s.id}` : undefined;
+}
+
+/**
+ * The matrix: a header row (the corner, then a column per reader), then a row per folder and
+ * per parameter of a detailed folder, with a cell per reader.
+ */
+function drawMatrix(d: Drawing, rows: number, t: D2Text): void {
+  const { l, stack, plan, readers, legend } = d;
+  // Readers per service: a service with several reading roles names the role in the header too.
+  const sharedService = new Map<string, number>();
+  for (const r of readers) {
+    const s = serviceKey(l, r);
+    if (s) sharedService.set(s, (sharedService.get(s) ?? 0) + 1);
+  }
+  const readerIds = new Ids('r_');
+  t.block(`store: ${q(plan.root)}`, (b) => {
+    b.line('class: group');
+    b.line('icon: ${icon_ssm}');
+    b.line('style.font-size: 20');
+    // Both counts, rows first: D2 then fills row by row (one count alone balances columns).
+    b.line(`grid-rows: ${rows + 1}`);
+    b.line(`grid-columns: ${readers.length + 1}`);
+    b.line('horizontal-gap: 6');
+    b.line('vertical-gap: 6');
+    b.line(`corner: ${q('path  ·  read by →')} { shape: text; style.font-size: 14; style.italic: true }`);
     for (const r of readers) {
-      const s = r.principal.role ? l.serviceById.get(`${r.principal.role.stack}\u0000${r.principal.role.service ?? ''}`) : undefined;
-      if (s) sharedService.set(`${s.stack}\u0000${s.id}`, (sharedService.get(`${s.stack}\u0000${s.id}`) ?? 0) + 1);
+      legend.push({ cls: principalClass(r.principal) });
+      const s = serviceKey(l, r);
+      const shared = !!s && (sharedService.get(s) ?? 0) > 1;
+      b.line(`${readerIds.id(r.principal.id, r.principal.name)}: ${q(readerHeader(l, r.principal, stack, shared))} { class: ${principalClass(r.principal)}; style.font-size: 14; height: ${heightFor(4, 14)} }`);
     }
-    const readerIds = new Ids('r_');
-    t.block(`store: ${q(plan.root)}`, (b) => {
-      b.line('class: group');
-      b.line('icon: ${icon_ssm}');
-      b.line('style.font-size: 20');
-      // Both counts, rows first: D2 then fills row by row (one count alone balances columns).
-      b.line(`grid-rows: ${rows + 1}`);
-      b.line(`grid-columns: ${readers.length + 1}`);
-      b.line('horizontal-gap: 6');
-      b.line('vertical-gap: 6');
-      b.line(`corner: ${q('path  ·  read by →')} { shape: text; style.font-size: 14; style.italic: true }`);
+    matrixRows(d, b);
+  });
+  const all = readers.flatMap((r) => [...r.reads.values()]);
+  if (all.some((r) => r.mode === 'path')) legend.push({ cls: 'read-by-path' });
+  if (all.some((r) => r.mode === 'name')) legend.push({ cls: 'read-by-name' });
+}
+
+/** The matrix's rows below the header: each folder's row of summary cells, then its parameters' rows. */
+function matrixRows(d: Drawing, b: D2Text): void {
+  const { l, plan, readers } = d;
+  let blank = 0;
+  // Explicit heights: D2's default box is 66 px tall whatever its text.
+  const cell = (label: string | undefined, cls: ClassName | undefined, h: number): void => {
+    if (label === undefined || cls === undefined) b.line(`e${blank++}: "" { class: read-none; height: ${h} }`);
+    else b.line(`e${blank++}: ${q(label)} { class: ${cls}; height: ${h} }`);
+  };
+  for (const u of plan.units) {
+    const h = u.aggregated ? heightFor(unitLabel(plan.root, u).split('\n').length, 13) : heightFor(1, 15);
+    if (u.aggregated) b.line(`${u.id}: ${q(unitLabel(plan.root, u))} { class: param-aggregate; height: ${h} }`);
+    else b.line(`${u.id}: ${q(`${relative(plan.root, u.path)}  (${u.params.length})`)} { class: folder; height: ${h} }`);
+    for (const r of readers) {
+      const reads = u.params.map((p) => r.reads.get(p.urn)).filter((x): x is Read => x !== undefined);
+      const c = folderCell(reads, u.params.length);
+      cell(c?.label, c?.cls, h);
+    }
+    if (u.aggregated) continue;
+    const leafIds = new Ids(`${u.id}_`);
+    const lh = heightFor(2, 14);
+    for (const p of u.params) {
+      b.line(`${leafIds.id(p.urn, p.leaf)}: ${q(leafLabel(l, p))} { class: ${paramClass(p.type)}; style.font-size: 14; height: ${lh} }`);
       for (const r of readers) {
-        legendEntries.push({ cls: principalClass(r.principal) });
-        const s = r.principal.role ? l.serviceById.get(`${r.principal.role.stack}\u0000${r.principal.role.service ?? ''}`) : undefined;
-        const shared = !!s && (sharedService.get(`${s.stack}\u0000${s.id}`) ?? 0) > 1;
-        b.line(`${readerIds.id(r.principal.id, r.principal.name)}: ${q(readerHeader(l, r.principal, stack, shared))} { class: ${principalClass(r.principal)}; style.font-size: 14; height: ${heightFor(4, 14)} }`);
+        const x = r.reads.get(p.urn);
+        cell(x ? mark(x) : undefined, x ? (x.mode === 'path' ? 'read-by-path' : 'read-by-name') : undefined, lh);
       }
-      let blank = 0;
-      // Explicit heights: D2's default box is 66 px tall whatever its text.
-      const cell = (label: string | undefined, cls: ClassName | undefined, h: number): void => {
-        if (label === undefined || cls === undefined) b.line(`e${blank++}: "" { class: read-none; height: ${h} }`);
-        else b.line(`e${blank++}: ${q(label)} { class: ${cls}; height: ${h} }`);
-      };
-      for (const u of plan.units) {
-        const h = u.aggregated ? heightFor(unitLabel(u).split('\n').length, 13) : heightFor(1, 15);
-        if (u.aggregated) b.line(`${u.id}: ${q(unitLabel(u))} { class: param-aggregate; height: ${h} }`);
-        else b.line(`${u.id}: ${q(`${relative(plan.root, u.path)}  (${u.params.length})`)} { class: folder; height: ${h} }`);
-        for (const r of readers) {
-          const reads = u.params.map((p) => r.reads.get(p.urn)).filter((x): x is Read => x !== undefined);
-          const c = folderCell(reads, u.params.length);
-          cell(c?.label, c?.cls, h);
-        }
-        if (u.aggregated) continue;
-        const leafIds = new Ids(`${u.id}_`);
-        const lh = heightFor(2, 14);
-        for (const p of u.params) {
-          b.line(`${leafIds.id(p.urn, p.leaf)}: ${q(leafLabel(p))} { class: ${paramClass(p.type)}; style.font-size: 14; height: ${lh} }`);
-          for (const r of readers) {
-            const x = r.reads.get(p.urn);
-            cell(x ? mark(x) : undefined, x ? (x.mode === 'path' ? 'read-by-path' : 'read-by-name') : undefined, lh);
-          }
-        }
+    }
+  }
+}
+
+/** The overview: readers (per trust kind when many) with one edge each to the tree. Returns those edges. */
+function drawOverview(d: Drawing, t: D2Text): string[] {
+  const edgeLabels = overviewReaders(d, t);
+  overviewTree(d, t);
+  return [...edgeLabels].sort(byString(([f]) => f)).map(([from, labels]) => `${from} -> store: ${q([...labels].join('\n'))}`);
+}
+
+/** The overview's readers box, if any reader; returns the labels of each reader box's edge to the tree. */
+function overviewReaders(d: Drawing, t: D2Text): Map<string, Set<string>> {
+  const { l, stack, readers, legend } = d;
+  const aggregateReaders = readers.length > MAX_READERS;
+  const readerIds = new Ids('r_');
+  const edgeLabels = new Map<string, Set<string>>();
+  const addEdge = (from: string, label: string): void => {
+    const set = edgeLabels.get(from) ?? new Set<string>();
+    set.add(label);
+    edgeLabels.set(from, set);
+  };
+  if (readers.length === 0) return edgeLabels;
+  t.block(`readers: ${q('Readers (IAM principals)')}`, (b) => {
+    b.line('class: group');
+    b.line('icon: ${icon_iam}');
+    b.line(`grid-columns: ${aggregateReaders ? 1 : gridColumns(readers.length, 3)}`);
+    b.line('grid-gap: 10');
+    if (aggregateReaders) {
+      const byKind = groupBy(readers, (r) => principalClass(r.principal));
+      for (const [cls, rs] of [...byKind].sort(byString(([k]) => k))) {
+        legend.push({ cls: cls as ClassName });
+        const id = readerIds.id(cls);
+        b.line(`${id}: ${q(`${rs.length} ${principalKindPlural(rs[0]!.principal)}`)} { class: ${cls} }`);
+        const byPath = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'path')).length;
+        const byName = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'name')).length;
+        if (byPath) addEdge(`readers.${id}`, `${byPath === rs.length ? 'each' : plural(byPath, 'principal')}: may read by path`);
+        if (byName) addEdge(`readers.${id}`, `${byName === rs.length ? 'each' : plural(byName, 'principal')}: may read by name`);
       }
-    });
-    const all = readers.flatMap((r) => [...r.reads.values()]);
-    if (all.some((r) => r.mode === 'path')) legendEntries.push({ cls: 'read-by-path' });
-    if (all.some((r) => r.mode === 'name')) legendEntries.push({ cls: 'read-by-name' });
-    flagged = { conditional: all.some((r) => r.conditional), unknown: all.some((r) => r.unknown) };
-  } else {
-    // Overview: readers (per trust kind when many) with one edge each to the tree.
-    const aggregateReaders = readers.length > MAX_READERS;
-    const readerIds = new Ids('r_');
-    const edgeLabels = new Map<string, Set<string>>();
-    const addEdge = (from: string, label: string): void => {
-      const set = edgeLabels.get(from) ?? new Set<string>();
-      set.add(label);
-      edgeLabels.set(from, set);
-    };
-    if (readers.length) {
-      readersText = true;
-      t.block(`readers: ${q('Readers (IAM principals)')}`, (b) => {
-        b.line('class: group');
-        b.line('icon: ${icon_iam}');
-        b.line(`grid-columns: ${aggregateReaders ? 1 : gridColumns(readers.length, 3)}`);
-        b.line('grid-gap: 10');
-        if (aggregateReaders) {
-          const byKind = groupBy(readers, (r) => principalClass(r.principal));
-          for (const [cls, rs] of [...byKind].sort(byString(([k]) => k))) {
-            legendEntries.push({ cls: cls as ClassName });
-            const id = readerIds.id(cls);
-            b.line(`${id}: ${q(`${rs.length} ${principalKindPlural(rs[0]!.principal)}`)} { class: ${cls} }`);
-            const byPath = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'path')).length;
-            const byName = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'name')).length;
-            if (byPath) addEdge(`readers.${id}`, `${byPath === rs.length ? 'each' : plural(byPath, 'principal')}: may read by path`);
-            if (byName) addEdge(`readers.${id}`, `${byName === rs.length ? 'each' : plural(byName, 'principal')}: may read by name`);
-          }
-        } else {
-          for (const r of readers) {
-            legendEntries.push({ cls: principalClass(r.principal) });
-            const id = readerIds.id(r.principal.id, r.principal.name);
-            b.line(`${id}: ${q(readerHeader(l, r.principal, stack, false))} { class: ${principalClass(r.principal)} }`);
-            const reads = [...r.reads.values()];
-            const s = reads.filter((x) => x.mode === 'path').length;
-            const rt = reads.length - s;
-            addEdge(`readers.${id}`, [s ? `may read ${s} by path` : '', rt ? `may read ${rt} by name` : ''].filter(Boolean).join(', '));
-          }
-        }
+    } else {
+      for (const r of readers) {
+        legend.push({ cls: principalClass(r.principal) });
+        const id = readerIds.id(r.principal.id, r.principal.name);
+        b.line(`${id}: ${q(readerHeader(l, r.principal, stack, false))} { class: ${principalClass(r.principal)} }`);
+        const reads = [...r.reads.values()];
+        const s = reads.filter((x) => x.mode === 'path').length;
+        const rt = reads.length - s;
+        addEdge(`readers.${id}`, [s ? `may read ${s} by path` : '', rt ? `may read ${rt} by name` : ''].filter(Boolean).join(', '));
+      }
+    }
+  });
+  return edgeLabels;
+}
+
+/** The overview's tree: a grid of folder boxes, each with its parameters or aggregated with counts. */
+function overviewTree(d: Drawing, t: D2Text): void {
+  const { l, plan } = d;
+  t.block(`store: ${q(plan.root)}`, (b) => {
+    b.line('class: group');
+    b.line('icon: ${icon_ssm}');
+    b.line('style.font-size: 20');
+    b.line(`grid-columns: ${gridColumns(plan.units.length, 6)}`);
+    b.line('grid-gap: 16');
+    for (const u of plan.units) {
+      if (u.aggregated) {
+        b.line(`${u.id}: ${q(unitLabel(plan.root, u))} { class: param-aggregate }`);
+        continue;
+      }
+      b.block(`${u.id}: ${q(relative(plan.root, u.path))}`, (f) => {
+        f.line('class: group');
+        f.line(`grid-columns: ${gridColumns(u.params.length, 3)}`);
+        f.line('grid-gap: 8');
+        const leafIds = new Ids('p_');
+        for (const p of u.params) f.line(`${leafIds.id(p.urn)}: ${q(leafLabel(l, p))} { class: ${paramClass(p.type)} }`);
       });
     }
-    t.block(`store: ${q(plan.root)}`, (b) => {
-      b.line('class: group');
-      b.line('icon: ${icon_ssm}');
-      b.line('style.font-size: 20');
-      b.line(`grid-columns: ${gridColumns(plan.units.length, 6)}`);
-      b.line('grid-gap: 16');
-      for (const u of plan.units) {
-        if (u.aggregated) {
-          b.line(`${u.id}: ${q(unitLabel(u))} { class: param-aggregate }`);
-          continue;
-        }
-        b.block(`${u.id}: ${q(relative(plan.root, u.path))}`, (f) => {
-          f.line('class: group');
-          f.line(`grid-columns: ${gridColumns(u.params.length, 3)}`);
-          f.line('grid-gap: 8');
-          const leafIds = new Ids('p_');
-          for (const p of u.params) f.line(`${leafIds.id(p.urn)}: ${q(leafLabel(p))} { class: ${paramClass(p.type)} }`);
-        });
-      }
-    });
-    for (const [from, labels] of [...edgeLabels].sort(byString(([f]) => f))) readerEdges.push(`${from} -> store: ${q([...labels].join('\n'))}`);
-    const all = readers.flatMap((r) => [...r.reads.values()]);
-    flagged = { conditional: all.some((r) => r.conditional), unknown: all.some((r) => r.unknown) };
-  }
+  });
+}
 
+/** The legend's notes: counts by type and tier, what the flags mean, and what is drawn aggregated. */
+function notesFor(params: readonly Parameter[], plan: Plan, readers: readonly Reader[], matrix: boolean): string[] {
+  const notes: string[] = [];
+  const all = readers.flatMap((r) => [...r.reads.values()]);
   const typeCounts = countLabel(countBy(params, (p) => p.type), TYPE_ORDER);
   const tierCounts = countLabel(countBy(params, (p) => p.tier), ['Standard', 'Advanced', 'Intelligent-Tiering', 'unknown']);
   notes.push(`${plural(params.length, 'parameter')}: ${typeCounts}; tier: ${tierCounts}`);
-  if (flagged.conditional) notes.push('* only under IAM conditions that cannot be decided offline');
-  if (flagged.unknown) notes.push('? not known before deployment');
+  if (all.some((r) => r.conditional)) notes.push('* only under IAM conditions that cannot be decided offline');
+  if (all.some((r) => r.unknown)) notes.push('? not known before deployment');
   if (plan.aggregated) {
     notes.push(`folders over ${MAX_LEAVES_PER_FOLDER} parameters, or trees over ${MAX_BOXES} boxes, are drawn as one box with counts by type`);
   }
   if (!matrix && readers.length > MAX_READERS) notes.push(`over ${MAX_READERS} readers: drawn per kind`);
+  return notes;
+}
 
-  // Side column: the KMS keys (own and from other stacks), then the legend.
-  if (usedKeys.size) legendEntries.push({ cls: 'key' });
+/** A key's facts: its rotation and whether it is multi-region, or what its id says of a key outside the estate. */
+function keyFacts(v: KeyUse): string {
+  const k = v.key;
+  return k
+    ? [k.rotationEnabled === true ? `rotates every ${k.rotationPeriodDays ?? 365} d` : k.rotationEnabled === 'unknown' ? 'rotation unknown' : 'NO rotation', k.multiRegion ? 'multi-region' : '']
+        .filter(Boolean)
+        .join(' · ')
+    : outsideKeyFacts(v.keyId);
+}
+
+/** The side column: the KMS keys (own and from other stacks), then the legend; with the tree's edges to the keys. */
+function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: readonly string[]): { side: D2Text; keyEdges: string[] } {
+  const { stack, legend } = d;
+  if (usedKeys.size) legend.push({ cls: 'key' });
   const side = new D2Text();
   const keyIds = new Ids('k_');
   const keyEntries = [...usedKeys.entries()].sort(byString(([, v]) => `${v.key?.stack ?? ''}\u0000${v.name}`));
@@ -405,39 +450,68 @@ export function parameterStoreHierarchy(input: ViewInput): View {
       b.line('grid-columns: 1');
       b.line('grid-gap: 10');
       for (const [id, v] of list) {
-        const k = v.key;
-        const facts = k
-          ? [k.rotationEnabled === true ? `rotates every ${k.rotationPeriodDays ?? 365} d` : k.rotationEnabled === 'unknown' ? 'rotation unknown' : 'NO rotation', k.multiRegion ? 'multi-region' : '']
-              .filter(Boolean)
-              .join(' · ')
-          : outsideKeyFacts(v.keyId);
         const dec = [...v.decrypters].sort();
         const decLine = dec.length ? `\nkms:Decrypt via ssm:\n${listWithMore(dec, 4).join(', ')}` : '';
         const kid = keyIds.id(id, v.name);
-        side.line(`${kid}: ${q(`${clip(v.name, 36)}\n${facts}${decLine}`)} { class: key }`);
+        b.line(`${kid}: ${q(`${clip(v.name, 36)}\n${keyFacts(v)}${decLine}`)} { class: key }`);
         keyEdges.push(`store -> side.${container}.${kid}: ${q(`encrypts ${plural(v.count, 'SecureString')}`)}`);
       }
     });
   }
-  legendBlock(side, 'legend', { legend: legendEntries, notes });
+  legendBlock(side, 'legend', { legend, notes });
+  return { side, keyEdges };
+}
 
-  // One row: [readers] | tree | keys and legend. Edges between the cells are short and straight.
+/** One row: [readers] | tree | keys and legend. Edges between the cells are short and straight. */
+function layoutRow(tree: D2Text, side: D2Text, edges: readonly string[], withReaders: boolean): D2Text {
   const body = new D2Text();
   // The diagram itself is the grid (the title is `near`, outside it): no wrapper container and
   // its padding.
   body.line('grid-rows: 1');
-  body.line(`grid-columns: ${readersText ? 3 : 2}`);
+  body.line(`grid-columns: ${withReaders ? 3 : 2}`);
   body.line('horizontal-gap: 120');
-  body.embed(t);
+  body.embed(tree);
   body.block('side: ""', (c) => {
     c.line('grid-columns: 1');
     c.line('vertical-gap: 24');
     c.line('style.opacity: 0');
     c.embed(side);
   });
-  for (const e of [...readerEdges, ...keyEdges]) body.line(e);
-  t = body;
+  for (const e of edges) body.line(e);
+  return body;
+}
 
-  const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, t);
+export function parameterStoreHierarchy(input: ViewInput): View {
+  const { estate, stack } = input;
+  const params = lookup(estate).store.inStack(estate.parameters, stack).sort(byString((p) => p.path));
+  const l = lookup(estate);
+  const env = servedLabel(l.store, stack, params);
+  const title = env.includes(' and ') ? `Where do ${env} keep their configuration, and who reads it?` : `Where does ${env} keep its configuration, and who reads it?`;
+  const purpose = `The SSM Parameter Store tree of ${env} with each parameter's type and key, and which principals may read which folders by path and which parameters by name.`;
+
+  if (params.length === 0) {
+    return { name: 'parameter_store_hierarchy', title, purpose, d2: undefined, absent: `Stack ${stack} has no SSM Parameter Store parameters; this diagram would show their tree with types and keys, and who may read which folder.` };
+  }
+
+  const plan = planUnits(params);
+  const readers = findReaders(l, params).sort(byString((r) => `${r.principal.stack === stack ? 0 : 1}${r.principal.name}`));
+  const rows = plan.units.reduce((n, u) => n + 1 + (u.aggregated ? 0 : u.params.length), 0);
+  const matrix = readers.length > 0 && readers.length <= MAX_MATRIX_READERS && rows <= MAX_MATRIX_ROWS;
+
+  const legend: LegendEntry[] = [];
+  const typesPresent = [...new Set(params.map((p) => p.type))].sort((a, b) => TYPE_ORDER.indexOf(a) - TYPE_ORDER.indexOf(b));
+  for (const ty of typesPresent) legend.push({ cls: paramClass(ty) });
+  if (plan.aggregated) legend.push({ cls: 'param-aggregate' });
+  const usedKeys = keysInUse(l, params, readers);
+
+  const d: Drawing = { l, stack, plan, readers, legend };
+  const tree = new D2Text();
+  let readerEdges: string[] = [];
+  if (matrix) drawMatrix(d, rows, tree);
+  else readerEdges = drawOverview(d, tree);
+  const { side, keyEdges } = sideColumn(d, usedKeys, notesFor(params, plan, readers, matrix));
+  const body = layoutRow(tree, side, [...readerEdges, ...keyEdges], !matrix && readers.length > 0);
+
+  const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, body);
   return { name: 'parameter_store_hierarchy', title, purpose, d2 };
 }
