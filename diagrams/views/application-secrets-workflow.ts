@@ -12,7 +12,8 @@
  * `SecretCacheTtl` tag); otherwise the view says "cache: not declared".
  */
 
-import type { Parameter, PrincipalAccess, Role, Secret } from '../estate/model.ts';
+import type { Estate, Parameter, PrincipalAccess, Role, Secret } from '../estate/model.ts';
+import type { PrincipalEntry } from '../estate/store.ts';
 import { cacheTtlLabel, commonPrefix, keyName, listWithMore, lookup, roleService, servedLabel, shortKeyName, type Lookup } from './common.ts';
 import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
@@ -38,26 +39,33 @@ function height(text: string, fontSize = CELL_FONT): number {
   return Math.ceil(text.split('\n').length * fontSize * 1.3 + 16);
 }
 
+/** The stack's parameters and secrets as the view reads them, and how their names are shortened. */
+interface Scope {
+  readonly estate: Estate;
+  readonly l: Lookup;
+  readonly env: string;
+  readonly params: readonly Parameter[];
+  readonly secrets: readonly Secret[];
+  readonly paramByUrn: ReadonlyMap<string, Parameter>;
+  readonly secretByUrn: ReadonlyMap<string, Secret>;
+  readonly relSecret: (s: Secret) => string;
+  readonly relParam: (path: string) => string;
+}
+
+/** What the lanes gather for the rotation strip, the legend and the notes. */
+interface Gathered {
+  readonly legendEntries: LegendEntry[];
+  readonly notes: string[];
+  readonly rotatingReaders: Set<string>;
+  readonly ttls: Set<string>;
+}
+
 export function applicationSecretsWorkflow(input: ViewInput): View {
-  const { estate, stack } = input;
-  const l = lookup(estate);
-  const params = l.store.inStack(estate.parameters, stack).sort(byString((p) => p.path));
-  const secrets = l.store.inStack(estate.secrets, stack);
-  const env = servedLabel(l.store, stack, [...params, ...secrets]);
+  const s = stackScope(input);
+  const { estate, l, env } = s;
   const title = `What does each ${env} service load, when, and how does a rotation reach it?`;
   const purpose = `For each service of ${env}: its role, the configuration it may load by path or by name, the secrets it may read (with the cache its role declares), the keys it decrypts with, and how a rotation reaches it.`;
-  const paramByUrn = new Map(params.map((p) => [p.urn, p]));
-  const secretByUrn = new Map(secrets.map((s) => [s.urn, s]));
-  const paramRoot = commonPrefix(params.map((p) => p.path));
-  const secretPrefix = commonPrefix(secrets.map((s) => s.name));
-  const relSecret = (s: Secret): string => (s.name.startsWith(secretPrefix) ? s.name.slice(secretPrefix.length) : s.name) || s.name;
-  const relParam = (path: string): string => (path.startsWith(paramRoot) && path.length > paramRoot.length ? path.slice(paramRoot.length) : path);
-
-  // Principals that read one of the stack's parameters, or read or describe one of its secrets.
-  const touching = l.store.principalsWith(paramByUrn.keys(), ['parameter']);
-  for (const p of l.store.principalsWith(secretByUrn.keys(), ['secret-value', 'secret-metadata'])) touching.add(p);
-  const roles = estate.roles.filter((r) => touching.has(r.urn) && !l.store.isRotationRole(r.urn));
-  const others = l.store.principals.filter((p) => p.role === undefined && touching.has(p.id));
+  const { roles, others } = readingPrincipals(s);
 
   const t = new D2Text();
   if (roles.length === 0) {
@@ -65,23 +73,83 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
     return { name: 'application_secrets_workflow', title, purpose, d2: undefined, absent: `No service role reads ${env}'s parameters or secrets in this estate${who}; this diagram would show what each service loads and reads, and how a rotation reaches it.` };
   }
 
-  // Lanes: services by name (each of their roles), then roles without a service.
-  const lanes: Lane[] = roles
+  const g: Gathered = { legendEntries: [], notes: [], rotatingReaders: new Set(), ttls: new Set() };
+  lanesTable(t, s, sortedLanes(estate, l, roles), g);
+  rotationStrip(t, s, g);
+
+  // One column: the table, then the rotation strip; the legend on the right.
+  const body = new D2Text();
+  body.line('grid-rows: 1');
+  body.line('grid-columns: 2');
+  body.line('horizontal-gap: 30');
+  body.block('main: ""', (m) => {
+    m.line('grid-columns: 1');
+    m.line('vertical-gap: 30');
+    m.line('style.opacity: 0');
+    m.embed(t);
+  });
+  const { ttls, notes } = g;
+  if (ttls.size > 0) {
+    notes.push(
+      ttls.has('not declared') && ttls.size === 1
+        ? 'cache: not declared (a role declares its secret cache with a SecretCacheTtl tag)'
+        : 'secret cache TTL as each role declares it (SecretCacheTtl tag)',
+    );
+  }
+  if (others.length > 0) notes.push(`${plural(others.length, 'user, group or other principal', 'users, groups and other principals')} also may read ${env}'s parameters or secrets: see the access matrix`);
+  legendBlock(body, 'legend', { legend: g.legendEntries, notes, noteWidth: 34 });
+  const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, body);
+  return { name: 'application_secrets_workflow', title, purpose, d2 };
+}
+
+/** The stack's parameters (by path) and secrets, who serves them, and their names relative to their common prefix. */
+function stackScope(input: ViewInput): Scope {
+  const { estate, stack } = input;
+  const l = lookup(estate);
+  const params = l.store.inStack(estate.parameters, stack).sort(byString((p) => p.path));
+  const secrets = l.store.inStack(estate.secrets, stack);
+  const env = servedLabel(l.store, stack, [...params, ...secrets]);
+  const paramRoot = commonPrefix(params.map((p) => p.path));
+  const secretPrefix = commonPrefix(secrets.map((s) => s.name));
+  return {
+    estate,
+    l,
+    env,
+    params,
+    secrets,
+    paramByUrn: new Map(params.map((p) => [p.urn, p])),
+    secretByUrn: new Map(secrets.map((s) => [s.urn, s])),
+    relSecret: (s: Secret): string => (s.name.startsWith(secretPrefix) ? s.name.slice(secretPrefix.length) : s.name) || s.name,
+    relParam: (path: string): string => (path.startsWith(paramRoot) && path.length > paramRoot.length ? path.slice(paramRoot.length) : path),
+  };
+}
+
+/** Principals that read one of the stack's parameters, or read or describe one of its secrets: the roles (rotation roles aside) and the others. */
+function readingPrincipals(s: Scope): { roles: Role[]; others: PrincipalEntry[] } {
+  const { estate, l } = s;
+  const touching = l.store.principalsWith(s.paramByUrn.keys(), ['parameter']);
+  for (const p of l.store.principalsWith(s.secretByUrn.keys(), ['secret-value', 'secret-metadata'])) touching.add(p);
+  const roles = estate.roles.filter((r) => touching.has(r.urn) && !l.store.isRotationRole(r.urn));
+  const others = l.store.principals.filter((p) => p.role === undefined && touching.has(p.id));
+  return { roles, others };
+}
+
+/** Lanes: services by name (each of their roles), then roles without a service. */
+function sortedLanes(estate: Estate, l: Lookup, roles: readonly Role[]): Lane[] {
+  return roles
     .map((role) => {
       const svc = roleService(estate, l, role);
       return svc ? { service: svc.name, role } : { role };
     })
     .sort(byString((x) => `${x.service === undefined ? 1 : 0}${x.service ?? ''}\u0000${x.role.name}`));
+}
+
+/** The table: column headers, one row per lane drawn, and past MAX_LANES one row summarising the rest. */
+function lanesTable(t: D2Text, s: Scope, lanes: readonly Lane[], g: Gathered): void {
   const shown = lanes.length > MAX_LANES ? lanes.slice(0, MAX_LANES - 1) : lanes;
   const hidden = lanes.slice(shown.length);
-
-  const legendEntries: LegendEntry[] = [];
-  const notes: string[] = [];
-  const rotatingReaders = new Set<string>();
-  const ttls = new Set<string>();
   const ids = new Ids('s_');
-
-  t.block(`lanes: ${q(`Services of ${env}: what each loads and reads`)}`, (b) => {
+  t.block(`lanes: ${q(`Services of ${s.env}: what each loads and reads`)}`, (b) => {
     b.line('class: group');
     b.line('style.font-size: 18');
     b.line(`grid-rows: ${shown.length + 1 + (hidden.length ? 1 : 0)}`);
@@ -95,86 +163,68 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
       'keys it decrypts with',
     ];
     headers.forEach((h, i) => b.line(`h${i}: ${q(h)} { shape: text; style.font-size: 14; style.bold: true; style.font-color: "#4D5656" }`));
-    for (const lane of shown) {
-      const role = lane.role;
-      const a = l.access.get(role.urn)!;
-      const build = role.trust.kind === 'ci-build';
-      const who: Cell = { text: laneTitle(lane), cls: trustClass(role.trust.kind) };
-      legendEntries.push({ cls: who.cls });
-      const config = configCell(a, paramByUrn, relParam);
-      const runtime = runtimeCell(a, secretByUrn, relSecret, cacheTtlLabel(role));
-      if (runtime?.rotating) rotatingReaders.add(lane.service ?? role.name);
-      if (runtime && runtime.cls === 'secret-application') ttls.add(cacheTtlLabel(role) ?? 'not declared');
-      const keys = keysCell(a, l, params, secrets);
-      const cells: (Cell | undefined)[] = [
-        who,
-        config,
-        runtime ?? (build ? { text: 'no secrets: only non-secret\nconfiguration, baked into\nthe build', cls: 'note' } : undefined),
-        keys,
-      ];
-      if (config) legendEntries.push({ cls: config.cls });
-      if (runtime) legendEntries.push({ cls: runtime.cls });
-      const h = Math.max(...cells.map((c) => (c ? height(c.text) : 0)));
-      const rid = ids.id(role.urn, lane.service ? `${lane.service} ${role.name}` : role.name);
-      cells.forEach((c, i) => {
-        const id = `${rid}_${i}`;
-        if (!c) b.line(`${id}: "—" { shape: text; style.font-color: "#AAB7B8"; height: ${h} }`);
-        else b.line(`${id}: ${q(c.text)} { class: ${c.cls}; style.font-size: ${CELL_FONT}; height: ${h} }`);
-      });
-    }
+    for (const lane of shown) laneRow(b, s, lane, ids, g);
     if (hidden.length) {
       b.line(`more_0: ${q(`+ ${plural(hidden.length, 'more role')}`)} { class: step }`);
       b.line(`more_1: ${q(listWithMore([...new Set(hidden.map((h) => h.service ?? h.role.name))], 4).join(', '))} { shape: text; style.font-size: 13 }`);
       b.line('more_2: "" { style.opacity: 0; height: 20 }');
       b.line('more_3: "" { style.opacity: 0; height: 20 }');
-      notes.push(`${plural(lanes.length, 'role')} read ${env}'s configuration or secrets: the first ${shown.length} are drawn`);
+      g.notes.push(`${plural(lanes.length, 'role')} read ${s.env}'s configuration or secrets: the first ${shown.length} are drawn`);
     }
   });
+}
 
-  // The rotation strip, once.
-  const rotFns = estate.functions.filter((f) => f.purpose === 'rotation' && secrets.some((s) => s.rotation.functionUrn === f.urn)).sort(byString((f) => f.name));
-  if (rotFns.length && rotatingReaders.size) {
-    t.block(`rotation: ${q('How a rotation reaches the services')}`, (b) => {
-      b.line('class: group');
-      b.line('icon: ${icon_lambda}');
-      b.line('style.font-size: 18');
-      b.line('grid-rows: 1');
-      b.line('grid-columns: 4');
-      b.line('horizontal-gap: 120');
-      b.line(`fn: ${q(`${listWithMore(rotFns.map((f) => clip(f.name, 34)), 2).join('\n')}\nrotation Lambda`)} { class: function; style.font-size: ${CELL_FONT} }`);
-      b.line(`current: ${q('new version\nAWSPENDING → AWSCURRENT')} { class: step }`);
-      const ttl = ttls.size === 1 && !ttls.has('not declared') ? `client caches expire\n(${[...ttls][0]})` : ttls.has('not declared') && ttls.size === 1 ? 'client caches refresh\n(cache: not declared)' : `client caches expire\n(${[...ttls].sort().join(', ')})`;
-      b.line(`expire: ${q(ttl)} { class: step }`);
-      b.line(`readers: ${q(`next read gets the new value:\n${listWithMore([...rotatingReaders].sort(), 4).join(', ')}`)} { class: secret-application; style.font-size: ${CELL_FONT} }`);
-      b.line('fn -> current: "finishSecret"');
-      b.line('current -> expire: { style.stroke-dash: 4 }');
-      b.line('expire -> readers: "GetSecretValue"');
-    });
-    legendEntries.push({ cls: 'function' });
-  }
-
-  // One column: the table, then the rotation strip; the legend on the right.
-  const body = new D2Text();
-  body.line('grid-rows: 1');
-  body.line('grid-columns: 2');
-  body.line('horizontal-gap: 30');
-  body.block('main: ""', (m) => {
-    m.line('grid-columns: 1');
-    m.line('vertical-gap: 30');
-    m.line('style.opacity: 0');
-    m.embed(t);
+/** One lane's four cells (role, configuration, secrets, keys) at one height; notes what it reads for the rotation strip and the legend. */
+function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
+  const role = lane.role;
+  const a = s.l.access.get(role.urn)!;
+  const build = role.trust.kind === 'ci-build';
+  const who: Cell = { text: laneTitle(lane), cls: trustClass(role.trust.kind) };
+  g.legendEntries.push({ cls: who.cls });
+  const config = configCell(a, s.paramByUrn, s.relParam);
+  const runtime = runtimeCell(a, s.secretByUrn, s.relSecret, cacheTtlLabel(role));
+  if (runtime?.rotating) g.rotatingReaders.add(lane.service ?? role.name);
+  if (runtime && runtime.cls === 'secret-application') g.ttls.add(cacheTtlLabel(role) ?? 'not declared');
+  const keys = keysCell(a, s.l, s.params, s.secrets);
+  const cells: (Cell | undefined)[] = [
+    who,
+    config,
+    runtime ?? (build ? { text: 'no secrets: only non-secret\nconfiguration, baked into\nthe build', cls: 'note' } : undefined),
+    keys,
+  ];
+  if (config) g.legendEntries.push({ cls: config.cls });
+  if (runtime) g.legendEntries.push({ cls: runtime.cls });
+  const h = Math.max(...cells.map((c) => (c ? height(c.text) : 0)));
+  const rid = ids.id(role.urn, lane.service ? `${lane.service} ${role.name}` : role.name);
+  cells.forEach((c, i) => {
+    const id = `${rid}_${i}`;
+    if (!c) b.line(`${id}: "—" { shape: text; style.font-color: "#AAB7B8"; height: ${h} }`);
+    else b.line(`${id}: ${q(c.text)} { class: ${c.cls}; style.font-size: ${CELL_FONT}; height: ${h} }`);
   });
-  if (ttls.size > 0) {
-    notes.push(
-      ttls.has('not declared') && ttls.size === 1
-        ? 'cache: not declared (a role declares its secret cache with a SecretCacheTtl tag)'
-        : 'secret cache TTL as each role declares it (SecretCacheTtl tag)',
-    );
-  }
-  if (others.length > 0) notes.push(`${plural(others.length, 'user, group or other principal', 'users, groups and other principals')} also may read ${env}'s parameters or secrets: see the access matrix`);
-  legendBlock(body, 'legend', { legend: legendEntries, notes, noteWidth: 34 });
-  const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, body);
-  return { name: 'application_secrets_workflow', title, purpose, d2 };
+}
+
+/** The rotation strip, once: the rotation functions -> new AWSCURRENT -> caches refresh -> the readers of rotating secrets; only when both exist. */
+function rotationStrip(t: D2Text, s: Scope, g: Gathered): void {
+  const { rotatingReaders, ttls } = g;
+  const rotFns = s.estate.functions.filter((f) => f.purpose === 'rotation' && s.secrets.some((x) => x.rotation.functionUrn === f.urn)).sort(byString((f) => f.name));
+  if (!(rotFns.length && rotatingReaders.size)) return;
+  t.block(`rotation: ${q('How a rotation reaches the services')}`, (b) => {
+    b.line('class: group');
+    b.line('icon: ${icon_lambda}');
+    b.line('style.font-size: 18');
+    b.line('grid-rows: 1');
+    b.line('grid-columns: 4');
+    b.line('horizontal-gap: 120');
+    b.line(`fn: ${q(`${listWithMore(rotFns.map((f) => clip(f.name, 34)), 2).join('\n')}\nrotation Lambda`)} { class: function; style.font-size: ${CELL_FONT} }`);
+    b.line(`current: ${q('new version\nAWSPENDING → AWSCURRENT')} { class: step }`);
+    const ttl = ttls.size === 1 && !ttls.has('not declared') ? `client caches expire\n(${[...ttls][0]})` : ttls.has('not declared') && ttls.size === 1 ? 'client caches refresh\n(cache: not declared)' : `client caches expire\n(${[...ttls].sort().join(', ')})`;
+    b.line(`expire: ${q(ttl)} { class: step }`);
+    b.line(`readers: ${q(`next read gets the new value:\n${listWithMore([...rotatingReaders].sort(), 4).join(', ')}`)} { class: secret-application; style.font-size: ${CELL_FONT} }`);
+    b.line('fn -> current: "finishSecret"');
+    b.line('current -> expire: { style.stroke-dash: 4 }');
+    b.line('expire -> readers: "GetSecretValue"');
+  });
+  g.legendEntries.push({ cls: 'function' });
 }
 
 function laneTitle(lane: Lane): string {

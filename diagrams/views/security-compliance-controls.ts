@@ -11,6 +11,7 @@
  */
 
 import { SEVERITIES, type ControlLayer, type Finding, type Severity } from '../compliance/types.ts';
+import type { Audit, Role } from '../estate/model.ts';
 import { cacheTtlLabel, keyName, listWithMore, lookup, servedLabel } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q, wrap } from './d2text.ts';
 import { compose, legendBlock, statusClass, type LegendEntry } from './style.ts';
@@ -52,7 +53,7 @@ function findingLabel(f: Finding): string {
 }
 
 /** What the roles declare of their secret cache: one TTL, several, or none. */
-function cacheFact(roles: readonly import('../estate/model.ts').Role[]): string {
+function cacheFact(roles: readonly Role[]): string {
   const ttls = [...new Set(roles.map(cacheTtlLabel).filter((x): x is string => x !== undefined))].sort();
   if (ttls.length === 0) return 'client secret cache: not declared';
   return `clients cache secrets (${ttls.join(', ')})`;
@@ -64,35 +65,12 @@ export function securityComplianceControls(input: ViewInput): View {
   const env = servedLabel(l.store, stack, [...l.store.inStack(estate.parameters, stack), ...l.store.inStack(estate.secrets, stack), ...l.store.inStack(estate.keys, stack)]);
   const findings = sortFindings(input.findings.filter((f) => f.stack === stack));
   const failing = findings.filter((f) => f.status === 'not-met');
-  const title =
-    `Which controls protect ${env}, and do they hold?` +
-    (findings.length === 0
-      ? ''
-      : failing.length
-        ? ` (${plural(failing.length, 'control')} failing, ${findings.filter((f) => f.status === 'met').length} met)`
-        : findings.some((f) => f.status === 'met')
-          ? ` (all ${findings.filter((f) => f.status === 'met').length} that apply met)`
-          : ' (no control applies)');
+  const title = `Which controls protect ${env}, and do they hold?` + titleCount(findings, failing.length);
   const purpose = `The defence-in-depth layers of ${env} with the estate's actual controls, whether each holds, the audit trail and alerts, and the frameworks they map to.`;
   const t = new D2Text();
   const legendEntries: LegendEntry[] = [];
   for (const s of ['not-met', 'met', 'not-applicable'] as const) if (findings.some((f) => f.status === s)) legendEntries.push({ cls: statusClass(s) });
-
-  // Facts of the estate per layer (what is there, independent of the checks).
-  const params = lookup(estate).store.inStack(estate.parameters, stack);
-  const secrets = lookup(estate).store.inStack(estate.secrets, stack);
-  const keyUrns = new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u));
-  const keys = estate.keys.filter((k) => keyUrns.has(k.urn) || k.stack === stack).sort(byString((k) => keyName(k)));
-  const roles = lookup(estate).store.inStack(estate.roles, stack);
-  const policies = lookup(estate).store.inStack(estate.policies, stack);
-  const facts: Record<string, string | undefined> = {
-    'in-transit': undefined,
-    iam: roles.length || policies.length ? `${plural(roles.length, 'role')}, ${plural(policies.length, 'policy', 'policies')} in ${stack}` : undefined,
-    application: secrets.length ? `${secrets.filter((s) => s.rotation.enabled).length} of ${plural(secrets.length, 'secret')} rotate\n${cacheFact(roles)}` : undefined,
-    'at-rest': keys.length
-      ? `KMS keys:\n${listWithMore(keys.map((k) => `${keyName(k)}${k.stack !== stack ? ` (stack ${k.stack})` : ''}`), 4).join('\n')}\n${params.filter((p) => p.type === 'SecureString').length} SecureStrings, ${plural(secrets.length, 'secret')}`
-      : undefined,
-  };
+  const facts = layerFacts(input);
 
   const notes = findings.length
     ? [`${plural(findings.length, 'check')}: ${failing.length} not met, ${findings.filter((f) => f.status === 'met').length} met, ${findings.filter((f) => f.status === 'not-applicable').length} not applicable`]
@@ -101,6 +79,60 @@ export function securityComplianceControls(input: ViewInput): View {
   t.line('grid-rows: 1');
   t.line('grid-columns: 2');
   t.line('horizontal-gap: 40');
+  defenceBands(t, findings, facts);
+
+  // Side column: audit and detection, then frameworks.
+  const audit = l.store.auditOf(stack);
+  if ([...audit.trails, ...audit.topics, ...audit.alarms, ...audit.eventRules].some((x) => x.stack !== stack)) legendEntries.push({ cls: 'external' });
+  const auditFindings = findings.filter((f) => f.layer === 'audit');
+  t.block(`side: ${q('Audit, detection and frameworks')}`, (b) => {
+    b.line('class: group');
+    b.line('style.font-size: 20');
+    b.line('grid-columns: 1');
+    b.line('grid-gap: 16');
+    auditBlock(b, audit, stack, auditFindings);
+    frameworksBlock(b, findings);
+    legendBlock(b, 'legend', { legend: legendEntries, notes, columns: 3, noteWidth: 60 });
+  });
+  const d2 = compose(
+    { title, direction: 'right', layout: 'elk', pad: 20, ...(failing.length ? { titleColor: '#922B21' } : {}) },
+    t,
+  );
+  return { name: 'security_compliance_controls', title, purpose, d2 };
+}
+
+/** The title's count: how many controls fail and how many are met, all met, or none applies. */
+function titleCount(findings: readonly Finding[], failing: number): string {
+  return findings.length === 0
+    ? ''
+    : failing
+      ? ` (${plural(failing, 'control')} failing, ${findings.filter((f) => f.status === 'met').length} met)`
+      : findings.some((f) => f.status === 'met')
+        ? ` (all ${findings.filter((f) => f.status === 'met').length} that apply met)`
+        : ' (no control applies)';
+}
+
+/** Facts of the estate per layer (what is there, independent of the checks). */
+function layerFacts(input: ViewInput): Record<string, string | undefined> {
+  const { estate, stack } = input;
+  const params = lookup(estate).store.inStack(estate.parameters, stack);
+  const secrets = lookup(estate).store.inStack(estate.secrets, stack);
+  const keyUrns = new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u));
+  const keys = estate.keys.filter((k) => keyUrns.has(k.urn) || k.stack === stack).sort(byString((k) => keyName(k)));
+  const roles = lookup(estate).store.inStack(estate.roles, stack);
+  const policies = lookup(estate).store.inStack(estate.policies, stack);
+  return {
+    'in-transit': undefined,
+    iam: roles.length || policies.length ? `${plural(roles.length, 'role')}, ${plural(policies.length, 'policy', 'policies')} in ${stack}` : undefined,
+    application: secrets.length ? `${secrets.filter((s) => s.rotation.enabled).length} of ${plural(secrets.length, 'secret')} rotate\n${cacheFact(roles)}` : undefined,
+    'at-rest': keys.length
+      ? `KMS keys:\n${listWithMore(keys.map((k) => `${keyName(k)}${k.stack !== stack ? ` (stack ${k.stack})` : ''}`), 4).join('\n')}\n${params.filter((p) => p.type === 'SecureString').length} SecureStrings, ${plural(secrets.length, 'secret')}`
+      : undefined,
+  };
+}
+
+/** The defence-in-depth bands, outside in: each with its layer's facts and controls. */
+function defenceBands(t: D2Text, findings: readonly Finding[], facts: Readonly<Record<string, string | undefined>>): void {
   t.block(`defence: ${q('Defence in depth (outside in)')}`, (b) => {
     b.line('class: group');
     b.line('style.font-size: 20');
@@ -123,73 +155,71 @@ export function securityComplianceControls(input: ViewInput): View {
       });
     }
   });
+}
 
-  // Side column: audit and detection, then frameworks.
-  const audit = l.store.auditOf(stack);
-  // A piece of another stack: muted, and says where it is from.
-  const fromLine = (x: { readonly stack: string }): string => (x.stack === stack ? '' : `\nfrom stack ${x.stack}`);
-  const pieceClass = (x: { readonly stack: string }): string => (x.stack === stack ? 'step' : 'external');
-  if ([...audit.trails, ...audit.topics, ...audit.alarms, ...audit.eventRules].some((x) => x.stack !== stack)) legendEntries.push({ cls: 'external' });
-  const auditFindings = findings.filter((f) => f.layer === 'audit');
-  t.block(`side: ${q('Audit, detection and frameworks')}`, (b) => {
-    b.line('class: group');
-    b.line('style.font-size: 20');
-    b.line('grid-columns: 1');
-    b.line('grid-gap: 16');
-    b.block(`audit: ${q('Audit and alerting')}`, (a) => {
-      a.line('class: lane');
-      a.line('icon: ${icon_cloudtrail}');
-      a.line('grid-columns: 2');
-      a.line('grid-gap: 10');
-      const ids = new Ids('a_');
-      for (const tr of audit.trails) {
-        const props = [
-          tr.multiRegion === true ? 'multi-region' : tr.multiRegion === false ? 'single region' : 'region scope unknown',
-          tr.logFileValidation === true ? 'log validation' : 'NO log validation',
-          tr.keyUrn || tr.kmsKeyId ? 'KMS-encrypted' : 'not KMS-encrypted',
-          tr.bucketPublicAccessBlocked === true ? 'bucket private' : tr.bucketPublicAccessBlocked === false ? 'bucket NOT blocked' : '',
-        ].filter(Boolean);
-        a.line(`${ids.id(`trail:${tr.name}`)}: ${q(`CloudTrail ${clip(tr.name, 36)}\n${props.join(' · ')}${tr.events.length ? `\n${listWithMore(tr.events, 3).join(', ')}` : ''}${fromLine(tr)}`)} { class: ${pieceClass(tr)} }`);
-      }
-      for (const tp of audit.topics) {
-        a.line(`${ids.id(`topic:${tp.name}`)}: ${q(`SNS ${clip(tp.name, 36)}\n${plural(tp.subscriptions.length, 'subscription')}${fromLine(tp)}`)} { class: ${pieceClass(tp)} }`);
-      }
-      const topicName = new Map(audit.topics.map((tp) => [tp.urn, tp.name]));
-      const notifies = (topics: readonly string[]): string => {
-        const names = topics.map((u) => topicName.get(u)).filter((n): n is string => !!n);
-        return names.length ? `\n→ SNS ${listWithMore(names.map((n) => clip(n, 30)), 2).join(', ')}` : '';
-      };
-      const watchers = [
-        ...audit.alarms.map((x) => ({ kind: 'alarm', x, label: `alarm ${clip(x.name, 36)}\n${x.watches === 'other' ? (x.metricName ?? 'metric') : x.watches}${notifies(x.topics)}${fromLine(x)}` })),
-        ...audit.eventRules.map((x) => ({ kind: 'rule', x, label: `EventBridge ${clip(x.name, 34)}\n${x.watches}${notifies(x.topics)}${fromLine(x)}` })),
-      ];
-      for (const w of watchers) a.line(`${ids.id(`${w.kind}:${w.x.name}`)}: ${q(w.label)} { class: ${pieceClass(w.x)} }`);
-      for (const f of auditFindings) a.line(`${ids.id(`finding:${f.ruleId}`)}: ${q(findingLabel(f))} { class: ${statusClass(f.status)} }`);
-      if (!audit.trails.length && !audit.alarms.length && !audit.eventRules.length && !auditFindings.length) {
-        a.line(`none: ${q('no trail, alarm or event rule serves this stack')} { class: warn }`);
-      }
-    });
-    b.block(`frameworks: ${q('Compliance frameworks (controls mapped)')}`, (fw) => {
-      fw.line('class: lane');
-      fw.line('grid-columns: 3');
-      fw.line('grid-gap: 10');
-      for (const f of FRAMEWORKS) {
-        const byControl = new Map<string, Finding[]>();
-        for (const x of findings) for (const c of x.frameworks[f.key]) byControl.set(c, [...(byControl.get(c) ?? []), x]);
-        const lines = [...byControl]
-          .sort(byString(([c]) => c))
-          .map(([c, xs]) => `${c} ${xs.some((x) => x.status === 'not-met') ? 'NOT MET' : xs.every((x) => x.status === 'not-applicable') ? 'n/a' : 'met'}`);
-        const anyFail = [...byControl.values()].some((xs) => xs.some((x) => x.status === 'not-met'));
-        const allNa = [...byControl.values()].every((xs) => xs.every((x) => x.status === 'not-applicable'));
-        const cls = lines.length === 0 || allNa ? 'status-not-applicable' : anyFail ? 'status-not-met' : 'status-met';
-        fw.line(`${f.key}: ${q(`${f.title}\n${lines.length ? listWithMore(lines, 8).join('\n') : 'no mapped checks'}`)} { class: ${cls} }`);
-      }
-    });
-    legendBlock(b, 'legend', { legend: legendEntries, notes, columns: 3, noteWidth: 60 });
+/** A piece of another stack says where it is from. */
+function fromLine(x: { readonly stack: string }, stack: string): string {
+  return x.stack === stack ? '' : `\nfrom stack ${x.stack}`;
+}
+
+/** A piece of another stack is drawn muted. */
+function pieceClass(x: { readonly stack: string }, stack: string): string {
+  return x.stack === stack ? 'step' : 'external';
+}
+
+/** Audit and alerting: the trails, topics, alarms and event rules that serve the stack, and the audit controls. */
+function auditBlock(b: D2Text, audit: Audit, stack: string, auditFindings: readonly Finding[]): void {
+  b.block(`audit: ${q('Audit and alerting')}`, (a) => {
+    a.line('class: lane');
+    a.line('icon: ${icon_cloudtrail}');
+    a.line('grid-columns: 2');
+    a.line('grid-gap: 10');
+    const ids = new Ids('a_');
+    for (const tr of audit.trails) {
+      const props = [
+        tr.multiRegion === true ? 'multi-region' : tr.multiRegion === false ? 'single region' : 'region scope unknown',
+        tr.logFileValidation === true ? 'log validation' : 'NO log validation',
+        tr.keyUrn || tr.kmsKeyId ? 'KMS-encrypted' : 'not KMS-encrypted',
+        tr.bucketPublicAccessBlocked === true ? 'bucket private' : tr.bucketPublicAccessBlocked === false ? 'bucket NOT blocked' : '',
+      ].filter(Boolean);
+      a.line(`${ids.id(`trail:${tr.name}`)}: ${q(`CloudTrail ${clip(tr.name, 36)}\n${props.join(' · ')}${tr.events.length ? `\n${listWithMore(tr.events, 3).join(', ')}` : ''}${fromLine(tr, stack)}`)} { class: ${pieceClass(tr, stack)} }`);
+    }
+    for (const tp of audit.topics) {
+      a.line(`${ids.id(`topic:${tp.name}`)}: ${q(`SNS ${clip(tp.name, 36)}\n${plural(tp.subscriptions.length, 'subscription')}${fromLine(tp, stack)}`)} { class: ${pieceClass(tp, stack)} }`);
+    }
+    const topicName = new Map(audit.topics.map((tp) => [tp.urn, tp.name]));
+    const notifies = (topics: readonly string[]): string => {
+      const names = topics.map((u) => topicName.get(u)).filter((n): n is string => !!n);
+      return names.length ? `\n→ SNS ${listWithMore(names.map((n) => clip(n, 30)), 2).join(', ')}` : '';
+    };
+    const watchers = [
+      ...audit.alarms.map((x) => ({ kind: 'alarm', x, label: `alarm ${clip(x.name, 36)}\n${x.watches === 'other' ? (x.metricName ?? 'metric') : x.watches}${notifies(x.topics)}${fromLine(x, stack)}` })),
+      ...audit.eventRules.map((x) => ({ kind: 'rule', x, label: `EventBridge ${clip(x.name, 34)}\n${x.watches}${notifies(x.topics)}${fromLine(x, stack)}` })),
+    ];
+    for (const w of watchers) a.line(`${ids.id(`${w.kind}:${w.x.name}`)}: ${q(w.label)} { class: ${pieceClass(w.x, stack)} }`);
+    for (const f of auditFindings) a.line(`${ids.id(`finding:${f.ruleId}`)}: ${q(findingLabel(f))} { class: ${statusClass(f.status)} }`);
+    if (!audit.trails.length && !audit.alarms.length && !audit.eventRules.length && !auditFindings.length) {
+      a.line(`none: ${q('no trail, alarm or event rule serves this stack')} { class: warn }`);
+    }
   });
-  const d2 = compose(
-    { title, direction: 'right', layout: 'elk', pad: 20, ...(failing.length ? { titleColor: '#922B21' } : {}) },
-    t,
-  );
-  return { name: 'security_compliance_controls', title, purpose, d2 };
+}
+
+/** The compliance frameworks, each with the controls the checks map to and whether they hold. */
+function frameworksBlock(b: D2Text, findings: readonly Finding[]): void {
+  b.block(`frameworks: ${q('Compliance frameworks (controls mapped)')}`, (fw) => {
+    fw.line('class: lane');
+    fw.line('grid-columns: 3');
+    fw.line('grid-gap: 10');
+    for (const f of FRAMEWORKS) {
+      const byControl = new Map<string, Finding[]>();
+      for (const x of findings) for (const c of x.frameworks[f.key]) byControl.set(c, [...(byControl.get(c) ?? []), x]);
+      const lines = [...byControl]
+        .sort(byString(([c]) => c))
+        .map(([c, xs]) => `${c} ${xs.some((x) => x.status === 'not-met') ? 'NOT MET' : xs.every((x) => x.status === 'not-applicable') ? 'n/a' : 'met'}`);
+      const anyFail = [...byControl.values()].some((xs) => xs.some((x) => x.status === 'not-met'));
+      const allNa = [...byControl.values()].every((xs) => xs.every((x) => x.status === 'not-applicable'));
+      const cls = lines.length === 0 || allNa ? 'status-not-applicable' : anyFail ? 'status-not-met' : 'status-met';
+      fw.line(`${f.key}: ${q(`${f.title}\n${lines.length ? listWithMore(lines, 8).join('\n') : 'no mapped checks'}`)} { class: ${cls} }`);
+    }
+  });
 }
