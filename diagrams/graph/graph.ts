@@ -13,7 +13,7 @@
  */
 
 import { GeneratorError, describeInput, quoteInput } from '../errors.ts';
-import { UNKNOWN_MARKER, isSecretId, newRedactionContext, pathSegment, redactProperties } from './redact.ts';
+import { UNKNOWN_MARKER, isSecretId, newRedactionContext, pathSegment, redactProperties, type RedactionContext } from './redact.ts';
 import {
   GRAPH_SCHEMA_VERSION,
   REDACTED,
@@ -191,36 +191,33 @@ function checkName(what: 'stack' | 'project', name: string, subject: string, jso
   return name;
 }
 
-/**
- * Normalise raw rows into a frozen, sorted, redacted ResourceGraph. Throws GeneratorError kind
- * 'input' naming the source, the JSON path and what was expected, for a row that is not an object, a
- * resource without a URN, a duplicate live URN, a dangling parent, a malformed list field, a value
- * nested deeper than MAX_VALUE_DEPTH (see ./types.ts), or a stack or project name longer than
- * MAX_NAME_LENGTH. Also records where the source holds secrets in plain text
- * (`metadata.plaintextSecrets`).
- */
-export function buildGraph(input: GraphInput): ResourceGraph {
-  const subject = input.source.location;
-  const basePath = input.resourcesPath ?? '$.resources';
-  const redaction = newRedactionContext({
-    inPlace: input.adoptInput === true,
-    ...(input.secretsProvider !== undefined ? { secretsProvider: input.secretsProvider } : {}),
-    subject,
-  });
+/** A live row found by pass 1, with its JSON path, URN, type and name. */
+interface LiveRow {
+  readonly row: RawResource;
+  readonly path: string;
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+}
+
+/** The rows as pass 1 sorts them out: live ones, and the URNs of pending deletes and replacements. */
+interface SortedRows {
+  readonly live: LiveRow[];
+  /** Live URN -> JSON path of its row. */
+  readonly liveByUrn: Map<string, string>;
+  readonly pendingDeletes: string[];
+  readonly pendingReplacements: string[];
+  // JSON paths of the first pending delete and replacement rows (names may come from their URNs).
+  readonly deletePath: string | undefined;
+  readonly replacementPath: string | undefined;
+}
+
+/** Pass 1: validates each row's shape and URN, and separates the live rows (URNs unique) from pending deletes and replacements. */
+function sortRows(input: GraphInput, subject: string, basePath: string): SortedRows {
+  const live: LiveRow[] = [];
+  const liveByUrn = new Map<string, string>();
   const pendingDeletes: string[] = [];
   const pendingReplacements: string[] = [];
-
-  // Pass 1: validate rows, separate live ones.
-  interface Live {
-    row: RawResource;
-    path: string;
-    urn: string;
-    type: string;
-    name: string;
-  }
-  const live: Live[] = [];
-  const liveByUrn = new Map<string, string>();
-  // JSON paths of the first pending delete and replacement rows (names may come from their URNs).
   let deletePath: string | undefined;
   let replacementPath: string | undefined;
   for (let i = 0; i < input.resources.length; i++) {
@@ -256,104 +253,153 @@ export function buildGraph(input: GraphInput): ResourceGraph {
     const type = typeof row.type === 'string' && row.type !== '' ? row.type : parts.type;
     live.push({ row, path, urn, type, name: parts.name });
   }
+  return { live, liveByUrn, pendingDeletes, pendingReplacements, deletePath, replacementPath };
+}
+
+/** What pass 2 shares across the rows it normalises: the redaction, the live URNs, the edges found, provider URNs by reference. */
+interface NormaliseState {
+  readonly subject: string;
+  readonly redaction: RedactionContext;
+  readonly liveByUrn: ReadonlyMap<string, string>;
+  readonly edges: Edge[];
+  readonly providerCache: Map<string, string>;
+}
+
+/** Adds an edge, unless its target is not live or it is a self-edge. */
+function addEdge(st: NormaliseState, kind: EdgeKind, from: string, to: string, property?: string): void {
+  if (!st.liveByUrn.has(to) || from === to) return;
+  st.edges.push(property === undefined ? { kind, from, to } : { kind, from, to, property });
+}
+
+/** A row's parent (checked to be a live resource), with its parent edge. */
+function rowParent(st: NormaliseState, row: RawResource, path: string, urn: string): string | undefined {
+  if (row.parent === undefined || row.parent === null || row.parent === '') return undefined;
+  if (typeof row.parent !== 'string') throw inputError(st.subject, `${path}.parent`, `parent is not a string (found ${describeInput(row.parent)})`, 'a URN string');
+  if (!st.liveByUrn.has(row.parent)) {
+    throw inputError(st.subject, `${path}.parent`, `dangling parent ${quoteInput(row.parent)} of ${quoteInput(urn)}`, 'the URN of a live resource in the same file');
+  }
+  addEdge(st, 'parent', urn, row.parent);
+  return row.parent;
+}
+
+/** A row's provider URN (from `<providerURN>::<id>` or a bare URN), with its provider edge. */
+function rowProvider(st: NormaliseState, row: RawResource, urn: string): string | undefined {
+  if (typeof row.provider !== 'string' || row.provider === '') return undefined;
+  let provider = st.providerCache.get(row.provider);
+  if (provider === undefined) {
+    provider = providerUrnOf(row.provider);
+    st.providerCache.set(row.provider, provider);
+  }
+  addEdge(st, 'provider', urn, provider);
+  return provider;
+}
+
+/** A row's dependency edges and property edges (`propertyDependencies`), checked. */
+function addDependencyEdges(st: NormaliseState, row: RawResource, path: string, urn: string): void {
+  for (const dep of stringList(row.dependencies, st.subject, `${path}.dependencies`, '`dependencies`')) addEdge(st, 'dependency', urn, dep);
+  const pd = row.propertyDependencies;
+  if (pd === undefined || pd === null) return;
+  if (typeof pd !== 'object' || Array.isArray(pd)) {
+    throw inputError(st.subject, `${path}.propertyDependencies`, `\`propertyDependencies\` is not an object (found ${describeInput(pd)})`, 'an object of property name -> URN list');
+  }
+  for (const [prop, deps] of Object.entries(pd as Record<string, unknown>)) {
+    const at = `${path}.propertyDependencies${pathSegment(prop)}`;
+    for (const dep of stringList(deps, st.subject, at, `the \`propertyDependencies\` of ${quoteInput(prop, 40)}`)) addEdge(st, 'property', urn, dep, prop);
+  }
+}
+
+/** A row's planned operation, checked to be one Pulumi knows. */
+function rowPlannedOp(subject: string, row: RawResource, path: string): PlannedOp | undefined {
+  if (row.plannedOp === undefined) return undefined;
+  if (typeof row.plannedOp !== 'string' || !PLANNED_OPS.has(row.plannedOp)) {
+    throw inputError(subject, `${path}.plannedOp`, `unknown planned operation ${describeInput(row.plannedOp)}`, [...PLANNED_OPS].join(', '));
+  }
+  return row.plannedOp as PlannedOp;
+}
+
+/** Pass 2 for one live row: its properties redacted, parent, provider and edges checked and recorded, its id; frozen. */
+function normaliseRow(st: NormaliseState, { row, path, urn, type, name }: LiveRow): Resource {
+  const { redaction } = st;
+  const aso = row.additionalSecretOutputs === undefined ? [] : stringList(row.additionalSecretOutputs, st.subject, `${path}.additionalSecretOutputs`, '`additionalSecretOutputs`', 'property name');
+  const rawId = (typeof row.id === 'string' && row.id !== '') || typeof row.id === 'number' ? String(row.id) : undefined;
+  redaction.urn = urn;
+  redaction.rowPath = path;
+  redaction.id = rawId === UNKNOWN_MARKER ? undefined : rawId;
+  redaction.idIsSecret = false;
+  const inputs = redactProperties(row.inputs, { type, additionalSecretOutputs: aso, sibling: row.outputs, bag: 'inputs' }, redaction);
+  const outputs = redactProperties(row.outputs, { type, additionalSecretOutputs: aso, sibling: row.inputs, bag: 'outputs' }, redaction);
+  const parent = rowParent(st, row, path, urn);
+  const provider = rowProvider(st, row, urn);
+  addDependencyEdges(st, row, path, urn);
+
+  // The id is secret for types whose id is their secret value, and wherever it equals a value redacted above.
+  let id: string | undefined;
+  if (rawId !== undefined) {
+    if (isSecretId(type) || redaction.idIsSecret) {
+      redaction.count++;
+      id = REDACTED;
+    } else {
+      id = rawId === UNKNOWN_MARKER ? UNKNOWN : rawId;
+    }
+  }
+  const plannedOp = rowPlannedOp(st.subject, row, path);
+
+  const resource: Resource = {
+    urn,
+    type,
+    name,
+    custom: row.custom === true,
+    ...(id !== undefined ? { id } : {}),
+    ...(parent !== undefined ? { parent } : {}),
+    ...(provider !== undefined ? { provider } : {}),
+    protect: row.protect === true,
+    external: row.external === true,
+    inputs,
+    outputs,
+    ...(plannedOp !== undefined ? { plannedOp } : {}),
+  };
+  return Object.freeze(resource);
+}
+
+/**
+ * Normalise raw rows into a frozen, sorted, redacted ResourceGraph. Throws GeneratorError kind
+ * 'input' naming the source, the JSON path and what was expected, for a row that is not an object, a
+ * resource without a URN, a duplicate live URN, a dangling parent, a malformed list field, a value
+ * nested deeper than MAX_VALUE_DEPTH (see ./types.ts), or a stack or project name longer than
+ * MAX_NAME_LENGTH. Also records where the source holds secrets in plain text
+ * (`metadata.plaintextSecrets`).
+ */
+export function buildGraph(input: GraphInput): ResourceGraph {
+  const subject = input.source.location;
+  const basePath = input.resourcesPath ?? '$.resources';
+  const redaction = newRedactionContext({
+    inPlace: input.adoptInput === true,
+    ...(input.secretsProvider !== undefined ? { secretsProvider: input.secretsProvider } : {}),
+    subject,
+  });
+
+  // Pass 1: validate rows, separate live ones.
+  const rows = sortRows(input, subject, basePath);
+  const { live, pendingDeletes, pendingReplacements } = rows;
 
   // Pass 2: normalise resources and edges.
+  const st: NormaliseState = { subject, redaction, liveByUrn: rows.liveByUrn, edges: [], providerCache: new Map() };
   const resources: Resource[] = [];
-  let edges: Edge[] = [];
-  const addEdge = (kind: EdgeKind, from: string, to: string, property?: string): void => {
-    if (!liveByUrn.has(to) || from === to) return;
-    edges.push(property === undefined ? { kind, from, to } : { kind, from, to, property });
-  };
-  const providerCache = new Map<string, string>();
   let stackOutputs: JsonObject = Object.freeze({});
-
-  for (const { row, path, urn, type, name } of live) {
-    const aso = row.additionalSecretOutputs === undefined ? [] : stringList(row.additionalSecretOutputs, subject, `${path}.additionalSecretOutputs`, '`additionalSecretOutputs`', 'property name');
-    const rawId = (typeof row.id === 'string' && row.id !== '') || typeof row.id === 'number' ? String(row.id) : undefined;
-    redaction.urn = urn;
-    redaction.rowPath = path;
-    redaction.id = rawId === UNKNOWN_MARKER ? undefined : rawId;
-    redaction.idIsSecret = false;
-    const inputs = redactProperties(row.inputs, { type, additionalSecretOutputs: aso, sibling: row.outputs, bag: 'inputs' }, redaction);
-    const outputs = redactProperties(row.outputs, { type, additionalSecretOutputs: aso, sibling: row.inputs, bag: 'outputs' }, redaction);
-
-    let parent: string | undefined;
-    if (row.parent !== undefined && row.parent !== null && row.parent !== '') {
-      if (typeof row.parent !== 'string') throw inputError(subject, `${path}.parent`, `parent is not a string (found ${describeInput(row.parent)})`, 'a URN string');
-      if (!liveByUrn.has(row.parent)) {
-        throw inputError(subject, `${path}.parent`, `dangling parent ${quoteInput(row.parent)} of ${quoteInput(urn)}`, 'the URN of a live resource in the same file');
-      }
-      parent = row.parent;
-      addEdge('parent', urn, parent);
-    }
-
-    let provider: string | undefined;
-    if (typeof row.provider === 'string' && row.provider !== '') {
-      provider = providerCache.get(row.provider);
-      if (provider === undefined) {
-        provider = providerUrnOf(row.provider);
-        providerCache.set(row.provider, provider);
-      }
-      addEdge('provider', urn, provider);
-    }
-
-    for (const dep of stringList(row.dependencies, subject, `${path}.dependencies`, '`dependencies`')) addEdge('dependency', urn, dep);
-    const pd = row.propertyDependencies;
-    if (pd !== undefined && pd !== null) {
-      if (typeof pd !== 'object' || Array.isArray(pd)) {
-        throw inputError(subject, `${path}.propertyDependencies`, `\`propertyDependencies\` is not an object (found ${describeInput(pd)})`, 'an object of property name -> URN list');
-      }
-      for (const [prop, deps] of Object.entries(pd as Record<string, unknown>)) {
-        const at = `${path}.propertyDependencies${pathSegment(prop)}`;
-        for (const dep of stringList(deps, subject, at, `the \`propertyDependencies\` of ${quoteInput(prop, 40)}`)) addEdge('property', urn, dep, prop);
-      }
-    }
-
-    // The id is secret for types whose id is their secret value, and wherever it equals a value redacted above.
-    let id: string | undefined;
-    if (rawId !== undefined) {
-      if (isSecretId(type) || redaction.idIsSecret) {
-        redaction.count++;
-        id = REDACTED;
-      } else {
-        id = rawId === UNKNOWN_MARKER ? UNKNOWN : rawId;
-      }
-    }
-
-    let plannedOp: PlannedOp | undefined;
-    if (row.plannedOp !== undefined) {
-      if (typeof row.plannedOp !== 'string' || !PLANNED_OPS.has(row.plannedOp)) {
-        throw inputError(subject, `${path}.plannedOp`, `unknown planned operation ${describeInput(row.plannedOp)}`, [...PLANNED_OPS].join(', '));
-      }
-      plannedOp = row.plannedOp as PlannedOp;
-    }
-
-    const resource: Resource = {
-      urn,
-      type,
-      name,
-      custom: row.custom === true,
-      ...(id !== undefined ? { id } : {}),
-      ...(parent !== undefined ? { parent } : {}),
-      ...(provider !== undefined ? { provider } : {}),
-      protect: row.protect === true,
-      external: row.external === true,
-      inputs,
-      outputs,
-      ...(plannedOp !== undefined ? { plannedOp } : {}),
-    };
-    resources.push(Object.freeze(resource));
-    if (type === 'pulumi:pulumi:Stack' && parent === undefined) stackOutputs = outputs;
+  for (const l of live) {
+    const resource = normaliseRow(st, l);
+    resources.push(resource);
+    if (resource.type === 'pulumi:pulumi:Stack' && resource.parent === undefined) stackOutputs = resource.outputs;
   }
 
   resources.sort((a, b) => compareStrings(a.urn, b.urn));
-  edges.sort(compareEdges);
+  const sortedEdges = st.edges.sort(compareEdges);
   // Unique edges (sorted, so duplicates are adjacent), each frozen.
-  edges = edges.filter((e, i) => i === 0 || compareEdges(edges[i - 1]!, e) !== 0).map((e) => Object.freeze(e));
+  const edges = sortedEdges.filter((e, i) => i === 0 || compareEdges(sortedEdges[i - 1]!, e) !== 0).map((e) => Object.freeze(e));
 
   const first = live[0]?.urn ?? pendingDeletes[0] ?? pendingReplacements[0];
   const fromUrn = first !== undefined ? parseUrn(first) : undefined;
-  const firstPath = `${live[0]?.path ?? deletePath ?? replacementPath ?? basePath}.urn`;
+  const firstPath = `${live[0]?.path ?? rows.deletePath ?? rows.replacementPath ?? basePath}.urn`;
   const project = checkNamed('project', nonEmpty(input.project), input.projectPath, fromUrn?.project, firstPath, subject) ?? '(unknown project)';
   const stack = checkNamed('stack', nonEmpty(input.stack), input.stackPath, fromUrn?.stack, firstPath, subject) ?? '(unknown stack)';
   // A program run under mocks holds no state: its values are placeholders, not secrets in a file.

@@ -160,100 +160,116 @@ function boundarySource(b: Boundary | undefined, policies: ReadonlyMap<string, I
   return 'unknown';
 }
 
+/** An estate role, user or group as the engine sees it: its own and its groups' policies, its boundary, what is not known. */
+function enginePrincipal(
+  x: Role | IamUser | IamGroup,
+  kind: 'role' | 'user' | 'group',
+  extraGroups: readonly IamGroup[],
+  boundary: Boundary | undefined,
+  policies: ReadonlyMap<string, IamPolicy>,
+): EnginePrincipal {
+  const notes = new Set<string>();
+  const own = sources(x, policies, undefined, notes);
+  let complete = own.complete;
+  const identity = [...own.sources];
+  for (const g of extraGroups) {
+    const s = sources(g, policies, g.name, notes);
+    identity.push(...s.sources);
+    complete &&= s.complete;
+  }
+  if ('otherGroups' in x && x.otherGroups.length > 0) {
+    complete = false;
+    notes.add(`member of ${x.otherGroups.join(', ')}, not in the estate: what those groups grant is not known`);
+  }
+  const b = boundarySource(boundary, policies, notes);
+  if (b === 'unknown') complete = false;
+  return {
+    id: x.urn,
+    kind,
+    name: x.name,
+    ...(x.arn !== undefined && x.arn !== UNKNOWN ? { arn: x.arn } : {}),
+    ...(x.account !== undefined ? { account: x.account } : {}),
+    tags: x.tags,
+    identity,
+    ...(b !== undefined ? { boundary: b } : {}),
+    external: false,
+    notes: [...notes].sort(compareStrings),
+    complete,
+  };
+}
+
+/** A principal outside the estate as the engine sees it: no identity policies of its own. */
+function externalEnginePrincipal(x: ExternalPrincipal): EnginePrincipal {
+  return {
+    id: x.id,
+    kind: x.kind,
+    name: x.name,
+    ...(x.arn !== undefined ? { arn: x.arn } : {}),
+    ...(x.account !== undefined ? { account: x.account } : {}),
+    tags: {},
+    identity: [],
+    external: true,
+    notes: x.kind === 'service' ? [] : ['outside the estate: it can use what the resource policies grant if its own account\'s IAM policies allow it too (conditional)'],
+    complete: true,
+  };
+}
+
+/** A parameter as the engine matches it: its path, ARN subject, account, region, tags and key. */
+function parameterSubject(p: Parameter): ParameterSubject {
+  const rel = p.path.startsWith('/') ? p.path.slice(1) : p.path;
+  return {
+    urn: p.urn,
+    path: p.path.startsWith('/') ? p.path : `/${p.path}`,
+    subject: subjectFor(p.arn, 'ssm', p.region, p.account, `parameter/${rel}`),
+    ...(p.account !== undefined ? { account: p.account } : {}),
+    ...(p.region !== undefined ? { region: p.region } : {}),
+    tags: p.tags,
+    secure: p.type === 'SecureString',
+    key: keyRef(p.keyUrn, p.keyId),
+  };
+}
+
+/** A secret as the engine matches it: its ARN subject (suffix unknown without an ARN), resource policy and key. */
+function secretSubject(s: Secret): SecretSubject {
+  const known = s.arn !== undefined && s.arn !== UNKNOWN;
+  const subject = subjectFor(known ? s.arn : undefined, 'secretsmanager', s.region, s.account, `secret:${s.name}-${SECRET_SUFFIX_PLACEHOLDER}`);
+  return {
+    urn: s.urn,
+    subject: known ? subject : { ...subject, unknownSuffix: true },
+    ...(s.account !== undefined ? { account: s.account } : {}),
+    ...(s.region !== undefined ? { region: s.region } : {}),
+    tags: s.tags,
+    ...(s.policy !== undefined ? { policy: { kind: 'resource-policy' as const, ref: s.policyUrn ?? s.urn, name: `policy of ${s.name}`, document: s.policy } } : {}),
+    key: keyRef(s.keyUrn, s.keyId),
+  };
+}
+
+/** A key as the engine matches it: its ARN subject, key policy (the default one when it has none) and grants. */
+function keySubject(k: KmsKey): KeySubject {
+  const doc = k.policy ?? defaultKeyPolicy(k.account);
+  const knownPolicy = !(doc.unknown && doc.statements.length === 0);
+  return {
+    urn: k.urn,
+    subject: subjectFor(k.arn, 'kms', k.region, k.account, k.keyId ? `key/${k.keyId}` : `key/${k.urn}`),
+    ...(k.account !== undefined ? { account: k.account } : {}),
+    ...(k.region !== undefined ? { region: k.region } : {}),
+    tags: k.tags,
+    ...(knownPolicy ? { policy: { kind: 'key-policy' as const, ref: k.urn, name: `key policy of ${k.aliases[0] ?? k.name}`, document: doc } } : {}),
+    grants: k.grants,
+  };
+}
+
+/** The access of every principal (estate and external), from the engine input built from the entities. */
 export function engineAccess(e: Entities, externals: readonly ExternalPrincipal[]): PrincipalAccess[] {
   const policies = new Map(e.policies.map((p) => [p.urn, p]));
   const groups = new Map(e.groups.map((g) => [g.urn, g]));
   const principals: EnginePrincipal[] = [];
-  const principal = (
-    x: Role | IamUser | IamGroup,
-    kind: 'role' | 'user' | 'group',
-    extraGroups: readonly IamGroup[],
-    boundary: Boundary | undefined,
-  ): EnginePrincipal => {
-    const notes = new Set<string>();
-    const own = sources(x, policies, undefined, notes);
-    let complete = own.complete;
-    const identity = [...own.sources];
-    for (const g of extraGroups) {
-      const s = sources(g, policies, g.name, notes);
-      identity.push(...s.sources);
-      complete &&= s.complete;
-    }
-    if ('otherGroups' in x && x.otherGroups.length > 0) {
-      complete = false;
-      notes.add(`member of ${x.otherGroups.join(', ')}, not in the estate: what those groups grant is not known`);
-    }
-    const b = boundarySource(boundary, policies, notes);
-    if (b === 'unknown') complete = false;
-    return {
-      id: x.urn,
-      kind,
-      name: x.name,
-      ...(x.arn !== undefined && x.arn !== UNKNOWN ? { arn: x.arn } : {}),
-      ...(x.account !== undefined ? { account: x.account } : {}),
-      tags: x.tags,
-      identity,
-      ...(b !== undefined ? { boundary: b } : {}),
-      external: false,
-      notes: [...notes].sort(compareStrings),
-      complete,
-    };
-  };
-  for (const r of e.roles) principals.push(principal(r, 'role', [], r.boundary));
-  for (const u of e.users) principals.push(principal(u, 'user', u.groups.map((g) => groups.get(g)).filter((g): g is IamGroup => g !== undefined), u.boundary));
-  for (const g of e.groups) principals.push(principal(g, 'group', [], undefined));
-  for (const x of externals) {
-    principals.push({
-      id: x.id,
-      kind: x.kind,
-      name: x.name,
-      ...(x.arn !== undefined ? { arn: x.arn } : {}),
-      ...(x.account !== undefined ? { account: x.account } : {}),
-      tags: {},
-      identity: [],
-      external: true,
-      notes: x.kind === 'service' ? [] : ['outside the estate: it can use what the resource policies grant if its own account\'s IAM policies allow it too (conditional)'],
-      complete: true,
-    });
-  }
-  const parameters: ParameterSubject[] = e.parameters.map((p) => {
-    const rel = p.path.startsWith('/') ? p.path.slice(1) : p.path;
-    return {
-      urn: p.urn,
-      path: p.path.startsWith('/') ? p.path : `/${p.path}`,
-      subject: subjectFor(p.arn, 'ssm', p.region, p.account, `parameter/${rel}`),
-      ...(p.account !== undefined ? { account: p.account } : {}),
-      ...(p.region !== undefined ? { region: p.region } : {}),
-      tags: p.tags,
-      secure: p.type === 'SecureString',
-      key: keyRef(p.keyUrn, p.keyId),
-    };
-  });
-  const secrets: SecretSubject[] = e.secrets.map((s) => {
-    const known = s.arn !== undefined && s.arn !== UNKNOWN;
-    const subject = subjectFor(known ? s.arn : undefined, 'secretsmanager', s.region, s.account, `secret:${s.name}-${SECRET_SUFFIX_PLACEHOLDER}`);
-    return {
-      urn: s.urn,
-      subject: known ? subject : { ...subject, unknownSuffix: true },
-      ...(s.account !== undefined ? { account: s.account } : {}),
-      ...(s.region !== undefined ? { region: s.region } : {}),
-      tags: s.tags,
-      ...(s.policy !== undefined ? { policy: { kind: 'resource-policy' as const, ref: s.policyUrn ?? s.urn, name: `policy of ${s.name}`, document: s.policy } } : {}),
-      key: keyRef(s.keyUrn, s.keyId),
-    };
-  });
-  const keys: KeySubject[] = e.keys.map((k) => {
-    const doc = k.policy ?? defaultKeyPolicy(k.account);
-    const knownPolicy = !(doc.unknown && doc.statements.length === 0);
-    return {
-      urn: k.urn,
-      subject: subjectFor(k.arn, 'kms', k.region, k.account, k.keyId ? `key/${k.keyId}` : `key/${k.urn}`),
-      ...(k.account !== undefined ? { account: k.account } : {}),
-      ...(k.region !== undefined ? { region: k.region } : {}),
-      tags: k.tags,
-      ...(knownPolicy ? { policy: { kind: 'key-policy' as const, ref: k.urn, name: `key policy of ${k.aliases[0] ?? k.name}`, document: doc } } : {}),
-      grants: k.grants,
-    };
-  });
+  for (const r of e.roles) principals.push(enginePrincipal(r, 'role', [], r.boundary, policies));
+  for (const u of e.users) principals.push(enginePrincipal(u, 'user', u.groups.map((g) => groups.get(g)).filter((g): g is IamGroup => g !== undefined), u.boundary, policies));
+  for (const g of e.groups) principals.push(enginePrincipal(g, 'group', [], undefined, policies));
+  for (const x of externals) principals.push(externalEnginePrincipal(x));
+  const parameters = e.parameters.map(parameterSubject);
+  const secrets = e.secrets.map(secretSubject);
+  const keys = e.keys.map(keySubject);
   return analyseAccess({ principals, parameters, secrets, keys });
 }
