@@ -266,13 +266,8 @@ class JsonScanner {
 
   /** An object, from its `{`. */
   private object(depth: number): void {
-    this.i++;
-    this.ws();
-    if (this.text[this.i] === '}') {
-      this.i++;
-      return;
-    }
-    for (;;) {
+    if (this.empty('}')) return;
+    do {
       this.ws();
       if (this.i >= this.n) this.fail('unexpected end of input');
       if (this.text[this.i] !== '"') this.fail('expected a property name in double quotes');
@@ -280,36 +275,35 @@ class JsonScanner {
       this.ws();
       this.expectChar(':', "expected ':' after a property name");
       this.value(depth + 1);
-      this.ws();
-      if (this.i >= this.n) this.fail('unexpected end of input');
-      if (this.text[this.i] === ',') {
-        this.i++;
-        continue;
-      }
-      this.expectChar('}', "expected ',' or '}' after a property value");
-      return;
-    }
+    } while (this.more('}', "expected ',' or '}' after a property value"));
   }
 
   /** An array, from its `[`. */
   private array(depth: number): void {
+    if (this.empty(']')) return;
+    do this.value(depth + 1);
+    while (this.more(']', "expected ',' or ']' after an array element"));
+  }
+
+  /** Past the opening bracket; true (and past the closing one) when the object or array is empty. */
+  private empty(close: string): boolean {
     this.i++;
     this.ws();
-    if (this.text[this.i] === ']') {
+    if (this.text[this.i] !== close) return false;
+    this.i++;
+    return true;
+  }
+
+  /** After a member: true past a `,` (another member follows), false past `close`; else fails with `what`. */
+  private more(close: string, what: string): boolean {
+    this.ws();
+    if (this.i >= this.n) this.fail('unexpected end of input');
+    if (this.text[this.i] === ',') {
       this.i++;
-      return;
+      return true;
     }
-    for (;;) {
-      this.value(depth + 1);
-      this.ws();
-      if (this.i >= this.n) this.fail('unexpected end of input');
-      if (this.text[this.i] === ',') {
-        this.i++;
-        continue;
-      }
-      this.expectChar(']', "expected ',' or ']' after an array element");
-      return;
-    }
+    this.expectChar(close, what);
+    return false;
   }
 
   /** true, false, null or a number. */

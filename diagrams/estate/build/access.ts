@@ -10,6 +10,7 @@ import { compareStrings } from '../../util/collections.ts';
 import { REDACTED, UNKNOWN } from '../../graph/types.ts';
 import type {
   Boundary,
+  Estate,
   ExternalPrincipal,
   IamGroup,
   IamPolicy,
@@ -49,15 +50,8 @@ function keyRef(keyUrn: string | undefined, keyId: string | undefined): KeyRef {
   return { kind: 'unknown', id: keyId === UNKNOWN ? 'set from an output' : keyId };
 }
 
-interface Entities {
-  readonly parameters: readonly Parameter[];
-  readonly secrets: readonly Secret[];
-  readonly keys: readonly KmsKey[];
-  readonly policies: readonly IamPolicy[];
-  readonly roles: readonly Role[];
-  readonly users: readonly IamUser[];
-  readonly groups: readonly IamGroup[];
-}
+/** The entities access is computed over: the estate's lists of them. */
+type Entities = Pick<Estate, 'parameters' | 'secrets' | 'keys' | 'policies' | 'roles' | 'users' | 'groups'>;
 
 function externalFrom(value: string, kind: 'AWS' | 'Service', resourceAccount: string | undefined, estateArns: ReadonlySet<string>): Omit<ExternalPrincipal, 'namedBy'> | undefined {
   if (value === UNKNOWN || value === REDACTED || value === '') return undefined;
