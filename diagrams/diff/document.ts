@@ -69,10 +69,32 @@ function via(f: Fields, o: Obj, at: string): DocVia {
   return { kind: f.str(o, 'kind', at), name: f.str(o, 'name', at), ref: f.str(o, 'ref', at), ...(sid !== undefined ? { sid } : {}), ...(group !== undefined ? { group } : {}) };
 }
 
-/** The resources of a folder in a document: parameters or secrets named under it (of its class, for parameters). */
-function folderMembers(doc: Pick<EstateDoc, 'parameters' | 'secrets'>, kind: 'parameter' | 'secret', folder: string, secure: boolean | undefined): { name: string; urn: string }[] {
-  if (kind === 'secret') return doc.secrets.filter((x) => x.name.startsWith(folder));
-  return doc.parameters.filter((x) => x.name.startsWith(folder) && (secure === undefined || (x.type === 'SecureString') === secure));
+/** Per document (its parameters and secrets lists): name -> URN per kind, and the members of each folder asked for. */
+interface DocIndex {
+  readonly urns: { readonly parameter: ReadonlyMap<string, string>; readonly secret: ReadonlyMap<string, string> };
+  readonly folders: Map<string, readonly { name: string; urn: string }[]>;
+}
+const docIndexes = new WeakMap<object, DocIndex>();
+
+function docIndex(doc: Pick<EstateDoc, 'parameters' | 'secrets'>): DocIndex {
+  let ix = docIndexes.get(doc);
+  if (ix === undefined) {
+    const urns = { parameter: new Map(doc.parameters.map((x) => [x.name, x.urn])), secret: new Map(doc.secrets.map((x) => [x.name, x.urn])) };
+    docIndexes.set(doc, (ix = { urns, folders: new Map() }));
+  }
+  return ix;
+}
+
+/** The resources of a folder in a document: parameters or secrets named under it (of its class, for parameters); computed once per document and folder. */
+function folderMembers(doc: Pick<EstateDoc, 'parameters' | 'secrets'>, kind: 'parameter' | 'secret', folder: string, secure: boolean | undefined): readonly { name: string; urn: string }[] {
+  const ix = docIndex(doc);
+  const key = `${kind}\u0000${secure === undefined ? '' : String(secure)}\u0000${folder}`;
+  let members = ix.folders.get(key);
+  if (members === undefined) {
+    members = kind === 'secret' ? doc.secrets.filter((x) => x.name.startsWith(folder)) : doc.parameters.filter((x) => x.name.startsWith(folder) && (secure === undefined || (x.type === 'SecureString') === secure));
+    ix.folders.set(key, members);
+  }
+  return members;
 }
 
 /** One access item (keys): a named resource. */
@@ -88,7 +110,7 @@ function read(f: Fields, o: Obj, at: string): DocRead {
 function group(f: Fields, o: Obj, at: string, kind: 'parameter' | 'secret', own: Pick<EstateDoc, 'parameters' | 'secrets'>): DocRead[] {
   const stack = f.optStr(o, 'stack', at);
   const common = { ...(stack !== undefined ? { stack } : {}), certainty: f.oneOf(o, 'certainty', at, CERTAINTIES), via: f.list(o, 'via', at, (x, a) => via(f, x, a)) };
-  const urns = new Map((kind === 'parameter' ? own.parameters : own.secrets).map((x) => [x.name, x.urn]));
+  const urns = docIndex(own).urns[kind];
   const out: DocRead[] = f.strs(o, 'names', at, true).map((name) => ({ name, urn: stack === undefined ? (urns.get(name) ?? '') : '', ...common }));
   for (const [i, fo] of f.list(o, 'folders', at, (x) => x, true).entries()) {
     const fa = `${at}.folders[${i}]`;
