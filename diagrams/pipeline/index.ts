@@ -345,7 +345,9 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     };
     const perStack = startRenders(ctx, estate, findings);
     const allRendered = Promise.all(perStack.flatMap((p) => p.rendered));
-    // Pages, inventories and estate.json need no render: they are built while D2 and the browser work.
+    // Pages, inventories and estate.json need no render: they are built while D2 and the browser
+    // work, once the renders are handed out (building them keeps this thread busy).
+    await schedule.decidedAll();
     const pages: OutputFile[][] = [];
     try {
       for (const { stack, dir, views } of perStack) {

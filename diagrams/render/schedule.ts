@@ -31,6 +31,8 @@ export class RenderSchedule {
   private readonly svgWaiting: SvgJob[] = [];
   private svgRunning = 0;
   private undecided: number;
+  private readonly allDecided: Promise<void>;
+  private signalDecided: () => void = () => undefined;
   constructor(
     /** How many diagrams will be decided (need D2 or not) before D2 picks the smallest. */
     diagrams: number,
@@ -39,6 +41,15 @@ export class RenderSchedule {
     private readonly log: (m: string) => void,
   ) {
     this.undecided = diagrams;
+    this.allDecided = new Promise((r) => (this.signalDecided = r));
+    if (diagrams <= 0) this.signalDecided();
+  }
+
+  /** Resolves once every diagram is decided and the D2 renders they need are handed out (the caller may then keep the main thread busy). */
+  async decidedAll(): Promise<void> {
+    await this.allDecided;
+    // The renderer's start and the first renders' dispatch are promise continuations: let them run.
+    await new Promise((r) => setImmediate(r));
   }
 
   /** The first error of the run, if any. */
@@ -57,7 +68,10 @@ export class RenderSchedule {
   /** One diagram is known to need D2 or not. */
   decided(): void {
     this.undecided--;
-    if (this.undecided <= 0) this.pumpSvg();
+    if (this.undecided <= 0) {
+      this.pumpSvg();
+      this.signalDecided();
+    }
   }
 
   /** Starts waiting D2 renders, smallest source first, up to the renderer's concurrency. */

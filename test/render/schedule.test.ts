@@ -28,6 +28,21 @@ describe('RenderSchedule', () => {
     expect(order).toEqual(['a', 'b', 'c']);
   });
 
+  it('decidedAll waits for every diagram to be decided, and resolves at once when there are none', async () => {
+    const order: string[] = [];
+    const s = new RenderSchedule(2, recordingSvg(order), noPng, () => undefined);
+    let done = false;
+    const all = s.decidedAll().then(() => (done = true));
+    const job = s.renderSvg('x', 'a', () => s.decided());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false); // one diagram still undecided
+    s.decided();
+    await all;
+    expect(done).toBe(true);
+    await job;
+    await new RenderSchedule(0, recordingSvg(order), noPng, () => undefined).decidedAll();
+  });
+
   it('after a failure starts no new render: the rest are abandoned, and the first error is kept', async () => {
     const order: string[] = [];
     const s = new RenderSchedule(3, recordingSvg(order, 'a'), noPng, () => undefined);
