@@ -16,6 +16,7 @@
 import type { AccessItem, Condition, Via } from './model.ts';
 import type { Store } from './store.ts';
 import { compareStrings } from '../util/collections.ts';
+import { MAX_FOLDER_DEPTH } from './iam/engine.ts';
 
 export type FoldKind = 'parameter' | 'secret';
 
@@ -41,10 +42,14 @@ export interface AccessGroup<T extends AccessItem> {
   readonly items: readonly T[];
 }
 
-/** The folders above a name: `/a/b/c` -> `/`, `/a/`, `/a/b/`; `a/b/c` -> ``, `a/`, `a/b/`. */
+/**
+ * The folders above a name: `/a/b/c` -> `/`, `/a/`, `/a/b/`; `a/b/c` -> ``, `a/`, `a/b/`; at most
+ * MAX_FOLDER_DEPTH below the root (as the access engine looks at), so that a name of thousands of
+ * levels costs memory linear, not quadratic, in its length.
+ */
 export function foldersAbove(name: string): string[] {
   const out: string[] = [name.startsWith('/') ? '/' : ''];
-  for (let i = name.indexOf('/', 1); i >= 0 && i < name.length - 1; i = name.indexOf('/', i + 1)) out.push(name.slice(0, i + 1));
+  for (let i = name.indexOf('/', 1); i >= 0 && i < name.length - 1 && out.length <= MAX_FOLDER_DEPTH; i = name.indexOf('/', i + 1)) out.push(name.slice(0, i + 1));
   return out;
 }
 

@@ -31,6 +31,12 @@ describe('foldersAbove', () => {
     expect(foldersAbove('solo')).toEqual(['']);
     expect(foldersAbove('/top')).toEqual(['/']);
   });
+  it('stops 100 levels below the root, however deep the name (SSM allows 15)', () => {
+    const deep = foldersAbove(`/${'a/'.repeat(500)}x`);
+    expect(deep.length).toBe(101);
+    expect(deep[100]).toBe(`/${'a/'.repeat(100)}`);
+    expect(foldersAbove(`${'b/'.repeat(500)}y`).length).toBe(101);
+  });
 });
 
 describe('groupAccess', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPipeline, runCase, type CaseResult, type PipelineEnv } from '../../scripts/fuzz/pipeline.ts';
-import type { InputKind } from '../../scripts/fuzz/mutate.ts';
+import type { FuzzCase, InputKind } from '../../scripts/fuzz/mutate.ts';
 import { exportDoc as sourcesExportDoc, stackUrn } from '../sources/helpers.ts';
 
 export { urn } from '../sources/helpers.ts';
@@ -18,6 +18,13 @@ export async function runInput(input: unknown, kind: InputKind = 'state'): Promi
   env ??= loadPipeline(dir);
   const bytes = Buffer.from(typeof input === 'string' ? input : JSON.stringify(input), 'utf8');
   return runCase(await env, { index: 0, seed: { name: 'regression.json', kind, bytes }, ops: [], bytes, companions: [], canary: true });
+}
+
+/** Runs one case the fuzzer made (its seed, mutations and companions) through the same pipeline. */
+export async function runFuzzCase(c: FuzzCase): Promise<CaseResult> {
+  dir ??= mkdtempSync(path.join(os.tmpdir(), 'fuzz-regression-'));
+  env ??= loadPipeline(dir);
+  return runCase(await env, c);
 }
 
 export function cleanup(): void {

@@ -13,7 +13,9 @@ import { wildcardMatch } from '../../diagrams/estate/iam/arn.ts';
 import { safeSegment } from '../../diagrams/pipeline/paths.ts';
 import { q } from '../../diagrams/views/d2text.ts';
 import { CORPUS_DIR } from '../corpus.ts';
-import { cleanup, exportDoc, runInput, urn } from './helpers.ts';
+import { makeCase } from '../../scripts/fuzz/mutate.ts';
+import { loadSeeds } from '../../scripts/fuzz/runner.ts';
+import { cleanup, exportDoc, runFuzzCase, runInput, urn } from './helpers.ts';
 
 afterAll(cleanup);
 
@@ -75,6 +77,14 @@ describe('fuzz findings', () => {
     ]);
     const r = await runInput(doc);
     expect(r.outcome).toBe('accepted');
+  }, 120_000);
+
+  it("the fuzzer's case 328503 of seed long-3 (a 200,000-level name on a parameter of the built-in uat stack) is accepted (counting the stack's folders kept a copy of the name per level, flattened by the Map: out of memory)", async () => {
+    const { seeds, types } = await loadSeeds(true);
+    const c = makeCase(seeds, types, 'long-3', 328503);
+    // The case as the fuzzer found it; if the seeds change, this names what to look for again.
+    expect([c.seed.name, c.ops]).toEqual(['program/uat.json', ['deepPath']]);
+    expect((await runFuzzCase(c)).outcome).toBe('accepted');
   }, 120_000);
 
   it('a role named by 5,000,000 characters that all need escaping is accepted, and long texts are escaped right (escaping it at each of its places took 5 s of CPU time: a hang in the fuzz harness)', async () => {

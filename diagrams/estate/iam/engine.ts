@@ -261,7 +261,7 @@ function folderSubject(p: ParameterSubject, folder: string): ArnSubject {
  * 100,000 segments from the input (each folder a copy of the path up to it) from costing memory
  * quadratic in its length.
  */
-const MAX_FOLDER_DEPTH = 100;
+export const MAX_FOLDER_DEPTH = 100;
 
 /** The folders above a parameter path, shortest first: `/a/b/c` -> `/`, `/a/`, `/a/b/` (at most MAX_FOLDER_DEPTH below `/`). */
 function foldersOf(path: string): string[] {
