@@ -221,18 +221,34 @@ interface KeyUse {
 }
 
 interface Prepared {
-  readonly paramIndex: ResourceIndex<ParameterSubject>;
+  /** Parameters by ARN, as places in `paramsByUrn`. */
+  readonly paramIndex: ResourceIndex<number>;
+  /** Parameters in URN order (the order of the results). */
+  readonly paramsByUrn: readonly ParameterSubject[];
+  /** Each of `paramsByPath`'s place in `paramsByUrn`. */
+  readonly paramPlaceByPath: readonly number[];
+  /** The keys (`account\0region\0folder`) of the folders above each parameter of `paramsByUrn`, shortest first. */
+  readonly paramFolderKeys: readonly (readonly string[])[];
+  /** The same folders as numbers (`folderNumbers`), for class keys. */
+  readonly paramFolderNumbers: readonly (readonly number[])[];
+  readonly folderNumbers: ReadonlyMap<string, number>;
+  /** Per parameter of `paramsByUrn`: a number for what the principal does not change (key, account, region). */
+  readonly paramStatic: readonly number[];
+  /** Per secret of `secretsByUrn`: a number for its target, key, account, region and suffix. */
+  readonly secretStatic: readonly number[];
   readonly folderIndex: ResourceIndex<string>;
   /** Parameters sorted by path. */
   readonly paramsByPath: readonly ParameterSubject[];
   readonly paths: readonly string[];
-  readonly secretIndex: ResourceIndex<SecretSubject>;
+  /** Secrets by ARN, as places in `secretsByUrn`. */
+  readonly secretIndex: ResourceIndex<number>;
+  readonly secretsByUrn: readonly SecretSubject[];
   readonly keyIndex: ResourceIndex<KeySubject>;
   readonly keyByUrn: ReadonlyMap<string, KeySubject>;
   readonly keyTargets: ReadonlyMap<string, Target>;
   readonly secretTargets: ReadonlyMap<string, Target>;
   /** Secrets whose resource policy names some principal (or account, or `*`), with the policy. */
-  readonly secretsWithPolicy: readonly SecretSubject[];
+  readonly secretsWithPolicy: readonly number[];
   /** Keys whose policy names principals other than account roots, or that have grants. */
   readonly keysNaming: readonly KeySubject[];
 }
@@ -277,8 +293,21 @@ function foldersOf(path: string): string[] {
 
 function prepare(input: EngineInput): Prepared {
   const paramsByPath = [...input.parameters].sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.urn, b.urn));
+  const paramsByUrn = [...input.parameters].sort((a, b) => compareStrings(a.urn, b.urn));
+  const paramPlace = new Map(paramsByUrn.map((p, i) => [p, i]));
+  const secretsByUrn = [...input.secrets].sort((a, b) => compareStrings(a.urn, b.urn));
   const folders = new Map<string, ArnSubject>();
-  for (const p of paramsByPath) for (const f of foldersOf(p.path)) if (!folders.has(`${p.subject.account ?? ''}\u0000${p.subject.region ?? ''}\u0000${f}`)) folders.set(`${p.subject.account ?? ''}\u0000${p.subject.region ?? ''}\u0000${f}`, folderSubject(p, f));
+  const folderKeysOf = (p: ParameterSubject): string[] =>
+    foldersOf(p.path).map((f) => {
+      const k = `${p.subject.account ?? ''}\u0000${p.subject.region ?? ''}\u0000${f}`;
+      const known = folders.get(k);
+      if (known === undefined) folders.set(k, folderSubject(p, f));
+      return k;
+    });
+  const folderKeysByPath = paramsByPath.map(folderKeysOf);
+  const paramFolderKeys: string[][] = [];
+  for (const [i, keys] of folderKeysByPath.entries()) paramFolderKeys[paramPlace.get(paramsByPath[i]!)!] = keys;
+  const folderNumbers = new Map([...folders.keys()].map((k, i) => [k, i]));
   const keyByUrn = new Map(input.keys.map((k) => [k.urn, k]));
   const keyTargets = new Map<string, Target>();
   for (const k of input.keys) {
@@ -287,21 +316,38 @@ function prepare(input: EngineInput): Prepared {
   }
   const secretTargets = new Map<string, Target>();
   for (const s of input.secrets) secretTargets.set(s.urn, s.policy !== undefined ? { kind: 'secret', resourcePolicy: compilePolicy(s.policy) } : SECRET_TARGET);
+  const interned = new Map<string, number>();
+  const intern = (k: string): number => interned.get(k) ?? (interned.set(k, interned.size), interned.size - 1);
+  const ids = new Map<unknown, number>();
+  const id = (x: unknown): number => ids.get(x) ?? (ids.set(x, ids.size), ids.size - 1);
   const names = (doc: PolicySource | undefined): boolean =>
     doc !== undefined && doc.document.statements.some((st) => st.effect === 'Allow' && (st.principals !== undefined || st.notPrincipals !== undefined));
   return {
-    paramIndex: new ResourceIndex(paramsByPath.map((p) => ({ subject: p.subject, item: p }))),
+    paramIndex: new ResourceIndex(paramsByUrn.map((p, i) => ({ subject: p.subject, item: i }))),
+    paramsByUrn,
+    paramPlaceByPath: paramsByPath.map((p) => paramPlace.get(p)!),
+    paramFolderKeys,
+    paramFolderNumbers: paramFolderKeys.map((keys) => keys.map((k) => folderNumbers.get(k)!)),
+    folderNumbers,
+    paramStatic: paramsByUrn.map((p) => intern(`${p.secure ? keyRefKey(p.key) : '-'}\u0000${p.account ?? ''}\u0000${p.region ?? ''}`)),
+    secretStatic: secretsByUrn.map((x) => intern(`${id(secretTargets.get(x.urn)!)}\u0000${keyRefKey(x.key)}\u0000${x.account ?? ''}\u0000${x.region ?? ''}\u0000${x.subject.unknownSuffix ? 'u' : ''}`)),
     folderIndex: new ResourceIndex([...folders.entries()].map(([k, subject]) => ({ subject, item: k }))),
     paramsByPath,
     paths: paramsByPath.map((p) => p.path),
-    secretIndex: new ResourceIndex(input.secrets.map((s) => ({ subject: s.subject, item: s }))),
+    secretIndex: new ResourceIndex(secretsByUrn.map((s, i) => ({ subject: s.subject, item: i }))),
+    secretsByUrn,
     keyIndex: new ResourceIndex(input.keys.map((k) => ({ subject: k.subject, item: k }))),
     keyByUrn,
     keyTargets,
     secretTargets,
-    secretsWithPolicy: input.secrets.filter((s) => names(s.policy)),
+    secretsWithPolicy: secretsByUrn.flatMap((s, i) => (names(s.policy) ? [i] : [])),
     keysNaming: input.keys.filter((k) => k.grants.length > 0 || names(k.policy)),
   };
+}
+
+/** Places in a list, in order. */
+function inOrder(places: ReadonlySet<number>): Float64Array {
+  return Float64Array.from(places).sort();
 }
 
 /** Patterns of a principal's Allow statements that cover one of `actions`. */
@@ -424,7 +470,7 @@ class PrincipalEvaluation {
     const one = allowPatterns(this.policies.identity, PARAMETER_READ_ONE);
     const byPath = allowPatterns(this.policies.identity, [PARAMETER_READ_BY_PATH]);
     if (one.length === 0 && byPath.length === 0) return [];
-    const candidates = new Set<ParameterSubject>();
+    const candidates = new Set<number>();
     for (const pat of one) for (const m of prep.paramIndex.matches(pat)) candidates.add(m.item);
     const folderDecisions = new Map<string, Decision>();
     const grantedFolders = new Set<string>();
@@ -434,68 +480,101 @@ class PrincipalEvaluation {
       const [account, region] = fk.split('\u0000');
       for (let i = lowerBound(prep.paths, folder); i < prep.paths.length && prep.paths[i]!.startsWith(folder); i++) {
         const p = prep.paramsByPath[i]!;
-        if ((p.subject.account ?? '') === account && (p.subject.region ?? '') === region) candidates.add(p);
+        if ((p.subject.account ?? '') === account && (p.subject.region ?? '') === region) candidates.add(prep.paramPlaceByPath[i]!);
       }
     }
+    // Parameters its policies cannot tell apart (the same matching statements, granted folders,
+    // type, key, account, region, and tags or ARN where a condition reads them) are decided once.
+    const classOf = this.parameterClasses(new Set([...grantedFolders].map((fk) => prep.folderNumbers.get(fk)!)));
+    const decided = new Map<string, AccessShape | null>();
     const out: ParameterRead[] = [];
-    for (const p of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
-      const decisions: { action: string; d: Decision; folder?: string }[] = [];
-      for (const action of PARAMETER_READ_ONE) {
-        const d = this.decideOn(action, p, p.subject, PARAMETER_TARGET);
-        if (d.allowed) decisions.push({ action, d });
+    for (const n of inOrder(candidates)) {
+      const p = prep.paramsByUrn[n]!;
+      const ck = classOf(p, n);
+      let o = ck === undefined ? undefined : decided.get(ck);
+      if (o === undefined) {
+        o = this.parameterOutcome(p, prep.paramFolderKeys[n]!, grantedFolders, folderDecisions) ?? null;
+        if (ck !== undefined) decided.set(ck, o);
       }
-      for (const folder of foldersOf(p.path)) {
-        const fk = `${p.subject.account ?? ''}\u0000${p.subject.region ?? ''}\u0000${folder}`;
-        if (!grantedFolders.has(fk)) continue;
-        let d = folderDecisions.get(fk);
-        if (d === undefined) {
-          d = this.decideOn(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder), PARAMETER_TARGET);
-          folderDecisions.set(fk, d);
-        }
-        if (d.allowed) {
-          decisions.push({ action: PARAMETER_READ_BY_PATH, d, folder });
-          break; // the broadest folder that grants it
-        }
-      }
-      if (decisions.length === 0) continue;
-      let read = decisions[0]!.d.certainty;
-      for (const x of decisions) read = stronger(read, x.d.certainty);
-      const winners = decisions.filter((x) => x.d.certainty === read);
-      let certainty = read;
-      const viaList: Via[] = winners.flatMap((x) => x.d.via);
-      const conditions: Condition[] = winners.flatMap((x) => x.d.conditions);
-      let decryptDecision: Decision | undefined;
-      if (p.secure) {
-        const d = this.decrypt(p.key, 'ssm', p, 'PARAMETER_ARN', p.subject.account !== undefined ? `arn:${p.subject.partition}:ssm:${p.subject.region ?? ''}:${p.subject.account}:${p.subject.resource}` : undefined);
-        if (!d.allowed) {
-          this.notes.add('can call GetParameter on SecureStrings it cannot decrypt (not counted as reads)');
-          continue;
-        }
-        decryptDecision = d;
-        certainty = weaker(certainty, d.certainty);
-        viaList.push(...d.via);
-        conditions.push(...d.conditions);
-      }
-      const folder = decisions.find((x) => x.folder !== undefined)?.folder;
-      const key = `${decisions.map((x) => `${x.action}:${decisionId(x.d)}:${x.folder ?? ''}`).join(',')}|${p.secure ? decisionId(decryptDecision!) : '-'}`;
-      out.push({
-        resourceUrn: p.urn,
-        ...this.shape(key, () => ({
-          actions: [...new Set(decisions.map((x) => x.action))].sort(),
-          certainty,
-          via: normaliseVia(viaList),
-          conditions: dedupeConditions(conditions),
-          ...(folder !== undefined ? { byPath: folder } : {}),
-        })),
-      });
+      if (o !== null) out.push(o.byPath !== undefined ? { ...withResource(p.urn, o), byPath: o.byPath } : withResource(p.urn, o));
     }
     return out;
+  }
+
+  /** A function giving a parameter's class for this principal, or undefined (decide it alone). */
+  private parameterClasses(grantedFolders: ReadonlySet<number>): (p: ParameterSubject, place: number) => string | undefined {
+    const prep = this.prep;
+    const own = [...this.policies.identity, this.policies.boundary === 'unknown' ? undefined : this.policies.boundary];
+    const ownTags = readsContext(own, readsTag);
+    const ownArn = readsContext(own, readsArn);
+    return (p, place) => {
+      const keyTarget = p.secure && p.key.kind === 'estate' ? prep.keyTargets.get(p.key.urn) : undefined;
+      if ((keyTarget?.grants?.length ?? 0) > 0) return undefined;
+      const matches = matchVector(own, PARAMETER_READ_ONE, p.subject);
+      if (matches === undefined) return undefined;
+      let folders = '';
+      for (const f of prep.paramFolderNumbers[place]!) if (grantedFolders.has(f)) folders += `${f},`;
+      // The decrypt request's resource is the key (its tags are the key's); the AWS-managed key's is the parameter.
+      const tags = ownTags ? tagsKey(p.tags) : '';
+      const arn = p.secure && (ownArn || policyReads(keyTarget?.keyPolicy, readsArn)) ? p.urn : '';
+      return `${prep.paramStatic[place]}\u0000${matches}\u0000${tags}\u0000${arn}\u0000${folders}`;
+    };
+  }
+
+  /** Read access to one parameter as a shape (without the resource), or undefined when it has none. */
+  private parameterOutcome(p: ParameterSubject, folderKeys: readonly string[], grantedFolders: ReadonlySet<string>, folderDecisions: Map<string, Decision>): AccessShape | undefined {
+    const decisions: { action: string; d: Decision; folder?: string }[] = [];
+    for (const action of PARAMETER_READ_ONE) {
+      const d = this.decideOn(action, p, p.subject, PARAMETER_TARGET);
+      if (d.allowed) decisions.push({ action, d });
+    }
+    for (const fk of folderKeys) {
+      if (!grantedFolders.has(fk)) continue;
+      const folder = fk.slice(fk.lastIndexOf('\u0000') + 1);
+      let d = folderDecisions.get(fk);
+      if (d === undefined) {
+        d = this.decideOn(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder), PARAMETER_TARGET);
+        folderDecisions.set(fk, d);
+      }
+      if (d.allowed) {
+        decisions.push({ action: PARAMETER_READ_BY_PATH, d, folder });
+        break; // the broadest folder that grants it
+      }
+    }
+    if (decisions.length === 0) return undefined;
+    let read = decisions[0]!.d.certainty;
+    for (const x of decisions) read = stronger(read, x.d.certainty);
+    const winners = decisions.filter((x) => x.d.certainty === read);
+    let certainty = read;
+    const viaList: Via[] = winners.flatMap((x) => x.d.via);
+    const conditions: Condition[] = winners.flatMap((x) => x.d.conditions);
+    let decryptDecision: Decision | undefined;
+    if (p.secure) {
+      const d = this.decrypt(p.key, 'ssm', p, 'PARAMETER_ARN', p.subject.account !== undefined ? `arn:${p.subject.partition}:ssm:${p.subject.region ?? ''}:${p.subject.account}:${p.subject.resource}` : undefined);
+      if (!d.allowed) {
+        this.notes.add('can call GetParameter on SecureStrings it cannot decrypt (not counted as reads)');
+        return undefined;
+      }
+      decryptDecision = d;
+      certainty = weaker(certainty, d.certainty);
+      viaList.push(...d.via);
+      conditions.push(...d.conditions);
+    }
+    const folder = decisions.find((x) => x.folder !== undefined)?.folder;
+    const key = `${decisions.map((x) => `${x.action}:${decisionId(x.d)}:${x.folder ?? ''}`).join(',')}|${p.secure ? decisionId(decryptDecision!) : '-'}`;
+    return this.shape(key, () => ({
+      actions: [...new Set(decisions.map((x) => x.action))].sort(),
+      certainty,
+      via: normaliseVia(viaList),
+      conditions: dedupeConditions(conditions),
+      ...(folder !== undefined ? { byPath: folder } : {}),
+    }));
   }
 
   secrets(): { values: AccessItem[]; metadata: AccessItem[]; writes: AccessItem[] } {
     const prep = this.prep;
     const actions = [SECRET_VALUE, ...SECRET_METADATA, ...SECRET_ROTATE];
-    const candidates = new Set<SecretSubject>();
+    const candidates = new Set<number>();
     for (const pat of allowPatterns(this.policies.identity, actions)) for (const m of prep.secretIndex.matches(pat)) candidates.add(m.item);
     for (const s of prep.secretsWithPolicy) candidates.add(s);
     const values: AccessItem[] = [];
@@ -505,44 +584,38 @@ class PrincipalEvaluation {
     // region, and tags or ARN where a condition reads them) are decided once.
     const classOf = this.secretClasses(actions);
     const decided = new Map<string, SecretOutcome>();
-    for (const s of [...candidates].sort((a, b) => compareStrings(a.urn, b.urn))) {
-      const ck = classOf(s);
+    for (const n of inOrder(candidates)) {
+      const s = prep.secretsByUrn[n]!;
+      const ck = classOf(s, n);
       let o = ck === undefined ? undefined : decided.get(ck);
       if (o === undefined) {
         o = this.secretOutcome(s);
         if (ck !== undefined) decided.set(ck, o);
       }
-      if (o.value) values.push({ resourceUrn: s.urn, ...o.value });
-      if (o.metadata) metadata.push({ resourceUrn: s.urn, ...o.metadata });
-      if (o.writes) writes.push({ resourceUrn: s.urn, ...o.writes });
+      if (o.value) values.push(withResource(s.urn, o.value));
+      if (o.metadata) metadata.push(withResource(s.urn, o.metadata));
+      if (o.writes) writes.push(withResource(s.urn, o.writes));
     }
     return { values, metadata, writes };
   }
 
   /** A function giving a secret's class for this principal, or undefined (decide it alone). */
-  private secretClasses(actions: readonly string[]): (s: SecretSubject) => string | undefined {
+  private secretClasses(actions: readonly string[]): (s: SecretSubject, place: number) => string | undefined {
     const prep = this.prep;
     const own = [...this.policies.identity, this.policies.boundary === 'unknown' ? undefined : this.policies.boundary];
-    const ids = new Map<unknown, number>();
-    const id = (x: unknown): number => ids.get(x) ?? (ids.set(x, ids.size), ids.size - 1);
-    const tagKey = (k: string): boolean => k.includes('resourcetag/');
-    const arnKey = (k: string): boolean => k.startsWith('kms:encryptioncontext:') || k.startsWith('secretsmanager:');
-    const keyPolicies = (s: SecretSubject) => {
-      if (s.key.kind !== 'estate') return [];
-      const t = prep.keyTargets.get(s.key.urn)!;
-      return [t.keyPolicy];
-    };
-    return (s) => {
+    // What the principal's own policies read is the same for every secret; a resource or key
+    // policy's is the same for every principal.
+    const ownTags = readsContext(own, readsTag);
+    const ownArn = readsContext(own, readsArn);
+    return (s, place) => {
       const target = prep.secretTargets.get(s.urn)!;
       const keyTarget = s.key.kind === 'estate' ? prep.keyTargets.get(s.key.urn) : undefined;
       if ((keyTarget?.grants?.length ?? 0) > 0) return undefined;
-      const all = [...own, target.resourcePolicy, ...keyPolicies(s)];
-      const matches = matchVector([...own, target.resourcePolicy], actions, s.subject);
+      const matches = matchVector(own, actions, s.subject, target.resourcePolicy);
       if (matches === undefined) return undefined;
-      const tags = readsContext(all, tagKey) ? JSON.stringify(Object.entries(s.tags).sort(([a], [b]) => compareStrings(a, b))) : '';
-      const arn = readsContext(all, arnKey) ? `${s.urn}` : '';
-      const key = s.key.kind === 'estate' ? s.key.urn : s.key.kind === 'unknown' ? `unknown:${s.key.id}` : 'aws-managed';
-      return `${id(target)}\u0000${key}\u0000${s.account ?? ''}\u0000${s.region ?? ''}\u0000${s.subject.unknownSuffix ? 'u' : ''}\u0000${matches}\u0000${tags}\u0000${arn}`;
+      const tags = ownTags || policyReads(target.resourcePolicy, readsTag) || policyReads(keyTarget?.keyPolicy, readsTag) ? tagsKey(s.tags) : '';
+      const arn = ownArn || policyReads(target.resourcePolicy, readsArn) || policyReads(keyTarget?.keyPolicy, readsArn) ? `${s.urn}` : '';
+      return `${prep.secretStatic[place]}\u0000${matches}\u0000${tags}\u0000${arn}`;
     };
   }
 
@@ -608,6 +681,28 @@ class PrincipalEvaluation {
   }
 }
 
+const readsTag = (k: string): boolean => k.includes('resourcetag/');
+const readsArn = (k: string): boolean => k.startsWith('kms:encryptioncontext:') || k.startsWith('secretsmanager:');
+function keyRefKey(k: KeyRef): string {
+  return k.kind === 'estate' ? k.urn : k.kind === 'unknown' ? `unknown:${k.id}` : 'aws-managed';
+}
+
+function tagsKey(tags: Tags): string {
+  return JSON.stringify(Object.entries(tags).sort(([a], [b]) => compareStrings(a, b)));
+}
+
+const policyReadsMemo = new WeakMap<CompiledPolicy, Map<(k: string) => boolean, boolean>>();
+
+/** `readsContext` of one policy, remembered per policy (resource and key policies are shared by every principal). */
+function policyReads(p: CompiledPolicy | 'unknown' | undefined, test: (k: string) => boolean): boolean {
+  if (p === undefined || p === 'unknown') return false;
+  let m = policyReadsMemo.get(p);
+  if (m === undefined) policyReadsMemo.set(p, (m = new Map()));
+  let r = m.get(test);
+  if (r === undefined) m.set(test, (r = readsContext([p], test)));
+  return r;
+}
+
 /** The AWS-managed key of Parameter Store or Secrets Manager: account principals, through the service. */
 const AWS_MANAGED_KEY_POLICY = {
   statements: [
@@ -638,6 +733,11 @@ interface SecretOutcome {
 
 /** An access entry without its resource. */
 type AccessShape = Omit<AccessItem, 'resourceUrn'> & { readonly byPath?: string };
+
+/** An access entry of a shape on one resource (a literal of one layout: cheaper than a spread). */
+function withResource(urn: string, a: AccessShape): AccessItem {
+  return { resourceUrn: urn, actions: a.actions, certainty: a.certainty, via: a.via, conditions: a.conditions };
+}
 
 function shapeOf(a: AccessItem): AccessShape {
   return { actions: a.actions, certainty: a.certainty, via: a.via, conditions: a.conditions };

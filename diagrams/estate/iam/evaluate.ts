@@ -599,22 +599,34 @@ export class DecisionMemo {
 
 /**
  * For requests on a resource (any of `actions`): which statements of `policies` match it, as a
- * string (`S` sure, `M` maybe, `N` no, per statement that covers one of the actions). Undefined when
- * a statement's patterns hold policy variables (their match depends on the request).
+ * key (sure, maybe or no, per statement that covers one of the actions; equal keys for the same
+ * policies mean the same matches). Undefined when
+ * a statement's patterns hold policy variables (their match depends on the request). `last`: one
+ * more policy after `policies` (spares the caller a new array per resource).
  */
-export function matchVector(policies: readonly (CompiledPolicy | undefined)[], actions: readonly string[], resource: ArnSubject): string | undefined {
-  let out = '';
+export function matchVector(policies: readonly (CompiledPolicy | undefined)[], actions: readonly string[], resource: ArnSubject, last?: CompiledPolicy): string | undefined {
+  // Up to 30 statements as a number in base 3 (one string at the end instead of one per statement).
+  let code = 0;
+  let n = 0;
+  let long = '';
   const req = { resource } as Request;
-  for (const p of policies) {
+  for (let i = 0; i <= policies.length; i++) {
+    const p = i < policies.length ? policies[i] : last;
     if (p === undefined) continue;
-    for (const st of p.statements) {
-      if (!actions.some((a) => st.actions.has(a))) continue;
+    for (let j = 0; j < p.statements.length; j++) {
+      const st = p.statements[j]!;
+      let covers = false;
+      for (let k = 0; k < actions.length && !covers; k++) covers = st.actions.has(actions[k]!);
+      if (!covers) continue;
       if (st.variablePatterns) return undefined;
       const m = matchResource(st, req);
-      out += m === 'sure' ? 'S' : m === 'maybe' ? 'M' : 'N';
+      const digit = m === 'sure' ? 2 : m === 'maybe' ? 1 : 0;
+      if (n < 30) code = code * 3 + digit;
+      else long += digit;
+      n++;
     }
   }
-  return out;
+  return `${n}:${code}${long}`;
 }
 
 /** Whether any statement's conditions read a context key `test` accepts (keys lower-cased), or a policy variable. */
