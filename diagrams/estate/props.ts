@@ -38,24 +38,33 @@ export function prop(r: Resource, name: string): JsonValue | undefined {
 
 /** The first present property among several names (older and newer property names). */
 export function propAny(r: Resource, ...names: string[]): JsonValue | undefined {
-  for (const n of names) {
-    const v = prop(r, n);
+  return firstProp(r, names);
+}
+
+/** `propAny` with the names as an array (the string helpers below pass theirs on without a copy). */
+function firstProp(r: Resource, names: readonly string[]): JsonValue | undefined {
+  for (let i = 0; i < names.length; i++) {
+    const v = prop(r, names[i]!);
     if (v !== undefined && v !== null) return v;
   }
   return undefined;
 }
 
-/** A string property; UNKNOWN and REDACTED markers are returned as they are. */
-export function str(r: Resource, ...names: string[]): string | undefined {
-  const v = propAny(r, ...names);
+function strOf(r: Resource, names: readonly string[]): string | undefined {
+  const v = firstProp(r, names);
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
   return undefined;
 }
 
+/** A string property; UNKNOWN and REDACTED markers are returned as they are. */
+export function str(r: Resource, ...names: string[]): string | undefined {
+  return strOf(r, names);
+}
+
 /** A string that is a real value: neither UNKNOWN, REDACTED nor empty. */
 export function knownStr(r: Resource, ...names: string[]): string | undefined {
-  const v = str(r, ...names);
+  const v = strOf(r, names);
   return v === undefined || v === '' || v === UNKNOWN || v === REDACTED ? undefined : v;
 }
 
@@ -64,7 +73,7 @@ export function realString(v: unknown): string | undefined {
 }
 
 export function num(r: Resource, ...names: string[]): number | undefined {
-  const v = propAny(r, ...names);
+  const v = firstProp(r, names);
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return Number(v);
   return undefined;
@@ -72,7 +81,7 @@ export function num(r: Resource, ...names: string[]): number | undefined {
 
 /** A boolean property: `'unknown'` for the UNKNOWN marker, `fallback` when absent. */
 export function bool(r: Resource, fallback: boolean | 'unknown', ...names: string[]): boolean | 'unknown' {
-  const v = propAny(r, ...names);
+  const v = firstProp(r, names);
   if (typeof v === 'boolean') return v;
   if (v === 'true') return true;
   if (v === 'false') return false;
@@ -117,17 +126,16 @@ export function strList(v: JsonValue | undefined): string[] {
 export function tagsOf(r: Resource): Record<string, string> {
   const raw = propAny(r, 'tags', 'tagsAll');
   const out: Record<string, string> = {};
-  const put = (k: unknown, v: unknown): void => {
-    if (typeof k === 'string' && typeof v === 'string') out[k] = v;
-  };
   if (Array.isArray(raw)) {
     for (const e of raw) {
       const o = obj(e as JsonValue);
-      if (o) put(o['key'] ?? o['Key'], o['value'] ?? o['Value']);
+      const k = o?.['key'] ?? o?.['Key'];
+      const v = o?.['value'] ?? o?.['Value'];
+      if (typeof k === 'string' && typeof v === 'string') out[k] = v;
     }
   } else {
     const v = obj(raw);
-    if (v) for (const k of Object.keys(v)) put(k, v[k]);
+    if (v) for (const k of Object.keys(v)) if (typeof v[k] === 'string') out[k] = v[k];
   }
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(out).sort()) sorted[k] = out[k]!;
