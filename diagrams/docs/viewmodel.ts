@@ -35,27 +35,52 @@ export interface BuiltPage {
   readonly attachments: readonly Attachment[];
 }
 
-export function buildPageModel(input: PageInput): BuiltPage {
-  const c = pageContext(input, input.pageRows ?? PAGE_ROWS, input.matrixMaxColumns ?? MATRIX_MAX_COLUMNS);
+/** The page's sections, in the page's order (the templates' partials). */
+const SECTIONS = [
+  overviewSection,
+  diagramsSection,
+  parametersSection,
+  secretsSection,
+  encryptionSection,
+  accessSection,
+  rotationSection,
+  monitoringSection,
+  complianceSection,
+  costSection,
+  operationsSection,
+] as const;
+
+type Context = ReturnType<typeof pageContext>;
+
+function pageHead(c: Context): Pick<PageModel, 'project' | 'stack' | 'title' | 'generatedFrom'> {
   const s = c.summary;
-  const model: PageModel = {
+  return {
     project: md(s.project),
     stack: md(s.stack),
     title: `${md(s.project)} / ${md(s.stack)}: secrets and configuration architecture`,
     generatedFrom: md(sourceText(s)),
-    ...overviewSection(c),
-    ...diagramsSection(c),
-    ...parametersSection(c),
-    ...secretsSection(c),
-    ...encryptionSection(c),
-    ...accessSection(c),
-    ...rotationSection(c),
-    ...monitoringSection(c),
-    ...complianceSection(c),
-    ...costSection(c),
-    ...operationsSection(c),
   };
+}
+
+export function buildPageModel(input: PageInput): BuiltPage {
+  const c = pageContext(input, input.pageRows ?? PAGE_ROWS, input.matrixMaxColumns ?? MATRIX_MAX_COLUMNS);
+  const model = Object.assign(pageHead(c), ...SECTIONS.map((section) => section(c))) as PageModel;
   return { model, attachments: c.attachments };
+}
+
+/**
+ * `buildPageModel`, awaiting `pause` between sections: on a large stack the page takes seconds of
+ * the main thread, and the renders that finish meanwhile (an SVG ready for the browser) are handed
+ * on at the next pause instead of after the whole page. The same model.
+ */
+export async function buildPageModelPausing(input: PageInput, pause: () => Promise<void>): Promise<BuiltPage> {
+  const c = pageContext(input, input.pageRows ?? PAGE_ROWS, input.matrixMaxColumns ?? MATRIX_MAX_COLUMNS);
+  const model = pageHead(c);
+  for (const section of SECTIONS) {
+    await pause();
+    Object.assign(model, section(c));
+  }
+  return { model: model as PageModel, attachments: c.attachments };
 }
 
 /** What the index needs of one stack, from the estate in memory (the same as `indexStackOfJson` gives from its estate.json). */

@@ -11,9 +11,9 @@
 
 import path from 'node:path';
 import { cacheKey, RenderCache } from '../cache/index.ts';
-import type { Finding } from '../compliance/types.ts';
+import type { Finding, FindingVerdict } from '../compliance/types.ts';
 import type { Templates } from '../docs/markdown.ts';
-import { buildIndex, buildPageModel, indexStack, type IndexModel, type IndexStack, type PageModel } from '../docs/viewmodel.ts';
+import { buildIndex, buildPageModelPausing, indexStack, type IndexModel, type IndexStack, type PageModel } from '../docs/viewmodel.ts';
 import type { Estate } from '../estate/model.ts';
 import { Store } from '../estate/store.ts';
 import { GeneratorError } from '../errors.ts';
@@ -58,8 +58,8 @@ export interface Rendered {
   readonly extra: readonly ExtraFile[];
   /** Stack keys, sorted. */
   readonly stacks: readonly string[];
-  /** Findings per stack key. */
-  readonly findings: Readonly<Record<string, readonly Finding[]>>;
+  /** Findings per stack key (when the run memo answered, only what `--fail-on` reads of each). */
+  readonly findings: Readonly<Record<string, readonly FindingVerdict[]>>;
   /** Undefined when the run memo answered. */
   readonly estate?: Estate;
   readonly stats: { svgRendered: number; pngRendered: number; reused: number };
@@ -237,16 +237,21 @@ interface StackInput {
   readonly renderMarkdown: MarkdownRenderer;
 }
 
+/** Lets the event loop run (render results waiting to be handed on) between long steps of the page work. */
+const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** The page, its inventories and estate.json of one stack (no render needed), and its index entry. */
 async function stackFiles(x: StackInput, stack: string, dir: string, views: readonly View[], findings: readonly Finding[]): Promise<{ files: OutputFile[]; index: IndexStack }> {
   const { c, estate, store, formats } = x;
   const files: OutputFile[] = [];
   const cost = c.estimateCost(estate, stack);
   if (formats.has('md')) {
-    const page = buildPageModel({ estate, stack, views, findings, cost, formats: { svg: formats.has('svg'), png: formats.has('png'), d2: formats.has('d2') } });
+    const page = await buildPageModelPausing({ estate, stack, views, findings, cost, formats: { svg: formats.has('svg'), png: formats.has('png'), d2: formats.has('d2') } }, pause);
+    await pause();
     files.push({ path: `${dir}/README.md`, contents: await x.renderMarkdown('page', page.model) });
     for (const a of page.attachments) files.push({ path: `${dir}/${a.name}`, contents: a.contents });
   }
+  await pause();
   if (formats.has('json')) files.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: estateJson({ store, stack, findings, cost, views }) });
   return { files, index: indexStack(store, stack, findings, views, formats.has('md') ? `${dir}/README.md` : undefined, cost) };
 }
@@ -303,6 +308,13 @@ function startRenders(ctx: ViewRenderContext, estate: Estate, findings: Readonly
   });
 }
 
+/** The estate of the source's stacks. The graphs are not kept: nothing after the estate reads them, and at scale they are the largest thing in memory. */
+async function loadEstate(c: Components, source: PipelineOptions['source']): Promise<Estate> {
+  const graphs = await c.loadGraphs(source);
+  if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
+  return c.buildEstate(graphs);
+}
+
 /** Renders every output in memory. `mode: 'check'` never starts the browser: PNGs are represented by their source hash. */
 export async function renderAll(opts: PipelineOptions, c: Components, mode: 'generate' | 'check'): Promise<Rendered> {
   const log = opts.log ?? (() => undefined);
@@ -322,9 +334,7 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   try {
     if (mode === 'generate') await startWhileProgramRuns(c, source, formats, r, log);
     log('loading stacks');
-    const graphs = await c.loadGraphs(source);
-    if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
-    const estate = c.buildEstate(graphs);
+    const estate = await loadEstate(c, source);
     input = { c, estate, store: Store.of(estate), formats, renderMarkdown };
     stacks = estate.stacks.map((s) => s.key);
     for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
@@ -347,7 +357,7 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     const allRendered = Promise.all(perStack.flatMap((p) => p.rendered));
     // Pages, inventories and estate.json need no render: they are built while D2 and the browser
     // work, once the renders are handed out (building them keeps this thread busy).
-    await schedule.decidedAll();
+    await schedule.decidedAll({ browser: formats.has('png') && mode === 'generate' });
     const pages: OutputFile[][] = [];
     try {
       for (const { stack, dir, views } of perStack) {
@@ -409,3 +419,4 @@ export async function check(opts: PipelineOptions, c: Components): Promise<Check
   const rendered = await renderAll(opts, c, 'check');
   return { problems: await checkOutputs(opts.out, rendered.files, rendered.extra), rendered };
 }
+

@@ -33,6 +33,8 @@ export class RenderSchedule {
   private undecided: number;
   private readonly allDecided: Promise<void>;
   private signalDecided: () => void = () => undefined;
+  /** Settles once D2 has started (or failed to), when some diagram needs it. */
+  private started: Promise<void> | undefined;
   constructor(
     /** How many diagrams will be decided (need D2 or not) before D2 picks the smallest. */
     diagrams: number,
@@ -45,10 +47,16 @@ export class RenderSchedule {
     if (diagrams <= 0) this.signalDecided();
   }
 
-  /** Resolves once every diagram is decided and the D2 renders they need are handed out (the caller may then keep the main thread busy). */
-  async decidedAll(): Promise<void> {
+  /**
+   * Resolves once every diagram is decided and the D2 renders they need are handed out (the caller
+   * may then keep the main thread busy): D2 is started (its workers' start needs this thread's event
+   * loop) and, with `browser`, so is the browser when some diagram is drawn.
+   */
+  async decidedAll(opts: { readonly browser?: boolean } = {}): Promise<void> {
     await this.allDecided;
-    // The renderer's start and the first renders' dispatch are promise continuations: let them run.
+    await this.started;
+    if (opts.browser === true && this.started !== undefined) await this.png().catch(() => undefined);
+    // The first renders' dispatch is a promise continuation: let it run.
     await new Promise((r) => setImmediate(r));
   }
 
@@ -78,6 +86,10 @@ export class RenderSchedule {
   private pumpSvg(): void {
     if (this.svgWaiting.length === 0 || this.undecided > 0) return;
     // A failure to start is the error of the job that meets it (runSvg), the others are abandoned.
+    this.started ??= this.svg().then(
+      () => undefined,
+      () => undefined,
+    );
     void this.svg().then(
       (r) => this.dispatchSvg(r.concurrency ?? 1),
       () => this.dispatchSvg(1),
