@@ -26,6 +26,13 @@ export interface FindingSubject {
   readonly detail: string;
 }
 
+/** What deciding `--fail-on` needs of a finding (the run memo keeps no more). */
+export type FindingVerdict = Pick<Finding, 'ruleId' | 'severity' | 'status'>;
+
+export function verdictOf(f: FindingVerdict): FindingVerdict {
+  return { ruleId: f.ruleId, severity: f.severity, status: f.status };
+}
+
 export interface Finding {
   readonly ruleId: string;
   readonly title: string;

@@ -6,7 +6,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { CostEstimate, Finding, Severity } from '../compliance/types.ts';
+import type { CostEstimate, Finding, FindingVerdict, Severity } from '../compliance/types.ts';
 import type { Estate } from '../estate/model.ts';
 import type { ResourceGraph } from '../graph/types.ts';
 import type { SourceOptions } from '../sources/index.ts';
@@ -36,7 +36,7 @@ export interface Components {
   loadGraphs(opts: SourceOptions): Promise<ResourceGraph[]>;
   buildEstate(graphs: readonly ResourceGraph[]): Estate;
   evaluateRules(estate: Estate, stack: string): Finding[];
-  failsAt(findings: readonly Finding[], severity: Severity): boolean;
+  failsAt(findings: readonly FindingVerdict[], severity: Severity): boolean;
   estimateCost(estate: Estate, stack?: string): CostEstimate;
   readonly views: Readonly<Record<DiagramName, ViewFn>>;
   startSvg(): Promise<SvgRendererLike>;

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { cacheKey, RenderCache } from '../cache/index.ts';
-import type { Finding } from '../compliance/types.ts';
+import { verdictOf, type FindingVerdict } from '../compliance/types.ts';
 import { compareStrings } from '../util/collections.ts';
 import { LOCK_NAME, MANIFEST_NAME, STAGING_NAME, type ExtraFile, type OutputFile } from '../writer/index.ts';
 import { resolveOut } from '../writer/fsutil.ts';
@@ -31,7 +31,7 @@ import type { SourceOptions } from '../sources/index.ts';
 import type { Components } from './components.ts';
 import { DIAGRAMS_DIR, fileHash, templatesIdentity } from './identity.ts';
 
-const MEMO_VERSION = 1;
+const MEMO_VERSION = 2;
 
 interface MemoEntry {
   readonly version: typeof MEMO_VERSION;
@@ -44,7 +44,8 @@ interface MemoEntry {
   /** `--inject` files (resolved) -> sha256 of the text written. */
   readonly extra: Readonly<Record<string, string>>;
   readonly stacks: readonly string[];
-  readonly findings: Readonly<Record<string, readonly Finding[]>>;
+  /** What `--fail-on` needs of each finding (the whole findings are on the pages and in estate.json). */
+  readonly findings: Readonly<Record<string, readonly FindingVerdict[]>>;
   /** SVG and PNG files among the outputs. */
   readonly images: number;
 }
@@ -52,7 +53,7 @@ interface MemoEntry {
 export interface MemoHit {
   readonly files: readonly string[];
   readonly stacks: readonly string[];
-  readonly findings: Readonly<Record<string, readonly Finding[]>>;
+  readonly findings: Readonly<Record<string, readonly FindingVerdict[]>>;
   readonly images: number;
 }
 
@@ -133,7 +134,7 @@ async function statsOf(root: string, rels: readonly string[]): Promise<Record<st
 }
 
 /** Records what a successful generate left on disk under `key`. */
-export async function recordRun(x: MemoInput, key: string, files: readonly OutputFile[], extra: readonly ExtraFile[], stacks: readonly string[], findings: Readonly<Record<string, readonly Finding[]>>): Promise<void> {
+export async function recordRun(x: MemoInput, key: string, files: readonly OutputFile[], extra: readonly ExtraFile[], stacks: readonly string[], findings: Readonly<Record<string, readonly FindingVerdict[]>>): Promise<void> {
   try {
     const root = (await resolveOut(x.out)).real;
     const paths = files.map((f) => f.path).sort(compareStrings);
@@ -146,7 +147,7 @@ export async function recordRun(x: MemoInput, key: string, files: readonly Outpu
       files: paths,
       extra: Object.fromEntries(extra.map((e) => [path.resolve(e.path), sha(e.contents)])),
       stacks,
-      findings,
+      findings: Object.fromEntries(Object.entries(findings).map(([s, fs]) => [s, fs.map(verdictOf)])),
       images: paths.filter((p) => p.endsWith('.svg') || p.endsWith('.png')).length,
     };
     await new RenderCache(x.cacheDir).put('run', key, Buffer.from(JSON.stringify(entry), 'utf8'));

@@ -46,7 +46,10 @@ describe('the run memo', () => {
     expect(second.n).toEqual({ ...zero(), loads: 0 });
     expect([...r2.unchanged].sort()).toEqual([...r1.written].sort());
     expect(r2.written).toEqual([]);
-    expect(r2.rendered.findings).toEqual(r1.rendered.findings);
+    // The memo keeps what --fail-on reads of each finding: rule, severity and status.
+    const verdicts = (f: typeof r1.rendered.findings) => Object.fromEntries(Object.entries(f).map(([s, fs]) => [s, fs.map(({ ruleId, severity, status }) => ({ ruleId, severity, status }))]));
+    expect(r2.rendered.findings).toEqual(verdicts(r1.rendered.findings));
+    expect(Object.values(r2.rendered.findings).flat().some((f) => f.status === 'not-met')).toBe(true);
     expect(r2.rendered.stats).toEqual({ svgRendered: 0, pngRendered: 0, reused: 16 });
     expect(logs).toEqual([`nothing changed since the last run (the same inputs, generator and options; its ${r1.written.length} files as it left them)`]);
     expect(await snapshot(out())).toEqual(before);

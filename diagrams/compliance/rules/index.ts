@@ -10,7 +10,7 @@
 import type { Estate } from '../../estate/model.ts';
 import { GeneratorError } from '../../errors.ts';
 import { compareStrings } from '../../util/collections.ts';
-import { SEVERITIES, type Finding, type FindingSubject, type Severity } from '../types.ts';
+import { SEVERITIES, type Finding, type FindingSubject, type FindingVerdict, type Severity } from '../types.ts';
 import { cmkEncryption, keyReplicas, keyRotation, plaintextSecretParameter, prodDeletion, secretRotation } from './at-rest.ts';
 import { buildRoleNoSecrets, leastPrivilege, rotationWired } from './application.ts';
 import { accessDeniedAlarm, rotationFailureAlarm, trailRule, trailStorage } from './audit.ts';
@@ -113,12 +113,12 @@ function severityLimit(severity: Severity): number {
 }
 
 /** True when a finding is not met at `severity` or above (critical > high > medium > low). */
-export function failsAt(findings: readonly Finding[], severity: Severity): boolean {
+export function failsAt(findings: readonly FindingVerdict[], severity: Severity): boolean {
   return failing(findings, severity).length > 0;
 }
 
 /** The findings at or above a severity that are not met, as `SEC-020 (critical)`. Throws a usage error for an unknown severity. */
-export function failing(findings: readonly Finding[], severity: Severity): string[] {
+export function failing(findings: readonly FindingVerdict[], severity: Severity): string[] {
   const limit = severityLimit(severity);
   return findings.filter((x) => x.status === 'not-met' && SEVERITIES.indexOf(x.severity) <= limit).map((x) => `${x.ruleId} (${x.severity})`);
 }
