@@ -97,6 +97,8 @@ interface Resource {
   readonly name: string;
   readonly cls: FoldClass;
   readonly keys: readonly string[];
+  /** Its name's place among the names of every resource of its kind (sorting by number, not by string). */
+  readonly rank: number;
 }
 
 interface Member<T> {
@@ -104,17 +106,28 @@ interface Member<T> {
   readonly item: T;
 }
 
-const resources = new WeakMap<object, Resource>();
+type Named = { readonly urn: string; readonly stack: string; readonly name: string; readonly path?: string; readonly type?: string };
 
-/** A resource's name, class and folder keys, computed once per resource however many principals reach it. */
-function resourceOf(e: { readonly stack: string; readonly name: string; readonly path?: string; readonly type?: string }, kind: FoldKind): Resource {
-  let r = resources.get(e);
-  if (r === undefined) {
-    const name = kind === 'parameter' ? (e.path ?? e.name) : e.name;
+/** Per store and kind: each resource of the estate (by URN) as groups see it, computed once however many principals reach it. */
+const resourcesOf = new WeakMap<Store, Map<FoldKind, ReadonlyMap<string, Resource>>>();
+
+function resourceIndex(store: Store, kind: FoldKind): ReadonlyMap<string, Resource> {
+  let byKind = resourcesOf.get(store);
+  if (byKind === undefined) resourcesOf.set(store, (byKind = new Map()));
+  let index = byKind.get(kind);
+  if (index !== undefined) return index;
+  const all: readonly Named[] = kind === 'parameter' ? store.estate.parameters : store.estate.secrets;
+  const nameOf = (e: Named): string => (kind === 'parameter' ? (e.path ?? e.name) : e.name);
+  const ranks = new Map([...new Set(all.map(nameOf))].sort(compareStrings).map((n, i) => [n, i]));
+  const m = new Map<string, Resource>();
+  for (const e of all) {
+    if (m.has(e.urn)) continue;
+    const name = nameOf(e);
     const cls: FoldClass = kind === 'parameter' ? classOf(e.type ?? '') : '';
-    resources.set(e, (r = { stack: e.stack, name, cls, keys: foldersAbove(name).map((f) => `${cls}\u0000${f}`) }));
+    m.set(e.urn, { stack: e.stack, name, cls, keys: foldersAbove(name).map((f) => `${cls}\u0000${f}`), rank: ranks.get(name)! });
   }
-  return r;
+  byKind.set(kind, (index = m));
+  return index;
 }
 
 /**
@@ -182,13 +195,19 @@ function foldNames(members: readonly Member<unknown>[], universe: ReadonlyMap<st
 export function groupAccess<T extends AccessItem>(store: Store, items: readonly T[], kind: FoldKind): AccessGroup<T>[] {
   // stack -> shape id -> path read -> group
   const groups = new Map<string, Map<number, Map<string, { stack: string; shape: T; items: Member<T>[] }>>>();
+  const index = resourceIndex(store, kind);
+  // Consecutive entries mostly share their shape's arrays: its id is looked up only when they change.
+  let last: T | undefined;
+  let lastId = -1;
   for (const item of items) {
-    const e = store.find(item.resourceUrn);
-    if (e === undefined) continue;
-    const r = resourceOf(e as Parameters<typeof resourceOf>[0], kind);
+    const r = index.get(item.resourceUrn);
+    if (r === undefined) continue;
     const byPath = (item as { byPath?: string }).byPath ?? '';
     const byShape = groups.get(r.stack) ?? groups.set(r.stack, new Map()).get(r.stack)!;
-    const id = shapeId(store, item);
+    const same = last !== undefined && last.actions === item.actions && last.via === item.via && last.conditions === item.conditions && last.certainty === item.certainty;
+    const id = same ? lastId : shapeId(store, item);
+    last = item;
+    lastId = id;
     const byPaths = byShape.get(id) ?? byShape.set(id, new Map()).get(id)!;
     let g = byPaths.get(byPath);
     if (g === undefined) byPaths.set(byPath, (g = { stack: r.stack, shape: item, items: [] }));
@@ -198,7 +217,7 @@ export function groupAccess<T extends AccessItem>(store: Store, items: readonly 
   for (const byShape of groups.values()) {
     for (const byPaths of byShape.values()) {
       for (const [byPath, g] of byPaths) {
-        g.items.sort((a, b) => compareStrings(a.r.name, b.r.name));
+        g.items.sort((a, b) => a.r.rank - b.r.rank);
         const folded = foldNames(g.items, folderCounts(store, g.stack, kind));
         const key = `${g.stack}\u0000${shapeKey(g.shape)}\u0000${byPath}`;
         out.push({ key, stack: g.stack, shape: g.shape, folders: folded.folders, names: folded.names, items: g.items.map((x) => x.item) });

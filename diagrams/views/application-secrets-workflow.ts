@@ -48,6 +48,8 @@ interface Scope {
   readonly secrets: readonly Secret[];
   readonly paramByUrn: ReadonlyMap<string, Parameter>;
   readonly secretByUrn: ReadonlyMap<string, Secret>;
+  /** The keys that encrypt the scope's parameters and secrets. */
+  readonly keysUsed: ReadonlySet<string>;
   readonly relSecret: (s: Secret) => string;
   readonly relParam: (path: string) => string;
 }
@@ -119,6 +121,7 @@ function stackScope(input: ViewInput): Scope {
     secrets,
     paramByUrn: new Map(params.map((p) => [p.urn, p])),
     secretByUrn: new Map(secrets.map((s) => [s.urn, s])),
+    keysUsed: new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u)),
     relSecret: (s: Secret): string => (s.name.startsWith(secretPrefix) ? s.name.slice(secretPrefix.length) : s.name) || s.name,
     relParam: (path: string): string => (path.startsWith(paramRoot) && path.length > paramRoot.length ? path.slice(paramRoot.length) : path),
   };
@@ -185,7 +188,7 @@ function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
   const runtime = runtimeCell(a, s.secretByUrn, s.relSecret, cacheTtlLabel(role));
   if (runtime?.rotating) g.rotatingReaders.add(lane.service ?? role.name);
   if (runtime && runtime.cls === 'secret-application') g.ttls.add(cacheTtlLabel(role) ?? 'not declared');
-  const keys = keysCell(a, s.l, s.params, s.secrets);
+  const keys = keysCell(a, s.l, s.keysUsed);
   const cells: (Cell | undefined)[] = [
     who,
     config,
@@ -273,8 +276,7 @@ function runtimeCell(
   return undefined;
 }
 
-function keysCell(a: PrincipalAccess, l: Lookup, params: readonly Parameter[], secrets: readonly Secret[]): Cell | undefined {
-  const used = new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u));
+function keysCell(a: PrincipalAccess, l: Lookup, used: ReadonlySet<string>): Cell | undefined {
   const lines: string[] = [];
   for (const ka of [...a.keys].sort(byString((k) => k.resourceUrn))) {
     if (!used.has(ka.resourceUrn)) continue;
