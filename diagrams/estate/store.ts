@@ -82,11 +82,12 @@ export { isAwsManagedKeyId };
 export class Store {
   readonly estate: Estate;
   private readonly byUrn = new Map<string, { kind: EntityKind; entity: Entity }>();
+  private readonly envCache = new WeakMap<object, string>();
   private readonly principalById = new Map<string, PrincipalEntry>();
   private readonly accessById = new Map<string, PrincipalAccess>();
   private readonly summaryByKey = new Map<string, StackSummary>();
   private readonly envs: ReadonlySet<string>;
-  private readersIndex: Map<string, Reader[]> | undefined;
+  private readersIndex: Map<string, ReaderColumns> | undefined;
   private readonly auditCache = new Map<string, Audit>();
   private readonly keyScopeCache = new Map<string, KeyScope>();
   private rotationRoleMap: Map<string, Set<string>> | undefined;
@@ -285,6 +286,15 @@ export class Store {
 
   /** An entity's environment: tag, else (parameter, secret) path segment, else its stack's. */
   environmentOf(x: { readonly stack: string; readonly tags: Readonly<Record<string, string>>; readonly environment?: string }): string | undefined {
+    // Views, pages and rules ask it of each of a stack's entities, several times.
+    const hit = this.envCache.get(x);
+    if (hit !== undefined) return hit === NO_ENV ? undefined : hit;
+    const env = this.environmentOfUncached(x);
+    this.envCache.set(x, env ?? NO_ENV);
+    return env;
+  }
+
+  private environmentOfUncached(x: { readonly stack: string; readonly tags: Readonly<Record<string, string>>; readonly environment?: string }): string | undefined {
     const t = envTag(x.tags);
     if (t !== undefined) return t;
     if (x.environment !== undefined && x.environment !== UNKNOWN && this.envs.has(x.environment.toLowerCase())) return x.environment.toLowerCase();
@@ -424,7 +434,12 @@ export class Store {
   /** Ids of the principals with an access item of one of `kinds` on one of `urns`. */
   principalsWith(urns: Iterable<string>, kinds: readonly ReadKind[]): Set<string> {
     const out = new Set<string>();
-    for (const urn of urns) for (const r of this.readersOf(urn)) if (kinds.includes(r.kind)) out.add(r.principal);
+    const idx = this.readers();
+    for (const urn of urns) {
+      const col = idx.get(urn);
+      if (col === undefined) continue;
+      for (let i = 0; i < col.principals.length; i++) if (kinds.includes(col.kinds[i]!)) out.add(col.principals[i]!);
+    }
     return out;
   }
 
@@ -477,23 +492,44 @@ export class Store {
 
   /** Who reaches a parameter, secret or key, and how (every principal, sorted by principal id). */
   readersOf(resourceUrn: string): readonly Reader[] {
-    if (this.readersIndex === undefined) {
-      const idx = new Map<string, Reader[]>();
-      const put = (principal: string, kind: ReadKind, item: AccessItem): void => {
-        (idx.get(item.resourceUrn) ?? idx.set(item.resourceUrn, []).get(item.resourceUrn)!).push({ principal, kind, item });
-      };
-      for (const a of this.estate.access) {
-        for (const x of a.parameters) put(a.principal, 'parameter', x);
-        for (const x of a.secretValues) put(a.principal, 'secret-value', x);
-        for (const x of a.secretMetadata) put(a.principal, 'secret-metadata', x);
-        for (const x of a.secretWrites) put(a.principal, 'secret-write', x);
-        for (const x of a.keys) put(a.principal, 'key', x);
+    const col = this.readers().get(resourceUrn);
+    if (col === undefined) return [];
+    return col.principals.map((principal, i) => ({ principal, kind: col.kinds[i]!, item: col.items[i]! }));
+  }
+
+  /** The readers of each resource, as columns (an estate at Parameter Store's limit has millions of entries: no object each). */
+  private readers(): Map<string, ReaderColumns> {
+    if (this.readersIndex !== undefined) return this.readersIndex;
+    const idx = new Map<string, ReaderColumns>();
+    const put = (principal: string, kind: ReadKind, items: readonly AccessItem[]): void => {
+      for (const item of items) {
+        let col = idx.get(item.resourceUrn);
+        if (col === undefined) idx.set(item.resourceUrn, (col = { principals: [], kinds: [], items: [] }));
+        col.principals.push(principal);
+        col.kinds.push(kind);
+        col.items.push(item);
       }
-      this.readersIndex = idx;
+    };
+    for (const a of this.estate.access) {
+      put(a.principal, 'parameter', a.parameters);
+      put(a.principal, 'secret-value', a.secretValues);
+      put(a.principal, 'secret-metadata', a.secretMetadata);
+      put(a.principal, 'secret-write', a.secretWrites);
+      put(a.principal, 'key', a.keys);
     }
-    return this.readersIndex.get(resourceUrn) ?? [];
+    return (this.readersIndex = idx);
   }
 }
+
+/** The readers of one resource: the i-th principal reaches it by the i-th kind through the i-th item. */
+interface ReaderColumns {
+  readonly principals: string[];
+  readonly kinds: ReadKind[];
+  readonly items: (AccessItem | ParameterRead | KeyAccess)[];
+}
+
+/** `environmentOf`'s cached answer for an entity without an environment. */
+const NO_ENV = '\u0000none';
 
 /** The `Environment` tag, lower-cased; undefined when absent or not known. */
 export function envTag(tags: Readonly<Record<string, string>>): string | undefined {

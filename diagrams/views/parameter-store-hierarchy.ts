@@ -141,6 +141,9 @@ interface Reader {
   readonly reads: Map<string, Read>;
 }
 
+/** The eight kinds of read, shared (a large stack has a read per principal and parameter). */
+const READS: readonly Read[] = Array.from({ length: 8 }, (_, i) => Object.freeze({ mode: i & 4 ? 'path' : 'name', conditional: (i & 2) !== 0, unknown: (i & 1) !== 0 }));
+
 /** Who may read which parameter of the stack, and how (every kind of principal). */
 function findReaders(l: Lookup, params: readonly Parameter[]): Reader[] {
   const byUrn = new Map(params.map((p) => [p.urn, p]));
@@ -153,7 +156,7 @@ function findReaders(l: Lookup, params: readonly Parameter[]): Reader[] {
     for (const e of a.parameters) {
       const p = byUrn.get(e.resourceUrn);
       if (!p) continue;
-      reads.set(p.urn, { mode: e.byPath !== undefined ? 'path' : 'name', conditional: e.certainty === 'conditional', unknown: e.certainty === 'unknown' });
+      reads.set(p.urn, READS[(e.byPath !== undefined ? 4 : 0) + (e.certainty === 'conditional' ? 2 : 0) + (e.certainty === 'unknown' ? 1 : 0)]!);
     }
     if (reads.size) readers.push({ principal, reads });
   }

@@ -91,7 +91,8 @@ function policiesTable(c: PageContext): { table: Table; csv: ReturnType<typeof a
 interface StackResources {
   readonly secrets: readonly Secret[];
   readonly keys: readonly KmsKey[];
-  readonly paramByUrn: ReadonlyMap<string, Parameter>;
+  /** The folder of each of the stack's parameters, by URN. */
+  readonly folderByUrn: ReadonlyMap<string, string>;
   readonly secretByUrn: ReadonlyMap<string, Secret>;
   readonly keyUrns: ReadonlySet<string>;
   /** The parameters of each folder, by folder name. */
@@ -141,11 +142,16 @@ function stackResources(c: PageContext): StackResources {
   const secrets = c.mine(c.estate.secrets);
   const keys = c.store.keysUsedBy(c.stack).keys;
   const folders = new Map<string, Parameter[]>();
-  for (const p of params) (folders.get(folderOf(p)) ?? folders.set(folderOf(p), []).get(folderOf(p))!).push(p);
+  const folderByUrn = new Map<string, string>();
+  for (const p of params) {
+    const f = folderOf(p);
+    folderByUrn.set(p.urn, f);
+    (folders.get(f) ?? folders.set(f, []).get(f)!).push(p);
+  }
   return {
     secrets,
     keys,
-    paramByUrn: new Map(params.map((p) => [p.urn, p])),
+    folderByUrn,
     secretByUrn: new Map<string, Secret>(secrets.map((s) => [s.urn, s])),
     keyUrns: new Set(keys.map((k) => k.urn)),
     sortedFolders: [...folders.entries()].sort(([a], [b]) => compareStrings(a, b)),
@@ -165,8 +171,8 @@ function pageReach(c: PageContext, res: StackResources): Reach[] {
     if (a === undefined) continue;
     const r: Reach = { principal: p, access: a, parameters: new Map(), secretValues: new Map(), secretWrites: new Map(), secretMetadata: new Map(), keys: new Map() };
     for (const x of a.parameters) {
-      const par = res.paramByUrn.get(x.resourceUrn);
-      if (par) (r.parameters.get(folderOf(par)) ?? r.parameters.set(folderOf(par), []).get(folderOf(par))!).push(x);
+      const f = res.folderByUrn.get(x.resourceUrn);
+      if (f !== undefined) (r.parameters.get(f) ?? r.parameters.set(f, []).get(f)!).push(x);
     }
     for (const x of a.secretValues) if (res.secretByUrn.has(x.resourceUrn)) r.secretValues.set(x.resourceUrn, x);
     for (const x of a.secretWrites) if (res.secretByUrn.has(x.resourceUrn)) r.secretWrites.set(x.resourceUrn, x);

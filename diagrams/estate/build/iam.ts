@@ -319,7 +319,7 @@ function toRole(row: Row, pr: Principals, links: PolicyLinks, profilesOf: Readon
   const profiles = sorted(profilesOf.get(row.r.urn));
   const trustValue = propAny(row.r, 'assumeRolePolicy', 'assumeRolePolicyDocument');
   const trust = trustOf(doc(trustValue), base.account, profiles.length > 0, tagsOf(row.r), trustValue === REDACTED);
-  return withBoundary<Role>({ ...base, trust, ...links.held(row.r.urn), instanceProfiles: profiles, workloads: [] }, row, links);
+  return withBoundary<Role>(Object.assign(base, { trust }, links.held(row.r.urn), { instanceProfiles: profiles, workloads: [] }), row, links);
 }
 
 /** One user with its policies, groups (in the estate and outside it) and permissions boundary. */
@@ -338,13 +338,12 @@ function toGroup(row: Row, pr: Principals, links: PolicyLinks, m: Membership): I
 function toPolicies(policyRows: readonly Row[], inline: readonly InlinePolicy[], links: PolicyLinks): IamPolicy[] {
   const policies: IamPolicy[] = [];
   for (const row of policyRows) {
-    policies.push({
-      ...entityBase(row, awsName(row.r, 'name', 'managedPolicyName'), policyArn(row)),
-      kind: 'managed',
+    policies.push(Object.assign(entityBase(row, awsName(row.r, 'name', 'managedPolicyName'), policyArn(row)), {
+      kind: 'managed' as const,
       document: doc(propAny(row.r, 'policy', 'policyDocument')),
       attachedTo: sorted(links.attachedTo.get(row.r.urn)),
       boundaryOf: sorted(links.boundaryOf.get(row.r.urn)),
-    });
+    }));
   }
   for (const ip of inline) {
     const b = entityBase(ip.row, ip.name, undefined);

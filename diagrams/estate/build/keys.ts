@@ -160,15 +160,14 @@ interface KeyParts {
 function toKey(row: Row, idx: KeyIndex, parts: KeyParts): KmsKey {
   const arn = idx.keyArnOf.get(row.r.urn);
   const aliases = [...new Set(parts.aliasesOf.get(row.r.urn) ?? [])].sort(compareStrings);
-  const k: Mutable<KmsKey> = {
-    ...entityBase(row, aliases[0] ?? row.r.name, arn),
+  const k: Mutable<KmsKey> = Object.assign(entityBase(row, aliases[0] ?? row.r.name, arn), {
     aliases,
     rotationEnabled: bool(row.r, false, 'enableKeyRotation'),
     multiRegion: bool(row.r, false, 'multiRegion') === true,
     replicas: (parts.replicasOf.get(row.r.urn) ?? []).sort((a, b) => compareStrings(a.region ?? '', b.region ?? '') || compareStrings(a.urn, b.urn)),
     grants: (parts.grantsOf.get(row.r.urn) ?? []).sort((a, b) => compareStrings(a.urn, b.urn)),
     protects: [],
-  };
+  });
   const keyId = idx.keyIdOf.get(row.r.urn);
   if (keyId) k.keyId = keyId;
   const period = num(row.r, 'rotationPeriodInDays');

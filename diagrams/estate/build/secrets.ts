@@ -138,13 +138,12 @@ function toSecret(row: Row, side: SecretSidecars, keys: KeyRegistry, fns: Functi
   const tags = tagsOf(row.r);
   const rotation = secretRotation(row, side.rotationOf.get(row.r.urn), fns, rotationFunctions);
   const replicas = secretReplicas(row);
-  const s: Mutable<Secret> = {
-    ...entityBase(row, name, secretArn(row)),
+  const s: Mutable<Secret> = Object.assign(entityBase(row, name, secretArn(row)), {
     category: secretCategory(name, tags, knownEnvs),
     rotation,
     replicas,
     versions: side.versionsOf.get(row.r.urn) ?? 0,
-  };
+  });
   const segs = name.split('/').filter((x) => x !== '');
   const env = segs.find((x) => knownEnvs.has(x.toLowerCase()))?.toLowerCase() ?? row.g.environment;
   if (env) s.environment = env;
