@@ -16,7 +16,7 @@ import type { PrincipalEntry, Store } from '../estate/store.ts';
 import { groupedAccess, type AccessGroup, type GroupedList } from '../estate/fold.ts';
 import type { View } from '../views/types.ts';
 import { AWS_KEY, keyLabel, rotationLabel } from '../docs/format.ts';
-import { formatJson } from './format.ts';
+import { formatJson, formatJsonBytes } from './format.ts';
 import { GENERATOR } from '../util/generator.ts';
 
 export const ESTATE_JSON_SCHEMA_VERSION = 1;
@@ -211,4 +211,9 @@ export function estateDocument(input: EstateJsonInput): Record<string, unknown> 
 
 export function estateJson(input: EstateJsonInput): string {
   return formatJson(estateDocument(input));
+}
+
+/** `estateJson` as UTF-8 bytes, without the whole text as one string (what a run writes). */
+export function estateJsonBytes(input: EstateJsonInput): Buffer {
+  return formatJsonBytes(estateDocument(input));
 }

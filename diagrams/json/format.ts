@@ -16,32 +16,58 @@ function expand(v: unknown): boolean {
 
 export function formatJson(value: unknown): string {
   const out: string[] = [];
+  writeJson(value, (s) => out.push(s));
+  return out.join('');
+}
+
+/**
+ * `formatJson`'s text as UTF-8 bytes, encoded a megabyte at a time: the text of an estate at
+ * Parameter Store's limit (70 MB) is never one string, nor a list of millions of pieces.
+ */
+export function formatJsonBytes(value: unknown): Buffer {
+  const chunks: Buffer[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  writeJson(value, (s) => {
+    parts.push(s);
+    size += s.length;
+    if (size >= 1 << 20) {
+      chunks.push(Buffer.from(parts.join(''), 'utf8'));
+      parts = [];
+      size = 0;
+    }
+  });
+  chunks.push(Buffer.from(parts.join(''), 'utf8'));
+  return Buffer.concat(chunks);
+}
+
+/** The text of `formatJson`, piece by piece. */
+function writeJson(value: unknown, emit: (s: string) => void): void {
   const write = (v: unknown, indent: string): void => {
     if (!expand(v)) {
-      out.push(JSON.stringify(v) ?? 'null');
+      emit(JSON.stringify(v) ?? 'null');
       return;
     }
     const inner = `${indent}  `;
     if (Array.isArray(v)) {
-      out.push('[\n');
+      emit('[\n');
       v.forEach((x, i) => {
-        out.push(inner);
+        emit(inner);
         write(x, inner);
-        out.push(i < v.length - 1 ? ',\n' : '\n');
+        emit(i < v.length - 1 ? ',\n' : '\n');
       });
-      out.push(`${indent}]`);
+      emit(`${indent}]`);
       return;
     }
     const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    out.push('{\n');
+    emit('{\n');
     entries.forEach(([k, x], i) => {
-      out.push(`${inner}${JSON.stringify(k)}: `);
+      emit(`${inner}${JSON.stringify(k)}: `);
       write(x, inner);
-      out.push(i < entries.length - 1 ? ',\n' : '\n');
+      emit(i < entries.length - 1 ? ',\n' : '\n');
     });
-    out.push(`${indent}}`);
+    emit(`${indent}}`);
   };
   write(value, '');
-  out.push('\n');
-  return out.join('');
+  emit('\n');
 }

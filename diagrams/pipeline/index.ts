@@ -17,7 +17,7 @@ import { buildIndex, buildPageModelPausing, indexStack, type IndexModel, type In
 import type { Estate } from '../estate/model.ts';
 import { Store } from '../estate/store.ts';
 import { GeneratorError } from '../errors.ts';
-import { ESTATE_JSON_NAME, estateJson } from '../json/estate-json.ts';
+import { ESTATE_JSON_NAME, estateJson, estateJsonBytes } from '../json/estate-json.ts';
 import { RenderSchedule } from '../render/schedule.ts';
 import type { SourceOptions } from '../sources/index.ts';
 import { DIAGRAMS, type View } from '../views/types.ts';
@@ -118,12 +118,14 @@ async function readInject(file: string | undefined): Promise<string | undefined>
 }
 
 /** Renderers started once, on first need; every one started is closed on every path. */
-function renderers(c: Components): { svg: () => Promise<SvgRendererLike>; png: () => Promise<PngRendererLike>; close(): Promise<void> } {
+function renderers(c: Components): { svg: () => Promise<SvgRendererLike>; png: () => Promise<PngRendererLike>; closeSvg(): void; close(): Promise<void> } {
   let svg: Promise<SvgRendererLike> | undefined;
   let png: Promise<PngRendererLike> | undefined;
   return {
     svg: () => (svg ??= c.startSvg()),
     png: () => (png ??= c.launchPng()),
+    // D2's workers hold their WebAssembly memory (hundreds of MB after a large layout) until closed.
+    closeSvg: () => void svg?.then((r) => r.close(), () => undefined),
     close: async () => {
       await Promise.all([svg, png].map((p) => p?.then((r) => r.close(), () => undefined)));
     },
@@ -235,6 +237,8 @@ interface StackInput {
   readonly store: Store;
   readonly formats: ReadonlySet<Format>;
   readonly renderMarkdown: MarkdownRenderer;
+  /** `check` compares estate.json as text (a diff when it differs); a run writes its bytes. */
+  readonly mode: 'generate' | 'check';
 }
 
 /** Lets the event loop run (render results waiting to be handed on) between long steps of the page work. */
@@ -252,7 +256,10 @@ async function stackFiles(x: StackInput, stack: string, dir: string, views: read
     for (const a of page.attachments) files.push({ path: `${dir}/${a.name}`, contents: a.contents });
   }
   await pause();
-  if (formats.has('json')) files.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: estateJson({ store, stack, findings, cost, views }) });
+  if (formats.has('json')) {
+    const json = { store, stack, findings, cost, views };
+    files.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: x.mode === 'check' ? estateJson(json) : estateJsonBytes(json) });
+  }
   return { files, index: indexStack(store, stack, findings, views, formats.has('md') ? `${dir}/README.md` : undefined, cost) };
 }
 
@@ -335,11 +342,11 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     if (mode === 'generate') await startWhileProgramRuns(c, source, formats, r, log);
     log('loading stacks');
     const estate = await loadEstate(c, source);
-    input = { c, estate, store: Store.of(estate), formats, renderMarkdown };
+    input = { c, estate, store: Store.of(estate), formats, renderMarkdown, mode };
     stacks = estate.stacks.map((s) => s.key);
     for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
 
-    const schedule = new RenderSchedule(stacks.length * DIAGRAMS.length, r.svg, r.png, log);
+    const schedule = new RenderSchedule(stacks.length * DIAGRAMS.length, r.svg, r.png, log, r.closeSvg);
     const ctx: ViewRenderContext = {
       opts,
       c,

@@ -41,6 +41,8 @@ export class RenderSchedule {
     private readonly svg: () => Promise<SvgRenderer>,
     private readonly png: () => Promise<PngRenderer>,
     private readonly log: (m: string) => void,
+    /** Called once, when every diagram is decided and the last D2 render has finished (D2 is no longer needed). */
+    private readonly svgDone: () => void = () => undefined,
   ) {
     this.undecided = diagrams;
     this.allDecided = new Promise((r) => (this.signalDecided = r));
@@ -104,6 +106,7 @@ export class RenderSchedule {
       void this.runSvg(job).finally(() => {
         this.svgRunning--;
         this.pumpSvg();
+        if (this.svgRunning === 0 && this.svgWaiting.length === 0 && this.undecided <= 0) this.svgDone();
       });
     }
   }

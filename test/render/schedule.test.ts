@@ -43,6 +43,41 @@ describe('RenderSchedule', () => {
     await new RenderSchedule(0, recordingSvg(order), noPng, () => undefined).decidedAll();
   });
 
+  it('says D2 is done once, after the last render of a run whose diagrams are all decided (its workers can go)', async () => {
+    const order: string[] = [];
+    const done: string[][] = [];
+    const s = new RenderSchedule(3, recordingSvg(order), noPng, () => undefined, () => done.push([...order]));
+    const jobs = [s.renderSvg('aa', 'a', () => s.decided()), s.renderSvg('b', 'b', () => s.decided())];
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toEqual([]); // one diagram still undecided: D2 not started
+    s.decided();
+    await Promise.all(jobs);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toEqual([['b', 'a']]);
+  });
+
+  it('decidedAll starts D2, and the browser when asked, before it resolves', async () => {
+    const started: string[] = [];
+    // Started once each, as the pipeline's renderers are.
+    let d2: Promise<{ render(d2: string): Promise<string> }> | undefined;
+    let browser: Promise<{ render(): Promise<Buffer> }> | undefined;
+    const s = new RenderSchedule(
+      1,
+      () => (d2 ??= (started.push('d2'), Promise.resolve({ render: async (x: string) => `<svg>${x}</svg>` }))),
+      () => (browser ??= (started.push('browser'), Promise.resolve({ render: async () => Buffer.from('png') }))),
+      () => undefined,
+    );
+    const job = s.renderSvg('x', 'a', () => s.decided());
+    await s.decidedAll({ browser: true });
+    expect(started).toEqual(['d2', 'browser']);
+    await job;
+    const none: string[] = [];
+    const t = new RenderSchedule(1, async () => (none.push('d2'), { render: async () => '' }), async () => (none.push('browser'), { render: async () => Buffer.from('') }), () => undefined);
+    t.decided(); // nothing to draw
+    await t.decidedAll({ browser: true });
+    expect(none).toEqual([]);
+  });
+
   it('after a failure starts no new render: the rest are abandoned, and the first error is kept', async () => {
     const order: string[] = [];
     const s = new RenderSchedule(3, recordingSvg(order, 'a'), noPng, () => undefined);
