@@ -20,6 +20,11 @@ vi.mock('../../diagrams/json/estate-json.ts', async (importOriginal) => {
       if (bug.on) throw new TypeError(bug.message);
       return real.estateJson(...args);
     },
+    // What `generate` writes (check compares estateJson's text).
+    estateJsonBytes: (...args: Parameters<typeof real.estateJsonBytes>) => {
+      if (bug.on) throw new TypeError(bug.message);
+      return real.estateJsonBytes(...args);
+    },
   };
 });
 
