@@ -426,4 +426,3 @@ export async function check(opts: PipelineOptions, c: Components): Promise<Check
   const rendered = await renderAll(opts, c, 'check');
   return { problems: await checkOutputs(opts.out, rendered.files, rendered.extra), rendered };
 }
-

@@ -496,7 +496,7 @@ class PrincipalEvaluation {
         o = this.parameterOutcome(p, prep.paramFolderKeys[n]!, grantedFolders, folderDecisions) ?? null;
         if (ck !== undefined) decided.set(ck, o);
       }
-      if (o !== null) out.push(o.byPath !== undefined ? { ...withResource(p.urn, o), byPath: o.byPath } : withResource(p.urn, o));
+      if (o !== null) out.push(o.byPath !== undefined ? { resourceUrn: p.urn, actions: o.actions, certainty: o.certainty, via: o.via, conditions: o.conditions, byPath: o.byPath } : withResource(p.urn, o));
     }
     return out;
   }
