@@ -120,11 +120,14 @@ function resourceIndex(store: Store, kind: FoldKind): ReadonlyMap<string, Resour
   const nameOf = (e: Named): string => (kind === 'parameter' ? (e.path ?? e.name) : e.name);
   const ranks = new Map([...new Set(all.map(nameOf))].sort(compareStrings).map((n, i) => [n, i]));
   const m = new Map<string, Resource>();
+  // Resources of one folder share its key strings (there are far fewer folders than resources).
+  const folderKeys = new Map<string, string>();
+  const keyOf = (k: string): string => folderKeys.get(k) ?? (folderKeys.set(k, k), k);
   for (const e of all) {
     if (m.has(e.urn)) continue;
     const name = nameOf(e);
     const cls: FoldClass = kind === 'parameter' ? classOf(e.type ?? '') : '';
-    m.set(e.urn, { stack: e.stack, name, cls, keys: foldersAbove(name).map((f) => `${cls}\u0000${f}`), rank: ranks.get(name)! });
+    m.set(e.urn, { stack: e.stack, name, cls, keys: foldersAbove(name).map((f) => keyOf(`${cls}\u0000${f}`)), rank: ranks.get(name)! });
   }
   byKind.set(kind, (index = m));
   return index;

@@ -87,7 +87,7 @@ export class Store {
   private readonly accessById = new Map<string, PrincipalAccess>();
   private readonly summaryByKey = new Map<string, StackSummary>();
   private readonly envs: ReadonlySet<string>;
-  private readersIndex: Map<string, ReaderColumns> | undefined;
+  private readersIndex: ReaderIndex | undefined;
   private readonly auditCache = new Map<string, Audit>();
   private readonly keyScopeCache = new Map<string, KeyScope>();
   private rotationRoleMap: Map<string, Set<string>> | undefined;
@@ -435,10 +435,11 @@ export class Store {
   principalsWith(urns: Iterable<string>, kinds: readonly ReadKind[]): Set<string> {
     const out = new Set<string>();
     const idx = this.readers();
+    const wanted = READ_KINDS.map((k) => kinds.includes(k));
     for (const urn of urns) {
-      const col = idx.get(urn);
-      if (col === undefined) continue;
-      for (let i = 0; i < col.principals.length; i++) if (kinds.includes(col.kinds[i]!)) out.add(col.principals[i]!);
+      const n = idx.place.get(urn);
+      if (n === undefined) continue;
+      for (let i = idx.start[n]!; i < idx.end[n]!; i++) if (wanted[idx.kinds[i]!]) out.add(idx.principals[i]!);
     }
     return out;
   }
@@ -492,40 +493,72 @@ export class Store {
 
   /** Who reaches a parameter, secret or key, and how (every principal, sorted by principal id). */
   readersOf(resourceUrn: string): readonly Reader[] {
-    const col = this.readers().get(resourceUrn);
-    if (col === undefined) return [];
-    return col.principals.map((principal, i) => ({ principal, kind: col.kinds[i]!, item: col.items[i]! }));
+    const idx = this.readers();
+    const n = idx.place.get(resourceUrn);
+    if (n === undefined) return [];
+    const out: Reader[] = [];
+    for (let i = idx.start[n]!; i < idx.end[n]!; i++) out.push({ principal: idx.principals[i]!, kind: READ_KINDS[idx.kinds[i]!]!, item: idx.items[i]! });
+    return out;
   }
 
-  /** The readers of each resource, as columns (an estate at Parameter Store's limit has millions of entries: no object each). */
-  private readers(): Map<string, ReaderColumns> {
+  /**
+   * The readers of every resource in flat columns, a resource's readers side by side (an estate at
+   * Parameter Store's limit has millions of entries: no object, nor array, for each).
+   */
+  private readers(): ReaderIndex {
     if (this.readersIndex !== undefined) return this.readersIndex;
-    const idx = new Map<string, ReaderColumns>();
-    const put = (principal: string, kind: ReadKind, items: readonly AccessItem[]): void => {
-      for (const item of items) {
-        let col = idx.get(item.resourceUrn);
-        if (col === undefined) idx.set(item.resourceUrn, (col = { principals: [], kinds: [], items: [] }));
-        col.principals.push(principal);
-        col.kinds.push(kind);
-        col.items.push(item);
-      }
-    };
+    const lists = (a: PrincipalAccess): readonly (readonly AccessItem[])[] => [a.parameters, a.secretValues, a.secretMetadata, a.secretWrites, a.keys];
+    // Pass 1: how many readers each resource has, in the order resources are first met.
+    const place = new Map<string, number>();
+    const counts: number[] = [];
     for (const a of this.estate.access) {
-      put(a.principal, 'parameter', a.parameters);
-      put(a.principal, 'secret-value', a.secretValues);
-      put(a.principal, 'secret-metadata', a.secretMetadata);
-      put(a.principal, 'secret-write', a.secretWrites);
-      put(a.principal, 'key', a.keys);
+      for (const items of lists(a)) {
+        for (const item of items) {
+          const n = place.get(item.resourceUrn);
+          if (n === undefined) {
+            place.set(item.resourceUrn, counts.length);
+            counts.push(1);
+          } else counts[n]!++;
+        }
+      }
     }
-    return (this.readersIndex = idx);
+    // Pass 2: each resource's readers in its slice, in the order they are met (principal id order).
+    const start = new Float64Array(counts.length);
+    const end = new Float64Array(counts.length);
+    let total = 0;
+    for (let n = 0; n < counts.length; n++) {
+      start[n] = end[n] = total;
+      total += counts[n]!;
+    }
+    const principals = new Array<string>(total);
+    const kinds = new Uint8Array(total);
+    const items = new Array<AccessItem | ParameterRead | KeyAccess>(total);
+    for (const a of this.estate.access) {
+      for (const [k, list] of lists(a).entries()) {
+        for (const item of list) {
+          const n = place.get(item.resourceUrn)!;
+          const at = end[n]!++;
+          principals[at] = a.principal;
+          kinds[at] = k;
+          items[at] = item;
+        }
+      }
+    }
+    return (this.readersIndex = { place, start, end, principals, kinds, items });
   }
 }
 
-/** The readers of one resource: the i-th principal reaches it by the i-th kind through the i-th item. */
-interface ReaderColumns {
-  readonly principals: string[];
-  readonly kinds: ReadKind[];
-  readonly items: (AccessItem | ParameterRead | KeyAccess)[];
+/** The kinds of reach, in the order of a principal's lists (`ReaderIndex.kinds` holds their places). */
+const READ_KINDS: readonly ReadKind[] = ['parameter', 'secret-value', 'secret-metadata', 'secret-write', 'key'];
+
+/** Every resource's readers: those of the resource at `place` n are at `start[n]`..`end[n]` of the columns. */
+interface ReaderIndex {
+  readonly place: ReadonlyMap<string, number>;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly principals: readonly string[];
+  readonly kinds: Uint8Array;
+  readonly items: readonly (AccessItem | ParameterRead | KeyAccess)[];
 }
 
 /** `environmentOf`'s cached answer for an entity without an environment. */
