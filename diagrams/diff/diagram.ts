@@ -8,7 +8,7 @@
  */
 
 import { byString, clip, D2Text, Ids, plural, q } from '../views/d2text.ts';
-import { CLASSES, compose, PRINCIPAL_LABEL, TRUST_LABEL, paramClass, secretClass, trustClass, type ClassName } from '../views/style.ts';
+import { CLASSES, compose, PRINCIPAL_LABEL, TRUST_LABEL, paramClass, secretClass, trustClass, TYPE, type ClassName } from '../views/style.ts';
 import type { ParameterType, SecretCategory, TrustKind } from '../estate/model.ts';
 import type { EstateDoc, PrincipalChange, ReadChange, StackDiff } from './types.ts';
 
@@ -94,9 +94,9 @@ function legend(t: D2Text, classes: readonly ClassName[]): void {
     b.line('class: legend');
     b.line('grid-columns: 1');
     b.line('grid-gap: 6');
-    b.line(`gained: ${q('━━▶ gained by this change')} { shape: text; style.font-size: 13; style.bold: true; style.font-color: "${GAINED_COLOR}" }`);
-    b.line(`lost: ${q('- - ▶ lost by this change')} { shape: text; style.font-size: 13; style.bold: true; style.font-color: "${LOST_COLOR}" }`);
-    classes.forEach((c, i) => b.line(`l${i}: ${q(MEANING[c] ?? CLASSES[c].meaning)} { class: ${c}; style.font-size: 12; style.bold: false; height: 28 }`));
+    b.line(`gained: ${q('━━▶ gained by this change')} { shape: text; style.font-size: ${TYPE.cell}; style.bold: true; style.font-color: "${GAINED_COLOR}" }`);
+    b.line(`lost: ${q('- - ▶ lost by this change')} { shape: text; style.font-size: ${TYPE.cell}; style.bold: true; style.font-color: "${LOST_COLOR}" }`);
+    classes.forEach((c, i) => b.line(`l${i}: ${q(MEANING[c] ?? CLASSES[c].meaning)} { class: ${c}; style.font-size: ${TYPE.small}; style.bold: false; height: 28 }`));
   });
 }
 

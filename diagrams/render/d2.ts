@@ -116,6 +116,8 @@ interface Assets {
 }
 
 let assets: Promise<Assets> | undefined;
+/** Renderers started and not yet closed: when the last one closes, the compiled module is let go. */
+let openRenderers = 0;
 
 /**
  * The package's files, read once, and its WASM compiled once per process: every worker
@@ -246,6 +248,7 @@ export class D2Renderer {
     const n = opts.workers ?? defaultD2Workers();
     if (!Number.isInteger(n) || n < 1) throw new GeneratorError('usage', `not a number of D2 workers: ${String(n)}`, { expected: 'a positive integer' });
     const r = new D2Renderer(n);
+    openRenderers++;
     const [first, ...rest] = r.slots;
     first!.worker = D2Worker.boot();
     first!.busy = true;
@@ -253,6 +256,7 @@ export class D2Renderer {
       await first!.worker;
     } catch (e) {
       first!.worker = undefined;
+      r.released();
       throw e;
     } finally {
       first!.busy = false;
@@ -347,5 +351,14 @@ export class D2Renderer {
     this.closed = true;
     if (this.inFlight > 0 || this.waiting.length > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await Promise.all(this.slots.map(async (s) => (await s.worker?.catch(() => undefined))?.terminate()));
+    this.released();
+  }
+
+  /**
+   * Once no renderer is open, the compiled module (its code is most of what D2 costs outside the
+   * workers' own memory, ~100 MB) is no longer kept for the next start: a run's last SVG frees it.
+   */
+  private released(): void {
+    if (--openRenderers === 0) assets = undefined;
   }
 }

@@ -16,14 +16,14 @@ import type { Estate, Parameter, PrincipalAccess, Role, Secret } from '../estate
 import type { PrincipalEntry } from '../estate/store.ts';
 import { cacheTtlLabel, commonPrefix, keyName, listWithMore, lookup, roleService, servedLabel, shortKeyName, type Lookup } from './common.ts';
 import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
-import { compose, legendBlock, TRUST_LABEL, trustClass, type ClassName, type LegendEntry } from './style.ts';
+import { compose, legendBlock, TRUST_LABEL, trustClass, TYPE, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 /** Past this many lanes, the rest are summarised in one row. */
 const MAX_LANES = 10;
 /** Names listed per cell before "+ N more". */
 const MAX_LINES = 5;
-const CELL_FONT = 13;
+const CELL_FONT = TYPE.cell;
 
 interface Lane {
   readonly service?: string;
@@ -154,7 +154,7 @@ function lanesTable(t: D2Text, s: Scope, lanes: readonly Lane[], g: Gathered): v
   const ids = new Ids('s_');
   t.block(`lanes: ${q(`Services of ${s.env}: what each loads and reads`)}`, (b) => {
     b.line('class: group');
-    b.line('style.font-size: 18');
+    b.line(`style.font-size: ${TYPE.heading}`);
     b.line(`grid-rows: ${shown.length + 1 + (hidden.length ? 1 : 0)}`);
     b.line('grid-columns: 4');
     b.line('horizontal-gap: 8');
@@ -165,11 +165,11 @@ function lanesTable(t: D2Text, s: Scope, lanes: readonly Lane[], g: Gathered): v
       'secrets it may read (Secrets Manager) →',
       'keys it decrypts with',
     ];
-    headers.forEach((h, i) => b.line(`h${i}: ${q(h)} { shape: text; style.font-size: 14; style.bold: true; style.font-color: "#4D5656" }`));
+    headers.forEach((h, i) => b.line(`h${i}: ${q(h)} { shape: text; style.font-size: ${TYPE.cell}; style.bold: true; style.font-color: "#4D5656" }`));
     for (const lane of shown) laneRow(b, s, lane, ids, g);
     if (hidden.length) {
       b.line(`more_0: ${q(`+ ${plural(hidden.length, 'more role')}`)} { class: step }`);
-      b.line(`more_1: ${q(listWithMore([...new Set(hidden.map((h) => h.service ?? h.role.name))], 4).join(', '))} { shape: text; style.font-size: 13 }`);
+      b.line(`more_1: ${q(listWithMore([...new Set(hidden.map((h) => h.service ?? h.role.name))], 4).join(', '))} { shape: text; style.font-size: ${TYPE.small} }`);
       b.line('more_2: "" { style.opacity: 0; height: 20 }');
       b.line('more_3: "" { style.opacity: 0; height: 20 }');
       g.notes.push(`${plural(lanes.length, 'role')} read ${s.env}'s configuration or secrets: the first ${shown.length} are drawn`);
@@ -201,8 +201,9 @@ function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
   const rid = ids.id(role.urn, lane.service ? `${lane.service} ${role.name}` : role.name);
   cells.forEach((c, i) => {
     const id = `${rid}_${i}`;
-    if (!c) b.line(`${id}: "—" { shape: text; style.font-color: "#AAB7B8"; height: ${h} }`);
-    else b.line(`${id}: ${q(c.text)} { class: ${c.cls}; style.font-size: ${CELL_FONT}; height: ${h} }`);
+    if (!c) b.line(`${id}: "—" { shape: text; style.font-size: ${TYPE.small}; style.font-color: "#AAB7B8"; height: ${h} }`);
+    // A note keeps its class's size (TYPE.small); boxes are cells.
+    else b.line(`${id}: ${q(c.text)} { class: ${c.cls}; style.font-size: ${c.cls === 'note' ? TYPE.small : CELL_FONT}; height: ${h} }`);
   });
 }
 
@@ -214,7 +215,7 @@ function rotationStrip(t: D2Text, s: Scope, g: Gathered): void {
   t.block(`rotation: ${q('How a rotation reaches the services')}`, (b) => {
     b.line('class: group');
     b.line('icon: ${icon_lambda}');
-    b.line('style.font-size: 18');
+    b.line(`style.font-size: ${TYPE.heading}`);
     b.line('grid-rows: 1');
     b.line('grid-columns: 4');
     b.line('horizontal-gap: 120');

@@ -35,7 +35,7 @@ import {
   type Lookup,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { compose, legendBlock, paramClass, type ClassName, type LegendEntry } from './style.ts';
+import { compose, legendBlock, paramClass, TYPE, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 import { isAwsManagedKeyId } from '../estate/store.ts';
 import { groupBy } from '../util/collections.ts';
@@ -283,18 +283,18 @@ function drawMatrix(d: Drawing, rows: number, t: D2Text): void {
   t.block(`store: ${q(plan.root)}`, (b) => {
     b.line('class: group');
     b.line('icon: ${icon_ssm}');
-    b.line('style.font-size: 20');
+    b.line(`style.font-size: ${TYPE.heading}`);
     // Both counts, rows first: D2 then fills row by row (one count alone balances columns).
     b.line(`grid-rows: ${rows + 1}`);
     b.line(`grid-columns: ${readers.length + 1}`);
     b.line('horizontal-gap: 6');
     b.line('vertical-gap: 6');
-    b.line(`corner: ${q('path  ·  read by →')} { shape: text; style.font-size: 14; style.italic: true }`);
+    b.line(`corner: ${q('path  ·  read by →')} { shape: text; style.font-size: ${TYPE.small} }`);
     for (const r of readers) {
       legend.push({ cls: principalClass(r.principal) });
       const s = serviceKey(l, r);
       const shared = !!s && (sharedService.get(s) ?? 0) > 1;
-      b.line(`${readerIds.id(r.principal.id, r.principal.name)}: ${q(readerHeader(l, r.principal, stack, shared))} { class: ${principalClass(r.principal)}; style.font-size: 14; height: ${heightFor(4, 14)} }`);
+      b.line(`${readerIds.id(r.principal.id, r.principal.name)}: ${q(readerHeader(l, r.principal, stack, shared))} { class: ${principalClass(r.principal)}; style.font-size: ${TYPE.cell}; height: ${heightFor(4, TYPE.cell)} }`);
     }
     matrixRows(d, b);
   });
@@ -313,7 +313,7 @@ function matrixRows(d: Drawing, b: D2Text): void {
     else b.line(`e${blank++}: ${q(label)} { class: ${cls}; height: ${h} }`);
   };
   for (const u of plan.units) {
-    const h = u.aggregated ? heightFor(unitLabel(plan.root, u).split('\n').length, 13) : heightFor(1, 15);
+    const h = u.aggregated ? heightFor(unitLabel(plan.root, u).split('\n').length, TYPE.cell) : heightFor(1, TYPE.cell);
     if (u.aggregated) b.line(`${u.id}: ${q(unitLabel(plan.root, u))} { class: param-aggregate; height: ${h} }`);
     else b.line(`${u.id}: ${q(`${relative(plan.root, u.path)}  (${u.params.length})`)} { class: folder; height: ${h} }`);
     for (const r of readers) {
@@ -323,9 +323,9 @@ function matrixRows(d: Drawing, b: D2Text): void {
     }
     if (u.aggregated) continue;
     const leafIds = new Ids(`${u.id}_`);
-    const lh = heightFor(2, 14);
+    const lh = heightFor(2, TYPE.cell);
     for (const p of u.params) {
-      b.line(`${leafIds.id(p.urn, p.leaf)}: ${q(leafLabel(l, p))} { class: ${paramClass(p.type)}; style.font-size: 14; height: ${lh} }`);
+      b.line(`${leafIds.id(p.urn, p.leaf)}: ${q(leafLabel(l, p))} { class: ${paramClass(p.type)}; style.font-size: ${TYPE.cell}; height: ${lh} }`);
       for (const r of readers) {
         const x = r.reads.get(p.urn);
         cell(x ? mark(x) : undefined, x ? (x.mode === 'path' ? 'read-by-path' : 'read-by-name') : undefined, lh);
@@ -390,7 +390,7 @@ function overviewTree(d: Drawing, t: D2Text): void {
   t.block(`store: ${q(plan.root)}`, (b) => {
     b.line('class: group');
     b.line('icon: ${icon_ssm}');
-    b.line('style.font-size: 20');
+    b.line(`style.font-size: ${TYPE.heading}`);
     b.line(`grid-columns: ${gridColumns(plan.units.length, 6)}`);
     b.line('grid-gap: 16');
     for (const u of plan.units) {
@@ -449,7 +449,7 @@ function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: re
     side.block(`${container}: ${q(g ? `KMS keys from stack ${g}` : 'KMS keys')}`, (b) => {
       b.line(`class: ${g ? 'external' : 'group'}`);
       b.line('icon: ${icon_kms}');
-      b.line('style.font-size: 16');
+      b.line(`style.font-size: ${TYPE.heading}`);
       b.line('grid-columns: 1');
       b.line('grid-gap: 10');
       for (const [id, v] of list) {

@@ -18,7 +18,7 @@ import {
   type Lookup,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
-import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, type LegendEntry } from './style.ts';
+import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, TYPE, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 import { isAwsManagedKeyId } from '../estate/store.ts';
 
@@ -209,7 +209,7 @@ function drawRotation(d: Drawing, secrets: readonly Secret[]): void {
 function lifecycleStrip(b: D2Text): void {
   b.block(`lifecycle: ${q('Each rotation (version stages)')}`, (c) => {
     c.line('class: group');
-    c.line('style.font-size: 15');
+    c.line(`style.font-size: ${TYPE.heading}`);
     c.line('grid-rows: 1');
     c.line('grid-gap: 30');
     c.line(`create: ${q('createSecret\nnew version\nAWSPENDING')} { class: step }`);

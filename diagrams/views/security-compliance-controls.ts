@@ -14,7 +14,7 @@ import { SEVERITIES, type ControlLayer, type Finding, type Severity } from '../c
 import type { Audit, Role } from '../estate/model.ts';
 import { cacheTtlLabel, keyName, listWithMore, lookup, servedLabel } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q, wrap } from './d2text.ts';
-import { compose, legendBlock, statusClass, type LegendEntry } from './style.ts';
+import { compose, legendBlock, statusClass, TYPE, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 
 const BANDS: readonly { layer: Exclude<ControlLayer, 'audit'>; title: string }[] = [
@@ -87,7 +87,7 @@ export function securityComplianceControls(input: ViewInput): View {
   const auditFindings = findings.filter((f) => f.layer === 'audit');
   t.block(`side: ${q('Audit, detection and frameworks')}`, (b) => {
     b.line('class: group');
-    b.line('style.font-size: 20');
+    b.line(`style.font-size: ${TYPE.heading}`);
     b.line('grid-columns: 1');
     b.line('grid-gap: 16');
     auditBlock(b, audit, stack, auditFindings);
@@ -135,7 +135,7 @@ function layerFacts(input: ViewInput): Record<string, string | undefined> {
 function defenceBands(t: D2Text, findings: readonly Finding[], facts: Readonly<Record<string, string | undefined>>): void {
   t.block(`defence: ${q('Defence in depth (outside in)')}`, (b) => {
     b.line('class: group');
-    b.line('style.font-size: 20');
+    b.line(`style.font-size: ${TYPE.heading}`);
     b.line('grid-columns: 1');
     b.line('grid-gap: 16');
     for (const band of BANDS) {

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
 import type { Estate } from '../../diagrams/estate/model.ts';
 import { q } from '../../diagrams/views/d2text.ts';
+import { TYPE } from '../../diagrams/views/style.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
 import { allow, EstateFixture } from '../fixtures/estates.ts';
@@ -63,6 +64,20 @@ describe('view properties', () => {
     const views = DIAGRAMS.map((d) => VIEWS[d]({ estate: e, stack: 'empty', findings: evaluateRules(e, 'empty') }));
     expect(views.map((v) => v.d2 === undefined)).toEqual([true, true, true, false]);
     expect(views[0]!.absent).toBe('Stack empty has no SSM Parameter Store parameters; this diagram would show their tree with types and keys, and who may read which folder.');
+  });
+
+  it('keeps to the type scale: every font size a view sets is one of TYPE (each other size costs D2 a glyph atlas per render)', () => {
+    const scale = new Set<number>(Object.values(TYPE));
+    for (const [label, estate, stack] of cases) {
+      const findings = evaluateRules(estate, stack);
+      for (const name of DIAGRAMS) {
+        const d2 = VIEWS[name]({ estate, stack, findings }).d2;
+        if (d2 === undefined) continue;
+        const sizes = new Set([...d2.matchAll(/font-size: (\d+)/g)].map((m) => Number(m[1])));
+        expect([...sizes].filter((s) => !scale.has(s)), `${label} ${name}`).toEqual([]);
+        expect(d2, `${label} ${name}`).not.toMatch(/style\.italic: true/);
+      }
+    }
   });
 
   it('is deterministic: the same estate built twice gives the same text', () => {
