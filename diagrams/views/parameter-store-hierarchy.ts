@@ -213,6 +213,8 @@ interface Drawing {
   readonly readers: readonly Reader[];
   /** The legend's entries, in the order the drawing meets them. */
   readonly legend: LegendEntry[];
+  /** Where the store and readers boxes are: `tree.` in the overview (see `layoutRow`), the top level in the matrix. */
+  readonly at: '' | 'tree.';
 }
 
 /** The KMS keys of the SecureStrings, and who can decrypt through SSM. */
@@ -338,7 +340,7 @@ function matrixRows(d: Drawing, b: D2Text): void {
 function drawOverview(d: Drawing, t: D2Text): string[] {
   const edgeLabels = overviewReaders(d, t);
   overviewTree(d, t);
-  return [...edgeLabels].sort(byString(([f]) => f)).map(([from, labels]) => `${from} -> store: ${q([...labels].join('\n'))}`);
+  return [...edgeLabels].sort(byString(([f]) => f)).map(([from, labels]) => `${from} -> ${d.at}store: ${q([...labels].join('\n'))}`);
 }
 
 /** The overview's readers box, if any reader; returns the labels of each reader box's edge to the tree. */
@@ -366,8 +368,8 @@ function overviewReaders(d: Drawing, t: D2Text): Map<string, Set<string>> {
         b.line(`${id}: ${q(`${rs.length} ${principalKindPlural(rs[0]!.principal)}`)} { class: ${cls} }`);
         const byPath = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'path')).length;
         const byName = rs.filter((r) => [...r.reads.values()].some((x) => x.mode === 'name')).length;
-        if (byPath) addEdge(`readers.${id}`, `${byPath === rs.length ? 'each' : plural(byPath, 'principal')}: may read by path`);
-        if (byName) addEdge(`readers.${id}`, `${byName === rs.length ? 'each' : plural(byName, 'principal')}: may read by name`);
+        if (byPath) addEdge(`${d.at}readers.${id}`, `${byPath === rs.length ? 'each' : plural(byPath, 'principal')}: may read by path`);
+        if (byName) addEdge(`${d.at}readers.${id}`, `${byName === rs.length ? 'each' : plural(byName, 'principal')}: may read by name`);
       }
     } else {
       for (const r of readers) {
@@ -377,7 +379,7 @@ function overviewReaders(d: Drawing, t: D2Text): Map<string, Set<string>> {
         const reads = [...r.reads.values()];
         const s = reads.filter((x) => x.mode === 'path').length;
         const rt = reads.length - s;
-        addEdge(`readers.${id}`, [s ? `may read ${s} by path` : '', rt ? `may read ${rt} by name` : ''].filter(Boolean).join(', '));
+        addEdge(`${d.at}readers.${id}`, [s ? `may read ${s} by path` : '', rt ? `may read ${rt} by name` : ''].filter(Boolean).join(', '));
       }
     }
   });
@@ -457,7 +459,7 @@ function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: re
         const decLine = dec.length ? `\nkms:Decrypt via ssm:\n${listWithMore(dec, 4).join(', ')}` : '';
         const kid = keyIds.id(id, v.name);
         b.line(`${kid}: ${q(`${clip(v.name, 36)}\n${keyFacts(v)}${decLine}`)} { class: key }`);
-        keyEdges.push(`store -> side.${container}.${kid}: ${q(`encrypts ${plural(v.count, 'SecureString')}`)}`);
+        keyEdges.push(`${d.at}store -> side.${container}.${kid}: ${q(`encrypts ${plural(v.count, 'SecureString')}`)}`);
       }
     });
   }
@@ -465,15 +467,31 @@ function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: re
   return { side, keyEdges };
 }
 
-/** One row: [readers] | tree | keys and legend. Edges between the cells are short and straight. */
-function layoutRow(tree: D2Text, side: D2Text, edges: readonly string[], withReaders: boolean): D2Text {
+/**
+ * One row: the tree (the matrix; or the overview's readers and store) | keys and legend. Edges
+ * between the cells are short and straight. D2 stretches every cell of a grid row to the row's
+ * height: the overview's readers and store sit in an invisible cell of their own (`tree`), so that
+ * a legend taller than them stretches that cell, not their boxes (an aggregated tree is one row of
+ * folder boxes, which would otherwise sit in a store box as tall as the legend). The matrix is
+ * drawn without it: it is mostly taller than the legend, and the cell's padding would widen it.
+ */
+function layoutRow(tree: D2Text, side: D2Text, edges: readonly string[], at: Drawing['at'], withReaders: boolean): D2Text {
   const body = new D2Text();
   // The diagram itself is the grid (the title is `near`, outside it): no wrapper container and
   // its padding.
   body.line('grid-rows: 1');
-  body.line(`grid-columns: ${withReaders ? 3 : 2}`);
+  body.line('grid-columns: 2');
   body.line('horizontal-gap: 120');
-  body.embed(tree);
+  if (at === '') body.embed(tree);
+  else {
+    body.block('tree: ""', (c) => {
+      c.line('grid-rows: 1');
+      c.line(`grid-columns: ${withReaders ? 2 : 1}`);
+      c.line('horizontal-gap: 120');
+      c.line('style.opacity: 0');
+      c.embed(tree);
+    });
+  }
   body.block('side: ""', (c) => {
     c.line('grid-columns: 1');
     c.line('vertical-gap: 24');
@@ -507,13 +525,13 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   if (plan.aggregated) legend.push({ cls: 'param-aggregate' });
   const usedKeys = keysInUse(l, params, readers);
 
-  const d: Drawing = { l, stack, plan, readers, legend };
+  const d: Drawing = { l, stack, plan, readers, legend, at: matrix ? '' : 'tree.' };
   const tree = new D2Text();
   let readerEdges: string[] = [];
   if (matrix) drawMatrix(d, rows, tree);
   else readerEdges = drawOverview(d, tree);
   const { side, keyEdges } = sideColumn(d, usedKeys, notesFor(params, plan, readers, matrix));
-  const body = layoutRow(tree, side, [...readerEdges, ...keyEdges], !matrix && readers.length > 0);
+  const body = layoutRow(tree, side, [...readerEdges, ...keyEdges], d.at, !matrix && readers.length > 0);
 
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, body);
   return { name: 'parameter_store_hierarchy', title, purpose, d2 };
