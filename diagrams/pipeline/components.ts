@@ -39,7 +39,8 @@ export interface Components {
   failsAt(findings: readonly FindingVerdict[], severity: Severity): boolean;
   estimateCost(estate: Estate, stack?: string): CostEstimate;
   readonly views: Readonly<Record<DiagramName, ViewFn>>;
-  startSvg(): Promise<SvgRendererLike>;
+  /** `workers`: D2 workers (default: render/d2.ts's, two on two cores). */
+  startSvg(opts?: { readonly workers?: number }): Promise<SvgRendererLike>;
   launchPng(): Promise<PngRendererLike>;
   /** Identity of the SVG renderer (versions, code): part of the cache key and of the SVG's recorded source. */
   svgIdentity(): Promise<string>;
@@ -91,9 +92,9 @@ export async function productionComponents(): Promise<Components> {
     failsAt: rules.failsAt,
     estimateCost: cost.estimateCost,
     views: views.VIEWS,
-    async startSvg() {
+    async startSvg(opts = {}) {
       const { D2Renderer } = await import('../render/d2.ts');
-      return D2Renderer.start();
+      return D2Renderer.start(opts);
     },
     async launchPng() {
       pngMod ??= await import('../render/png.ts');

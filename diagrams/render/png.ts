@@ -65,6 +65,7 @@ const LAUNCH_ARGS = [
   '--no-first-run',
   '--disable-dev-shm-usage',
   '--font-render-hinting=none',
+  '--in-process-gpu',
 ];
 
 /**

@@ -13,7 +13,8 @@ import { check, generate, type Components } from '../../diagrams/pipeline/index.
 import { VIEWS } from '../../diagrams/views/index.ts';
 import type { DiagramName } from '../../diagrams/views/types.ts';
 import { tempDir } from '../fixtures/tree.ts';
-import { components, options, twoStacks, zero } from './helpers.ts';
+import { LEAN_RESOURCES } from '../../diagrams/util/memory.ts';
+import { components, options, projectGraphs, twoStacks, zero } from './helpers.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -133,5 +134,60 @@ describe('renderers on a cold run', () => {
     release();
     await expect(generate(opts(), c)).rejects.toThrow(/program failed/);
     expect(events.sort()).toEqual(['png close', 'png launch', 'program runs', 'svg close', 'svg start', 'svg warm-up']);
+  });
+});
+
+describe('a lean run (an estate of LEAN_RESOURCES resources or more)', () => {
+  /** The real graphs, reported with `n` resources (the first repeated) so that the run counts them as large; the estate is built from the real ones. */
+  function sized(graphs: () => ReturnType<typeof twoStacks>, n: number): Partial<Components> {
+    return {
+      loadGraphs: async () => {
+        const gs = graphs();
+        return gs.map((g) => ({ ...g, resources: Array.from({ length: Math.ceil(n / gs.length) }, () => g.resources[0]!) }));
+      },
+      buildEstate: () => buildEstate(graphs()),
+    };
+  }
+  const oneStack = () => projectGraphs('solo', ['prod']);
+  const startsAndLaunch = async (graphs: () => ReturnType<typeof twoStacks>, n: number, sub: string) => {
+    const events: string[] = [];
+    const base = components(zero(), graphs);
+    const c: Components = {
+      ...base,
+      ...sized(graphs, n),
+      startSvg: async (o) => {
+        events.push(`svg start ${o?.workers ?? 'default'}`);
+        const r = await base.startSvg();
+        return { render: async (d2, name) => (events.push('svg'), r.render(d2, name)), close: () => r.close() };
+      },
+      launchPng: async () => {
+        events.push('png launch');
+        return base.launchPng();
+      },
+    };
+    const r = await generate(options(path.join(dir, sub)), c);
+    expect(r.rendered.stats.svgRendered).toBeGreaterThan(0);
+    return events.filter((e, i) => e !== 'svg' || events[i - 1] !== 'svg');
+  };
+
+  it('starts D2 with one worker when it documents one stack, and launches the browser at its first PNG', async () => {
+    // The browser only once a PNG is asked for: after an SVG is drawn.
+    expect((await startsAndLaunch(oneStack, LEAN_RESOURCES, 'lean1')).slice(0, 3)).toEqual(['svg start 1', 'svg', 'png launch']);
+  });
+
+  it('keeps D2 at its default pool for several stacks, and a smaller run keeps both defaults', async () => {
+    expect((await startsAndLaunch(twoStacks, LEAN_RESOURCES, 'lean2'))[0]).toBe('svg start default');
+    expect((await startsAndLaunch(oneStack, LEAN_RESOURCES - 1, 'small'))[0]).toBe('svg start default');
+  });
+
+  it('writes the same files as a run that is not lean', async () => {
+    await startsAndLaunch(oneStack, LEAN_RESOURCES, 'a');
+    await startsAndLaunch(oneStack, 10, 'b');
+    const read = async (d: string) => {
+      const out = path.join(dir, d, 'out');
+      const names = (await fs.readdir(out, { recursive: true })).map(String).filter((n) => !n.startsWith('.generated')).sort();
+      return Promise.all(names.map(async (n) => [n, (await fs.stat(path.join(out, n))).isFile() ? await fs.readFile(path.join(out, n), 'utf8') : ''] as const));
+    };
+    expect(await read('a')).toEqual(await read('b'));
   });
 });
