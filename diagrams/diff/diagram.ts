@@ -144,7 +144,7 @@ export function whatChangesD2(s: StackDiff, facts: DiagramFacts): string | undef
   for (const e of edges.values()) {
     const label = edgeLabel(e.words);
     const style = e.gained ? `style.stroke: "${GAINED_COLOR}"; style.stroke-width: 3; style.font-color: "${GAINED_COLOR}"` : `style.stroke: "${LOST_COLOR}"; style.stroke-width: 3; style.stroke-dash: 5; style.font-color: "${LOST_COLOR}"`;
-    t.line(`${e.from} -> ${e.to}${label !== undefined ? `: ${q(label)}` : ''} { ${style} }`);
+    t.line(`${e.from} -> ${e.to}${label !== undefined ? `: ${q(label)}` : ''} { ${style}${label !== undefined ? '; class: caption' : ''} }`);
   }
   const used = [...new Set([...principals.map(principalClass), ...[...nodes.values()].map((n) => n.cls)])];
   legend(t, used);

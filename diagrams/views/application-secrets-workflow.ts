@@ -99,7 +99,13 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
     );
   }
   if (others.length > 0) notes.push(`${plural(others.length, 'user, group or other principal', 'users, groups and other principals')} also may read ${env}'s parameters or secrets: see the access matrix`);
-  legendBlock(body, 'legend', { legend: g.legendEntries, notes, noteWidth: 34 });
+  // In an invisible cell of its own: D2 stretches a grid cell to its row's height, and the legend
+  // box would be as tall as the table.
+  body.block('side: ""', (c) => {
+    c.line('grid-columns: 1');
+    c.line('style.opacity: 0');
+    legendBlock(c, 'legend', { legend: g.legendEntries, notes, noteWidth: 34 });
+  });
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, body);
   return { name: 'application_secrets_workflow', title, purpose, d2 };
 }
@@ -224,9 +230,9 @@ function rotationStrip(t: D2Text, s: Scope, g: Gathered): void {
     const ttl = ttls.size === 1 && !ttls.has('not declared') ? `client caches expire\n(${[...ttls][0]})` : ttls.has('not declared') && ttls.size === 1 ? 'client caches refresh\n(cache: not declared)' : `client caches expire\n(${[...ttls].sort().join(', ')})`;
     b.line(`expire: ${q(ttl)} { class: step }`);
     b.line(`readers: ${q(`next read gets the new value:\n${listWithMore([...rotatingReaders].sort(), 4).join(', ')}`)} { class: secret-application; style.font-size: ${CELL_FONT} }`);
-    b.line('fn -> current: "finishSecret"');
+    b.line('fn -> current: "finishSecret" { class: caption }');
     b.line('current -> expire: { style.stroke-dash: 4 }');
-    b.line('expire -> readers: "GetSecretValue"');
+    b.line('expire -> readers: "GetSecretValue" { class: caption }');
   });
   g.legendEntries.push({ cls: 'function' });
 }

@@ -340,7 +340,7 @@ function matrixRows(d: Drawing, b: D2Text): void {
 function drawOverview(d: Drawing, t: D2Text): string[] {
   const edgeLabels = overviewReaders(d, t);
   overviewTree(d, t);
-  return [...edgeLabels].sort(byString(([f]) => f)).map(([from, labels]) => `${from} -> ${d.at}store: ${q([...labels].join('\n'))}`);
+  return [...edgeLabels].sort(byString(([f]) => f)).map(([from, labels]) => `${from} -> ${d.at}store: ${q([...labels].join('\n'))} { class: caption }`);
 }
 
 /** The overview's readers box, if any reader; returns the labels of each reader box's edge to the tree. */
@@ -459,7 +459,7 @@ function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: re
         const decLine = dec.length ? `\nkms:Decrypt via ssm:\n${listWithMore(dec, 4).join(', ')}` : '';
         const kid = keyIds.id(id, v.name);
         b.line(`${kid}: ${q(`${clip(v.name, 36)}\n${keyFacts(v)}${decLine}`)} { class: key }`);
-        keyEdges.push(`${d.at}store -> side.${container}.${kid}: ${q(`encrypts ${plural(v.count, 'SecureString')}`)}`);
+        keyEdges.push(`${d.at}store -> side.${container}.${kid}: ${q(`encrypts ${plural(v.count, 'SecureString')}`)} { class: caption }`);
       }
     });
   }

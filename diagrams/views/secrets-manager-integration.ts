@@ -160,7 +160,7 @@ function drawGroup(d: Drawing, cat: SecretCategory, gid: string, list: readonly 
   });
   for (const k of keyUses) {
     const n = list.filter((s) => keyOf(d, s).id === k.id).length;
-    d.edges.push(`${gid} -> ${keyContainer(d.stack, k)}.${k.id}: ${q(n === list.length ? 'encrypted by' : `${n} encrypted by`)}`);
+    d.edges.push(`${gid} -> ${keyContainer(d.stack, k)}.${k.id}: ${q(n === list.length ? 'encrypted by' : `${n} encrypted by`)} { class: caption }`);
   }
   const byFn = new Map<string, { use: FnUse; days: (number | undefined)[] }>();
   for (const s of list) {
@@ -171,7 +171,7 @@ function drawGroup(d: Drawing, cat: SecretCategory, gid: string, list: readonly 
     byFn.set(f.id, cur);
   }
   for (const { days } of [...byFn.values()].sort(byString((x) => x.use.id))) {
-    d.edges.push(`${gid} -> rotation: ${q(`rotates ${intervalLabel(days)}`)}`);
+    d.edges.push(`${gid} -> rotation: ${q(`rotates ${intervalLabel(days)}`)} { class: caption }`);
   }
 }
 
@@ -192,7 +192,7 @@ function drawRotation(d: Drawing, secrets: readonly Secret[]): void {
     b.line('vertical-gap: 50');
     for (const f of fns) b.line(`${f.id}: ${q(f.label)} { class: function }`);
     lifecycleStrip(b);
-    for (const f of fns) b.line(`${f.id} -> lifecycle: ${q('runs each step')}`);
+    for (const f of fns) b.line(`${f.id} -> lifecycle: ${q('runs each step')} { class: caption }`);
   });
   d.legend.push({ cls: 'function' });
   // Which roles can re-stage secrets (besides the function's own role): shown as a note.

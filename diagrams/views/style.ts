@@ -17,11 +17,12 @@ export interface ClassStyle {
 }
 
 /**
- * The type scale: every label of every view is set in one of these faces and sizes, and edge labels
- * in D2's own (italic 16). D2 measures text with a glyph atlas per face and size a diagram uses,
+ * The type scale: every label of every view is set in one of these faces and sizes (edge labels
+ * too: class `caption`). D2 measures text with a glyph atlas per face and size a diagram uses,
  * built again on every render: ~10-15 ms each in the WASM build, next to nothing in the native
- * binary. Keeping to these four took the built-in parameter view from ~300 to ~230 ms a render (the
- * other views 15-20 % less), with native d2 unchanged at ~500 ms (2026-12-01, this machine).
+ * binary. Keeping to these four (bold 26, bold 16, bold 14, regular 12) took the built-in parameter
+ * view from ~300 to ~200 ms a render (the other views 15-25 % less), with native d2 unchanged at
+ * ~500 ms (2026-12-01, this machine).
  */
 export const TYPE = {
   /** The title line, bold. */
@@ -30,7 +31,7 @@ export const TYPE = {
   heading: 16,
   /** Boxes in a grid or a list (parameters, readers, folders, reads, steps), bold. */
   cell: 14,
-  /** Legend samples, notes, captions, regular. */
+  /** Legend samples, notes, captions and edge labels, regular. */
   small: 12,
 } as const;
 
@@ -111,17 +112,19 @@ export const CLASSES = {
   note: { meaning: 'note', attrs: ['shape: text', `style.font-size: ${TYPE.small}`, 'style.font-color: "#4D5656"'] },
   external: {
     meaning: 'from another stack',
-    attrs: ['style.fill: "#F8F9F9"', 'style.stroke: "#AAB7B8"', 'style.stroke-dash: 4', 'style.font-color: "#566573"', `style.font-size: ${TYPE.heading}`],
+    attrs: ['style.fill: "#F8F9F9"', 'style.stroke: "#AAB7B8"', 'style.stroke-dash: 4', 'style.font-color: "#566573"', `style.font-size: ${TYPE.heading}`, 'style.bold: true'],
   },
   legend: {
     meaning: 'legend',
     attrs: ['style.fill: "#FDFEFE"', 'style.stroke: "#B3B6B7"', 'style.border-radius: 4', `style.font-size: ${TYPE.heading}`, 'style.bold: true'],
   },
-  // Containers: D2 sizes a container's label by its depth (28, 24, 20 px...) unless told.
-  group: { meaning: 'group', attrs: ['style.fill: "#FFFFFF"', 'style.stroke: "#5D6D7E"', 'style.border-radius: 6', `style.font-size: ${TYPE.heading}`] },
-  lane: { meaning: 'lane', attrs: ['style.fill: "#FBFCFC"', 'style.stroke: "#85929E"', 'style.border-radius: 6', `style.font-size: ${TYPE.heading}`] },
+  // Containers: D2 sizes a container's label by its depth (28, 24, 20 px...) and sets it regular unless told.
+  group: { meaning: 'group', attrs: ['style.fill: "#FFFFFF"', 'style.stroke: "#5D6D7E"', 'style.border-radius: 6', `style.font-size: ${TYPE.heading}`, 'style.bold: true'] },
+  lane: { meaning: 'lane', attrs: ['style.fill: "#FBFCFC"', 'style.stroke: "#85929E"', 'style.border-radius: 6', `style.font-size: ${TYPE.heading}`, 'style.bold: true'] },
   step: { meaning: 'step', attrs: box('#FFFFFF', '#5D6D7E', [`style.font-size: ${TYPE.cell}`]) },
-  warn: { meaning: 'attention', attrs: box('#FDEDEC', '#C0392B', ['style.stroke-width: 2', `style.font-size: ${TYPE.heading}`]) },
+  warn: { meaning: 'attention', attrs: box('#FDEDEC', '#C0392B', ['style.stroke-width: 2', `style.font-size: ${TYPE.heading}`, 'style.bold: true']) },
+  // Edge labels (D2's own: italic 16, a face and size of their own)
+  caption: { meaning: 'edge label', attrs: [`style.font-size: ${TYPE.small}`, 'style.italic: false'] },
 } as const satisfies Record<string, ClassStyle>;
 
 export type ClassName = keyof typeof CLASSES;

@@ -34,7 +34,7 @@ describe('what changes', () => {
     expect(edges.filter((l) => l.includes(LOST_COLOR)).every((l) => l.includes('style.stroke-dash: 5'))).toBe(true);
     // ops loses both the read and the write of app/prod/db: one edge says both.
     expect(edges.filter((l) => l.startsWith('principals.n_p_ops -> secrets.n_secret_app_prod_db'))).toEqual([
-      `principals.n_p_ops -> secrets.n_secret_app_prod_db: "read, write" { style.stroke: "${LOST_COLOR}"; style.stroke-width: 3; style.stroke-dash: 5; style.font-color: "${LOST_COLOR}" }`,
+      `principals.n_p_ops -> secrets.n_secret_app_prod_db: "read, write" { style.stroke: "${LOST_COLOR}"; style.stroke-width: 3; style.stroke-dash: 5; style.font-color: "${LOST_COLOR}"; class: caption }`,
     ]);
     expect(d2.split('\n').filter((l) => /^\s+n_secret_app_prod_db: /.test(l))).toHaveLength(1);
     expect(d2).toContain('gained: "━━▶ gained by this change"');

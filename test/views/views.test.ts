@@ -76,6 +76,9 @@ describe('view properties', () => {
         const sizes = new Set([...d2.matchAll(/font-size: (\d+)/g)].map((m) => Number(m[1])));
         expect([...sizes].filter((s) => !scale.has(s)), `${label} ${name}`).toEqual([]);
         expect(d2, `${label} ${name}`).not.toMatch(/style\.italic: true/);
+        // A labelled edge without the caption class gets D2's own italic 16.
+        const bare = d2.split('\n').filter((line) => /-> [^:"]+: "/.test(line) && !line.includes('class: caption'));
+        expect(bare, `${label} ${name}`).toEqual([]);
       }
     }
   });
