@@ -11,7 +11,7 @@
 
 import path from 'node:path';
 import { cacheKey, RenderCache } from '../cache/index.ts';
-import type { Finding, FindingVerdict } from '../compliance/types.ts';
+import type { CostEstimate, Finding, FindingVerdict } from '../compliance/types.ts';
 import type { Templates } from '../docs/markdown.ts';
 import { buildIndex, buildPageModelPausing, indexStack, type IndexModel, type IndexStack, type PageModel } from '../docs/viewmodel.ts';
 import type { Estate } from '../estate/model.ts';
@@ -260,8 +260,15 @@ interface StackInput {
 /** Lets the event loop run (render results waiting to be handed on) between long steps of the page work. */
 const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** The page, its inventories and estate.json of one stack (no render needed), and its index entry. */
-async function stackFiles(x: StackInput, stack: string, dir: string, views: readonly View[], findings: readonly Finding[]): Promise<{ files: OutputFile[]; index: IndexStack }> {
+/** estate.json of one stack, when asked for. */
+function stackJson(x: StackInput, stack: string, dir: string, views: readonly View[], findings: readonly Finding[], cost: CostEstimate): OutputFile[] {
+  if (!x.formats.has('json')) return [];
+  const json = { store: x.store, stack, findings, cost, views };
+  return [{ path: `${dir}/${ESTATE_JSON_NAME}`, contents: x.mode === 'check' ? estateJson(json) : estateJsonBytes(json) }];
+}
+
+/** The page, its inventories and (unless `withJson` is false) estate.json of one stack (no render needed), and its index entry. */
+async function stackFiles(x: StackInput, stack: string, dir: string, views: readonly View[], findings: readonly Finding[], withJson: boolean): Promise<{ files: OutputFile[]; index: IndexStack; cost: CostEstimate }> {
   const { c, estate, store, formats } = x;
   const files: OutputFile[] = [];
   const cost = c.estimateCost(estate, stack);
@@ -272,11 +279,8 @@ async function stackFiles(x: StackInput, stack: string, dir: string, views: read
     for (const a of page.attachments) files.push({ path: `${dir}/${a.name}`, contents: a.contents });
   }
   await pause();
-  if (formats.has('json')) {
-    const json = { store, stack, findings, cost, views };
-    files.push({ path: `${dir}/${ESTATE_JSON_NAME}`, contents: x.mode === 'check' ? estateJson(json) : estateJsonBytes(json) });
-  }
-  return { files, index: indexStack(store, stack, findings, views, formats.has('md') ? `${dir}/README.md` : undefined, cost) };
+  if (withJson) files.push(...stackJson(x, stack, dir, views, findings, cost));
+  return { files, index: indexStack(store, stack, findings, views, formats.has('md') ? `${dir}/README.md` : undefined, cost), cost };
 }
 
 /** The index page, the projects' pages (past a few projects) and their attachments. */
@@ -335,9 +339,12 @@ function startRenders(ctx: ViewRenderContext, estate: Estate, findings: Readonly
  * A run over a large estate (LEAN_RESOURCES resources or more) trades a little time for memory, at
  * the three moments it knows that much of its heap just died: a full collection after the read (the
  * export's text and bytes), before the renderers start (the garbage of the estate, the rules and the
- * views) and once D2 is closed (its compiled module); and D2 with one worker when the run documents
- * one stack (four diagrams at most: a second worker's ~95 MB buys little there). At 100,000
- * parameters this took the run's peak from ~1.2 GB to ~1.0 GB, and its time did not grow.
+ * views) and once D2 is closed (its compiled module); D2 with one worker when the run documents
+ * one stack (four diagrams at most: a second worker's ~95 MB buys little there); the browser
+ * launched at the first PNG, not beside D2; and estate.json encoded once the renders are done and
+ * the renderers closed. At 100,000 parameters the run's peak went from ~1.2 GB to ~0.91-0.94 GB
+ * (docs/benchmarks.md), its time about the same (the fewer threads on two cores make up for the
+ * collections and for estate.json no longer encoded beside the renders).
  */
 interface Lean {
   readonly oneStack: boolean;
@@ -399,18 +406,28 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
     if (lean) collectGarbage();
     // A lean run launches the browser on its first PNG, not beside D2's start.
     await schedule.decidedAll({ browser: !lean && formats.has('png') && mode === 'generate' });
+    // A lean run encodes estate.json once the renders are done and the renderers closed: its bytes
+    // (70 MB at 100,000 parameters) are then never in memory beside D2's workers or the browser.
+    const jsonLater = lean !== undefined && mode === 'generate';
     const pages: OutputFile[][] = [];
+    const costs: CostEstimate[] = [];
     try {
       for (const { stack, dir, views } of perStack) {
-        const built = await stackFiles(input, stack, dir, views, findings[stack]!);
+        const built = await stackFiles(input, stack, dir, views, findings[stack]!, !jsonLater);
         pages.push(built.files);
         indexStacks.push(built.index);
+        costs.push(built.cost);
       }
     } catch (error) {
       schedule.fail(error);
     }
     await allRendered;
     if (schedule.failed !== undefined) throw schedule.failed.error;
+    if (jsonLater) {
+      await r.close();
+      collectGarbage();
+      for (const [i, p] of perStack.entries()) pages[i]!.push(...stackJson(input, p.stack, p.dir, p.views, findings[p.stack]!, costs[i]!));
+    }
     for (const [i, p] of perStack.entries()) {
       for (const x of p.rendered) files.push(...(await x));
       files.push(...pages[i]!);
