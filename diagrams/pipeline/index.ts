@@ -336,10 +336,11 @@ function startRenders(ctx: ViewRenderContext, estate: Estate, findings: Readonly
 }
 
 /**
- * A run over a large estate (LEAN_RESOURCES resources or more) trades a little time for memory, at
- * the three moments it knows that much of its heap just died: a full collection after the read (the
- * export's text and bytes), before the renderers start (the garbage of the estate, the rules and the
- * views) and once D2 is closed (its compiled module); D2 with one worker when the run documents
+ * A run over a large estate (LEAN_RESOURCES resources or more) trades a little time for memory: a
+ * full collection at each moment it knows that much of its heap just died (after the read: the
+ * export's text and bytes; before the renderers start: the garbage of the estate, the rules and the
+ * views; once D2 is closed: its compiled module; once the browser is closed, before estate.json is
+ * encoded); D2 with one worker when the run documents
  * one stack (four diagrams at most: a second worker's ~95 MB buys little there); the browser
  * launched at the first PNG, not beside D2; and estate.json encoded once the renders are done and
  * the renderers closed. At 100,000 parameters the run's peak went from ~1.2 GB to ~0.91-0.94 GB
