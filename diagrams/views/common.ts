@@ -59,6 +59,17 @@ export function outsideKeyFacts(keyId: string | undefined): string {
   return keyId === undefined || keyId === '' || isAwsManagedKeyId(keyId) ? 'AWS-managed key' : 'defined outside the loaded stacks';
 }
 
+/**
+ * A key's facts as every view words them: its rotation, and whether it is multi-region with the
+ * regions of its replicas; or, for a key outside the estate, what its id says of it.
+ */
+export function keyFacts(key: KmsKey | undefined, keyId: string | undefined): string {
+  if (!key) return outsideKeyFacts(keyId);
+  const rotation = key.rotationEnabled === true ? `rotates every ${key.rotationPeriodDays ?? 365} d` : key.rotationEnabled === 'unknown' ? 'rotation unknown' : 'NO key rotation';
+  const regions = key.multiRegion ? `multi-region${key.replicas.length ? ` + ${key.replicas.map((r) => r.region ?? '?').join(', ')}` : ''}` : '';
+  return regions ? `${rotation} · ${regions}` : rotation;
+}
+
 /** `mono-repo-parameter-store-key` from `alias/mono-repo-parameter-store-key`; else the key's name. */
 export function keyName(k: KmsKey): string {
   const alias = k.aliases[0];

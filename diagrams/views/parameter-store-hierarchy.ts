@@ -19,13 +19,13 @@ import {
   commonPrefix,
   countBy,
   countLabel,
+  keyFacts,
   keyIdName,
   keyName,
   listWithMore,
   lookup,
   MAX_BOXES,
   MAX_LEAVES_PER_FOLDER,
-  outsideKeyFacts,
   principalClass,
   principalKindPlural,
   principalLine,
@@ -427,16 +427,6 @@ function notesFor(params: readonly Parameter[], plan: Plan, readers: readonly Re
   return notes;
 }
 
-/** A key's facts: its rotation and whether it is multi-region, or what its id says of a key outside the estate. */
-function keyFacts(v: KeyUse): string {
-  const k = v.key;
-  return k
-    ? [k.rotationEnabled === true ? `rotates every ${k.rotationPeriodDays ?? 365} d` : k.rotationEnabled === 'unknown' ? 'rotation unknown' : 'NO rotation', k.multiRegion ? 'multi-region' : '']
-        .filter(Boolean)
-        .join(' · ')
-    : outsideKeyFacts(v.keyId);
-}
-
 /** The side column: the KMS keys (own and from other stacks), then the legend; with the tree's edges to the keys. */
 function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: readonly string[]): { side: D2Text; keyEdges: string[] } {
   const { stack, legend } = d;
@@ -458,7 +448,7 @@ function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: re
         const dec = [...v.decrypters].sort();
         const decLine = dec.length ? `\nkms:Decrypt via ssm:\n${listWithMore(dec, 4).join(', ')}` : '';
         const kid = keyIds.id(id, v.name);
-        b.line(`${kid}: ${q(`${clip(v.name, 36)}\n${keyFacts(v)}${decLine}`)} { class: key }`);
+        b.line(`${kid}: ${q(`${clip(v.name, 36)}\n${keyFacts(v.key, v.keyId)}${decLine}`)} { class: key }`);
         keyEdges.push(`${d.at}store -> side.${container}.${kid}: ${q(`encrypts ${plural(v.count, 'SecureString')}`)} { class: caption }`);
       }
     });

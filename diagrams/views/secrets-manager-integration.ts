@@ -8,11 +8,11 @@ import type { Estate, KmsKey, LambdaFunction, Secret, SecretCategory } from '../
 import {
   commonPrefix,
   intervalLabel,
+  keyFacts,
   keyIdName,
   keyName,
   lookup,
   MAX_LEAVES_PER_FOLDER,
-  outsideKeyFacts,
   roleService,
   servedLabel,
   type Lookup,
@@ -221,18 +221,6 @@ function lifecycleStrip(b: D2Text): void {
   });
 }
 
-/** A key's facts: its rotation and regions, or what its id says of a key outside the estate. */
-function keyFacts(k: KeyUse): string {
-  return k.key
-    ? [
-        k.key.rotationEnabled === true ? `rotation every ${k.key.rotationPeriodDays ?? 365} d` : k.key.rotationEnabled === 'unknown' ? 'rotation unknown' : 'NO key rotation',
-        k.key.multiRegion ? `multi-region${k.key.replicas.length ? ` + ${k.key.replicas.map((r) => r.region ?? '?').join(', ')}` : ''}` : '',
-      ]
-        .filter(Boolean)
-        .join(' · ')
-    : outsideKeyFacts(k.keyId);
-}
-
 /** The keys, in a container for the stack's own and one per other stack. */
 function drawKeys(d: Drawing): void {
   const keyGroups = new Map<string, KeyUse[]>();
@@ -244,7 +232,7 @@ function drawKeys(d: Drawing): void {
       b.line(`class: ${external ? 'external' : 'group'}`);
       b.line('icon: ${icon_kms}');
       for (const k of list.sort(byString((k) => k.name))) {
-        const facts = keyFacts(k);
+        const facts = keyFacts(k.key, k.keyId);
         // An AWS-managed key's name already says so.
         const label = k.name.endsWith('(AWS managed)') && facts === 'AWS-managed key' ? k.name : `${k.name}\n${facts}`;
         b.line(`${k.id}: ${q(label)} { class: key }`);

@@ -185,3 +185,22 @@ describe('keys and titles on a foreign estate', () => {
     expect(sm.d2!.match(/\{ class: key \}/g)).toHaveLength(1);
   });
 });
+
+describe('a key in two views', () => {
+  it('is worded the same in the parameter view and the secrets view (rotation, regions)', () => {
+    const e = monoEstate();
+    const findings = evaluateRules(e, 'prod');
+    // The second line of each key box's label: its facts.
+    const facts = (name: 'parameter_store_hierarchy' | 'secrets_manager_integration') =>
+      VIEWS[name]({ estate: e, stack: 'prod', findings })
+        .d2!.split('\n')
+        .filter((l) => l.endsWith('{ class: key }'))
+        .map((l) => /: "([^"\\]+)\\n([^"\\]+)/.exec(l)!)
+        .map((m) => `${m[1]}: ${m[2]}`);
+    const p = facts('parameter_store_hierarchy');
+    const s = facts('secrets_manager_integration');
+    expect(p.length).toBeGreaterThan(0);
+    expect(s.length).toBeGreaterThan(0);
+    for (const line of [...p, ...s]) expect(line).toMatch(/: (rotates every \d+ d|rotation unknown|NO key rotation)( · multi-region( \+ [a-z0-9-, ?]+)?)?$/);
+  });
+});
