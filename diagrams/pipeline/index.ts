@@ -61,8 +61,6 @@ export interface Rendered {
   readonly stacks: readonly string[];
   /** Findings per stack key (when the run memo answered, only what `--fail-on` reads of each). */
   readonly findings: Readonly<Record<string, readonly FindingVerdict[]>>;
-  /** Undefined when the run memo answered. */
-  readonly estate?: Estate;
   readonly stats: { svgRendered: number; pngRendered: number; reused: number };
 }
 
@@ -121,7 +119,8 @@ async function readInject(file: string | undefined): Promise<string | undefined>
 interface Renderers {
   svg(): Promise<SvgRendererLike>;
   png(): Promise<PngRendererLike>;
-  closeSvg(): void;
+  /** Closes D2 (once; later calls return the same promise). */
+  closeSvg(): Promise<void>;
   close(): Promise<void>;
   /** Set once the estate is known to be large (see `Lean`), before the first render. */
   lean: Lean | undefined;
@@ -131,6 +130,7 @@ interface Renderers {
 function renderers(c: Components): Renderers {
   let svg: Promise<SvgRendererLike> | undefined;
   let png: Promise<PngRendererLike> | undefined;
+  let svgClosed: Promise<void> | undefined;
   const r: Renderers = {
     lean: undefined,
     svg: () => (svg ??= c.startSvg(r.lean?.oneStack ? { workers: 1 } : {})),
@@ -138,11 +138,11 @@ function renderers(c: Components): Renderers {
     // D2's workers hold their WebAssembly memory (hundreds of MB after a large layout) until closed;
     // in a lean run the compiled module and the heap's garbage go with them, before the PNGs.
     closeSvg: () =>
-      void svg?.then((x) => x.close(), () => undefined).then(() => {
+      (svgClosed ??= (svg?.then((x) => x.close(), () => undefined) ?? Promise.resolve()).then(() => {
         if (r.lean) collectGarbage();
-      }),
+      })),
     close: async () => {
-      await Promise.all([svg, png].map((p) => p?.then((x) => x.close(), () => undefined)));
+      await Promise.all([svgClosed ?? svg?.then((x) => x.close(), () => undefined), png?.then((x) => x.close(), () => undefined)]);
     },
   };
   return r;
@@ -296,7 +296,7 @@ export async function indexPages(stacks: readonly IndexStack[], renderMarkdown: 
 }
 
 /** The index files, and the `--inject` file with its section filled. */
-async function indexFiles(opts: PipelineOptions, x: StackInput, stacks: readonly IndexStack[], injectOriginal: string | undefined): Promise<{ files: OutputFile[]; extra: ExtraFile[] }> {
+async function indexFiles(opts: PipelineOptions, x: Pick<StackInput, 'formats' | 'renderMarkdown'>, stacks: readonly IndexStack[], injectOriginal: string | undefined): Promise<{ files: OutputFile[]; extra: ExtraFile[] }> {
   const extra: ExtraFile[] = [];
   if (!x.formats.has('md')) return { files: [], extra };
   const files = await indexPages(stacks, x.renderMarkdown);
@@ -310,15 +310,18 @@ async function indexFiles(opts: PipelineOptions, x: StackInput, stacks: readonly
   return { files, extra };
 }
 
-/**
- * Each stack's directory and views, with the renders of its views started (in the schedule); a
- * failed render fails the schedule and gives no files.
- */
-function startRenders(ctx: ViewRenderContext, estate: Estate, findings: Readonly<Record<string, Finding[]>>): { stack: string; dir: string; views: View[]; rendered: Promise<OutputFile[]>[] }[] {
+/** Each stack's directory and views. */
+function stackViews(c: Components, estate: Estate, findings: Readonly<Record<string, Finding[]>>): { stack: string; dir: string; views: View[] }[] {
   const dirs = stackDirs(estate.stacks);
-  return estate.stacks.map(({ key: stack }) => {
-    const dir = dirs.get(stack)!;
-    const views: View[] = DIAGRAMS.map((d) => ctx.c.views[d]({ estate, stack, findings: findings[stack]! }));
+  return estate.stacks.map(({ key: stack }) => ({ stack, dir: dirs.get(stack)!, views: DIAGRAMS.map((d) => c.views[d]({ estate, stack, findings: findings[stack]! })) }));
+}
+
+/**
+ * The renders of each stack's views started (in the schedule); a failed render fails the schedule
+ * and gives no files. Nothing here holds the estate: a lean run lets it go before its PNGs.
+ */
+function startRenders(ctx: ViewRenderContext, stacks: readonly { stack: string; dir: string; views: View[] }[]): { stack: string; dir: string; views: View[]; rendered: Promise<OutputFile[]>[] }[] {
+  return stacks.map(({ stack, dir, views }) => {
     const rendered = views.map((view) => {
       let decided = false;
       const decide = (): void => {
@@ -339,26 +342,31 @@ function startRenders(ctx: ViewRenderContext, estate: Estate, findings: Readonly
  * A run over a large estate (LEAN_RESOURCES resources or more) trades a little time for memory: a
  * full collection at each moment it knows that much of its heap just died (after the read: the
  * export's text and bytes; before the renderers start: the garbage of the estate, the rules and the
- * views; once D2 is closed: its compiled module; once the browser is closed, before estate.json is
- * encoded); D2 with one worker when the run documents
- * one stack (four diagrams at most: a second worker's ~95 MB buys little there); the browser
- * launched at the first PNG, not beside D2; and estate.json encoded once the renders are done and
- * the renderers closed. At 100,000 parameters the run's peak went from ~1.2 GB to ~0.91-0.94 GB
- * (docs/benchmarks.md), its time about the same (the fewer threads on two cores make up for the
- * collections and for estate.json no longer encoded beside the renders).
+ * views; once D2 is closed: its compiled module); D2 with one worker when the run documents one
+ * stack (four diagrams at most: a second worker's ~95 MB buys little there); and its PNGs held
+ * until every SVG is drawn, D2 closed and estate.json encoded, when the estate is let go and the
+ * heap compacted: the browser, launched at the first PNG, then works beside the outputs alone
+ * (~290 MB of node instead of ~700 at 100,000 parameters). The peak is then the page work beside
+ * D2 (~0.84 GB at 100,000 parameters, was ~0.91-0.95 with the browser beside the estate), and no
+ * longer depends on the browser's size; the time is about the same (docs/benchmarks.md).
  */
 interface Lean {
   readonly oneStack: boolean;
 }
 
-/** The estate of the source's stacks, and whether the run is lean. The graphs are not kept: nothing after the estate reads them, and at scale they are the largest thing in memory. */
-async function loadEstate(c: Components, source: PipelineOptions['source']): Promise<{ estate: Estate; lean: Lean | undefined }> {
+/**
+ * The estate of the source's stacks and what reads it, with `r.lean` set when the run is lean. The
+ * graphs are not kept: nothing after the estate reads them, and at scale they are the largest thing
+ * in memory. The returned input is the only holder of the estate (a lean run lets it go).
+ */
+async function loadInput(c: Components, source: PipelineOptions['source'], r: Renderers, rest: Omit<StackInput, 'c' | 'estate' | 'store'>): Promise<StackInput> {
   const graphs = await c.loadGraphs(source);
   if (graphs.length === 0) throw new GeneratorError('input', 'no stack to document', { expected: 'at least one stack from the sources' });
   const large = graphs.reduce((n, g) => n + g.resources.length, 0) >= LEAN_RESOURCES;
   if (large) collectGarbage();
   const estate = c.buildEstate(graphs);
-  return { estate, lean: large ? { oneStack: estate.stacks.length === 1 } : undefined };
+  r.lean = large ? { oneStack: estate.stacks.length === 1 } : undefined;
+  return { c, estate, store: Store.of(estate), ...rest };
 }
 
 /** Renders every output in memory. `mode: 'check'` never starts the browser: PNGs are represented by their source hash. */
@@ -375,18 +383,17 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   const files: OutputFile[] = [];
   const indexStacks: IndexStack[] = [];
   const findings: Record<string, Finding[]> = {};
-  let input: StackInput;
   let stacks: string[];
+  let releasePngs: (() => void) | undefined;
   try {
     if (mode === 'generate') await startWhileProgramRuns(c, source, formats, r, log);
     log('loading stacks');
-    const { estate, lean } = await loadEstate(c, source);
-    r.lean = lean;
-    input = { c, estate, store: Store.of(estate), formats, renderMarkdown, mode };
-    stacks = estate.stacks.map((s) => s.key);
-    for (const s of stacks) findings[s] = c.evaluateRules(estate, s);
+    let input: StackInput | undefined = await loadInput(c, source, r, { formats, renderMarkdown, mode });
+    const lean = r.lean;
+    stacks = input.estate.stacks.map((s) => s.key);
+    for (const s of stacks) findings[s] = c.evaluateRules(input.estate, s);
 
-    const schedule = new RenderSchedule(stacks.length * DIAGRAMS.length, r.svg, r.png, log, r.closeSvg);
+    const schedule = new RenderSchedule(stacks.length * DIAGRAMS.length, r.svg, r.png, log, () => void r.closeSvg());
     const ctx: ViewRenderContext = {
       opts,
       c,
@@ -400,16 +407,17 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
       pngSettings: formats.has('png') && c.pngSettings !== undefined ? await c.pngSettings() : undefined,
       stats,
     };
-    const perStack = startRenders(ctx, estate, findings);
+    // A lean run writes estate.json between its last SVG and its first PNG, then lets the estate go:
+    // the browser then works beside the outputs alone (see `Lean`).
+    const jsonLater = lean !== undefined && mode === 'generate';
+    if (jsonLater && formats.has('png')) releasePngs = schedule.holdPngs();
+    const perStack = startRenders(ctx, stackViews(c, input.estate, findings));
     const allRendered = Promise.all(perStack.flatMap((p) => p.rendered));
     // Pages, inventories and estate.json need no render: they are built while D2 and the browser
     // work, once the renders are handed out (building them keeps this thread busy).
     if (lean) collectGarbage();
     // A lean run launches the browser on its first PNG, not beside D2's start.
     await schedule.decidedAll({ browser: !lean && formats.has('png') && mode === 'generate' });
-    // A lean run encodes estate.json once the renders are done and the renderers closed: its bytes
-    // (70 MB at 100,000 parameters) are then never in memory beside D2's workers or the browser.
-    const jsonLater = lean !== undefined && mode === 'generate';
     const pages: OutputFile[][] = [];
     const costs: CostEstimate[] = [];
     try {
@@ -419,25 +427,32 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
         indexStacks.push(built.index);
         costs.push(built.cost);
       }
+      if (jsonLater) {
+        await schedule.svgFinished;
+        await r.closeSvg();
+        if (schedule.failed === undefined) for (const [i, p] of perStack.entries()) pages[i]!.push(...stackJson(input, p.stack, p.dir, p.views, findings[p.stack]!, costs[i]!));
+        input = undefined;
+        // After an await: the registers of this frame no longer hold what was read from the input.
+        await pause();
+        collectGarbage({ compact: true });
+      }
     } catch (error) {
       schedule.fail(error);
+    } finally {
+      releasePngs?.();
     }
     await allRendered;
     if (schedule.failed !== undefined) throw schedule.failed.error;
-    if (jsonLater) {
-      await r.close();
-      collectGarbage();
-      for (const [i, p] of perStack.entries()) pages[i]!.push(...stackJson(input, p.stack, p.dir, p.views, findings[p.stack]!, costs[i]!));
-    }
     for (const [i, p] of perStack.entries()) {
       for (const x of p.rendered) files.push(...(await x));
       files.push(...pages[i]!);
     }
   } finally {
+    releasePngs?.();
     await r.close();
   }
-  const index = await indexFiles(opts, input, indexStacks, injectOriginal);
-  return { files: [...files, ...index.files], extra: index.extra, stacks, findings, estate: input.estate, stats };
+  const index = await indexFiles(opts, { formats, renderMarkdown }, indexStacks, injectOriginal);
+  return { files: [...files, ...index.files], extra: index.extra, stacks, findings, stats };
 }
 
 export interface GenerateResult extends WriteResult {

@@ -35,6 +35,12 @@ export class RenderSchedule {
   private signalDecided: () => void = () => undefined;
   /** Settles once D2 has started (or failed to), when some diagram needs it. */
   private started: Promise<void> | undefined;
+  /** Resolves once every diagram is decided and no D2 render waits or runs (D2 was needed or not). */
+  readonly svgFinished: Promise<void>;
+  private signalSvgFinished: () => void = () => undefined;
+  private svgOver = false;
+  /** While set, PNG renders wait for it (see `holdPngs`). */
+  private pngHold: Promise<void> | undefined;
   constructor(
     /** How many diagrams will be decided (need D2 or not) before D2 picks the smallest. */
     diagrams: number,
@@ -46,7 +52,29 @@ export class RenderSchedule {
   ) {
     this.undecided = diagrams;
     this.allDecided = new Promise((r) => (this.signalDecided = r));
-    if (diagrams <= 0) this.signalDecided();
+    this.svgFinished = new Promise((r) => (this.signalSvgFinished = r));
+    if (diagrams <= 0) this.signalDecided(), this.finishSvg();
+  }
+
+  /**
+   * Makes every PNG render wait until the returned function is called (it must be, on every path):
+   * a run that frees memory between its last SVG and its first PNG.
+   */
+  holdPngs(): () => void {
+    let release: () => void = () => undefined;
+    this.pngHold = new Promise((r) => (release = r));
+    return () => {
+      this.pngHold = undefined;
+      release();
+    };
+  }
+
+  /** Once, when D2 is no longer needed: `svgDone` when D2 did some work, then `svgFinished`. */
+  private finishSvg(): void {
+    if (this.svgOver || this.undecided > 0 || this.svgRunning > 0 || this.svgWaiting.length > 0) return;
+    this.svgOver = true;
+    if (this.started !== undefined) this.svgDone();
+    this.signalSvgFinished();
   }
 
   /**
@@ -81,6 +109,7 @@ export class RenderSchedule {
     if (this.undecided <= 0) {
       this.pumpSvg();
       this.signalDecided();
+      this.finishSvg();
     }
   }
 
@@ -106,7 +135,7 @@ export class RenderSchedule {
       void this.runSvg(job).finally(() => {
         this.svgRunning--;
         this.pumpSvg();
-        if (this.svgRunning === 0 && this.svgWaiting.length === 0 && this.undecided <= 0) this.svgDone();
+        this.finishSvg();
       });
     }
   }
@@ -134,6 +163,8 @@ export class RenderSchedule {
   /** A PNG render (queued by the renderer itself). */
   async renderPng(svg: string, base: string): Promise<Buffer> {
     try {
+      if (this.failure !== undefined) throw this.abandoned();
+      if (this.pngHold !== undefined) await this.pngHold;
       if (this.failure !== undefined) throw this.abandoned();
       this.log(`rendering ${base}.png`);
       return await (await this.png()).render(svg);

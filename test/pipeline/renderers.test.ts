@@ -13,7 +13,7 @@ import { check, generate, type Components } from '../../diagrams/pipeline/index.
 import { VIEWS } from '../../diagrams/views/index.ts';
 import type { DiagramName } from '../../diagrams/views/types.ts';
 import { tempDir } from '../fixtures/tree.ts';
-import { LEAN_RESOURCES } from '../../diagrams/util/memory.ts';
+import { collectGarbage, LEAN_RESOURCES } from '../../diagrams/util/memory.ts';
 import { components, options, projectGraphs, twoStacks, zero } from './helpers.ts';
 
 let dir: string;
@@ -149,30 +149,67 @@ describe('a lean run (an estate of LEAN_RESOURCES resources or more)', () => {
     };
   }
   const oneStack = () => projectGraphs('solo', ['prod']);
-  const startsAndLaunch = async (graphs: () => ReturnType<typeof twoStacks>, n: number, sub: string) => {
+  const startsAndLaunch = async (graphs: () => ReturnType<typeof twoStacks>, n: number, sub: string, seen: { estateAtFirstPng?: 'held' | 'let go' } = {}) => {
     const events: string[] = [];
     const base = components(zero(), graphs);
+    let estate: WeakRef<object> | undefined;
     const c: Components = {
       ...base,
       ...sized(graphs, n),
+      buildEstate: () => {
+        const e = buildEstate(graphs());
+        estate = new WeakRef(e);
+        return e;
+      },
       startSvg: async (o) => {
         events.push(`svg start ${o?.workers ?? 'default'}`);
         const r = await base.startSvg();
-        return { render: async (d2, name) => (events.push('svg'), r.render(d2, name)), close: () => r.close() };
+        return { render: async (d2, name) => (events.push('svg'), r.render(d2, name)), close: () => (events.push('svg close'), r.close()) };
       },
       launchPng: async () => {
         events.push('png launch');
-        return base.launchPng();
+        collectGarbage();
+        seen.estateAtFirstPng = estate?.deref() === undefined ? 'let go' : 'held';
+        const r = await base.launchPng();
+        return { render: async (svg) => (events.push('png'), r.render(svg)), close: () => r.close() };
       },
     };
     const r = await generate(options(path.join(dir, sub), { formats: ['svg', 'png', 'md', 'json'] }), c);
     expect(r.rendered.stats.svgRendered).toBeGreaterThan(0);
-    return events.filter((e, i) => e !== 'svg' || events[i - 1] !== 'svg');
+    return events.filter((e, i) => !['svg', 'png'].includes(e) || events[i - 1] !== e);
   };
 
-  it('starts D2 with one worker when it documents one stack, and launches the browser at its first PNG', async () => {
-    // The browser only once a PNG is asked for: after an SVG is drawn.
-    expect((await startsAndLaunch(oneStack, LEAN_RESOURCES, 'lean1')).slice(0, 3)).toEqual(['svg start 1', 'svg', 'png launch']);
+  it('starts D2 with one worker when it documents one stack; the browser once every SVG is drawn, D2 closed and the estate let go', async () => {
+    const seen: { estateAtFirstPng?: 'held' | 'let go' } = {};
+    expect(await startsAndLaunch(oneStack, LEAN_RESOURCES, 'lean1', seen)).toEqual(['svg start 1', 'svg', 'svg close', 'png launch', 'png']);
+    expect(seen.estateAtFirstPng).toBe('let go');
+    // A run that is not lean keeps its estate to the end, and launches the browser beside D2.
+    const small: { estateAtFirstPng?: 'held' | 'let go' } = {};
+    const events = await startsAndLaunch(oneStack, LEAN_RESOURCES - 1, 'small1', small);
+    expect(small.estateAtFirstPng).toBe('held');
+    expect(events.indexOf('png launch')).toBeLessThan(events.indexOf('svg close'));
+  });
+
+  it('after a failed SVG, releases the PNGs it held: the run fails with that error, writes nothing', async () => {
+    const base = components(zero(), oneStack);
+    let calls = 0;
+    const c: Components = {
+      ...base,
+      ...sized(oneStack, LEAN_RESOURCES),
+      startSvg: async () => {
+        const r = await base.startSvg();
+        return {
+          render: async (d2, name) => {
+            if (++calls === 2) throw new GeneratorError('render', 'D2 compile error', { subject: name });
+            return r.render(d2, name);
+          },
+          close: () => r.close(),
+        };
+      },
+    };
+    const out = path.join(dir, 'leanfail');
+    await expect(generate(options(out, { formats: ['svg', 'png', 'md', 'json'] }), c)).rejects.toThrow(/D2 compile error/);
+    await expect(fs.readdir(path.join(out, 'out'))).rejects.toThrow(/ENOENT/);
   });
 
   it('keeps D2 at its default pool for several stacks, and a smaller run keeps both defaults', async () => {

@@ -115,4 +115,45 @@ describe('RenderSchedule', () => {
     expect(most).toBe(2);
     expect(started).toEqual(['a', 'bb', 'ccc', 'dddd', 'eeeee']);
   });
+
+  it('svgFinished resolves once D2 is no longer needed, whether it was needed or not; svgDone only when it was', async () => {
+    const order: string[] = [];
+    const done: number[] = [];
+    const s = new RenderSchedule(2, recordingSvg(order), noPng, () => undefined, () => done.push(order.length));
+    let finished = false;
+    void s.svgFinished.then(() => (finished = true));
+    const job = s.renderSvg('a', 'a', () => s.decided());
+    s.decided();
+    await new Promise((r) => setImmediate(r));
+    expect(finished).toBe(false); // a render still runs
+    await job;
+    await s.svgFinished;
+    expect(done).toEqual([1]);
+    // Every diagram decided without D2 (all reused): finished, and no D2 to close.
+    const none = new RenderSchedule(2, recordingSvg(order), noPng, () => undefined, () => done.push(-1));
+    none.decided();
+    none.decided();
+    await none.svgFinished;
+    await new RenderSchedule(0, recordingSvg(order), noPng, () => undefined).svgFinished;
+    expect(done).toEqual([1]);
+  });
+
+  it('holds PNG renders until released; after a failure while held, they are abandoned', async () => {
+    const pngs: string[] = [];
+    const png = async () => ({ render: async (svg: string): Promise<Buffer> => (pngs.push(svg), Buffer.from('png')) });
+    const s = new RenderSchedule(1, recordingSvg([]), png, () => undefined);
+    const release = s.holdPngs();
+    const first = s.renderPng('<svg>1</svg>', 'one');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pngs).toEqual([]);
+    release();
+    expect((await first).toString()).toBe('png');
+    expect(pngs).toEqual(['<svg>1</svg>']);
+    const again = s.holdPngs();
+    const second = s.renderPng('<svg>2</svg>', 'two');
+    s.fail(new GeneratorError('render', 'D2 compile error'));
+    again();
+    await expect(second).rejects.toThrow(/abandoned/);
+    expect(pngs).toEqual(['<svg>1</svg>']);
+  });
 });
