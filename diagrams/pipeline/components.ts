@@ -23,6 +23,13 @@ export const PNG_SOURCE_KEY = 'mono-repo-diagrams:svg-sha256';
  */
 export const PNG_BROWSERS = 1;
 
+/**
+ * Once D2 is done (its cores free), a second browser when at least this many PNGs still wait: a run
+ * of many stacks then captures its last PNGs on both cores (300 stacks: docs/benchmarks.md); a
+ * smaller run is done before a launch would pay for itself.
+ */
+export const PNG_WIDEN_AT = 12;
+
 export interface SvgRendererLike {
   render(d2: string, name: string): Promise<string>;
   close(): Promise<void>;
@@ -30,6 +37,10 @@ export interface SvgRendererLike {
 export interface PngRendererLike {
   render(svg: string): Promise<Buffer>;
   close(): Promise<void>;
+  /** Renders waiting for a browser. */
+  readonly queued?: number;
+  /** One more browser when at least `atLeast` renders wait; whether it launched one (a failure to start is not an error). */
+  widen?(atLeast: number): Promise<boolean>;
 }
 
 export interface Components {

@@ -23,7 +23,7 @@ import { RenderSchedule } from '../render/schedule.ts';
 import type { SourceOptions } from '../sources/index.ts';
 import { DIAGRAMS, type View } from '../views/types.ts';
 import { checkOutputs, readManifest, readOutputFile, sha256, writeOutputs, type ExtraFile, type Manifest, type OutputFile, type Problem, type WriteResult } from '../writer/index.ts';
-import type { Components, PngRendererLike, SvgRendererLike } from './components.ts';
+import { PNG_WIDEN_AT, type Components, type PngRendererLike, type SvgRendererLike } from './components.ts';
 import { templatesIdentity } from './identity.ts';
 import { lookupRun, memoKey, recordRun } from './memo.ts';
 import { projectPages, stackDirs } from './paths.ts';
@@ -126,11 +126,20 @@ interface Renderers {
   lean: Lean | undefined;
 }
 
-/** Renderers started once, on first need; every one started is closed on every path. */
-function renderers(c: Components): Renderers {
+/**
+ * Renderers started once, on first need; every one started is closed on every path. Once D2 is
+ * closed, a run that is not lean widens the browser when many PNGs still wait (PNG_WIDEN_AT).
+ */
+function renderers(c: Components, log: (m: string) => void): Renderers {
   let svg: Promise<SvgRendererLike> | undefined;
   let png: Promise<PngRendererLike> | undefined;
   let svgClosed: Promise<void> | undefined;
+  const widen = async (): Promise<void> => {
+    const p = await png?.catch(() => undefined);
+    if (p?.widen === undefined || (p.queued ?? 0) < PNG_WIDEN_AT) return;
+    const waiting = p.queued ?? 0;
+    if (await p.widen(PNG_WIDEN_AT)) log(`D2 done: a second browser for the ${waiting} PNGs still waiting`);
+  };
   const r: Renderers = {
     lean: undefined,
     svg: () => (svg ??= c.startSvg(r.lean?.oneStack ? { workers: 1 } : {})),
@@ -140,6 +149,7 @@ function renderers(c: Components): Renderers {
     closeSvg: () =>
       (svgClosed ??= (svg?.then((x) => x.close(), () => undefined) ?? Promise.resolve()).then(() => {
         if (r.lean) collectGarbage();
+        else void widen();
       })),
     close: async () => {
       await Promise.all([svgClosed ?? svg?.then((x) => x.close(), () => undefined), png?.then((x) => x.close(), () => undefined)]);
@@ -376,7 +386,7 @@ export async function renderAll(opts: PipelineOptions, c: Components, mode: 'gen
   const cache = new RenderCache(opts.cacheDir);
   const renderMarkdown = await markdownRenderer(opts, cache, formats.has('md'));
   const injectOriginal = await readInject(opts.inject);
-  const r = renderers(c);
+  const r = renderers(c, log);
   // The program source keeps its graphs in the same cache directory as the renders.
   const source = opts.cacheDir !== undefined && opts.source.cacheDir === undefined ? { ...opts.source, cacheDir: opts.cacheDir } : opts.source;
   const stats = { svgRendered: 0, pngRendered: 0, reused: 0 };

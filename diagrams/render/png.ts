@@ -2,7 +2,8 @@
  * PNG renderer: SVG string -> PNG bytes, with puppeteer-core driving a Chromium or Chrome.
  *
  * One browser per run, or one per core (`browsers`), with one page each reused
- * for every image. The device scale is 2x for small diagrams and lowered in quarter steps, not
+ * for every image; `widen` adds one to a running renderer (a run whose D2 is done while many PNGs
+ * wait). The device scale is 2x for small diagrams and lowered in quarter steps, not
  * below 1x, to keep an image near TARGET_PIXELS: a capture costs time in proportion to its pixels
  * (docs/benchmarks.md), and a diagram big enough to need it is readable at 1.25x. It is also capped
  * at about 60 megapixels (Chromium leaves larger captures blank at the bottom), so a huge diagram
@@ -522,14 +523,64 @@ export class PngRenderer {
   /** Renders accepted and not settled (close waits for them). */
   private readonly running = new Set<Promise<unknown>>();
 
+  /** `widen` calls under way (close waits for them: a browser that starts after close is closed). */
+  private readonly widening = new Set<Promise<unknown>>();
+
   private constructor(
-    private readonly launched: readonly Launched[],
+    private readonly launched: Launched[],
+    /** What launched the first browser, for `widen`. */
+    private readonly ready: Ready,
     /** The browser executable in use. */
     readonly executablePath: string,
     /** Where it was found. */
     readonly browser: BrowserCandidate,
   ) {
     this.free = launched.map((l) => l.page);
+  }
+
+  /** Browsers launched (and not closed). */
+  get browsers(): number {
+    return this.closed ? 0 : this.launched.length;
+  }
+
+  /** Renders waiting for a browser. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Launches one more browser of the same executable when at least `atLeast` renders wait, and
+   * gives it the waiting renders in turn: for a run whose other work is done (D2 closed, a core
+   * free) while many PNGs remain. Resolves to whether it launched one; a browser that fails to start
+   * is not an error (the others go on).
+   */
+  async widen(atLeast: number): Promise<boolean> {
+    if (this.closed || this.waiting.length < atLeast || this.launched.length >= 8) return false;
+    const op = this.addBrowser();
+    this.widening.add(op);
+    try {
+      return await op;
+    } finally {
+      this.widening.delete(op);
+    }
+  }
+
+  private async addBrowser(): Promise<boolean> {
+    let l: Launched;
+    try {
+      l = await launchOne(this.ready);
+    } catch {
+      return false;
+    }
+    if (this.closed) {
+      await closeOne(l);
+      return false;
+    }
+    this.launched.push(l);
+    const next = this.waiting.shift();
+    if (next !== undefined) next(l.page);
+    else this.free.push(l.page);
+    return true;
   }
 
   static async launch(opts: PngLaunchOptions = {}): Promise<PngRenderer> {
@@ -547,7 +598,7 @@ export class PngRenderer {
       await Promise.all(ok.map(closeOne));
       throw failed.reason;
     }
-    return new PngRenderer(ok, first.ready.executablePath, first.ready.candidate);
+    return new PngRenderer(ok, first.ready, first.ready.executablePath, first.ready.candidate);
   }
 
   /**
@@ -597,7 +648,7 @@ export class PngRenderer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.running, ...this.widening]);
     await Promise.all(this.launched.map(closeOne));
   }
 }

@@ -10,6 +10,7 @@ import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
 import { buildEstate } from '../../diagrams/estate/build/index.ts';
 import { GeneratorError } from '../../diagrams/errors.ts';
 import { check, generate, type Components } from '../../diagrams/pipeline/index.ts';
+import { PNG_WIDEN_AT } from '../../diagrams/pipeline/components.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import type { DiagramName } from '../../diagrams/views/types.ts';
 import { tempDir } from '../fixtures/tree.ts';
@@ -137,18 +138,20 @@ describe('renderers on a cold run', () => {
   });
 });
 
+/** The real graphs, reported with `n` resources (the first repeated) so that the run counts them as large; the estate is built from the real ones. */
+function sized(graphs: () => ReturnType<typeof twoStacks>, n: number): Partial<Components> {
+  return {
+    loadGraphs: async () => {
+      const gs = graphs();
+      return gs.map((g) => ({ ...g, resources: Array.from({ length: Math.ceil(n / gs.length) }, () => g.resources[0]!) }));
+    },
+    buildEstate: () => buildEstate(graphs()),
+  };
+}
+const oneStackOf = () => projectGraphs('solo', ['prod']);
+
 describe('a lean run (an estate of LEAN_RESOURCES resources or more)', () => {
-  /** The real graphs, reported with `n` resources (the first repeated) so that the run counts them as large; the estate is built from the real ones. */
-  function sized(graphs: () => ReturnType<typeof twoStacks>, n: number): Partial<Components> {
-    return {
-      loadGraphs: async () => {
-        const gs = graphs();
-        return gs.map((g) => ({ ...g, resources: Array.from({ length: Math.ceil(n / gs.length) }, () => g.resources[0]!) }));
-      },
-      buildEstate: () => buildEstate(graphs()),
-    };
-  }
-  const oneStack = () => projectGraphs('solo', ['prod']);
+  const oneStack = oneStackOf;
   const startsAndLaunch = async (graphs: () => ReturnType<typeof twoStacks>, n: number, sub: string, seen: { estateAtFirstPng?: 'held' | 'let go' } = {}) => {
     const events: string[] = [];
     const base = components(zero(), graphs);
@@ -228,5 +231,49 @@ describe('a lean run (an estate of LEAN_RESOURCES resources or more)', () => {
     const a = await read('a');
     expect(a.map(([n]) => n)).toContain('prod/estate.json');
     expect(a).toEqual(await read('b'));
+  });
+});
+
+describe('a second browser once D2 is done (PNG_WIDEN_AT)', () => {
+  /** SVGs of 5 ms each, PNGs captured one at a time, 60 ms each, so that they queue; records the queue each widen call saw. */
+  const run = async (graphs: () => ReturnType<typeof twoStacks>, sub: string, n?: number) => {
+    const widened: number[] = [];
+    const base = components(zero(), graphs);
+    let chain = Promise.resolve();
+    let pending = 0;
+    const c: Components = {
+      ...base,
+      ...(n !== undefined ? sized(graphs, n) : {}),
+      startSvg: async () => {
+        const r = await base.startSvg();
+        return { render: async (d2, name) => (await new Promise((res) => setTimeout(res, 5)), r.render(d2, name)), close: () => r.close() };
+      },
+      launchPng: async () => {
+        const r = await base.launchPng();
+        return {
+          render: (svg) => {
+            pending++;
+            const done = (chain = chain.then(() => new Promise((res) => setTimeout(res, 60)))).then(() => (pending--, r.render(svg)));
+            return done;
+          },
+          close: () => r.close(),
+          get queued() {
+            return Math.max(0, pending - 1);
+          },
+          widen: async (atLeast: number) => (widened.push(Math.max(0, pending - 1)), pending - 1 >= atLeast),
+        };
+      },
+    };
+    await generate(options(path.join(dir, sub), { formats: ['svg', 'png', 'md'] }), c);
+    return widened;
+  };
+  const sixStacks = () => projectGraphs('six', ['dev', 'test', 'qa', 'uat', 'stage', 'prod']);
+
+  it('asks for one when more PNGs than PNG_WIDEN_AT wait as D2 closes; not for fewer, nor in a lean run', async () => {
+    const many = await run(sixStacks, 'many');
+    expect(many).toHaveLength(1);
+    expect(many[0]).toBeGreaterThanOrEqual(PNG_WIDEN_AT);
+    expect(await run(oneStackOf, 'few')).toEqual([]);
+    expect(await run(sixStacks, 'lean', LEAN_RESOURCES)).toEqual([]);
   });
 });

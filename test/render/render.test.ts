@@ -280,6 +280,30 @@ describe('PngRenderer', () => {
     }
   }, 60_000);
 
+  it('widens by a browser when enough renders wait: both take the waiting renders, the bytes do not change, close closes both', async () => {
+    const r = await PngRenderer.launch();
+    let closed = false;
+    try {
+      const a = await d2.render('x -> y: one\n', 'a');
+      const alone = await r.render(a);
+      const jobs = Array.from({ length: 24 }, () => r.render(a));
+      expect(r.queued).toBe(23); // the first has the page
+      expect(await r.widen(24)).toBe(false); // fewer wait
+      expect(r.browsers).toBe(1);
+      expect(await r.widen(2)).toBe(true);
+      expect(r.browsers).toBe(2);
+      const pngs = await Promise.all(jobs);
+      expect(pngs.every((p) => p.equals(alone))).toBe(true);
+      const closing = r.close();
+      expect(await r.widen(0)).toBe(false); // closed: none launched
+      await closing;
+      closed = true;
+      expect(r.browsers).toBe(0);
+    } finally {
+      if (!closed) await r.close();
+    }
+  }, 60_000);
+
   it.runIf(npmChromiumHere)('renders with the npm Chromium (DIAGRAMS_BROWSER=npm), the browser CI uses', async () => {
     const r = await PngRenderer.launch({ env: { ...process.env, DIAGRAMS_BROWSER: 'npm', PUPPETEER_EXECUTABLE_PATH: '' } });
     try {
