@@ -358,7 +358,8 @@ function startRenders(ctx: ViewRenderContext, stacks: readonly { stack: string; 
  * heap compacted: the browser, launched at the first PNG, then works beside the outputs alone
  * (~290 MB of node instead of ~700 at 100,000 parameters). The peak is then the page work beside
  * D2 (~0.84 GB at 100,000 parameters, was ~0.91-0.95 with the browser beside the estate), and no
- * longer depends on the browser's size; the time is about the same (docs/benchmarks.md).
+ * longer depends on the browser's size; the captures no longer overlap the page work: a few per
+ * cent more time (paired runs at 100,000 parameters: 1.08, 0.84-1.12; docs/benchmarks.md).
  */
 interface Lean {
   readonly oneStack: boolean;
