@@ -149,7 +149,7 @@ function renderers(c: Components, log: (m: string) => void): Renderers {
     closeSvg: () =>
       (svgClosed ??= (svg?.then((x) => x.close(), () => undefined) ?? Promise.resolve()).then(() => {
         if (r.lean) collectGarbage();
-        else void widen();
+        else void widen().catch(() => undefined);
       })),
     close: async () => {
       await Promise.all([svgClosed ?? svg?.then((x) => x.close(), () => undefined), png?.then((x) => x.close(), () => undefined)]);
