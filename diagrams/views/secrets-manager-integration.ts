@@ -11,8 +11,10 @@ import {
   keyFacts,
   keyIdName,
   keyName,
+  listWithMore,
   lookup,
   MAX_LEAVES_PER_FOLDER,
+  principalLine,
   roleService,
   servedLabel,
   type Lookup,
@@ -170,9 +172,10 @@ function drawGroup(d: Drawing, cat: SecretCategory, gid: string, list: readonly 
     cur.days.push(s.rotation.intervalDays);
     byFn.set(f.id, cur);
   }
-  for (const { days } of [...byFn.values()].sort(byString((x) => x.use.id))) {
-    d.edges.push(`${gid} -> rotation: ${q(`rotates ${intervalLabel(days)}`)} { class: caption }`);
-  }
+  // One edge per distinct label: the edges end at the rotation container, not at a function, so
+  // two functions with the same interval would draw the same edge twice.
+  const labels = new Set([...byFn.values()].sort(byString((x) => x.use.id)).map(({ days }) => `rotates ${intervalLabel(days)}`));
+  for (const label of labels) d.edges.push(`${gid} -> rotation: ${q(label)} { class: caption }`);
 }
 
 /** The rotation machinery, once: the function(s) above the lifecycle strip, and who else can re-stage secrets. */
@@ -190,19 +193,35 @@ function drawRotation(d: Drawing, secrets: readonly Secret[]): void {
     // own direction).
     b.line('grid-columns: 1');
     b.line('vertical-gap: 50');
-    for (const f of fns) b.line(`${f.id}: ${q(f.label)} { class: function }`);
-    lifecycleStrip(b);
-    for (const f of fns) b.line(`${f.id} -> lifecycle: ${q('runs each step')} { class: caption }`);
+    if (fns.length === 1) {
+      b.line(`${fns[0]!.id}: ${q(fns[0]!.label)} { class: function }`);
+      lifecycleStrip(b);
+      b.line(`${fns[0]!.id} -> lifecycle: ${q('runs each step')} { class: caption }`);
+    } else {
+      // Several functions side by side in a cell of their own, with one edge to the strip: stacked,
+      // each one's edge ran through the boxes below it.
+      b.block('functions: ""', (c) => {
+        c.line(`grid-columns: ${gridColumns(fns.length, 3)}`);
+        c.line('grid-gap: 30');
+        c.line('style.opacity: 0');
+        for (const f of fns) c.line(`${f.id}: ${q(f.label)} { class: function }`);
+      });
+      lifecycleStrip(b);
+      b.line(`functions -> lifecycle: ${q('each runs each step')} { class: caption }`);
+    }
   });
   d.legend.push({ cls: 'function' });
-  // Which roles can re-stage secrets (besides the function's own role): shown as a note.
+  // Which other roles can re-stage secrets (the functions' own roles are in their boxes): a note.
   const writing = l.store.principalsWith(secrets.map((s) => s.urn), ['secret-write']);
-  const writers = estate.access
-    .filter((a) => writing.has(a.principal))
-    .map((a) => l.roleByUrn.get(a.principal))
-    .filter((r): r is NonNullable<typeof r> => r !== undefined)
-    .map((r) => roleService(estate, l, r)?.name ?? r.name);
-  if (writers.length) d.notes.push(`can write or re-stage secret versions: ${[...new Set(writers)].sort().join(', ')}`);
+  const own = new Set(fns.flatMap((f) => (f.fn?.roleUrn !== undefined ? [f.fn.roleUrn] : [])));
+  const writers = [...writing]
+    .filter((id) => !own.has(id))
+    .map((id) => {
+      const p = l.store.principal(id);
+      return p.role ? (roleService(estate, l, p.role)?.name ?? p.name) : `${p.name} (${principalLine(p)})`;
+    });
+  const named = [...new Set(writers)].sort();
+  if (named.length) d.notes.push(`besides the rotation functions, these can write or re-stage secret versions: ${listWithMore(named, 6).join(', ')}`);
 }
 
 /** The steps of each rotation, with the version stages they move. */

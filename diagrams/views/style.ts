@@ -257,7 +257,8 @@ export function legendBlock(t: D2Text, id: string, opts: LegendBlockOptions): vo
       b.line(`e${i}: ${q(`${e.dashed ? '- - ->' : '——>'} ${e.text}`)} { shape: text; style.font-size: ${TYPE.small} }`);
     });
     if (notes.length) {
-      b.line(`notes: ${q(notes.map((n) => wrap(n, opts.noteWidth ?? 44)).join('\n'))} { shape: text; style.font-size: ${TYPE.small}; style.font-color: "#4D5656" }`);
+      // A blank line between notes: wrapped to a narrow column, one note's second line would read as the next note.
+      b.line(`notes: ${q(notes.map((n) => wrap(n, opts.noteWidth ?? 44)).join('\n\n'))} { shape: text; style.font-size: ${TYPE.small}; style.font-color: "#4D5656" }`);
     }
   });
 }

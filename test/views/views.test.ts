@@ -186,6 +186,41 @@ describe('keys and titles on a foreign estate', () => {
   });
 });
 
+describe('the secrets view\'s rotation', () => {
+  /** `fns` rotation functions (each with its role and a secret), and an IAM user who can put secret values. */
+  function rotated(fns: number) {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    for (let i = 0; i < fns; i++) {
+      const role = s.role(`rot-${i}`, { trust: 'lambda' });
+      s.policy(`rot-${i}-write`, [allow(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'], s.secretArn(`pay/prod/s${i}`) + '*')], { roles: [role] });
+      s.secret(`pay/prod/s${i}`, { rotationDays: 30, rotationLambda: s.lambda(`rotate-${i}`, role) });
+    }
+    const u = s.user('mallory');
+    s.policy('mallory-put', [allow('secretsmanager:PutSecretValue', s.secretArn('pay/prod/s0') + '*')], { users: [u] });
+    return VIEWS.secrets_manager_integration({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+  }
+
+  it('puts several functions side by side with one edge to the steps; one function keeps its own edge', () => {
+    const three = rotated(3);
+    expect(three).toMatch(/functions: "" \{[^}]*grid-columns: 3/);
+    // Their secrets are in one group, rotated alike: one edge from it, not one per function.
+    expect(three.match(/-> rotation: "rotates every 30 d"/g)).toHaveLength(1);
+    expect(three).toContain('functions -> lifecycle: "each runs each step"');
+    expect(three).not.toMatch(/\w+ -> lifecycle: "runs each step"/);
+    const one = rotated(1);
+    expect(one).not.toContain('functions: ""');
+    expect(one).toMatch(/\w+ -> lifecycle: "runs each step"/);
+  });
+
+  it('names the other principals that can write secret versions, users included, and not the functions\' own roles', () => {
+    const d2 = rotated(2);
+    const notes = /notes: "([^"]*)"/.exec(d2)![1]!.replace(/\\n/g, ' ');
+    expect(notes).toContain('besides the rotation functions, these can write or re-stage secret versions: mallory (IAM user)');
+    expect(notes).not.toMatch(/rot-\d/);
+  });
+});
+
 describe('a key in two views', () => {
   it('is worded the same in the parameter view and the secrets view (rotation, regions)', () => {
     const e = monoEstate();
