@@ -41,8 +41,17 @@ interface KeyUse {
 
 interface FnUse {
   fn?: LambdaFunction;
+  /** The function's name (clipped), for edge labels. */
+  name: string;
   label: string;
   id: string;
+}
+
+/** A group's secrets that one function rotates, and their intervals. */
+interface GroupRotation {
+  readonly gid: string;
+  readonly use: FnUse;
+  readonly days: (number | undefined)[];
 }
 
 /**
@@ -61,6 +70,8 @@ interface Drawing {
   readonly fnByUrn: ReadonlyMap<string, LambdaFunction>;
   readonly fns: Map<string, FnUse>;
   readonly fnIds: Ids;
+  /** Which function rotates which secrets of each group: drawn once every function is known. */
+  readonly rotations: GroupRotation[];
   readonly t: D2Text;
   readonly edges: string[];
   readonly legend: LegendEntry[];
@@ -105,7 +116,7 @@ function fnOf(d: Drawing, s: Secret): FnUse | undefined {
     const lines = [clip(name, 40)];
     if (f?.runtime) lines.push(f.runtime);
     if (role) lines.push(`${TRUST_LABEL[role.trust.kind]} ${clip(role.name, 34)}`);
-    use = { ...(f ? { fn: f } : {}), label: lines.join('\n'), id: d.fnIds.id(id) };
+    use = { ...(f ? { fn: f } : {}), name: clip(name, 40), label: lines.join('\n'), id: d.fnIds.id(id) };
     d.fns.set(id, use);
   }
   return use;
@@ -164,18 +175,42 @@ function drawGroup(d: Drawing, cat: SecretCategory, gid: string, list: readonly 
     const n = list.filter((s) => keyOf(d, s).id === k.id).length;
     d.edges.push(`${gid} -> ${keyContainer(d.stack, k)}.${k.id}: ${q(n === list.length ? 'encrypted by' : `${n} encrypted by`)} { class: caption }`);
   }
-  const byFn = new Map<string, { use: FnUse; days: (number | undefined)[] }>();
+  const byFn = new Map<string, GroupRotation>();
   for (const s of list) {
     const f = fnOf(d, s);
     if (!f) continue;
-    const cur = byFn.get(f.id) ?? { use: f, days: [] };
+    const cur = byFn.get(f.id) ?? { gid, use: f, days: [] };
     cur.days.push(s.rotation.intervalDays);
     byFn.set(f.id, cur);
   }
-  // One edge per distinct label: the edges end at the rotation container, not at a function, so
-  // two functions with the same interval would draw the same edge twice.
-  const labels = new Set([...byFn.values()].sort(byString((x) => x.use.id)).map(({ days }) => `rotates ${intervalLabel(days)}`));
-  for (const label of labels) d.edges.push(`${gid} -> rotation: ${q(label)} { class: caption }`);
+  d.rotations.push(...[...byFn.values()].sort(byString((x) => x.use.id)));
+}
+
+/** `every 30 d`, `every 7-30 d`, or `(interval unknown)`: what follows "rotates" on an edge. */
+function rotatesLabel(days: readonly (number | undefined)[]): string {
+  return days.some((x) => x !== undefined) ? `rotates ${intervalLabel(days)}` : 'rotates (interval unknown)';
+}
+
+/**
+ * The edges from each group to the rotation container, one per distinct label. They end at the
+ * container, not at a function (edges into the functions' grid cells cross the groups' boxes and
+ * their labels overlap), so with several functions each label names the function(s):
+ * `rotates every 30 d by rotate-db`.
+ */
+function rotationEdges(d: Drawing): void {
+  const several = d.fns.size > 1;
+  const byEdge = new Map<string, { gid: string; interval: string; names: string[] }>();
+  for (const r of d.rotations) {
+    const interval = rotatesLabel(r.days);
+    const key = `${r.gid}\u0000${interval}`;
+    const cur = byEdge.get(key) ?? { gid: r.gid, interval, names: [] };
+    cur.names.push(r.use.name);
+    byEdge.set(key, cur);
+  }
+  for (const { gid, interval, names } of byEdge.values()) {
+    const by = several ? ` by ${listWithMore([...new Set(names)].sort(), 3).join(', ')}` : '';
+    d.edges.push(`${gid} -> rotation: ${q(interval + by)} { class: caption }`);
+  }
 }
 
 /** The rotation machinery, once: the function(s) above the lifecycle strip, and who else can re-stage secrets. */
@@ -185,6 +220,7 @@ function drawRotation(d: Drawing, secrets: readonly Secret[]): void {
     t.line(`rotation: ${q('No rotation function: no secret rotates automatically')} { class: warn }`);
     return;
   }
+  rotationEdges(d);
   const fns = [...d.fns.values()].sort(byString((f) => f.id));
   t.block(`rotation: ${q('Rotation')}`, (b) => {
     b.line('class: group');
@@ -282,6 +318,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
     fnByUrn: new Map(estate.functions.map((f) => [f.urn, f])),
     fns: new Map(),
     fnIds: new Ids('fn_'),
+    rotations: [],
     t: new D2Text(),
     edges: [],
     legend: [],

@@ -204,13 +204,37 @@ describe('the secrets view\'s rotation', () => {
   it('puts several functions side by side with one edge to the steps; one function keeps its own edge', () => {
     const three = rotated(3);
     expect(three).toMatch(/functions: "" \{[^}]*grid-columns: 3/);
-    // Their secrets are in one group, rotated alike: one edge from it, not one per function.
-    expect(three.match(/-> rotation: "rotates every 30 d"/g)).toHaveLength(1);
+    // Their secrets are in one group, rotated alike: one edge from it, not one per function, and
+    // its label names the functions.
+    expect(three.match(/-> rotation: "rotates every 30 d[^"]*"/g)).toEqual(['-> rotation: "rotates every 30 d by rotate-0, rotate-1, rotate-2"']);
     expect(three).toContain('functions -> lifecycle: "each runs each step"');
     expect(three).not.toMatch(/\w+ -> lifecycle: "runs each step"/);
     const one = rotated(1);
     expect(one).not.toContain('functions: ""');
     expect(one).toMatch(/\w+ -> lifecycle: "runs each step"/);
+    // One function: the edge needs no name.
+    expect(one).toMatch(/-> rotation: "rotates every 30 d" \{/);
+  });
+
+  it('says which function rotates which group, and an unknown interval once', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const fn = (name: string) => s.lambda(name, s.role(`${name}-role`, { trust: 'lambda' }));
+    const db = fn('rotate-db');
+    const app = fn('rotate-app');
+    s.secret('pay/prod/database/orders', { rotationDays: 30, rotationLambda: db });
+    s.secret('pay/prod/database/ledger', { rotationDays: 7, rotationLambda: db });
+    s.secret('pay/prod/app/api-key', { rotationDays: 60, rotationLambda: app });
+    s.secret('pay/prod/app/session', { rotationDays: 60, rotationLambda: db });
+    s.secret('pay/prod/service/smtp', { rotationSchedule: 'cron(0 4 ? * MON#1 *)', rotationLambda: app });
+    const d2 = VIEWS.secrets_manager_integration({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    const edges = d2.split('\n').filter((l) => / -> rotation: /.test(l)).map((l) => l.replace(/^\w+ -> rotation: "([^"]*)".*$/, (_, label: string) => `${/^(\w+)/.exec(l)![1]}: ${label}`));
+    expect(edges.sort()).toEqual([
+      'g_n_application: rotates every 60 d by rotate-app, rotate-db',
+      'g_n_database: rotates every 7-30 d by rotate-db',
+      'g_n_service: rotates (interval unknown) by rotate-app',
+    ]);
+    expect(d2).not.toContain('rotates rotates');
   });
 
   it('names the other principals that can write secret versions, users included, and not the functions\' own roles', () => {
