@@ -237,7 +237,11 @@ function drawRotation(d: Drawing, secrets: readonly Secret[]): void {
       // Several functions side by side in a cell of their own, with one edge to the strip: stacked,
       // each one's edge ran through the boxes below it.
       b.block('functions: ""', (c) => {
-        c.line(`grid-columns: ${gridColumns(fns.length, 3)}`);
+        // Rows first: D2 then fills row by row (columns first, it fills column by column and
+        // stretches a short column's boxes to the height of the others).
+        const cols = gridColumns(fns.length, 3);
+        c.line(`grid-rows: ${Math.ceil(fns.length / cols)}`);
+        c.line(`grid-columns: ${cols}`);
         c.line('grid-gap: 30');
         c.line('style.opacity: 0');
         for (const f of fns) c.line(`${f.id}: ${q(f.label)} { class: function }`);
