@@ -175,15 +175,17 @@ function drawGroup(d: Drawing, cat: SecretCategory, gid: string, list: readonly 
     const n = list.filter((s) => keyOf(d, s).id === k.id).length;
     d.edges.push(`${gid} -> ${keyContainer(d.stack, k)}.${k.id}: ${q(n === list.length ? 'encrypted by' : `${n} encrypted by`)} { class: caption }`);
   }
+  // By function, and apart where the interval is unknown (intervalLabel leaves unknowns out).
   const byFn = new Map<string, GroupRotation>();
   for (const s of list) {
     const f = fnOf(d, s);
     if (!f) continue;
-    const cur = byFn.get(f.id) ?? { gid, use: f, days: [] };
+    const key = `${f.id}${s.rotation.intervalDays === undefined ? ' ?' : ''}`;
+    const cur = byFn.get(key) ?? { gid, use: f, days: [] };
     cur.days.push(s.rotation.intervalDays);
-    byFn.set(f.id, cur);
+    byFn.set(key, cur);
   }
-  d.rotations.push(...[...byFn.values()].sort(byString((x) => x.use.id)));
+  d.rotations.push(...[...byFn.entries()].sort(byString(([k]) => k)).map(([, r]) => r));
 }
 
 /** `every 30 d`, `every 7-30 d`, or `(interval unknown)`: what follows "rotates" on an edge. */
@@ -195,20 +197,22 @@ function rotatesLabel(days: readonly (number | undefined)[]): string {
  * The edges from each group to the rotation container, one per distinct label. They end at the
  * container, not at a function (edges into the functions' grid cells cross the groups' boxes and
  * their labels overlap), so with several functions each label names the function(s):
- * `rotates every 30 d by rotate-db`.
+ * `rotates every 30 d by rotate-db`, or `by the 3 functions` when it is all of them.
  */
 function rotationEdges(d: Drawing): void {
   const several = d.fns.size > 1;
-  const byEdge = new Map<string, { gid: string; interval: string; names: string[] }>();
+  const byEdge = new Map<string, { gid: string; interval: string; fns: Map<string, FnUse> }>();
   for (const r of d.rotations) {
     const interval = rotatesLabel(r.days);
     const key = `${r.gid}\u0000${interval}`;
-    const cur = byEdge.get(key) ?? { gid: r.gid, interval, names: [] };
-    cur.names.push(r.use.name);
+    const cur = byEdge.get(key) ?? { gid: r.gid, interval, fns: new Map() };
+    cur.fns.set(r.use.id, r.use);
     byEdge.set(key, cur);
   }
-  for (const { gid, interval, names } of byEdge.values()) {
-    const by = several ? ` by ${listWithMore([...new Set(names)].sort(), 3).join(', ')}` : '';
+  for (const { gid, interval, fns } of byEdge.values()) {
+    // Every function (one per environment, say): their names would say nothing the boxes do not.
+    const names = [...fns.values()].map((f) => f.name).sort();
+    const by = !several ? '' : fns.size === d.fns.size ? ` by the ${fns.size} functions` : ` by ${listWithMore(names, 3).join(', ')}`;
     d.edges.push(`${gid} -> rotation: ${q(interval + by)} { class: caption }`);
   }
 }

@@ -207,7 +207,7 @@ describe('the secrets view\'s rotation', () => {
     expect(three).toMatch(/functions: "" \{\s*grid-rows: 1\s*grid-columns: 3/);
     // Their secrets are in one group, rotated alike: one edge from it, not one per function, and
     // its label names the functions.
-    expect(three.match(/-> rotation: "rotates every 30 d[^"]*"/g)).toEqual(['-> rotation: "rotates every 30 d by rotate-0, rotate-1, rotate-2"']);
+    expect(three.match(/-> rotation: "rotates every 30 d[^"]*"/g)).toEqual(['-> rotation: "rotates every 30 d by the 3 functions"']);
     expect(three).toContain('functions -> lifecycle: "each runs each step"');
     expect(three).not.toMatch(/\w+ -> lifecycle: "runs each step"/);
     const one = rotated(1);
@@ -223,17 +223,21 @@ describe('the secrets view\'s rotation', () => {
     const fn = (name: string) => s.lambda(name, s.role(`${name}-role`, { trust: 'lambda' }));
     const db = fn('rotate-db');
     const app = fn('rotate-app');
+    const svc = fn('rotate-svc');
     s.secret('pay/prod/database/orders', { rotationDays: 30, rotationLambda: db });
     s.secret('pay/prod/database/ledger', { rotationDays: 7, rotationLambda: db });
     s.secret('pay/prod/app/api-key', { rotationDays: 60, rotationLambda: app });
     s.secret('pay/prod/app/session', { rotationDays: 60, rotationLambda: db });
-    s.secret('pay/prod/service/smtp', { rotationSchedule: 'cron(0 4 ? * MON#1 *)', rotationLambda: app });
+    s.secret('pay/prod/service/smtp', { rotationSchedule: 'cron(0 4 ? * MON#1 *)', rotationLambda: svc });
+    // Rotated by every function: the label does not list them.
+    for (const [i, l] of [app, db, svc].entries()) s.secret(`pay/prod/service/hook-${i}`, { rotationDays: 90, rotationLambda: l });
     const d2 = VIEWS.secrets_manager_integration({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
     const edges = d2.split('\n').filter((l) => / -> rotation: /.test(l)).map((l) => l.replace(/^\w+ -> rotation: "([^"]*)".*$/, (_, label: string) => `${/^(\w+)/.exec(l)![1]}: ${label}`));
     expect(edges.sort()).toEqual([
       'g_n_application: rotates every 60 d by rotate-app, rotate-db',
       'g_n_database: rotates every 7-30 d by rotate-db',
-      'g_n_service: rotates (interval unknown) by rotate-app',
+      'g_n_service: rotates (interval unknown) by rotate-svc',
+      'g_n_service: rotates every 90 d by the 3 functions',
     ]);
     expect(d2).not.toContain('rotates rotates');
   });
