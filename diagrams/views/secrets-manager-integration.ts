@@ -132,6 +132,23 @@ function secretBoxes(d: Drawing, list: readonly Secret[], showKey: boolean): Box
   }));
 }
 
+/**
+ * How the secrets of an aggregated box rotate: `every 30 d`, `every 30 d · 4 NOT rotated`,
+ * `NOT rotated`, `every 7 d · 2 interval unknown`: a secret that does not rotate, or whose interval
+ * is unknown, is counted, never covered by the others' interval.
+ */
+function rotationSummary(ss: readonly Secret[]): string {
+  const rotated = ss.filter((s) => s.rotation.enabled);
+  const known = rotated.flatMap((s) => (s.rotation.intervalDays !== undefined ? [s.rotation.intervalDays] : []));
+  const unknown = rotated.length - known.length;
+  const not = ss.length - rotated.length;
+  const parts: string[] = [];
+  if (known.length) parts.push(intervalLabel(known));
+  if (unknown) parts.push(known.length ? `${unknown} interval unknown` : 'rotates, interval unknown');
+  if (not) parts.push(rotated.length ? `${not} NOT rotated` : 'NOT rotated');
+  return parts.join(' · ');
+}
+
 /** A box per name prefix (the first segment below the common prefix) with counts, and "+ N more prefixes". */
 function prefixBoxes(d: Drawing, list: readonly Secret[]): Box[] {
   const bySeg = new Map<string, Secret[]>();
@@ -147,7 +164,7 @@ function prefixBoxes(d: Drawing, list: readonly Secret[]): Box[] {
     const ss = bySeg.get(seg)!;
     return {
       id: ids.id(seg),
-      label: `${seg}\n${plural(ss.length, 'secret')} · ${intervalLabel(ss.map((s) => s.rotation.intervalDays))}`,
+      label: `${seg}\n${plural(ss.length, 'secret')} · ${rotationSummary(ss)}`,
       aggregated: true,
     };
   });

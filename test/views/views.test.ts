@@ -250,6 +250,24 @@ describe('the secrets view\'s rotation', () => {
   });
 });
 
+describe('the secrets view\'s aggregated boxes', () => {
+  it('count the secrets that do not rotate or whose interval is unknown, never cover them with the others\' interval', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const fn = s.lambda('rotate', s.role('rotate-role', { trust: 'lambda' }));
+    // 20 database secrets (more than a group draws one by one) under three prefixes.
+    for (let i = 0; i < 8; i++) s.secret(`pay/prod/orders/db-${i}`, i < 5 ? { rotationDays: 30, rotationLambda: fn } : {});
+    for (let i = 0; i < 6; i++) s.secret(`pay/prod/ledger/db-${i}`, i < 2 ? { rotationSchedule: 'cron(0 4 ? * MON#1 *)', rotationLambda: fn } : { rotationDays: 7, rotationLambda: fn });
+    for (let i = 0; i < 6; i++) s.secret(`pay/prod/audit/db-${i}`);
+    const d2 = VIEWS.secrets_manager_integration({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    // A box's label: `<prefix>/` then its counts, on a second line (`\\n` in the D2 text).
+    const box = (prefix: string) => d2.split('\n').find((l) => l.includes(`: "${prefix}/\\n`) && l.includes('class: secret-aggregate'))?.split('\\n')[1]?.replace(/".*$/, '');
+    expect(box('orders')).toBe('8 secrets · every 30 d · 3 NOT rotated');
+    expect(box('ledger')).toBe('6 secrets · every 7 d · 2 interval unknown');
+    expect(box('audit')).toBe('6 secrets · NOT rotated');
+  });
+});
+
 describe('a key in two views', () => {
   it('is worded the same in the parameter view and the secrets view (rotation, regions)', () => {
     const e = monoEstate();
