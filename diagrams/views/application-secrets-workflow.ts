@@ -272,8 +272,10 @@ function runtimeCell(
   const values = a.secretValues.map((e) => secretByUrn.get(e.resourceUrn)).filter((s): s is Secret => !!s);
   if (values.length) {
     const lines = [`GetSecretValue (cache ${ttl ?? 'not declared'}):`, ...listWithMore(values.map(rel).sort(), MAX_LINES)];
-    const rotating = values.some((s) => s.rotation.enabled);
-    if (rotating) lines.push('new value after a rotation');
+    const n = values.filter((s) => s.rotation.enabled).length;
+    const rotating = n > 0;
+    // Said of the secrets that rotate only: the others keep their value.
+    if (rotating) lines.push(n === values.length ? 'new value after a rotation' : `new value after a rotation (${n} of ${values.length} rotate)`);
     return { text: lines.join('\n'), cls: 'secret-application', rotating };
   }
   const meta = a.secretMetadata.map((e) => secretByUrn.get(e.resourceUrn)).filter((s): s is Secret => !!s);

@@ -268,6 +268,25 @@ describe('the secrets view\'s aggregated boxes', () => {
   });
 });
 
+describe('the workflow view\'s runtime reads', () => {
+  it('says a rotation brings a new value only of the secrets that rotate', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const fn = s.lambda('rotate', s.role('rotate-role', { trust: 'lambda' }));
+    const a = s.secret('pay/prod/app/rotated', { rotationDays: 30, rotationLambda: fn });
+    const b = s.secret('pay/prod/app/static');
+    const c = s.secret('pay/prod/app/static-2');
+    const api = s.role('pay-prod-api', { trust: 'ec2' });
+    s.policy('api-read', [allow('secretsmanager:GetSecretValue', [a.arn, b.arn])], { roles: [api] });
+    const all = s.role('pay-prod-worker', { trust: 'ec2' });
+    s.policy('worker-read', [allow('secretsmanager:GetSecretValue', [a.arn])], { roles: [all] });
+    const none = s.role('pay-prod-batch', { trust: 'ec2' });
+    s.policy('batch-read', [allow('secretsmanager:GetSecretValue', [c.arn])], { roles: [none] });
+    const d2 = VIEWS.application_secrets_workflow({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    expect(d2.match(/new value after a rotation[^"\\]*/g)?.sort()).toEqual(['new value after a rotation', 'new value after a rotation (1 of 2 rotate)']);
+  });
+});
+
 describe('a key in two views', () => {
   it('is worded the same in the parameter view and the secrets view (rotation, regions)', () => {
     const e = monoEstate();
