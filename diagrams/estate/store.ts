@@ -71,10 +71,14 @@ export interface Reader {
 export interface KeyScope {
   /** Keys the stack owns plus keys of other stacks its SecureStrings, secrets and trails use, in estate order. */
   readonly keys: readonly KmsKey[];
+  /** How many of `keys` the stack's own SecureStrings, secrets and trails use (its own keys or other stacks'). */
+  readonly usedCount: number;
   /** Key ids those resources name that resolve to no key of the estate (AWS-managed ones aside), sorted. */
   readonly unresolved: readonly string[];
   /** How many of the stack's resources use such a key. */
   readonly unresolvedUsers: number;
+  /** How many of the stack's resources name a key whose id is not known before deployment (UNKNOWN): any key, this stack's own or AWS-managed included. */
+  readonly unknownUsers: number;
 }
 
 export { isAwsManagedKeyId };
@@ -358,9 +362,14 @@ export class Store {
     const used = new Set<string>();
     const unresolved = new Set<string>();
     let unresolvedUsers = 0;
+    let unknownUsers = 0;
     const use = (keyUrn: string | undefined, keyId: string | undefined): void => {
       if (keyUrn !== undefined && this.findKey(keyUrn) !== undefined) {
         used.add(keyUrn);
+        return;
+      }
+      if (keyId === UNKNOWN) {
+        unknownUsers++;
         return;
       }
       if (keyId === undefined || keyId === '' || isAwsManagedKeyId(keyId)) return;
@@ -371,7 +380,7 @@ export class Store {
     for (const s of this.inStack(this.estate.secrets, stack)) use(s.keyUrn, s.keyId);
     for (const t of this.inStack(this.estate.audit.trails, stack)) use(t.keyUrn, t.kmsKeyId);
     const keys = this.estate.keys.filter((k) => k.stack === stack || used.has(k.urn));
-    const out = Object.freeze({ keys: Object.freeze(keys), unresolved: Object.freeze([...unresolved].sort(compareStrings)), unresolvedUsers });
+    const out = Object.freeze({ keys: Object.freeze(keys), usedCount: used.size, unresolved: Object.freeze([...unresolved].sort(compareStrings)), unresolvedUsers, unknownUsers });
     this.keyScopeCache.set(stack, out);
     return out;
   }

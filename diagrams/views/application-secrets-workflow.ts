@@ -14,7 +14,21 @@
 
 import type { Estate, Parameter, PrincipalAccess, Role, Secret } from '../estate/model.ts';
 import type { PrincipalEntry } from '../estate/store.ts';
-import { cacheTtlLabel, commonPrefix, keyName, listWithMore, lookup, roleService, servedLabel, shortKeyName, type Lookup } from './common.ts';
+import {
+  cacheTtlLabel,
+  certaintyMark,
+  commonPrefix,
+  CONDITIONAL_NOTE,
+  groupMarks,
+  keyName,
+  listWithMore,
+  lookup,
+  roleService,
+  servedLabel,
+  shortKeyName,
+  UNKNOWN_NOTE,
+  type Lookup,
+} from './common.ts';
 import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, TRUST_LABEL, trustClass, TYPE, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
@@ -59,7 +73,12 @@ interface Gathered {
   readonly legendEntries: LegendEntry[];
   readonly notes: string[];
   readonly rotatingReaders: Set<string>;
+  /** The caches every reader of secret values declares (for the legend's note). */
   readonly ttls: Set<string>;
+  /** The caches the readers of rotating secrets declare (for the rotation strip). */
+  readonly rotatingTtls: Set<string>;
+  /** The marks (` *`, ` ?`) the cells use, for the legend's notes. */
+  readonly marks: Set<string>;
 }
 
 export function applicationSecretsWorkflow(input: ViewInput): View {
@@ -75,7 +94,7 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
     return { name: 'application_secrets_workflow', title, purpose, d2: undefined, absent: `No service role reads ${env}'s parameters or secrets in this estate${who}; this diagram would show what each service loads and reads, and how a rotation reaches it.` };
   }
 
-  const g: Gathered = { legendEntries: [], notes: [], rotatingReaders: new Set(), ttls: new Set() };
+  const g: Gathered = { legendEntries: [], notes: [], rotatingReaders: new Set(), ttls: new Set(), rotatingTtls: new Set(), marks: new Set() };
   lanesTable(t, s, sortedLanes(estate, l, roles), g);
   rotationStrip(t, s, g);
 
@@ -90,7 +109,9 @@ export function applicationSecretsWorkflow(input: ViewInput): View {
     m.line('style.opacity: 0');
     m.embed(t);
   });
-  const { ttls, notes } = g;
+  const { ttls, notes, marks } = g;
+  if (marks.has('*')) notes.push(CONDITIONAL_NOTE);
+  if (marks.has('?')) notes.push(UNKNOWN_NOTE);
   if (ttls.size > 0) {
     notes.push(
       ttls.has('not declared') && ttls.size === 1
@@ -188,17 +209,27 @@ function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
   const role = lane.role;
   const a = s.l.access.get(role.urn)!;
   const build = role.trust.kind === 'ci-build';
+  const readsSecure = a.parameters.some((e) => s.paramByUrn.get(e.resourceUrn)?.type === 'SecureString');
   const who: Cell = { text: laneTitle(lane), cls: trustClass(role.trust.kind) };
   g.legendEntries.push({ cls: who.cls });
   const config = configCell(a, s.paramByUrn, s.relParam);
   const runtime = runtimeCell(a, s.secretByUrn, s.relSecret, cacheTtlLabel(role));
-  if (runtime?.rotating) g.rotatingReaders.add(lane.service ?? role.name);
+  for (const e of [...a.parameters.filter((x) => s.paramByUrn.has(x.resourceUrn)), ...a.secretValues.filter((x) => s.secretByUrn.has(x.resourceUrn)), ...a.keys.filter((x) => s.keysUsed.has(x.resourceUrn))]) {
+    const m = certaintyMark(e.certainty).trim();
+    if (m) g.marks.add(m);
+  }
+  // The strip's caches are those of the readers of rotating secrets, not of every reader.
+  if (runtime?.rotating) {
+    g.rotatingReaders.add(lane.service ?? role.name);
+    g.rotatingTtls.add(cacheTtlLabel(role) ?? 'not declared');
+  }
   if (runtime && runtime.cls === 'secret-application') g.ttls.add(cacheTtlLabel(role) ?? 'not declared');
   const keys = keysCell(a, s.l, s.keysUsed);
   const cells: (Cell | undefined)[] = [
     who,
     config,
-    runtime ?? (build ? { text: 'no secrets: only non-secret\nconfiguration, baked into\nthe build', cls: 'note' } : undefined),
+    // What a build does with what it reads is not in the estate: only what it may read is said.
+    runtime ?? (build ? { text: readsSecure ? 'no Secrets Manager secrets\n(SecureString parameters:\nsee its configuration)' : 'no secrets: only non-secret\nconfiguration', cls: 'note' } : undefined),
     keys,
   ];
   if (config) g.legendEntries.push({ cls: config.cls });
@@ -215,8 +246,8 @@ function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
 
 /** The rotation strip, once: the rotation functions -> new AWSCURRENT -> caches refresh -> the readers of rotating secrets; only when both exist. */
 function rotationStrip(t: D2Text, s: Scope, g: Gathered): void {
-  const { rotatingReaders, ttls } = g;
-  const rotFns = s.estate.functions.filter((f) => f.purpose === 'rotation' && s.secrets.some((x) => x.rotation.functionUrn === f.urn)).sort(byString((f) => f.name));
+  const { rotatingReaders, rotatingTtls: ttls } = g;
+  const rotFns = s.estate.functions.filter((f) => f.purpose === 'rotation' && s.secrets.some((x) => x.rotation.enabled && x.rotation.functionUrn === f.urn)).sort(byString((f) => f.name));
   if (!(rotFns.length && rotatingReaders.size)) return;
   t.block(`rotation: ${q('How a rotation reaches the services')}`, (b) => {
     b.line('class: group');
@@ -254,11 +285,16 @@ function configCell(a: PrincipalAccess, paramByUrn: ReadonlyMap<string, Paramete
   const reads = a.parameters.map((e) => ({ e, p: paramByUrn.get(e.resourceUrn) })).filter((x): x is { e: (typeof a.parameters)[number]; p: Parameter } => x.p !== undefined);
   if (reads.length === 0) return undefined;
   const folders = [...new Set(reads.map((x) => x.e.byPath).filter((f): f is string => f !== undefined))].sort();
-  const singles = reads.filter((x) => x.e.byPath === undefined).map((x) => x.p).sort(byString((p) => p.path));
+  const singles = reads.filter((x) => x.e.byPath === undefined).sort(byString((x) => x.p.path));
   const secure = reads.filter((x) => x.p.type === 'SecureString').length;
+  // A folder's mark counts its reads: ` *` when all are conditional, ` (1 *)` when one is.
+  const folderMarks = (f: string): string => {
+    const es = reads.filter((x) => x.e.byPath === f).map((x) => x.e);
+    return groupMarks(es.length, es.filter((e) => e.certainty === 'conditional').length, es.filter((e) => e.certainty === 'unknown').length);
+  };
   const lines: string[] = [];
-  if (folders.length) lines.push('may read by path:', ...listWithMore(folders.map((f) => rel(f)), MAX_LINES));
-  if (singles.length) lines.push(`may read by name ×${singles.length}:`, ...listWithMore(singles.map((p) => rel(p.path)), MAX_LINES));
+  if (folders.length) lines.push('may read by path:', ...listWithMore(folders.map((f) => `${rel(f)}${folderMarks(f)}`), MAX_LINES));
+  if (singles.length) lines.push(`may read by name ×${singles.length}:`, ...listWithMore(singles.map((x) => `${rel(x.p.path)}${certaintyMark(x.e.certainty)}`), MAX_LINES));
   lines.push(secure ? `${plural(reads.length, 'parameter')}, ${secure} SecureString` : `${plural(reads.length, 'parameter')}, none secret`);
   return { text: lines.join('\n'), cls: secure ? 'param-securestring' : 'param-string' };
 }
@@ -269,9 +305,13 @@ function runtimeCell(
   rel: (s: Secret) => string,
   ttl: string | undefined,
 ): (Cell & { rotating: boolean }) | undefined {
-  const values = a.secretValues.map((e) => secretByUrn.get(e.resourceUrn)).filter((s): s is Secret => !!s);
+  const reads = a.secretValues.flatMap((e) => {
+    const s = secretByUrn.get(e.resourceUrn);
+    return s ? [{ s, mark: certaintyMark(e.certainty) }] : [];
+  });
+  const values = reads.map((x) => x.s);
   if (values.length) {
-    const lines = [`GetSecretValue (cache ${ttl ?? 'not declared'}):`, ...listWithMore(values.map(rel).sort(), MAX_LINES)];
+    const lines = [`GetSecretValue (cache ${ttl ?? 'not declared'}):`, ...listWithMore(reads.map((x) => `${rel(x.s)}${x.mark}`).sort(), MAX_LINES)];
     const n = values.filter((s) => s.rotation.enabled).length;
     const rotating = n > 0;
     // Said of the secrets that rotate only: the others keep their value.
@@ -280,7 +320,9 @@ function runtimeCell(
   }
   const meta = a.secretMetadata.map((e) => secretByUrn.get(e.resourceUrn)).filter((s): s is Secret => !!s);
   if (meta.length) {
-    return { text: `DescribeSecret, ListSecretVersionIds\non ${plural(meta.length, 'secret')}: no values`, cls: 'secret-other', rotating: false };
+    // The actions granted (DescribeSecret, ListSecretVersionIds, ...), not a fixed pair.
+    const actions = [...new Set(a.secretMetadata.filter((e) => secretByUrn.has(e.resourceUrn)).flatMap((e) => e.actions.map((x) => x.replace(/^secretsmanager:/i, ''))))].sort();
+    return { text: `${listWithMore(actions, 3).join(', ')}\non ${plural(meta.length, 'secret')}: no values`, cls: 'secret-other', rotating: false };
   }
   return undefined;
 }
@@ -292,7 +334,7 @@ function keysCell(a: PrincipalAccess, l: Lookup, used: ReadonlySet<string>): Cel
     const k = l.keyByUrn.get(ka.resourceUrn);
     if (!k) continue;
     const via = ka.paths.filter((p) => p !== 'direct');
-    lines.push(`${clip(shortKeyName(l, keyName(k)), 28)}${ka.paths.includes('direct') ? ' (direct)' : via.length ? ` (via ${via.join(', ')})` : ''}`);
+    lines.push(`${clip(shortKeyName(l, keyName(k)), 28)}${ka.paths.includes('direct') ? ' (direct)' : via.length ? ` (via ${via.join(', ')})` : ''}${certaintyMark(ka.certainty)}`);
   }
   if (!lines.length) return undefined;
   return { text: listWithMore(lines.sort(), MAX_LINES).join('\n'), cls: 'key' };

@@ -2,10 +2,11 @@
  * Lookups and naming shared by the four views. Pure.
  */
 
-import type { Estate, KmsKey, PrincipalAccess, Role, Service } from '../estate/model.ts';
+import type { Certainty, Estate, KmsKey, PrincipalAccess, Role, Service } from '../estate/model.ts';
 import { isAwsManagedKeyId, Store, type PrincipalEntry } from '../estate/store.ts';
 import { byString, clip, plural } from './d2text.ts';
 import { PRINCIPAL_LABEL, TRUST_LABEL, trustClass, type ClassName } from './style.ts';
+import { UNKNOWN } from '../graph/types.ts';
 
 export { countBy, hasPrefixIn as hasPathUnder, lowerBound } from '../util/collections.ts';
 
@@ -56,6 +57,8 @@ export function stackLabel(estate: Estate, stack: string): string {
 
 /** What a view says of a key that is not in the estate: AWS-managed, or defined outside the loaded stacks. */
 export function outsideKeyFacts(keyId: string | undefined): string {
+  // An id unknown before deployment may be any key, one of the loaded stacks' included.
+  if (keyId === UNKNOWN) return 'not known before deployment';
   return keyId === undefined || keyId === '' || isAwsManagedKeyId(keyId) ? 'AWS-managed key' : 'defined outside the loaded stacks';
 }
 
@@ -82,6 +85,7 @@ export function keyName(k: KmsKey): string {
  */
 export function keyIdName(keyId: string | undefined, awsManaged: string): string {
   if (keyId === undefined || keyId === '') return `${awsManaged} (AWS managed)`;
+  if (keyId === UNKNOWN) return 'key (id unknown)';
   if (isAwsManagedKeyId(keyId)) return `${keyId.replace(/^.*alias\//, '')} (AWS managed)`;
   const m = /(alias\/.+)$/.exec(keyId);
   if (m) return m[1]!.replace(/^alias\//, '');
@@ -221,4 +225,19 @@ function envOrder(a: string, b: string): number {
   const ib = ENV_ORDER.indexOf(b);
   if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The marks of access that is not certain, as every view writes them after a name, and their legend notes. */
+export const CONDITIONAL_NOTE = '* only under IAM conditions that cannot be decided offline';
+export const UNKNOWN_NOTE = '? not known before deployment';
+
+/** ` *` (conditional), ` ?` (not known before deployment) or nothing. */
+export function certaintyMark(c: Certainty): string {
+  return c === 'conditional' ? ' *' : c === 'unknown' ? ' ?' : '';
+}
+
+/** The marks of a group of `total` items of which `conditional` and `unknown` are so: ` *` when all are, ` (1 *)` when some are. */
+export function groupMarks(total: number, conditional: number, unknown: number): string {
+  const one = (n: number, m: string): string => (n === 0 ? '' : n === total ? ` ${m}` : ` (${n} ${m})`);
+  return `${one(conditional, '*')}${one(unknown, '?')}`;
 }

@@ -19,6 +19,9 @@ import {
   commonPrefix,
   countBy,
   countLabel,
+  certaintyMark,
+  CONDITIONAL_NOTE,
+  groupMarks,
   keyFacts,
   keyIdName,
   keyName,
@@ -33,6 +36,7 @@ import {
   servedLabel,
   shortKeyName,
   type Lookup,
+  UNKNOWN_NOTE,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, paramClass, TYPE, type ClassName, type LegendEntry } from './style.ts';
@@ -177,7 +181,8 @@ function folderCell(reads: readonly Read[], total: number): { label: string; cls
   if (reads.length === 0) return undefined;
   const s = reads.filter((r) => r.mode === 'path').length;
   const r = reads.length - s;
-  const flags = `${reads.some((x) => x.conditional) ? ' *' : ''}${reads.some((x) => x.unknown) ? ' ?' : ''}`;
+  // A mark of one read never covers the others: `*` when all are conditional, `(1 *)` when one is.
+  const flags = groupMarks(reads.length, reads.filter((x) => x.conditional).length, reads.filter((x) => x.unknown).length);
   if (s === total) return { label: `by path${flags}`, cls: 'read-by-path' };
   if (s > 0) return { label: `by path ${s} of ${total}${r ? `, ${r} by name` : ''}${flags}`, cls: 'read-by-path' };
   return { label: `${r === total ? `all ${total}` : `${r} of ${total}`} by name${flags}`, cls: 'read-by-name' };
@@ -233,7 +238,8 @@ function keysInUse(l: Lookup, params: readonly Parameter[], readers: readonly Re
     for (const ka of l.access.get(r.principal.id)!.keys) {
       const k = usedKeys.get(ka.resourceUrn);
       if (!k || !(ka.paths.includes('ssm') || ka.paths.includes('direct'))) continue;
-      k.decrypters.add(`${readerTitle(l, r.principal, false, 40)[0]}${ka.certainty === 'unknown' ? ' (unknown)' : ''}`);
+      // The same marks as the reads: * under undecidable conditions, ? not known before deployment.
+      k.decrypters.add(`${readerTitle(l, r.principal, false, 40)[0]}${certaintyMark(ka.certainty)}`);
     }
   }
   return usedKeys;
@@ -412,14 +418,15 @@ function overviewTree(d: Drawing, t: D2Text): void {
 }
 
 /** The legend's notes: counts by type and tier, what the flags mean, and what is drawn aggregated. */
-function notesFor(params: readonly Parameter[], plan: Plan, readers: readonly Reader[], matrix: boolean): string[] {
+function notesFor(params: readonly Parameter[], plan: Plan, readers: readonly Reader[], matrix: boolean, usedKeys: ReadonlyMap<string, KeyUse>): string[] {
   const notes: string[] = [];
-  const all = readers.flatMap((r) => [...r.reads.values()]);
+  const decrypters = [...usedKeys.values()].flatMap((k) => [...k.decrypters]);
+  const all = [...readers.flatMap((r) => [...r.reads.values()]), ...decrypters.map((x) => ({ conditional: x.endsWith(' *'), unknown: x.endsWith(' ?') }))];
   const typeCounts = countLabel(countBy(params, (p) => p.type), TYPE_ORDER);
   const tierCounts = countLabel(countBy(params, (p) => p.tier), ['Standard', 'Advanced', 'Intelligent-Tiering', 'unknown']);
   notes.push(`${plural(params.length, 'parameter')}: ${typeCounts}; tier: ${tierCounts}`);
-  if (all.some((r) => r.conditional)) notes.push('* only under IAM conditions that cannot be decided offline');
-  if (all.some((r) => r.unknown)) notes.push('? not known before deployment');
+  if (all.some((r) => r.conditional)) notes.push(CONDITIONAL_NOTE);
+  if (all.some((r) => r.unknown)) notes.push(UNKNOWN_NOTE);
   if (plan.aggregated) {
     notes.push(`folders over ${MAX_LEAVES_PER_FOLDER} parameters, or trees over ${MAX_BOXES} boxes, are drawn as one box with counts by type`);
   }
@@ -520,7 +527,7 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   let readerEdges: string[] = [];
   if (matrix) drawMatrix(d, rows, tree);
   else readerEdges = drawOverview(d, tree);
-  const { side, keyEdges } = sideColumn(d, usedKeys, notesFor(params, plan, readers, matrix));
+  const { side, keyEdges } = sideColumn(d, usedKeys, notesFor(params, plan, readers, matrix, usedKeys));
   const body = layoutRow(tree, side, [...readerEdges, ...keyEdges], d.at, !matrix && readers.length > 0);
 
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, body);

@@ -52,11 +52,16 @@ function findingLabel(f: Finding): string {
   return `${wrap(f.title, 30, 3)}\n${status}`;
 }
 
-/** What the roles declare of their secret cache: one TTL, several, or none. */
-function cacheFact(roles: readonly Role[]): string {
-  const ttls = [...new Set(roles.map(cacheTtlLabel).filter((x): x is string => x !== undefined))].sort();
-  if (ttls.length === 0) return 'client secret cache: not declared';
-  return `clients cache secrets (${ttls.join(', ')})`;
+/**
+ * What the roles that may read secret values declare of their secret cache: all of them, some
+ * (counted), or none. Roles that read no secret value (a rotation's, a describe-only one) do not count.
+ */
+function cacheFact(readers: readonly Role[]): string {
+  if (readers.length === 0) return 'no role of this stack reads secret values';
+  const declared = readers.map(cacheTtlLabel).filter((x): x is string => x !== undefined);
+  if (declared.length === 0) return 'client secret cache: not declared';
+  const ttls = [...new Set(declared)].sort().join(', ');
+  return declared.length === readers.length ? `clients cache secrets (${ttls})` : `${declared.length} of ${plural(readers.length, 'secret reader')} cache (${ttls})`;
 }
 
 export function securityComplianceControls(input: ViewInput): View {
@@ -119,12 +124,14 @@ function layerFacts(input: ViewInput): Record<string, string | undefined> {
   const secrets = lookup(estate).store.inStack(estate.secrets, stack);
   const keyUrns = new Set([...params.map((p) => p.keyUrn), ...secrets.map((s) => s.keyUrn)].filter((u): u is string => !!u));
   const keys = estate.keys.filter((k) => keyUrns.has(k.urn) || k.stack === stack).sort(byString((k) => keyName(k)));
-  const roles = lookup(estate).store.inStack(estate.roles, stack);
-  const policies = lookup(estate).store.inStack(estate.policies, stack);
+  const l = lookup(estate);
+  const roles = l.store.inStack(estate.roles, stack);
+  const policies = l.store.inStack(estate.policies, stack);
+  const secretReaders = roles.filter((r) => (l.access.get(r.urn)?.secretValues.length ?? 0) > 0);
   return {
     'in-transit': undefined,
     iam: roles.length || policies.length ? `${plural(roles.length, 'role')}, ${plural(policies.length, 'policy', 'policies')} in ${stack}` : undefined,
-    application: secrets.length ? `${secrets.filter((s) => s.rotation.enabled).length} of ${plural(secrets.length, 'secret')} rotate\n${cacheFact(roles)}` : undefined,
+    application: secrets.length ? `${secrets.filter((s) => s.rotation.enabled).length} of ${plural(secrets.length, 'secret')} rotate\n${cacheFact(secretReaders)}` : undefined,
     'at-rest': keys.length
       ? `KMS keys:\n${listWithMore(keys.map((k) => `${keyName(k)}${k.stack !== stack ? ` (stack ${k.stack})` : ''}`), 4).join('\n')}\n${params.filter((p) => p.type === 'SecureString').length} SecureStrings, ${plural(secrets.length, 'secret')}`
       : undefined,
@@ -178,8 +185,15 @@ function auditBlock(b: D2Text, audit: Audit, stack: string, auditFindings: reado
     for (const tr of audit.trails) {
       const props = [
         tr.multiRegion === true ? 'multi-region' : tr.multiRegion === false ? 'single region' : 'region scope unknown',
-        tr.logFileValidation === true ? 'log validation' : 'NO log validation',
-        tr.keyUrn || tr.kmsKeyId ? 'KMS-encrypted' : 'not KMS-encrypted',
+        tr.logFileValidation === true ? 'log validation' : tr.logFileValidation === false ? 'NO log validation' : 'log validation unknown',
+        // The trail's own key, else its bucket's default encryption (as the page's Monitoring table).
+        tr.keyUrn || tr.kmsKeyId
+          ? 'KMS-encrypted'
+          : tr.bucketEncryption.kind === 'sse-kms'
+            ? 'bucket SSE-KMS'
+            : tr.bucketEncryption.kind === 'sse-s3'
+              ? 'not KMS-encrypted'
+              : 'log encryption unknown',
         tr.bucketPublicAccessBlocked === true ? 'bucket private' : tr.bucketPublicAccessBlocked === false ? 'bucket NOT blocked' : '',
       ].filter(Boolean);
       a.line(`${ids.id(`trail:${tr.name}`)}: ${q(`CloudTrail ${clip(tr.name, 36)}\n${props.join(' · ')}${tr.events.length ? `\n${listWithMore(tr.events, 3).join(', ')}` : ''}${fromLine(tr, stack)}`)} { class: ${pieceClass(tr, stack)} }`);

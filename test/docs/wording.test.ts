@@ -14,7 +14,7 @@ import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
 import { sourceText } from '../../diagrams/docs/format.ts';
 import { buildIndex, indexStack } from '../../diagrams/docs/viewmodel.ts';
 import { Store } from '../../diagrams/estate/store.ts';
-import { allow, EstateFixture } from '../fixtures/estates.ts';
+import { allow, EstateFixture, UNKNOWN_VALUE } from '../fixtures/estates.ts';
 import { foreignEstate } from '../fixtures/foreign.ts';
 import { emptyEstate, monoEstate } from '../fixtures/mono.ts';
 import { section, stackPage, templates } from './helpers.ts';
@@ -143,5 +143,69 @@ describe('wording that must never appear falsely', () => {
     expect(of('preview', 'preview')).toBe('preview, p/s');
     expect(of('state', 'export')).toBe('state (export), p/s');
     expect(of('state', 'stateful')).toBe('state (stateful), p/s');
+  });
+});
+
+describe('statements of several resources, true of each', () => {
+  it('index parity compares every stack of an environment (prod and eu-prod), naming each one where they disagree', async () => {
+    const f = new EstateFixture('app');
+    const dev = f.stack('dev');
+    dev.parameter('/app/dev/db/password', { type: 'SecureString' });
+    dev.parameter('/app/dev/db/host');
+    f.stack('eu-prod').parameter('/app/prod/db/password', { type: 'String' });
+    const us = f.stack('prod');
+    us.parameter('/app/prod/db/password', { type: 'SecureString' });
+    us.parameter('/app/prod/db/host');
+    const e = f.estate();
+    expect(e.stacks.find((s) => s.stack === 'eu-prod')?.environment).toBe('prod');
+    const store = Store.of(e);
+    const index = (await templates()).renderIndex(buildIndex({ stacks: e.stacks.map((s) => indexStack(store, s.key, [], [], `${s.key}/README.md`)) }).model);
+    expect(index).toMatch(/\| `db\/host` \| String \| eu-prod: —; prod: String \| \*\*differs\*\* \|/);
+    expect(index).toMatch(/\| `db\/password` \| SecureString [^|]*\| eu-prod: String; prod: SecureString [^|]*\| \*\*differs\*\* \|/);
+    expect(index).not.toMatch(/db\/(host|password)` [^\n]*\| same \|/);
+  });
+
+  it('the access matrix marks the conditional share of a folder, not the whole folder', async () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const k = s.key('pay-key');
+    s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: k });
+    s.parameter('/pay/prod/db/host');
+    const r = s.role('pay-prod-api', { trust: 'ec2' });
+    s.policy('p', [allow(['ssm:GetParameter'], [s.paramArn('/pay/prod/db/*')]), allow('kms:Decrypt', [k.arn], { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })], { roles: [r] });
+    const access = section((await stackPage(f.estate(), 'prod')).markdown, 'Access control framework');
+    expect(access).toContain('| `/pay/prod/db/*` (2 parameters) | read 2/2 (1*) |');
+  });
+
+  it('a key id unknown before deployment is not called a key no loaded stack defines', async () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.secret('pay/prod/app/a', { key: UNKNOWN_VALUE });
+    s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: UNKNOWN_VALUE });
+    const page = (await stackPage(f.estate(), 'prod')).markdown;
+    const enc = section(page, 'Encryption strategy');
+    expect(enc).toContain('2 resources of this stack name a key whose id is not known before deployment');
+    expect(enc).not.toContain('no loaded stack defines');
+  });
+
+  it('the overview counts the keys a stack\'s own resources use, not the keys it owns', async () => {
+    const f = new EstateFixture('pay');
+    const sh = f.stack('shared');
+    const k = sh.key('pay-key');
+    sh.key('spare-key');
+    f.stack('prod').secret('pay/prod/app/a', { key: k });
+    const e = f.estate();
+    expect(section((await stackPage(e, 'shared')).markdown, 'Overview')).toContain('| KMS keys (own / used by its resources) | 2 / 0 |');
+    expect(section((await stackPage(e, 'prod')).markdown, 'Overview')).toContain('| KMS keys (own / used by its resources) | 0 / 1 |');
+  });
+
+  it('says where a rotation\'s function is not known, rather than listing the known ones as if they were all', async () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.secret('pay/prod/db/a', { rotationDays: 30, rotationLambda: s.lambda('rotate-db', s.role('rotate-role', { trust: 'lambda' })) });
+    s.secret('pay/prod/db/c', { rotationDays: 7 });
+    const page = (await stackPage(f.estate(), 'prod')).markdown;
+    expect(section(page, 'Rotation schedule and process')).toContain('in `rotate-db` (and a function not known to this estate for 1 secret):');
+    expect(section(page, 'Operational procedures')).toContain('The rotation runs in `rotate-db` (and a function not known to this estate for 1 secret);');
   });
 });

@@ -14,7 +14,7 @@ import { q } from '../../diagrams/views/d2text.ts';
 import { TYPE } from '../../diagrams/views/style.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
-import { allow, EstateFixture } from '../fixtures/estates.ts';
+import { allow, EstateFixture, UNKNOWN_VALUE } from '../fixtures/estates.ts';
 import { bigEstate, emptyEstate, monoEstate } from '../fixtures/mono.ts';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
@@ -284,6 +284,88 @@ describe('the workflow view\'s runtime reads', () => {
     s.policy('batch-read', [allow('secretsmanager:GetSecretValue', [c.arn])], { roles: [none] });
     const d2 = VIEWS.application_secrets_workflow({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
     expect(d2.match(/new value after a rotation[^"\\]*/g)?.sort()).toEqual(['new value after a rotation', 'new value after a rotation (1 of 2 rotate)']);
+  });
+});
+
+describe('statements of a group that hold for each member', () => {
+  /** A rotating secret read by a role without a cache, a static one by a role with a 15 min cache, a CI role reading a SecureString, a describe-only role. */
+  function mixed() {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const fn = s.lambda('rotate', s.role('rotate-role', { trust: 'lambda' }));
+    s.secret('pay/prod/app/a', { rotationDays: 30, rotationLambda: fn });
+    s.secret('pay/prod/app/b');
+    const api = s.role('pay-prod-api', { trust: 'ec2', tags: { Service: 'api' } });
+    const batch = s.role('pay-prod-batch', { trust: 'ec2', tags: { SecretCacheTtl: '900', Service: 'batch' } });
+    s.policy('api-read', [allow('secretsmanager:GetSecretValue', [s.secretArn('pay/prod/app/a')])], { roles: [api] });
+    s.policy('batch-read', [allow('secretsmanager:GetSecretValue', [s.secretArn('pay/prod/app/b')])], { roles: [batch] });
+    const ci = s.role('pay-prod-ci', { trust: 'codebuild' });
+    s.parameter('/pay/prod/db/password', { type: 'SecureString' });
+    s.parameter('/pay/prod/db/host');
+    s.policy('ci-read', [allow(['ssm:GetParameter'], [s.paramArn('/pay/prod/db/password')]), allow('kms:Decrypt', '*')], { roles: [ci] });
+    const aud = s.role('pay-prod-auditor', { trust: 'ec2' });
+    s.policy('aud', [allow('secretsmanager:DescribeSecret', [s.secretArn('pay/prod/app/a')])], { roles: [aud] });
+    return f.estate();
+  }
+
+  it('workflow: the rotation strip shows the caches of the readers of rotating secrets only; a build role and a describe-only role are described by what they may do', () => {
+    const d2 = VIEWS.application_secrets_workflow({ estate: mixed(), stack: 'prod', findings: [] }).d2!;
+    expect(d2).toContain('expire: "client caches refresh\\n(cache: not declared)"');
+    expect(d2).not.toMatch(/client caches expire/);
+    expect(d2).toContain('"no Secrets Manager secrets\\n(SecureString parameters:\\nsee its configuration)"');
+    expect(d2).not.toContain('baked into');
+    expect(d2).toContain('"DescribeSecret\\non 1 secret: no values"');
+    expect(d2).not.toContain('ListSecretVersionIds');
+  });
+
+  it('a key id unknown before deployment is drawn as such, not as a key defined outside the loaded stacks', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.secret('pay/prod/app/a', { key: UNKNOWN_VALUE });
+    s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: UNKNOWN_VALUE });
+    const e = f.estate();
+    for (const name of ['secrets_manager_integration', 'parameter_store_hierarchy'] as const) {
+      const d2 = VIEWS[name]({ estate: e, stack: 'prod', findings: [] }).d2!;
+      expect(d2).toContain('"key (id unknown)\\nnot known before deployment" { class: key }');
+      expect(d2).not.toContain('defined outside the loaded stacks');
+    }
+  });
+
+  it('marks conditional access where it is, on the one read a condition applies to and not on its whole folder', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const k = s.key('pay-key');
+    s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: k });
+    s.parameter('/pay/prod/db/host');
+    const r = s.role('pay-prod-api', { trust: 'ec2' });
+    // The SecureString's read needs the decrypt, which holds only from some addresses: conditional; the String's read is certain.
+    s.policy('p', [allow(['ssm:GetParameter'], [s.paramArn('/pay/prod/db/*')]), allow('kms:Decrypt', [k.arn], { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })], { roles: [r] });
+    const e = f.estate();
+    const p = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'prod', findings: [] }).d2!;
+    expect(p).toContain('"all 2 by name (1 *)"');
+    expect(p).toMatch(/kms:Decrypt via ssm:\\nAPI \*" \{ class: key \}/);
+    expect(p).toContain('* only under IAM conditions that cannot be');
+    const w = VIEWS.application_secrets_workflow({ estate: e, stack: 'prod', findings: [] }).d2!;
+    expect(w).toContain('"may read by name ×2:\\nhost\\npw *\\n2 parameters, 1 SecureString"');
+    expect(w).toContain('"pay-key (direct) *"');
+    expect(w).toContain('notes: "* only under IAM conditions');
+  });
+
+  it('controls: the cache fact counts the roles that read secret values, and the trail box says unknown where it is', () => {
+    const d2 = VIEWS.security_compliance_controls({ estate: mixed(), stack: 'prod', findings: [] }).d2!;
+    expect(d2).toContain('1 of 2 secrets rotate\\n1 of 2 secret readers cache (TTL 15 min)');
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.secret('pay/prod/app/a');
+    s.trail('audit', { validation: UNKNOWN_VALUE as unknown as string, bucket: 'not-loaded' });
+    const k = s.key('logs-key');
+    s.trail('kms-bucket', { bucket: 'audit-logs' });
+    s.bucket('audit-logs', { encryption: k });
+    const t = VIEWS.security_compliance_controls({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    const trail = (name: string) => t.split('\n').find((l) => l.includes(`"CloudTrail ${name}\\n`))!;
+    expect(trail('audit')).toContain('log validation unknown · log encryption unknown');
+    expect(trail('audit')).not.toContain('NO log validation');
+    expect(trail('kms-bucket')).toContain('log validation · bucket SSE-KMS');
   });
 });
 

@@ -19,9 +19,15 @@ import type { PageContext } from './context.ts';
 
 const flag = (c: Certainty): string => (c === 'unknown' ? '?' : c === 'conditional' ? '*' : '');
 
+/** `*` (or `?`) when every resource of the cell is read so; `(1*)` when only some are: a mark of one never covers the others. */
 function flags(items: readonly AccessItem[]): string {
-  const f = new Set(items.map((i) => flag(i.certainty)).filter(Boolean));
-  return [...f].sort().join('');
+  const total = new Set(items.map((i) => i.resourceUrn)).size;
+  return ['*', '?']
+    .map((m) => {
+      const n = new Set(items.filter((i) => flag(i.certainty) === m).map((i) => i.resourceUrn)).size;
+      return n === 0 ? '' : n === total ? m : ` (${n}${m})`;
+    })
+    .join('');
 }
 
 function scope(st: { resources?: readonly string[]; notResources?: readonly string[] }): string {

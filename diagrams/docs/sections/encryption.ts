@@ -61,8 +61,11 @@ export function encryptionSection(c: PageContext): EncryptionSection {
     keyIntro: 'Customer-managed KMS keys this stack owns or uses, and every resource of the loaded stacks that names each key (by ARN, id or alias).',
     noKeys: 'No customer-managed KMS key in or used by this stack.',
     awsManagedKeys: managed ? `AWS-managed keys (their key policy is AWS's: any principal of the account may use them through the service): ${managed}.` : '',
-    unresolvedKeys: unresolved
-      ? `Keys named by ${plural(scope.unresolvedUsers, 'resource')} of this stack that no loaded stack defines (their rotation, policy and replicas are not known here): ${unresolved}.`
-      : '',
+    unresolvedKeys: [
+      unresolved ? `Keys named by ${plural(scope.unresolvedUsers, 'resource')} of this stack that no loaded stack defines (their rotation, policy and replicas are not known here): ${unresolved}.` : '',
+      scope.unknownUsers ? `${scope.unknownUsers === 1 ? '1 resource' : `${scope.unknownUsers} resources`} of this stack name a key whose id is not known before deployment (it may be any key, this stack's own or AWS-managed included).` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
   };
 }

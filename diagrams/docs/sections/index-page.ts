@@ -118,32 +118,52 @@ interface Parity {
   readonly total: number;
 }
 
-/** Parity rows of one kind over `stacks`, comparing the environments `envs`: one row per project and name relative to the environment. */
+/**
+ * Parity rows of one kind over `stacks`, comparing the environments `envs`: one row per project and
+ * name relative to the environment. A project may have several stacks in one environment (`prod`
+ * and `eu-prod`): each of them is compared, and the environment's cell shows each stack's value
+ * (`eu-prod: String; prod: SecureString (k)`, `eu-prod: —; prod: String`) when they disagree.
+ */
 function parityOf(stacks: readonly IndexStack[], envs: readonly string[], kind: 'parameters' | 'secrets'): Parity {
-  // project -> name relative to the environment -> environment -> cell; and the environments each project has a stack (or a name) in.
-  const cells = new Map<string, Map<string, Map<string, string>>>();
-  const projectEnvs = new Map<string, Set<string>>();
-  const envsOf = (project: string) => projectEnvs.get(project) ?? projectEnvs.set(project, new Set()).get(project)!;
+  // project -> name relative to the environment -> environment -> stack -> cell; and, per project
+  // and environment, the stacks it has there (a stack of that environment, or one naming it).
+  const cells = new Map<string, Map<string, Map<string, Map<string, string>>>>();
+  const stackName = new Map(stacks.map((s) => [s.key, s.stack]));
+  const projectEnvs = new Map<string, Map<string, Set<string>>>();
+  const stacksIn = (project: string, env: string) => {
+    const byEnv = projectEnvs.get(project) ?? projectEnvs.set(project, new Map()).get(project)!;
+    return byEnv.get(env) ?? byEnv.set(env, new Set()).get(env)!;
+  };
   for (const s of stacks) {
-    if (s.environment) envsOf(s.project).add(s.environment);
+    if (s.environment) stacksIn(s.project, s.environment).add(s.key);
     for (const x of s.parity[kind]) {
       const env = x.environment ?? s.environment;
       const rel = relativeToEnv(x.name, env);
       if (rel === undefined || !env || !envs.includes(env)) continue;
-      envsOf(s.project).add(env);
+      stacksIn(s.project, env).add(s.key);
       const byRel = cells.get(s.project) ?? cells.set(s.project, new Map()).get(s.project)!;
-      (byRel.get(rel) ?? byRel.set(rel, new Map()).get(rel)!).set(env, x.cell);
+      const byEnv = byRel.get(rel) ?? byRel.set(rel, new Map()).get(rel)!;
+      (byEnv.get(env) ?? byEnv.set(env, new Map()).get(env)!).set(s.key, x.cell);
     }
   }
   let differences = 0;
   const raw: ParityRow[] = [];
   for (const project of [...cells.keys()].sort(compareStrings)) {
     const byRel = cells.get(project)!;
-    const present = envsOf(project);
+    const present = projectEnvs.get(project)!;
     for (const rel of [...byRel.keys()].sort(compareStrings)) {
       const byEnv = byRel.get(rel)!;
-      const values = envs.map((e) => (present.has(e) ? byEnv.get(e) : NO_STACK));
-      const differs = new Set(values.filter((v) => v !== NO_STACK).map((v) => v ?? '(missing)')).size > 1;
+      const seen = new Set<string>();
+      const values = envs.map((e) => {
+        const inEnv = present.get(e);
+        if (!inEnv || inEnv.size === 0) return NO_STACK;
+        const got = byEnv.get(e);
+        const each = [...inEnv].sort(compareStrings).map((k) => got?.get(k));
+        for (const v of each) seen.add(v ?? '(missing)');
+        if (new Set(each).size === 1) return each[0];
+        return [...inEnv].sort(compareStrings).map((k, i) => `${stackName.get(k) ?? k}: ${each[i] ?? '—'}`).join('; ');
+      });
+      const differs = seen.size > 1;
       if (differs) differences++;
       raw.push({ project, rel, values, differs });
     }

@@ -10,7 +10,7 @@ import { duration, externalPolicyLabel } from '../format.ts';
 import type { OperationsSection } from '../model.ts';
 import type { PageContext } from './context.ts';
 import { topicLabel } from './monitoring.ts';
-import { rotationFunctionNames } from './rotation.ts';
+import { rotationFunctionNames, rotationFunctionsText } from './rotation.ts';
 
 /**
  * When readers see a rotated value: on their next read, or when the cache their role declares
@@ -51,7 +51,8 @@ export function operationsSection(c: PageContext): OperationsSection {
   const principals = c.store.principals.filter((p) => p.stack === c.stack);
   const audit = c.store.auditOf(c.stack);
   const from = (x: { readonly stack: string }) => md(c.fromStack(x));
-  const fns = rotationFunctionNames(c);
+  const fns = rotationFunctionsText(c);
+  const fnNames = rotationFunctionNames(c);
   const watchers = [...audit.alarms, ...audit.eventRules];
   const denied = watchers.filter((a) => a.watches === 'access-denied');
   const rotationAlarms = watchers.filter((a) => a.watches === 'rotation-failure');
@@ -63,7 +64,7 @@ export function operationsSection(c: PageContext): OperationsSection {
       title: 'Credential compromise: rotate immediately',
       steps: [
         `Start a rotation now: ${code(`aws secretsmanager rotate-secret --secret-id ${rotated[0]!.name}`)} (this stack rotates ${rotated.length} secret${rotated.length === 1 ? '' : 's'}).`,
-        fns.length ? `The rotation runs in ${fns.map(code).join(', ')}; follow it in the function's CloudWatch log group.` : 'The rotation function is not known to this estate.',
+        fns ? `The rotation runs in ${fns}; follow it in the function's CloudWatch log group.` : 'The rotation function is not known to this estate.',
         cacheStep(c, rotated),
       ],
     });
@@ -94,7 +95,7 @@ export function operationsSection(c: PageContext): OperationsSection {
     troubleshooting.push({
       issue: 'Rotation failures',
       checks: [
-        ...(fns.length ? [`Read the logs of ${fns.map(code).join(', ')}.`] : []),
+        ...(fnNames.length ? [`Read the logs of ${fnNames.map(code).join(', ')}.`] : []),
         ...rotationAlarms.map((a) => `${md(a.name)}${from(a)} watches rotation failures and notifies ${notifies(a.topics)}.`),
         'A version left in AWSPENDING blocks the next rotation: check the secret versions (`aws secretsmanager list-secret-version-ids`).',
       ],

@@ -15,7 +15,7 @@ const DEPLOYED_KINDS: ReadonlySet<string> = new Set(['state', 'checkpoint', 'bac
 
 export function overviewSection(c: PageContext): OverviewSection {
   const s = c.summary;
-  const keys = c.store.keysUsedBy(c.stack).keys;
+  const keyScope = c.store.keysUsedBy(c.stack);
   const principals = c.store.principals.filter((p) => p.stack === c.stack);
   const count = (k: string) => principals.filter((p) => p.kind === k).length;
   const overview = table(
@@ -30,7 +30,7 @@ export function overviewSection(c: PageContext): OverviewSection {
       ['Component resources', String(s.coverage.components)],
       ['Parameters', String(c.mine(c.estate.parameters).length)],
       ['Secrets', String(c.mine(c.estate.secrets).length)],
-      ['KMS keys (own / used)', `${c.mine(c.estate.keys).length} / ${keys.length}`],
+      ['KMS keys (own / used by its resources)', `${c.mine(c.estate.keys).length} / ${keyScope.usedCount}`],
       ['IAM roles / users / groups / policies', `${count('role')} / ${count('user')} / ${count('group')} / ${c.mine(c.estate.policies).length}`],
     ],
   );
