@@ -15,7 +15,7 @@ import { sourceText } from '../../diagrams/docs/format.ts';
 import { buildIndex, indexStack } from '../../diagrams/docs/viewmodel.ts';
 import { Store } from '../../diagrams/estate/store.ts';
 import { allow, EstateFixture, UNKNOWN_VALUE } from '../fixtures/estates.ts';
-import { foreignEstate } from '../fixtures/foreign.ts';
+import { conditionalDecryptEstate, foreignEstate } from '../fixtures/foreign.ts';
 import { emptyEstate, monoEstate } from '../fixtures/mono.ts';
 import { section, stackPage, templates } from './helpers.ts';
 
@@ -166,14 +166,7 @@ describe('statements of several resources, true of each', () => {
   });
 
   it('the access matrix marks the conditional share of a folder, not the whole folder', async () => {
-    const f = new EstateFixture('pay');
-    const s = f.stack('prod');
-    const k = s.key('pay-key');
-    s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: k });
-    s.parameter('/pay/prod/db/host');
-    const r = s.role('pay-prod-api', { trust: 'ec2' });
-    s.policy('p', [allow(['ssm:GetParameter'], [s.paramArn('/pay/prod/db/*')]), allow('kms:Decrypt', [k.arn], { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })], { roles: [r] });
-    const access = section((await stackPage(f.estate(), 'prod')).markdown, 'Access control framework');
+    const access = section((await stackPage(conditionalDecryptEstate(), 'prod')).markdown, 'Access control framework');
     expect(access).toContain('| `/pay/prod/db/*` (2 parameters) | read 2/2 (1*) |');
   });
 

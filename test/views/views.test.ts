@@ -15,6 +15,7 @@ import { TYPE } from '../../diagrams/views/style.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
 import { allow, EstateFixture, UNKNOWN_VALUE } from '../fixtures/estates.ts';
+import { conditionalDecryptEstate } from '../fixtures/foreign.ts';
 import { bigEstate, emptyEstate, monoEstate } from '../fixtures/mono.ts';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
@@ -332,15 +333,7 @@ describe('statements of a group that hold for each member', () => {
   });
 
   it('marks conditional access where it is, on the one read a condition applies to and not on its whole folder', () => {
-    const f = new EstateFixture('pay');
-    const s = f.stack('prod');
-    const k = s.key('pay-key');
-    s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: k });
-    s.parameter('/pay/prod/db/host');
-    const r = s.role('pay-prod-api', { trust: 'ec2' });
-    // The SecureString's read needs the decrypt, which holds only from some addresses: conditional; the String's read is certain.
-    s.policy('p', [allow(['ssm:GetParameter'], [s.paramArn('/pay/prod/db/*')]), allow('kms:Decrypt', [k.arn], { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })], { roles: [r] });
-    const e = f.estate();
+    const e = conditionalDecryptEstate();
     const p = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'prod', findings: [] }).d2!;
     expect(p).toContain('"all 2 by name (1 *)"');
     expect(p).toMatch(/kms:Decrypt via ssm:\\nAPI \*" \{ class: key \}/);
