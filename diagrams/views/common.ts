@@ -241,3 +241,23 @@ export function groupMarks(total: number, conditional: number, unknown: number):
   const one = (n: number, m: string): string => (n === 0 ? '' : n === total ? ` ${m}` : ` (${n} ${m})`);
   return `${one(conditional, '*')}${one(unknown, '?')}`;
 }
+
+/**
+ * Ids of the containers of things from other stacks (`from_shared`): one per stack, distinct even
+ * where two stack names differ only in punctuation (`shared-kms`, `shared_kms`), the first met
+ * keeping the plain id.
+ */
+export class StackContainers {
+  private readonly byStack = new Map<string, string>();
+  private readonly used = new Set<string>();
+  id(stack: string): string {
+    const known = this.byStack.get(stack);
+    if (known) return known;
+    const base = `from_${stack.replace(/[^A-Za-z0-9]/g, '_')}`;
+    let id = base;
+    for (let i = 2; this.used.has(id); i++) id = `${base}_${i}`;
+    this.used.add(id);
+    this.byStack.set(stack, id);
+    return id;
+  }
+}

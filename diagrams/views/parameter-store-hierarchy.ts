@@ -35,6 +35,7 @@ import {
   readerTitle,
   servedLabel,
   shortKeyName,
+  StackContainers,
   type Lookup,
   UNKNOWN_NOTE,
 } from './common.ts';
@@ -443,8 +444,9 @@ function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: re
   const keyEntries = [...usedKeys.entries()].sort(byString(([, v]) => `${v.key?.stack ?? ''}\u0000${v.name}`));
   const keyEdges: string[] = [];
   const groups = groupBy(keyEntries, ([, v]) => (v.key && v.key.stack !== stack ? v.key.stack : ''));
+  const containers = new StackContainers();
   for (const [g, list] of [...groups].sort(byString(([g]) => g))) {
-    const container = g ? `from_${g.replace(/[^A-Za-z0-9]/g, '_')}` : 'keys';
+    const container = g ? containers.id(g) : 'keys';
     side.block(`${container}: ${q(g ? `KMS keys from stack ${g}` : 'KMS keys')}`, (b) => {
       b.line(`class: ${g ? 'external' : 'group'}`);
       b.line('icon: ${icon_kms}');

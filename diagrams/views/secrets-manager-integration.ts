@@ -17,6 +17,7 @@ import {
   principalLine,
   roleService,
   servedLabel,
+  StackContainers,
   type Lookup,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
@@ -67,6 +68,8 @@ interface Drawing {
   readonly rel: (name: string) => string;
   readonly keys: Map<string, KeyUse>;
   readonly keyIds: Ids;
+  /** The containers of keys from other stacks, one per stack. */
+  readonly containers: StackContainers;
   readonly fnByUrn: ReadonlyMap<string, LambdaFunction>;
   readonly fns: Map<string, FnUse>;
   readonly fnIds: Ids;
@@ -100,8 +103,8 @@ function keyOf(d: Drawing, s: Secret): KeyUse {
 }
 
 /** The container a key is drawn in: the stack's own keys, or those from another stack. */
-function keyContainer(stack: string, u: KeyUse): string {
-  return u.key && u.key.stack !== stack ? `from_${u.key.stack.replace(/[^A-Za-z0-9]/g, '_')}` : 'keys';
+function keyContainer(d: Drawing, u: KeyUse): string {
+  return u.key && u.key.stack !== d.stack ? d.containers.id(u.key.stack) : 'keys';
 }
 
 /** The function that rotates a secret (none when it does not rotate), met once per function. */
@@ -190,7 +193,7 @@ function drawGroup(d: Drawing, cat: SecretCategory, gid: string, list: readonly 
   });
   for (const k of keyUses) {
     const n = list.filter((s) => keyOf(d, s).id === k.id).length;
-    d.edges.push(`${gid} -> ${keyContainer(d.stack, k)}.${k.id}: ${q(n === list.length ? 'encrypted by' : `${n} encrypted by`)} { class: caption }`);
+    d.edges.push(`${gid} -> ${keyContainer(d, k)}.${k.id}: ${q(n === list.length ? 'encrypted by' : `${n} encrypted by`)} { class: caption }`);
   }
   // By function, and apart where the interval is unknown (intervalLabel leaves unknowns out).
   const byFn = new Map<string, GroupRotation>();
@@ -304,7 +307,7 @@ function lifecycleStrip(b: D2Text): void {
 /** The keys, in a container for the stack's own and one per other stack. */
 function drawKeys(d: Drawing): void {
   const keyGroups = new Map<string, KeyUse[]>();
-  for (const k of d.keys.values()) keyGroups.set(keyContainer(d.stack, k), [...(keyGroups.get(keyContainer(d.stack, k)) ?? []), k]);
+  for (const k of d.keys.values()) keyGroups.set(keyContainer(d, k), [...(keyGroups.get(keyContainer(d, k)) ?? []), k]);
   for (const [container, list] of [...keyGroups].sort(byString(([c]) => c))) {
     const external = container !== 'keys';
     const stackName = list[0]!.key?.stack ?? '';
@@ -340,6 +343,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
     rel: (name) => (name.startsWith(prefix) ? name.slice(prefix.length) : name) || name,
     keys: new Map(),
     keyIds: new Ids('k_'),
+    containers: new StackContainers(),
     fnByUrn: new Map(estate.functions.map((f) => [f.urn, f])),
     fns: new Map(),
     fnIds: new Ids('fn_'),

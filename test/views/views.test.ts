@@ -344,6 +344,23 @@ describe('statements of a group that hold for each member', () => {
     expect(w).toContain('notes: "* only under IAM conditions');
   });
 
+  it('keys of two stacks whose names differ only in punctuation are drawn in a container each', () => {
+    const f = new EstateFixture('pay');
+    const ka = f.stack('shared-kms').key('a-key');
+    const kb = f.stack('shared_kms').key('b-key');
+    const s = f.stack('prod');
+    s.secret('pay/prod/app/a', { key: ka });
+    s.secret('pay/prod/app/b', { key: kb });
+    s.parameter('/pay/prod/app/x', { type: 'SecureString', key: ka });
+    s.parameter('/pay/prod/app/y', { type: 'SecureString', key: kb });
+    const e = f.estate();
+    for (const name of ['secrets_manager_integration', 'parameter_store_hierarchy'] as const) {
+      const d2 = VIEWS[name]({ estate: e, stack: 'prod', findings: [] }).d2!;
+      const containers = [...d2.matchAll(/(from_\w+): "KMS keys from stack ([^"]+)" \{/g)].map((m) => `${m[1]} ${m[2]}`).sort();
+      expect(containers).toEqual(['from_shared_kms shared-kms', 'from_shared_kms_2 shared_kms']);
+    }
+  });
+
   it('controls: the cache fact counts the roles that read secret values, and the trail box says unknown where it is', () => {
     const d2 = VIEWS.security_compliance_controls({ estate: mixed(), stack: 'prod', findings: [] }).d2!;
     expect(d2).toContain('1 of 2 secrets rotate\\n1 of 2 secret readers cache (TTL 15 min)');
