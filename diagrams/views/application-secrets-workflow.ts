@@ -194,6 +194,7 @@ function lanesTable(t: D2Text, s: Scope, lanes: readonly Lane[], g: Gathered): v
     ];
     headers.forEach((h, i) => b.line(`h${i}: ${q(h)} { shape: text; style.font-size: ${TYPE.cell}; style.bold: true; style.font-color: "#4D5656" }`));
     for (const lane of shown) laneRow(b, s, lane, ids, g);
+    for (const lane of hidden) gatherReads(lane, runtimeCell(s.l.access.get(lane.role.urn)!, s.secretByUrn, s.relSecret, cacheTtlLabel(lane.role)), g);
     if (hidden.length) {
       b.line(`more_0: ${q(`+ ${plural(hidden.length, 'more role')}`)} { class: step }`);
       b.line(`more_1: ${q(listWithMore([...new Set(hidden.map((h) => h.service ?? h.role.name))], 4).join(', '))} { shape: text; style.font-size: ${TYPE.small} }`);
@@ -218,12 +219,7 @@ function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
     const m = certaintyMark(e.certainty).trim();
     if (m) g.marks.add(m);
   }
-  // The strip's caches are those of the readers of rotating secrets, not of every reader.
-  if (runtime?.rotating) {
-    g.rotatingReaders.add(lane.service ?? role.name);
-    g.rotatingTtls.add(cacheTtlLabel(role) ?? 'not declared');
-  }
-  if (runtime && runtime.cls === 'secret-application') g.ttls.add(cacheTtlLabel(role) ?? 'not declared');
+  gatherReads(lane, runtime, g);
   const keys = keysCell(a, s.l, s.keysUsed);
   const cells: (Cell | undefined)[] = [
     who,
@@ -242,6 +238,20 @@ function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
     // A note keeps its class's size (TYPE.small); boxes are cells.
     else b.line(`${id}: ${q(c.text)} { class: ${c.cls}; style.font-size: ${c.cls === 'note' ? TYPE.small : CELL_FONT}; height: ${h} }`);
   });
+}
+
+/**
+ * What a lane's secret reads add to the rotation strip and the legend, drawn or not (the strip
+ * names every reader of a rotating secret, the lanes past MAX_LANES too). The strip's caches are
+ * those of the readers of rotating secrets, not of every reader.
+ */
+function gatherReads(lane: Lane, runtime: { cls: ClassName; rotating: boolean } | undefined, g: Gathered): void {
+  const ttl = cacheTtlLabel(lane.role) ?? 'not declared';
+  if (runtime?.rotating) {
+    g.rotatingReaders.add(lane.service ?? lane.role.name);
+    g.rotatingTtls.add(ttl);
+  }
+  if (runtime && runtime.cls === 'secret-application') g.ttls.add(ttl);
 }
 
 /** The rotation strip, once: the rotation functions -> new AWSCURRENT -> caches refresh -> the readers of rotating secrets; only when both exist. */
