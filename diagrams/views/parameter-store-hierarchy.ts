@@ -240,7 +240,8 @@ function keysInUse(l: Lookup, params: readonly Parameter[], readers: readonly Re
       const k = usedKeys.get(ka.resourceUrn);
       if (!k || !(ka.paths.includes('ssm') || ka.paths.includes('direct'))) continue;
       // The same marks as the reads: * under undecidable conditions, ? not known before deployment.
-      k.decrypters.add(`${readerTitle(l, r.principal, false, 40)[0]}${certaintyMark(ka.certainty)}`);
+      // A decrypt allowed only directly (not through ssm) is said so: the box's line reads "via ssm".
+      k.decrypters.add(`${readerTitle(l, r.principal, false, 40)[0]}${ka.paths.includes('ssm') ? '' : ' (direct)'}${certaintyMark(ka.certainty)}`);
     }
   }
   return usedKeys;

@@ -344,6 +344,19 @@ describe('statements of a group that hold for each member', () => {
     expect(w).toContain('notes: "* only under IAM conditions');
   });
 
+  it('the parameter view\'s key box says which decrypts are allowed only directly, not through ssm', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const k = s.key('pay-key');
+    s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: k });
+    s.parameter('/pay/prod/db/host');
+    // It reads the String, and may call kms:Decrypt on the key only directly (no kms:ViaService).
+    const r = s.role('pay-prod-ops', { trust: 'ec2' });
+    s.policy('p', [allow('ssm:GetParameter', [s.paramArn('/pay/prod/db/host')]), allow('kms:Decrypt', [k.arn], { Condition: { Null: { 'kms:ViaService': 'true' } } })], { roles: [r] });
+    const d2 = VIEWS.parameter_store_hierarchy({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    expect(d2).toMatch(/kms:Decrypt via ssm:\\n[^"]*\(direct\)" \{ class: key \}/);
+  });
+
   it('keys of two stacks whose names differ only in punctuation are drawn in a container each', () => {
     const f = new EstateFixture('pay');
     const ka = f.stack('shared-kms').key('a-key');
