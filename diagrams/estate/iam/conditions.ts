@@ -117,20 +117,35 @@ function parseOperator(op: string): Operator {
 }
 
 /** One request value against one policy value, for a positive (not negated) base operator. */
+/** The six fields of an ARN (`arn`, partition, service, region, account, resource: the rest, colons included); undefined for fewer. */
+function arnFields(s: string): string[] | undefined {
+  const parts = s.split(':');
+  return parts.length < 6 ? undefined : [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+function arnFieldsMatch(policy: string, value: string): boolean {
+  const p = arnFields(policy);
+  const v = arnFields(value);
+  return p !== undefined && v !== undefined && p.every((f, i) => wildcardRegex(f, false).test(v[i]!));
+}
+
 function matchOne(base: Base, policy: string, value: string): boolean | undefined {
   switch (base) {
     case 'StringEquals':
     case 'StringNotEquals':
+      return policy === value;
+    // IAM's ARN operators (Equals and Like alike): each of the six colon-separated fields matched
+    // apart, case-sensitively, each with * and ?; a value or pattern of fewer fields matches nothing.
     case 'ArnEquals':
     case 'ArnNotEquals':
-      return policy === value;
+    case 'ArnLike':
+    case 'ArnNotLike':
+      return arnFieldsMatch(policy, value);
     case 'StringEqualsIgnoreCase':
     case 'StringNotEqualsIgnoreCase':
       return policy.toLowerCase() === value.toLowerCase();
     case 'StringLike':
     case 'StringNotLike':
-    case 'ArnLike':
-    case 'ArnNotLike':
       return wildcardRegex(policy, false).test(value);
     case 'Bool':
       return policy.toLowerCase() === value.toLowerCase();
@@ -187,7 +202,7 @@ function resolveValues(values: readonly string[], ctx: RequestContext): string[]
 }
 
 /** Decides one condition (one operator, one key, its values) against the context. */
-export function evaluateCondition(c: Condition, ctx: RequestContext): Tri {
+export function evaluateCondition(c: Condition, ctx: RequestContext, variables = true): Tri {
   const op = parseOperator(c.operator);
   if (op.base === undefined) return 'unknown'; // Date, IpAddress, Binary...: not modelled
   const raw = ctx.get(c.key);
@@ -204,7 +219,8 @@ export function evaluateCondition(c: Condition, ctx: RequestContext): Tri {
     if (op.set === 'all') return 'true'; // ForAllValues over an empty set is vacuously true
     return negated && op.set === undefined ? 'true' : 'false';
   }
-  const policy = resolveValues(c.values, ctx);
+  // Policy variables only in a 2012-10-17 document; in an older (or unversioned) one `${...}` is text.
+  const policy = variables ? resolveValues(c.values, ctx) : c.values;
   if (policy === 'absent') return 'false'; // the statement is invalid: it applies to no request
   if (policy === undefined) return 'unknown';
   const values = valuesOf(raw);
@@ -231,10 +247,10 @@ export function evaluateCondition(c: Condition, ctx: RequestContext): Tri {
  * All conditions of a statement (they are ANDed): 'false' when one is false, 'true' when all are
  * true, else 'unknown' with the conditions that could not be decided.
  */
-export function evaluateConditions(conditions: readonly Condition[], ctx: RequestContext): { result: Tri; undecided: Condition[] } {
+export function evaluateConditions(conditions: readonly Condition[], ctx: RequestContext, variables = true): { result: Tri; undecided: Condition[] } {
   const undecided: Condition[] = [];
   for (const c of conditions) {
-    const r = evaluateCondition(c, ctx);
+    const r = evaluateCondition(c, ctx, variables);
     if (r === 'false') return { result: 'false', undecided: [] };
     if (r === 'unknown') undecided.push(c);
   }

@@ -167,6 +167,17 @@ export function withAbsence(base: RequestContext, action: string): RequestContex
   };
 }
 
+/** `ctx` with the resource's tags (aws:ResourceTag/*, secretsmanager:ResourceTag/*) not known. */
+function resourceTagsNotKnown(ctx: RequestContext): RequestContext {
+  return {
+    get(key) {
+      const k = key.toLowerCase();
+      if (k.startsWith('aws:resourcetag/') || k.startsWith('secretsmanager:resourcetag/')) return undefined;
+      return ctx.get(key);
+    },
+  };
+}
+
 const via = (service: 'ssm' | 'secretsmanager', region: string | undefined): string | undefined => (region !== undefined ? `${service}.${region}.amazonaws.com` : undefined);
 
 // ─── Grants ─────────────────────────────────────────────────────────────────────────
@@ -189,12 +200,14 @@ function compileGrant(g: GrantSubject, keyName: string): Grantee {
       let unknown = false;
       for (const c of g.constraints) {
         if (c.kind === 'equals') {
-          // The request's encryption context must be exactly the constraint's: the same keys.
+          // The request's encryption context must be exactly the constraint's: the same keys
+          // (compared without case: "the key in each key-value pair is not case sensitive", KMS
+          // GrantConstraints; the values are).
           const keys = ctx.get('kms:EncryptionContextKeys');
           if (keys === undefined) unknown = true;
           else {
-            const have = new Set(keys === ABSENT ? [] : typeof keys === 'string' ? [keys] : keys);
-            const want = Object.keys(c.context);
+            const have = new Set((keys === ABSENT ? [] : typeof keys === 'string' ? [keys] : keys).map((k) => k.toLowerCase()));
+            const want = [...new Set(Object.keys(c.context).map((k) => k.toLowerCase()))];
             if (have.size !== want.length || want.some((k) => !have.has(k))) return 'false';
           }
         }
@@ -364,6 +377,9 @@ function allowPatterns(policies: readonly CompiledPolicy[], actions: readonly st
   return out;
 }
 
+/** The AWS-managed keys as request resources, one per service, account and region (a handful). */
+const awsManagedKeys = new Map<string, Located>();
+
 class PrincipalEvaluation {
   private readonly policies: PrincipalPolicies;
   private readonly who: RequestPrincipal;
@@ -392,19 +408,24 @@ class PrincipalEvaluation {
     for (const n of p.notes) this.notes.add(n);
   }
 
-  /** Decides one request, built only when something could allow it. `extra`: context keys, lower-cased. */
-  private decideOn(action: string, r: Located, subject: ArnSubject, target: Target, extra: Record<string, ContextValue | undefined> = NO_EXTRA): Decision {
+  /**
+   * Decides one request, built only when something could allow it. `extra`: context keys,
+   * lower-cased. `tags: 'not known'`: the request's resource is not `r` itself (a path above it),
+   * whose tags are not known: a condition on them is carried, never decided with `r`'s.
+   */
+  private decideOn(action: string, r: Located, subject: ArnSubject, target: Target, extra: Record<string, ContextValue | undefined> = NO_EXTRA, tags: 'known' | 'not known' = 'known'): Decision {
     if (!this.memo.mayAllow(action, target, this.p.external)) return DENIED;
-    return this.memo.decide(this.request(action, r, subject, extra), target);
+    return this.memo.decide(this.request(action, r, subject, extra, tags), target);
   }
 
-  private request(action: string, r: Located, subject: ArnSubject, extra: Record<string, ContextValue | undefined>): Request {
+  private request(action: string, r: Located, subject: ArnSubject, extra: Record<string, ContextValue | undefined>, tags: 'known' | 'not known'): Request {
+    const context = withAbsence(layeredContext(extra, [resourceContext(r), this.baseCtx]), action);
     return {
       principal: this.who,
       action,
       resource: subject,
       ...(r.account !== undefined ? { resourceAccount: r.account } : {}),
-      context: withAbsence(layeredContext(extra, [resourceContext(r), this.baseCtx]), action),
+      context: tags === 'known' ? context : resourceTagsNotKnown(context),
     };
   }
 
@@ -435,15 +456,24 @@ class PrincipalEvaluation {
 
   private awsManagedDecrypt(service: 'ssm' | 'secretsmanager', r: Located, extra: Record<string, ContextValue | undefined>): Decision {
     if (this.p.external || (this.p.account !== undefined && r.account !== undefined && this.p.account !== r.account)) return DENIED;
-    const subject: ArnSubject = { partition: 'aws', service: 'kms', ...(r.region ? { region: r.region } : {}), ...(r.account ? { account: r.account } : {}), resource: `key/aws-managed-${service}` };
     const name = service === 'ssm' ? 'aws/ssm' : 'aws/secretsmanager';
+    // The request's resource is the key, not the parameter or secret: an AWS-managed key has no
+    // tags ("You cannot tag ... AWS managed keys", KMS Developer Guide), so aws:ResourceTag/* is
+    // absent whatever the parameter's or secret's tags.
+    const at = `${service}\u0000${r.account ?? ''}\u0000${r.region ?? ''}`;
+    let key = awsManagedKeys.get(at);
+    if (key === undefined) {
+      const subject: ArnSubject = { partition: 'aws', service: 'kms', ...(r.region ? { region: r.region } : {}), ...(r.account ? { account: r.account } : {}), resource: `key/aws-managed-${service}` };
+      key = { urn: `aws-managed-key:${name}`, subject, ...(r.account !== undefined ? { account: r.account } : {}), ...(r.region !== undefined ? { region: r.region } : {}), tags: {} };
+      awsManagedKeys.set(at, key);
+    }
     const policy: PolicySource = {
       kind: 'aws-managed-key',
       ref: `aws-managed-key:${name}`,
       name: `AWS-managed key ${name}`,
       document: AWS_MANAGED_KEY_POLICY,
     };
-    return this.decideOn(KEY_DECRYPT, r, subject, awsManagedKeyTarget(policy), extra);
+    return this.decideOn(KEY_DECRYPT, key, key.subject, awsManagedKeyTarget(policy), extra);
   }
 
   private shape<T extends AccessShape>(key: string, build: () => T): T {
@@ -533,7 +563,8 @@ class PrincipalEvaluation {
       const folder = fk.slice(fk.lastIndexOf('\u0000') + 1);
       let d = folderDecisions.get(fk);
       if (d === undefined) {
-        d = this.decideOn(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder), PARAMETER_TARGET);
+        // The request is on the path, not on this parameter: its tags say nothing of the path's.
+        d = this.decideOn(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder), PARAMETER_TARGET, NO_EXTRA, 'not known');
         folderDecisions.set(fk, d);
       }
       if (d.allowed) {

@@ -65,6 +65,11 @@ export interface CompiledStatement {
   readonly notResources?: readonly ResourcePattern[];
   /** Resource patterns with policy variables, resolved per principal. */
   readonly variablePatterns: boolean;
+  /**
+   * Whether `${...}` is a policy variable: only in a document of Version 2012-10-17 (IAM treats it
+   * as literal text in a 2008-10-17 or unversioned one, IAM User Guide, "IAM JSON policy elements: Version").
+   */
+  readonly variables: boolean;
   readonly principals?: Principals;
   readonly notPrincipals?: Principals;
   readonly conditions: readonly Condition[];
@@ -92,6 +97,7 @@ export function compilePolicy(src: PolicySource): CompiledPolicy {
   const hit = byKey.get(key);
   if (hit !== undefined) return hit;
   const statements: CompiledStatement[] = [];
+  const variables = src.document.version === '2012-10-17';
   for (const s of src.document.statements) {
     const cov = coveredActions(s, ENGINE_ACTIONS);
     if (cov.actions.length === 0 && !cov.unknown) continue;
@@ -112,12 +118,13 @@ export function compilePolicy(src: PolicySource): CompiledPolicy {
       actionsUnknown: cov.unknown,
       // No Resource at all (resource and key policies may omit it): every resource.
       ...(resources !== undefined ? { resources } : notResources !== undefined ? { notResources } : { resources: [new ResourcePattern('*')] }),
-      variablePatterns: [...(s.resources ?? []), ...(s.notResources ?? [])].some((r) => r.includes('${')),
+      variablePatterns: variables && [...(s.resources ?? []), ...(s.notResources ?? [])].some((r) => r.includes('${')),
+      variables,
       ...(s.principals !== undefined ? { principals: s.principals } : {}),
       ...(s.notPrincipals !== undefined ? { notPrincipals: s.notPrincipals } : {}),
       conditions: s.conditions,
       conditionKeys: [...new Set(s.conditions.map((c) => c.key.toLowerCase()))],
-      conditionVariables: s.conditions.some((c) => c.values.some((v) => v.includes('${'))),
+      conditionVariables: variables && s.conditions.some((c) => c.values.some((v) => v.includes('${'))),
       source: s,
     };
     statements.push(st);
@@ -192,6 +199,36 @@ function principalHit(p: Principals, who: RequestPrincipal): PrincipalHit {
   return best;
 }
 
+/**
+ * Whether a NotPrincipal list exempts the requester: 'yes', 'no', or 'maybe'. IAM checks the
+ * request as the account, then the user or role, then a role's session, and a Deny with
+ * NotPrincipal applies unless the list names each of them (IAM User Guide, "AWS JSON policy
+ * elements: NotPrincipal": specify the account ARN together with the user's or role's, and a role's
+ * session): a user is exempt when the list names both its ARN and its account; a role at most
+ * 'maybe', when the list also names a session of it (which session makes the request is not known
+ * offline); naming only some of them exempts nobody. An account principal or a service is exempt
+ * when the list names it.
+ */
+function notPrincipalExempts(p: Principals, who: RequestPrincipal): 'yes' | 'no' | 'maybe' {
+  if (p.any) return 'yes';
+  const values = p.AWS ?? [];
+  if (who.kind === 'service') return who.arn !== undefined && (p.Service ?? []).includes(who.arn) ? 'yes' : 'no';
+  const unknown = values.some((v) => v === UNKNOWN || v === REDACTED);
+  const account = who.account !== undefined && values.some((v) => accountOfPrincipalValue(v) === who.account);
+  if (who.kind === 'account') return account ? 'yes' : unknown ? 'maybe' : 'no';
+  const self = who.arn !== undefined && values.includes(who.arn);
+  const session = who.kind === 'role' && who.arn !== undefined && values.some((v) => v.startsWith(sessionPrefix(who.arn!)));
+  const named = self && account && (who.kind !== 'role' || session);
+  if (named) return who.kind === 'role' ? 'maybe' : 'yes';
+  return unknown ? 'maybe' : 'no';
+}
+
+/** `arn:aws:sts::<account>:assumed-role/<name>/` for a role ARN `arn:aws:iam::<account>:role/<path/><name>`. */
+function sessionPrefix(roleArn: string): string {
+  const m = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  return m ? `arn:${m[1]}:sts::${m[2]}:assumed-role/${m[3]}/` : '\u0000';
+}
+
 /** A policy variable's value from the request context: `null` when the key is absent, undefined when not known. */
 function variableLookup(req: Request): (name: string) => string | null | undefined {
   return (name) => {
@@ -253,16 +290,16 @@ export function statementApplies(st: CompiledStatement, req: Request, resourcePo
       // denies a principal with a permissions boundary, whatever the list says (IAM documents it).
       how = 'any';
       if (!(st.effect === 'Deny' && req.principal.hasBoundary === true)) {
-        const h = principalHit(st.notPrincipals, req.principal);
-        if (h !== false && h.sure) return false;
-        sure &&= h === false;
+        const x = notPrincipalExempts(st.notPrincipals, req.principal);
+        if (x === 'yes') return false;
+        sure &&= x === 'no';
       }
     } else return false; // a resource policy statement without Principal applies to no one
   }
   const r = matchResource(st, req);
   if (r === false) return false;
   sure &&= r === 'sure' && !st.actionsUnknown;
-  const c = evaluateConditions(st.conditions, req.context);
+  const c = evaluateConditions(st.conditions, req.context, st.variables);
   if (c.result === 'false') return false;
   const certainty: Certainty = !sure ? 'unknown' : c.result === 'unknown' ? 'conditional' : 'certain';
   return { certainty, conditions: c.undecided, ...(how !== undefined ? { how } : {}) };

@@ -24,6 +24,9 @@ import { simulate } from './simulator.ts';
 
 const GRANT = 'KMS grant: the simulator does not model grants (the engine allows the grant\'s operations to its grantee)';
 
+const NOT_PRINCIPAL =
+  "NotPrincipal Deny listing a role's ARN but not its account and session: the simulator exempts the role; IAM's documentation says the Deny applies (the engine follows it)";
+
 /** Scope A disagreements, `<policy>|<probe id>` -> reason. */
 const KNOWN_A: Readonly<Record<string, string>> = {};
 
@@ -36,6 +39,7 @@ const KNOWN_B: Readonly<Record<string, string>> = {
   'fixture:grants|role ec-other|key|alias/app-key': GRANT,
   'fixture:grants|role ec-param|key|alias/app-key': GRANT,
   'fixture:grants|role ec-param|parameter|/app/prod/api/token': GRANT,
+  'fixture:secretNotPrincipal|role free|secret|app/dev/db': NOT_PRINCIPAL,
 };
 
 function byReason(keys: readonly string[], known: Readonly<Record<string, string>>): Record<string, number> {

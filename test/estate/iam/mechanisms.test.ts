@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as FIXTURES from './fixtures.ts';
 import { AWS_KEY_SECRETS, KEY, MANAGED, NOTHING, WITHOUT_CMK, a } from './fixtures.ts';
 import { A, accessOf, all, summarise, ALL_PARAMETERS, ALL_SECRETS } from './world.ts';
-import { deny, EstateFixture } from '../../fixtures/estates.ts';
+import { ACCOUNT, allow, deny, EstateFixture } from '../../fixtures/estates.ts';
 import { Store } from '../../../diagrams/estate/store.ts';
 
 describe('AWS-managed policies (evaluated from the snapshot)', () => {
@@ -168,8 +168,31 @@ describe('secret resource policies', () => {
 
   it('a NotPrincipal Deny denies every principal with a permissions boundary, whatever it lists', () => {
     const e4 = FIXTURES.secretNotPrincipal();
-    expect(summarise(e4, 'free').secrets).toEqual(all(AWS_KEY_SECRETS));
+    // Listed by its role ARN alone (not its account, not its session): not exempt.
+    expect(summarise(e4, 'free').secrets).toEqual(all(['app/prod/api']));
     expect(summarise(e4, 'bounded').secrets).toEqual(all(['app/prod/api']));
+  });
+
+  it('a NotPrincipal Deny exempts a user listed with its account, a role listed with its account and a session only maybe, and nobody listed in part', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const alice = s.user('alice');
+    const bob = s.user('bob');
+    const app = s.role('app', { trust: 'ec2' });
+    const account = alice.arn.split(':')[4]!;
+    const root = `arn:aws:iam::${account}:root`;
+    const denyAllBut = (...names: string[]) => [{ Effect: 'Deny', NotPrincipal: { AWS: names }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }];
+    s.secret('pay/user-and-account', { policy: denyAllBut(alice.arn, root) });
+    s.secret('pay/user-only', { policy: denyAllBut(alice.arn) });
+    s.secret('pay/role-account-session', { policy: denyAllBut(app.arn, root, `arn:aws:sts::${account}:assumed-role/app/batch`) });
+    s.secret('pay/account-only', { policy: denyAllBut(root) });
+    for (const p of [alice, bob]) s.policy(`${p.name}-read`, [allow('secretsmanager:GetSecretValue', '*')], { users: [p] });
+    s.policy('app-read', [allow('secretsmanager:GetSecretValue', '*')], { roles: [app] });
+    const e = f.estate();
+    const reads = (urn: string) => Object.fromEntries(e.access.find((a) => a.principal === urn)!.secretValues.map((x) => [e.secrets.find((z) => z.urn === x.resourceUrn)!.name, x.certainty]));
+    expect(reads(alice.urn)).toEqual({ 'pay/user-and-account': 'certain' });
+    expect(reads(bob.urn)).toEqual({});
+    expect(reads(app.urn)).toEqual({ 'pay/role-account-session': 'unknown' });
   });
 });
 
@@ -327,5 +350,85 @@ describe('full administrator', () => {
     const e = f.estate();
     const store = Store.of(e);
     expect([store.accessOf(admin.urn).admin, store.accessOf(fenced.urn).admin]).toEqual([true, false]);
+  });
+});
+
+describe('IAM rules an adversarial review found misread', () => {
+  /** `name -> certainty` of a principal's parameter reads and secret reads. */
+  const reads = (e: ReturnType<EstateFixture['estate']>, urn: string) => {
+    const a = e.access.find((x) => x.principal === urn)!;
+    const name = (u: string) => e.parameters.find((p) => p.urn === u)?.path ?? e.secrets.find((s) => s.urn === u)!.name;
+    return Object.fromEntries([...a.parameters, ...a.secretValues].map((x) => [name(x.resourceUrn), x.certainty]));
+  };
+
+  it('a decrypt with an AWS-managed key is judged by the key, which has no tags, not by the parameter or secret', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.parameter('/pay/prod/db/pw', { type: 'SecureString', tags: { env: 'prod', owner: 'pay' } });
+    s.secret('pay/db', { tags: { env: 'prod', owner: 'pay' } });
+    const byEnv = s.role('by-env');
+    s.policy('p', [allow(['ssm:GetParameter', 'secretsmanager:GetSecretValue'], '*'), deny('kms:Decrypt', '*', { Condition: { StringEquals: { 'aws:ResourceTag/env': 'prod' } } })], { roles: [byEnv] });
+    const untagged = s.role('untagged');
+    s.policy('p2', [allow(['ssm:GetParameter', 'secretsmanager:GetSecretValue'], '*'), deny('kms:Decrypt', '*', { Condition: { Null: { 'aws:ResourceTag/owner': 'true' } } })], { roles: [untagged] });
+    const e = f.estate();
+    expect(reads(e, byEnv.urn)).toEqual({ '/pay/prod/db/pw': 'certain', 'pay/db': 'certain' });
+    expect(reads(e, untagged.urn)).toEqual({});
+  });
+
+  it('policy variables only in a 2012-10-17 document: elsewhere ${aws:username} is text', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.parameter('/home/alice/token');
+    const alice = s.user('alice');
+    const bob = s.user('bob');
+    const home = (version?: string) => JSON.stringify({ ...(version ? { Version: version } : {}), Statement: [allow('ssm:GetParameter', `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/home/\${aws:username}/*`)] });
+    s.policy('unversioned', home(), { users: [alice] });
+    s.policy('old', home('2008-10-17'), { users: [bob] });
+    const e = f.estate();
+    expect(reads(e, alice.urn)).toEqual({});
+    expect(reads(e, bob.urn)).toEqual({});
+    // The same path for a 2012-10-17 policy naming alice: read.
+    const g = new EstateFixture('pay');
+    const t = g.stack('prod');
+    t.parameter('/home/alice/token');
+    const a2 = t.user('alice');
+    t.policy('current', JSON.stringify({ Version: '2012-10-17', Statement: [allow('ssm:GetParameter', `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/home/\${aws:username}/*`)] }), { users: [a2] });
+    expect(reads(g.estate(), a2.urn)).toEqual({ '/home/alice/token': 'certain' });
+  });
+
+  it('ArnEquals and ArnLike match each of the six ARN fields apart, with wildcards; fewer fields match nothing', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const api = s.role('pay-prod-api');
+    const worker = s.role('pay-prod-worker');
+    s.secret('pay/db', { policy: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/pay-prod-*` } } }] });
+    const guarded = s.secret('pay/api', { policy: [{ Effect: 'Deny', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { ArnNotEquals: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/pay-prod-api*` } } }] });
+    s.secret('pay/short', { policy: [{ Effect: 'Allow', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*' } } }] });
+    s.policy('p', [allow('secretsmanager:GetSecretValue', [guarded.arn])], { roles: [api, worker] });
+    const e = f.estate();
+    expect(reads(e, api.urn)).toEqual({ 'pay/api': 'certain', 'pay/db': 'certain' });
+    expect(reads(e, worker.urn)).toEqual({ 'pay/db': 'certain' });
+  });
+
+  it('GetParametersByPath is a request on the path: a condition on resource tags is carried, whichever parameter comes first', () => {
+    for (const first of ['a', 'b']) {
+      const f = new EstateFixture('pay');
+      const s = f.stack('prod');
+      for (const n of first === 'a' ? ['a', 'b'] : ['b', 'a']) s.parameter(`/app/x/${n}`, { tags: { team: n === first ? 'pay' : 'other' } });
+      const r = s.role('reader');
+      s.policy('p', [allow('ssm:GetParametersByPath', [s.paramArn('/app/x')], { Condition: { StringEquals: { 'aws:ResourceTag/team': 'pay' } } })], { roles: [r] });
+      expect(reads(f.estate(), r.urn)).toEqual({ '/app/x/a': 'conditional', '/app/x/b': 'conditional' });
+    }
+  });
+
+  it('a grant\'s EncryptionContextEquals compares the context keys without case (PARAMETER_ARN = parameter_arn)', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const k = s.key('pay-key');
+    const p = s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: k });
+    const r = s.role('pay-prod-api');
+    s.policy('p', [allow('ssm:GetParameter', [p.arn])], { roles: [r] });
+    s.grant(k, 'g-lower', r.arn, ['Decrypt'], [{ encryptionContextEquals: { parameter_arn: p.arn } }]);
+    expect(reads(f.estate(), r.urn)).toEqual({ '/pay/prod/db/pw': 'certain' });
   });
 });
