@@ -116,7 +116,6 @@ function parseOperator(op: string): Operator {
   return { base: BASES.get(s.toLowerCase()), ifExists, ...(set !== undefined ? { set } : {}) };
 }
 
-/** One request value against one policy value, for a positive (not negated) base operator. */
 /** The six fields of an ARN (`arn`, partition, service, region, account, resource: the rest, colons included); undefined for fewer. */
 function arnFields(s: string): string[] | undefined {
   const parts = s.split(':');
@@ -129,6 +128,7 @@ function arnFieldsMatch(policy: string, value: string): boolean {
   return p !== undefined && v !== undefined && p.every((f, i) => wildcardRegex(f, false).test(v[i]!));
 }
 
+/** One request value against one policy value, for a positive (not negated) base operator. */
 function matchOne(base: Base, policy: string, value: string): boolean | undefined {
   switch (base) {
     case 'StringEquals':
