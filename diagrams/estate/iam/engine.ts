@@ -117,6 +117,9 @@ function principalContext(p: EnginePrincipal): Record<string, ContextValue | und
     ...(p.account !== undefined && p.kind !== 'any' ? { 'aws:PrincipalAccount': p.account, 'kms:CallerAccount': p.account } : {}),
     // A role session has no aws:username (IAM: "not present").
     ...(p.kind === 'user' && !p.external ? { 'aws:username': p.name, 'aws:PrincipalType': 'User' } : p.kind === 'role' && !p.external ? { 'aws:username': ABSENT, 'aws:PrincipalType': 'AssumedRole' } : {}),
+    // In every signed request (IAM: "present in the request context for all signed API requests"):
+    // an IAM user or role, or any principal of an account, is not an AWS service principal.
+    ...(p.kind === 'user' || p.kind === 'role' || p.kind === 'group' || p.kind === 'account' ? { 'aws:PrincipalIsAWSService': 'false' } : p.kind === 'service' ? { 'aws:PrincipalIsAWSService': 'true' } : {}),
   };
   if (!p.external) for (const [k, v] of Object.entries(p.tags)) out[`aws:PrincipalTag/${k}`] = v;
   return out;
@@ -435,8 +438,12 @@ class PrincipalEvaluation {
     const viaService = via(service, r.region);
     // The encryption context the service sends: Parameter Store {PARAMETER_ARN}, Secrets Manager
     // {SecretARN, SecretVersionId} (the version id is not known offline).
+    // aws:ViaAWSService: the service calls KMS with the principal's credentials (true). The first
+    // request (GetParameter, GetSecretValue) is left not known: the principal may make it itself
+    // (false) or through another service that uses its credentials (true).
     const extra: Record<string, ContextValue | undefined> = {
       'kms:viaservice': viaService,
+      'aws:viaawsservice': 'true',
       'kms:encryptioncontextkeys': service === 'ssm' ? ['PARAMETER_ARN'] : ['SecretARN', 'SecretVersionId'],
       ...(arn !== undefined ? { [`kms:encryptioncontext:${contextKey.toLowerCase()}`]: arn } : {}),
     };
@@ -681,7 +688,7 @@ class PrincipalEvaluation {
     for (const pat of allowPatterns(this.policies.identity, [KEY_DECRYPT])) for (const m of prep.keyIndex.matches(pat)) candidates.add(m.item);
     for (const k of prep.keysNaming) candidates.add(k);
     for (const k of candidates) {
-      const d = this.decideOn(KEY_DECRYPT, k, k.subject, prep.keyTargets.get(k.urn)!, { 'kms:viaservice': ABSENT });
+      const d = this.decideOn(KEY_DECRYPT, k, k.subject, prep.keyTargets.get(k.urn)!, { 'kms:viaservice': ABSENT, 'aws:viaawsservice': 'false' });
       if (d.allowed) this.useKey(k.urn, 'direct', d);
     }
     const out: KeyAccess[] = [];

@@ -431,4 +431,36 @@ describe('IAM rules an adversarial review found misread', () => {
     s.grant(k, 'g-lower', r.arn, ['Decrypt'], [{ encryptionContextEquals: { parameter_arn: p.arn } }]);
     expect(reads(f.estate(), r.urn)).toEqual({ '/pay/prod/db/pw': 'certain' });
   });
+
+  it('aws:ViaAWSService is true in the decrypt a service makes for the principal, false in a direct decrypt; the first request is not known', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const root = { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' };
+    const k = s.key('pay-key', { policy: [root, { Effect: 'Deny', Principal: '*', Action: 'kms:Decrypt', Resource: '*', Condition: { Bool: { 'aws:ViaAWSService': 'false' } } }] });
+    const p = s.parameter('/pay/prod/db/pw', { type: 'SecureString', key: k });
+    const sec = s.secret('pay/db', { key: k });
+    const r = s.role('pay-prod-api');
+    s.policy('p', [allow(['ssm:GetParameter', 'secretsmanager:GetSecretValue'], [p.arn, sec.arn]), allow('kms:Decrypt', [k.arn])], { roles: [r] });
+    // A GetSecretValue that must come through a service: carried, not decided either way.
+    const via = s.role('via-only');
+    s.policy('v', [allow('ssm:GetParameter', [p.arn], { Condition: { Bool: { 'aws:ViaAWSService': 'true' } } }), allow('kms:Decrypt', [k.arn])], { roles: [via] });
+    const e = f.estate();
+    expect(reads(e, r.urn)).toEqual({ '/pay/prod/db/pw': 'certain', 'pay/db': 'certain' });
+    const keyUse = e.access.find((x) => x.principal === r.urn)!.keys.find((x) => x.resourceUrn === k.urn)!;
+    expect(keyUse.certainty).toBe('certain');
+    expect(keyUse.paths).toEqual(['secretsmanager', 'ssm']);
+    expect(reads(e, via.urn)).toEqual({ '/pay/prod/db/pw': 'conditional' });
+  });
+
+  it('aws:PrincipalIsAWSService is false for an IAM role or user: a data-perimeter Deny is decided, not carried', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const api = s.role('pay-prod-api');
+    const other = s.role('other');
+    s.secret('pay/db', { policy: [{ Effect: 'Deny', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { Bool: { 'aws:PrincipalIsAWSService': 'false' }, ArnNotEquals: { 'aws:PrincipalArn': api.arn } } }] });
+    s.policy('p', [allow('secretsmanager:GetSecretValue', '*')], { roles: [api, other] });
+    const e = f.estate();
+    expect(reads(e, api.urn)).toEqual({ 'pay/db': 'certain' });
+    expect(reads(e, other.urn)).toEqual({});
+  });
 });
