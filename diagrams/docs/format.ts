@@ -4,6 +4,7 @@
  */
 
 import type { Secret, SecretCategory, StackSummary } from '../estate/model.ts';
+import { daysText } from '../util/collections.ts';
 import { isAwsManagedKeyId, type PrincipalEntry, type Store } from '../estate/store.ts';
 import { code, link, md, replaceControls, wellFormed } from './escape.ts';
 import type { Attachment, AttachmentLink } from './model.ts';
@@ -36,7 +37,7 @@ export function keyLabel(store: Store, keyUrn: string | undefined, keyId: string
 
 export function rotationLabel(s: Secret): string {
   if (!s.rotation.enabled) return 'not rotated';
-  if (s.rotation.intervalDays !== undefined) return `every ${s.rotation.intervalDays} d`;
+  if (s.rotation.intervalDays !== undefined) return `every ${daysText(s.rotation.intervalDays)}`;
   return s.rotation.scheduleExpression ?? 'enabled (schedule unknown)';
 }
 

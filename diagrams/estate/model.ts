@@ -160,6 +160,10 @@ export interface KmsKey extends EntityBase {
   readonly replicas: readonly KmsReplica[];
   readonly deletionWindowDays?: number;
   readonly keyUsage?: string;
+  /** `SYMMETRIC_DEFAULT`, `RSA_2048`, `HMAC_256`, ... (`keySpec`, or the older `customerMasterKeySpec`), when set. */
+  readonly keySpec?: string;
+  /** The key's material is in a custom key store (`customKeyStoreId`): KMS cannot rotate it. */
+  readonly customKeyStore?: boolean;
   readonly policy?: PolicyDocument;
   /** KMS grants on the key (`aws:kms/grant:Grant`), sorted by URN. */
   readonly grants: readonly KmsGrant[];
@@ -395,6 +399,14 @@ export interface Trail extends EntityBase {
   readonly bucketEncryption: { readonly kind: 'sse-kms'; readonly keyId?: string; readonly keyUrn?: string } | { readonly kind: 'sse-s3' } | { readonly kind: 'unknown' };
   /** Event sources/names the trail's selectors record, readable (e.g. `management events (read+write)`). */
   readonly events: readonly string[];
+  /** Whether the trail is logging (`enableLogging`, true unless set false). */
+  readonly logging: boolean | 'unknown';
+  /**
+   * The reads of secrets, parameters and keys (GetSecretValue, GetParameter, Decrypt: management
+   * read events) the trail's selectors leave out, e.g. `read events (WriteOnly)`, `KMS events
+   * (excluded)`; empty when it records them all, `unknown` when its selectors are not known.
+   */
+  readonly missedReads: readonly string[] | 'unknown';
 }
 
 /** What an alarm or event rule is watching for. */
@@ -406,12 +418,16 @@ export interface Alarm extends EntityBase {
   readonly watches: Watch;
   /** SNS topic URNs notified. */
   readonly topics: readonly string[];
+  /** Whether the alarm's actions run (`actionsEnabled`, true unless set false). */
+  readonly enabled: boolean | 'unknown';
 }
 
 export interface EventRule extends EntityBase {
   readonly pattern?: string;
   readonly watches: Watch;
   readonly topics: readonly string[];
+  /** Whether the rule is enabled (`state` ENABLED, or the older `isEnabled`; true unless set otherwise). */
+  readonly enabled: boolean | 'unknown';
 }
 
 export interface Topic extends EntityBase {

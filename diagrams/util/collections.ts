@@ -96,3 +96,8 @@ export function listWithMore(xs: readonly string[], max = 3): string {
 }
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A rotation interval in days as people write it: `30 d`, or in hours below a day or off a whole day (`4 h`, `36 h`). */
+export function daysText(days: number): string {
+  return Number.isInteger(days) ? `${days} d` : `${Math.round(days * 24)} h`;
+}

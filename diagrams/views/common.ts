@@ -7,6 +7,7 @@ import { isAwsManagedKeyId, Store, type PrincipalEntry } from '../estate/store.t
 import { byString, clip, plural } from './d2text.ts';
 import { PRINCIPAL_LABEL, TRUST_LABEL, trustClass, type ClassName } from './style.ts';
 import { UNKNOWN } from '../graph/types.ts';
+import { daysText } from '../util/collections.ts';
 
 export { countBy, hasPrefixIn as hasPathUnder, lowerBound } from '../util/collections.ts';
 
@@ -136,8 +137,9 @@ export function commonPrefix(names: readonly string[], sep = '/'): string {
 export function intervalLabel(days: readonly (number | undefined)[]): string {
   const known = [...new Set(days.filter((d): d is number => d !== undefined))].sort((a, b) => a - b);
   if (known.length === 0) return 'rotates (interval unknown)';
-  if (known.length === 1) return `every ${known[0]} d`;
-  return `every ${known[0]}-${known[known.length - 1]} d`;
+  if (known.length === 1) return `every ${daysText(known[0]!)}`;
+  const [lo, hi] = [known[0]!, known[known.length - 1]!];
+  return Number.isInteger(lo) && Number.isInteger(hi) ? `every ${lo}-${hi} d` : `every ${daysText(lo)} to ${daysText(hi)}`;
 }
 
 /** Counts as `40 String, 2 SecureString` in a fixed type order. */

@@ -34,7 +34,7 @@ async function findingsOf(file: string): Promise<Map<string, Finding>> {
 }
 
 const NO_TRAIL = "no CloudTrail trail records access to this stack's KMS keys";
-const ROOT_ONLY = 'decrypt only for account administrators or scoped by kms:ViaService / encryption context';
+const ROOT_ONLY = 'decrypt scoped by kms:ViaService / encryption context, or only for full administrators';
 
 describe('findings established by reading the corpus', () => {
   // One KMS key `a` (no alias), rotation off, the default key policy (its account's root only).

@@ -163,7 +163,7 @@ export const rotationWired: Rule = {
       out.push(
         problems.length > 0
           ? subject(f, false, problems.join('; '))
-          : subject(f, true, `role can rotate its ${plural(rotated.length, 'secret')}${permissionsKnown ? '; Secrets Manager may invoke it' : unknownNote}`),
+          : subject(f, true, `role can rotate its ${plural(rotated.length, 'secret')}${rotated.some((s) => s.keyUrn !== undefined) ? ' (kms:GenerateDataKey with the customer-managed keys of the secrets is not checked)' : ''}${permissionsKnown ? '; Secrets Manager may invoke it' : unknownNote}`),
       );
     }
     return out;

@@ -5,6 +5,7 @@
  */
 
 import { UNKNOWN } from '../../graph/types.ts';
+import { daysText } from '../../util/collections.ts';
 import type { Parameter, Secret } from '../../estate/model.ts';
 import { isAwsManagedKeyId } from '../../estate/store.ts';
 import type { FindingSubject } from '../types.ts';
@@ -58,13 +59,13 @@ export const secretRotation: Rule = {
       if (r.intervalDays === undefined) {
         return subject(s, false, `rotation interval unknown (${r.scheduleExpression ?? 'no schedule'}); must be at most ${max} d`);
       }
-      if (r.intervalDays > max) return subject(s, false, `rotates every ${r.intervalDays} d (more than ${max} d)`);
+      if (r.intervalDays > max) return subject(s, false, `rotates every ${daysText(r.intervalDays)} (more than ${max} d)`);
       if (r.functionUrn !== undefined) {
         const f = ctx.store.findFunction(r.functionUrn);
-        return subject(s, true, `rotates every ${r.intervalDays} d by ${f?.name ?? 'its rotation function'}`);
+        return subject(s, true, `rotates every ${daysText(r.intervalDays)} by ${f?.name ?? 'its rotation function'}`);
       }
-      if (r.functionArn === undefined) return subject(s, false, `rotates every ${r.intervalDays} d but names no rotation function`);
-      if (isUnknown(r.functionArn)) return subject(s, true, `rotates every ${r.intervalDays} d by a function known at deploy time`);
+      if (r.functionArn === undefined) return subject(s, false, `rotates every ${daysText(r.intervalDays)} but names no rotation function`);
+      if (isUnknown(r.functionArn)) return subject(s, true, `rotates every ${daysText(r.intervalDays)} by a function known at deploy time`);
       return subject(s, false, `rotation function ${r.functionArn} is not in the estate`);
     });
   },
@@ -85,6 +86,8 @@ export const keyRotation: Rule = {
     const out: FindingSubject[] = [];
     for (const k of ctx.keysInScope()) {
       if (k.keyUsage !== undefined && k.keyUsage !== UNKNOWN && k.keyUsage !== 'ENCRYPT_DECRYPT') continue;
+      // KMS rotates only symmetric encryption keys whose material it holds (not asymmetric or HMAC keys, nor custom key stores).
+      if ((k.keySpec !== undefined && k.keySpec !== 'SYMMETRIC_DEFAULT') || k.customKeyStore === true) continue;
       const from = ctx.fromStack(k);
       if (k.rotationEnabled === 'unknown') out.push(subject(k, false, `automatic rotation could not be determined${from}`));
       else if (!k.rotationEnabled) out.push(subject(k, false, `automatic rotation is off${from}`));

@@ -39,7 +39,7 @@ export const trailRule: Rule = {
   rationale:
     'Every read of a secret, parameter or key is an API call; a multi-region trail with log file validation records them all in a form that cannot be altered unnoticed.',
   remediation:
-    'Create an `aws:cloudtrail/trail:Trail` with `isMultiRegionTrail: true`, `enableLogFileValidation: true`, `includeGlobalServiceEvents: true`, and a KMS key for the logs.',
+    'Create an `aws:cloudtrail/trail:Trail` with `isMultiRegionTrail: true`, `enableLogFileValidation: true`, `includeGlobalServiceEvents: true`, logging on, management read events recorded (no `WriteOnly` selector, KMS events not excluded), and a KMS key for the logs.',
   frameworks: fw(['CC7.2', 'CC7.3', 'CC4.1'], ['A.8.15', 'A.8.16'], ['Art. 30', 'Art. 32(1)(d)', 'Art. 33']),
   evaluate(ctx) {
     const found = ctx.store
@@ -47,6 +47,9 @@ export const trailRule: Rule = {
       .trails
       .map((t) => {
         const problems: string[] = [];
+        if (t.logging !== true) problems.push(t.logging === 'unknown' ? 'logging unknown' : 'logging stopped (enableLogging false)');
+        if (t.missedReads === 'unknown') problems.push('event selectors unknown');
+        else if (t.missedReads.length > 0) problems.push(`does not record ${t.missedReads.join(', ')}`);
         if (t.multiRegion !== true) problems.push(t.multiRegion === 'unknown' ? 'multi-region unknown' : 'single-region');
         if (t.logFileValidation !== true) problems.push(t.logFileValidation === 'unknown' ? 'log validation unknown' : 'no log file validation');
         const from = t.stack === ctx.stack ? '' : ` (from stack ${t.stack})`;
@@ -74,6 +77,7 @@ export const trailStorage: Rule = {
         // The trail's own key, or the bucket's default SSE-KMS encryption (which the log files get when the trail sets none).
         const kms = (t.kmsKeyId !== undefined && t.kmsKeyId !== '') || t.bucketEncryption.kind === 'sse-kms';
         if (!kms) problems.push(t.bucketEncryption.kind === 'unknown' ? 'logs not encrypted with a KMS key (the trail sets none; the bucket\'s default encryption is not known)' : 'logs not encrypted with a KMS key (the bucket uses SSE-S3)');
+        else if (!(t.kmsKeyId !== undefined && t.kmsKeyId !== '') && t.bucketEncryption.kind === 'sse-kms' && awsManagedS3Key(t.bucketEncryption)) problems.push('logs encrypted with the AWS-managed key aws/s3, not a customer-managed key');
         if (t.bucketPublicAccessBlocked !== true) {
           problems.push(t.bucketPublicAccessBlocked === 'unknown' ? 'bucket public access block unknown' : 'bucket public access not blocked');
         }
@@ -83,6 +87,12 @@ export const trailStorage: Rule = {
     return auditSubjects(ctx, found, 'no CloudTrail trail, so no audit log to protect');
   },
 };
+
+/** A bucket's SSE-KMS with no key id, or `alias/aws/s3`: the AWS-managed key, whose policy the account does not write. */
+function awsManagedS3Key(enc: { readonly keyId?: string; readonly keyUrn?: string }): boolean {
+  if (enc.keyUrn !== undefined) return false;
+  return enc.keyId === undefined || enc.keyId === '' || /(^|:)alias\/aws\/s3$/.test(enc.keyId);
+}
 
 function watchRule(
   ctx: RuleContext,
@@ -95,6 +105,7 @@ function watchRule(
   const watchers = [...audit.alarms, ...audit.eventRules].filter((a) => a.watches === watch);
   const found = watchers.map((a) => {
     const from = a.stack === ctx.stack ? '' : ` (from stack ${a.stack})`;
+    if (a.enabled !== true) return subject(a, false, `${a.enabled === 'unknown' ? 'enabled or not is unknown' : 'disabled'}: notifies nobody${from}`);
     return a.topics.length > 0
       ? subject(a, true, `notifies ${plural(a.topics.length, 'topic')}${from}`)
       : subject(a, false, `notifies nobody (no SNS topic)${from}`);

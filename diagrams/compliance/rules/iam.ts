@@ -7,7 +7,7 @@
  * statement-level checks read the statements that apply to each principal, AWS-managed ones included.
  */
 
-import type { AccessItem, IamPolicy, PolicyStatement, Principals } from '../../estate/model.ts';
+import type { AccessItem, IamPolicy, KeyAccess, KmsGrant, PolicyStatement, Principals } from '../../estate/model.ts';
 import { coveredActions, KEY_DECRYPT, PARAMETER_READ, SECRET_ROTATE, SECRET_VALUE, SECRET_WRITE } from '../../estate/iam/actions.ts';
 import { ResourcePattern, type ArnSubject } from '../../estate/iam/arn.ts';
 import type { PrincipalEntry } from '../../estate/store.ts';
@@ -50,10 +50,32 @@ function scopedDecrypt(st: PolicyStatement): boolean {
   return st.conditions.some((c) => /^kms:(ViaService|EncryptionContext|EncryptionContextKeys|RequestAlias|ResourceAliases)/i.test(c.key) && !/Not|Null/i.test(c.operator));
 }
 
-/** `arn:aws:iam::<account>:root` or `<account>` of the given account (any account when it is not known). */
+/** `arn:aws:iam::<account>:root` or `<account>` of the given account (never when the account is not known). */
 function isAccountRoot(p: string, account: string | undefined): boolean {
   const acct = /^\d{12}$/.test(p) ? p : /^arn:[^:]+:iam::(\d{12}):root$/.exec(p)?.[1];
-  return acct !== undefined && (account === undefined || acct === account);
+  return acct !== undefined && account !== undefined && acct === account;
+}
+
+const CERTAINTY_SUFFIX = { certain: '', conditional: ' (conditional)', unknown: ' (not known)' } as const;
+
+/**
+ * The principals the access engine finds decrypting with a key directly (any ciphertext, not through
+ * a service): through IAM under the key policy's delegation to the account, a key policy statement,
+ * or a grant. Full administrators are left out, and so is a direct decrypt that carries an
+ * encryption-context condition (it is scoped).
+ */
+function directDecrypters(ctx: RuleContext, keyUrn: string): string[] {
+  const out: string[] = [];
+  for (const r of ctx.store.readersOf(keyUrn)) {
+    if (r.kind !== 'key') continue;
+    const item = r.item as KeyAccess;
+    if (!item.paths.includes('direct') || ctx.access(r.principal)?.admin === true) continue;
+    // Another account's principal named by the key policy is judged from its statements below.
+    if (ctx.store.findPrincipal(r.principal)?.external !== undefined && !item.via.some((v) => v.kind === 'grant')) continue;
+    if (item.conditions.some((c) => /^kms:EncryptionContext/i.test(c.key) && !/Not|Null/i.test(c.operator))) continue;
+    out.push(`${ctx.entityName(r.principal)}${CERTAINTY_SUFFIX[item.certainty]}`);
+  }
+  return out;
 }
 
 // ─── SEC-011 ─────────────────────────────────────────────────────────────────────────
@@ -73,11 +95,13 @@ export const kmsViaService: Rule = {
     const out: FindingSubject[] = [];
     for (const k of ctx.keysInScope()) {
       const from = ctx.fromStack(k);
+      const direct = directDecrypters(ctx, k.urn);
       if (k.policy === undefined) {
-        out.push(subject(k, true, `no key policy in the estate: the AWS default (account administrators through IAM)${from}`));
+        const dflt = 'no key policy in the estate: the default delegates to the account\'s IAM policies';
+        out.push(direct.length > 0 ? subject(k, false, `${dflt}; decrypt without ViaService or encryption context for ${list(sortedUnique(direct))}${from}`) : subject(k, true, `${dflt}; no loaded principal but a full administrator decrypts directly${from}`));
         continue;
       }
-      const open: string[] = [];
+      const open: string[] = [...direct];
       for (const st of k.policy.statements) {
         if (grantedActions(st, [KEY_DECRYPT]).length === 0) continue;
         if (scopedDecrypt(st)) continue;
@@ -88,7 +112,7 @@ export const kmsViaService: Rule = {
       }
       if (k.policy.unknown && open.length === 0) out.push(subject(k, false, `key policy could not be read completely${from}`));
       else if (open.length > 0) out.push(subject(k, false, `decrypt without ViaService or encryption context for ${list(sortedUnique(open))}${from}`));
-      else out.push(subject(k, true, `decrypt only for account administrators or scoped by kms:ViaService / encryption context${from}`));
+      else out.push(subject(k, true, `decrypt scoped by kms:ViaService / encryption context, or only for full administrators${from}`));
     }
     return out;
   },
@@ -363,8 +387,8 @@ export const rotationRoleScope: Rule = {
 const ACCOUNT_KEYS = /^(aws:PrincipalAccount|aws:SourceAccount|kms:CallerAccount)$/i;
 const ARN_KEYS = /^(aws:PrincipalArn|aws:SourceArn)$/i;
 const ORG_KEYS = /^(aws:PrincipalOrgID|aws:PrincipalOrgPaths|aws:SourceOrgID|aws:SourceOrgPaths)$/i;
-/** Operators whose values bound the key (negated ones, `IfExists` and `Null` do not). */
-const BOUNDING_OPERATORS = /^(ForAnyValue:|ForAllValues:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/i;
+/** Operators whose values bound the key (negated ones, `IfExists`, `Null` and `ForAllValues:`, which holds when the key is absent, do not). */
+const BOUNDING_OPERATORS = /^(ForAnyValue:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/i;
 
 /** What the conditions of a statement limit its callers to: accounts (ids), organisations, or nothing. */
 interface CallerLimit {
@@ -399,15 +423,28 @@ function outsiders(p: Principals | undefined, account: string | undefined, st: P
   const limit = callerLimit(st);
   const anyone = p.any === true || (p.AWS ?? []).includes('*');
   if (anyone) {
-    if (limit.accounts !== undefined) out.push(...limit.accounts.filter((a) => account !== undefined && a !== account).map((a) => `* in account ${a}`));
+    if (limit.accounts !== undefined) out.push(...limit.accounts.filter((a) => a !== account).map((a) => `* in account ${a}${account === undefined ? ` (${ACCOUNT_NOT_KNOWN})` : ''}`));
     else if (limit.orgs === undefined) out.push('* (any AWS principal)');
   }
   for (const v of p.AWS ?? []) {
     if (v === '*') continue;
     const acct = /^\d{12}$/.test(v) ? v : /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(v)?.[1];
-    if (acct !== undefined && account !== undefined && acct !== account && (limit.accounts === undefined || limit.accounts.includes(acct))) out.push(v);
+    if (acct === undefined || acct === account || (limit.accounts !== undefined && !limit.accounts.includes(acct))) continue;
+    out.push(account === undefined ? `${v} (${ACCOUNT_NOT_KNOWN})` : v);
   }
   return out;
+}
+
+/** Said of a principal named by account when the resource's own account is not known (a preview's ARNs). */
+const ACCOUNT_NOT_KNOWN = "the resource's account is not known";
+
+/** The grants of a key to principals of another account (or of any account, when the key's is not known). */
+function outsideGrants(grants: readonly KmsGrant[], account: string | undefined): string[] {
+  return grants.flatMap((g) => {
+    const acct = /^\d{12}$/.test(g.grantee) ? g.grantee : /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(g.grantee)?.[1];
+    if (acct === undefined || acct === account) return [];
+    return [`grant ${g.name} to ${g.grantee}${account === undefined ? ` (${ACCOUNT_NOT_KNOWN})` : ''}`];
+  });
 }
 
 /** The organisations that limit the `*` statements of a policy that lets in no outsider. */
@@ -456,11 +493,14 @@ export const keyPolicyPrincipals: Rule = {
   evaluate(ctx) {
     return ctx.keysInScope().map((k) => {
       const from = ctx.fromStack(k);
-      if (k.policy === undefined) return subject(k, true, `default key policy: the account root only${from}`);
+      const grants = outsideGrants(k.grants, k.account);
+      if (k.policy === undefined) return grants.length > 0 ? subject(k, false, `default key policy, and ${list(grants)}${from}`) : subject(k, true, `default key policy: the account root only${from}`);
       const open = k.policy.statements.filter((st) => st.effect === 'Allow' && outsiders(st.principals, k.account, st).length > 0);
-      if (open.length > 0) {
+      if (open.length > 0 || grants.length > 0) {
         const what = sortedUnique(open.flatMap((st) => outsiders(st.principals, k.account, st)));
-        return subject(k, false, `key policy allows ${list(what)}${open.some((st) => st.sid) ? ` (${list(sortedUnique(open.map((st) => st.sid ?? '').filter(Boolean)))})` : ''}${from}`);
+        const sids = sortedUnique(open.map((st) => st.sid ?? '').filter(Boolean));
+        const policy = what.length > 0 ? `key policy allows ${list(what)}${sids.length > 0 ? ` (${list(sids)})` : ''}` : '';
+        return subject(k, false, `${[policy, ...(grants.length > 0 ? [list(grants)] : [])].filter(Boolean).join('; ')}${from}`);
       }
       if (k.policy.unknown) return subject(k, false, `key policy could not be read completely${from}`);
       const orgs = organisations(k.policy);

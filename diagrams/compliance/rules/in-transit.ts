@@ -23,12 +23,16 @@ function coversResource(st: PolicyStatement, arn: string | undefined): boolean {
   return st.resources.some((r) => /:(secret|key)[:/]\*$/.test(r) || r.endsWith(':*'));
 }
 
-/** A Deny for everyone of `action` on the resource when `aws:SecureTransport` is false. */
+/**
+ * A Deny for everyone of `action` on the resource when `aws:SecureTransport` is false, and on
+ * nothing else: another condition (an account, an address) would narrow the Deny to some callers.
+ */
 function deniesWithoutTls(st: PolicyStatement, action: string, arn: string | undefined): boolean {
   if (st.effect !== 'Deny') return false;
   const everyone = st.principals?.any === true || (st.principals?.AWS ?? []).includes('*');
   if (!everyone || !coversAction(st, action) || !coversResource(st, arn)) return false;
-  return st.conditions.some((c) => /^bool(ifexists)?$/i.test(c.operator) && c.key.toLowerCase() === 'aws:securetransport' && c.values.some((v) => v.toLowerCase() === 'false'));
+  const tls = (c: PolicyStatement['conditions'][number]): boolean => /^bool(ifexists)?$/i.test(c.operator) && c.key.toLowerCase() === 'aws:securetransport' && c.values.some((v) => v.toLowerCase() === 'false');
+  return st.conditions.length > 0 && st.conditions.every(tls);
 }
 
 function refusesPlaintext(doc: PolicyDocument | undefined, action: string, arn: string | undefined): boolean {

@@ -28,6 +28,58 @@ function jsonText(v: JsonValue | undefined): string | undefined {
   return JSON.stringify(v);
 }
 
+/** An advanced field selector, readable: `eventSource=a|b`, `eventSource!=kms.amazonaws.com`, `resources.ARN^=arn:...`. */
+function fieldText(f: JsonObject): string {
+  const ops: readonly [string, string][] = [['equals', '='], ['notEquals', '!='], ['startsWith', '^='], ['notStartsWith', '!^='], ['endsWith', '$='], ['notEndsWith', '!$=']];
+  const parts = ops.flatMap(([k, op]) => (strList(f[k]).length > 0 ? [`${String(f['field'])}${op}${strList(f[k]).join('|')}`] : []));
+  return parts.join(', ') || String(f['field']);
+}
+
+const KMS_SOURCE = 'kms.amazonaws.com';
+
+/** What of the management read events (GetSecretValue, GetParameter, Decrypt) classic event selectors leave out. */
+function classicMissedReads(selectors: readonly JsonObject[], excluded: readonly string[]): string[] {
+  const mgmt = selectors.filter((o) => o['includeManagementEvents'] !== false);
+  if (mgmt.length === 0) return ['management events (none selected)'];
+  const out: string[] = [];
+  if (mgmt.every((o) => o['readWriteType'] === 'WriteOnly')) out.push('read events (WriteOnly)');
+  if (excluded.includes(KMS_SOURCE)) out.push('KMS events (excluded)');
+  return out;
+}
+
+/** What of the management read events advanced event selectors leave out (a selector records what all its fields allow). */
+function advancedMissedReads(selectors: readonly JsonObject[]): string[] {
+  const fieldsOf = (o: JsonObject): JsonObject[] => arr(o['fieldSelectors']).map((f) => obj(f)).filter((f): f is JsonObject => f !== undefined);
+  const field = (o: JsonObject, name: string): JsonObject | undefined => fieldsOf(o).find((f) => f['field'] === name);
+  const mgmt = selectors.filter((o) => strList(field(o, 'eventCategory')?.['equals']).includes('Management'));
+  if (mgmt.length === 0) return ['management events (no selector)'];
+  const readsOf = (o: JsonObject): boolean => !strList(field(o, 'readOnly')?.['equals']).every((v) => v === 'false') || strList(field(o, 'readOnly')?.['equals']).length === 0;
+  const kmsOf = (o: JsonObject): boolean => {
+    const src = field(o, 'eventSource');
+    if (src === undefined) return true;
+    const eq = strList(src['equals']);
+    return !strList(src['notEquals']).includes(KMS_SOURCE) && (eq.length === 0 || eq.includes(KMS_SOURCE));
+  };
+  const out: string[] = [];
+  if (!mgmt.some(readsOf)) out.push('read events (readOnly=false)');
+  if (!mgmt.some(kmsOf)) out.push('KMS events (excluded)');
+  return out;
+}
+
+/** The management read events a trail does not record (see `Trail.missedReads`). */
+function missedReads(r: Resource): readonly string[] | 'unknown' {
+  const raw = propAny(r, 'eventSelectors');
+  const rawAdvanced = propAny(r, 'advancedEventSelectors');
+  if (containsUnknown(raw) || containsUnknown(rawAdvanced) || containsUnknown(propAny(r, 'excludeManagementEventSources'))) return 'unknown';
+  const objects = (v: JsonValue | undefined): JsonObject[] => arr(v).map((x) => obj(x)).filter((x): x is JsonObject => x !== undefined);
+  const advanced = objects(rawAdvanced);
+  if (advanced.length > 0) return advancedMissedReads(advanced);
+  const classic = objects(raw);
+  const excluded = [...classic.flatMap((o) => strList(o['excludeManagementEventSources'])), ...strList(propAny(r, 'excludeManagementEventSources'))];
+  if (classic.length > 0) return classicMissedReads(classic, excluded);
+  return excluded.includes(KMS_SOURCE) ? ['KMS events (excluded)'] : [];
+}
+
 function trailEvents(r: Resource): string[] {
   const out = new Set<string>();
   const selectors = arr(propAny(r, 'eventSelectors'));
@@ -51,7 +103,7 @@ function trailEvents(r: Resource): string[] {
     const fields = arr(o['fieldSelectors'])
       .map((f) => obj(f))
       .filter((f): f is JsonObject => f !== undefined)
-      .map((f) => `${String(f['field'])}=${strList(f['equals']).join('|')}`)
+      .map(fieldText)
       .join(', ');
     out.add(`${typeof o['name'] === 'string' && o['name'] !== '' ? `${o['name']}: ` : ''}${fields || 'advanced selector'}`);
   }
@@ -190,6 +242,8 @@ function buildTrail(row: Row, keys: KeyRegistry, b: BucketFacts): Trail {
     bucketPublicAccessBlocked: 'unknown',
     bucketEncryption: { kind: 'unknown' },
     events: trailEvents(row.r),
+    logging: bool(row.r, true, 'enableLogging', 'isLogging'),
+    missedReads: missedReads(row.r),
   };
   const kms = str(row.r, 'kmsKeyId');
   if (kms !== undefined && kms !== '') t.kmsKeyId = kms;
@@ -242,10 +296,19 @@ function buildAlarm(row: Row, topics: TopicIndex, filters: readonly MetricFilter
     ...entityBase(row, name, arnOf(row.r)),
     watches: watchOf(metricName, str(row.r, 'alarmDescription'), name, ...feeding.map((f) => f.text)),
     topics: topics.resolve(row, 'alarmActions'),
+    enabled: bool(row.r, true, 'actionsEnabled'),
   };
   if (metricName) a.metricName = metricName;
   if (namespace) a.namespace = namespace;
   return a;
+}
+
+/** An EventBridge rule's state: `state` (ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS) or the older `isEnabled`. */
+function ruleEnabled(r: Resource): boolean | 'unknown' {
+  const state = str(r, 'state');
+  if (state === UNKNOWN) return 'unknown';
+  if (state !== undefined && state !== '') return state.toUpperCase().startsWith('ENABLED');
+  return bool(r, true, 'isEnabled');
 }
 
 /** EventBridge rules with the topics their targets (EventTarget resources, or aws-native's inline `targets`) notify. */
@@ -279,6 +342,7 @@ function buildEventRules(ctxs: readonly GraphCtx[], topics: TopicIndex): EventRu
       ...entityBase(row, awsName(row.r), arnOf(row.r)),
       watches: scheduled ? 'other' : watchOf(pattern, str(row.r, 'description'), awsName(row.r)),
       topics: [...(ruleTopics.get(row.r.urn) ?? [])].sort(),
+      enabled: ruleEnabled(row.r),
     };
     if (pattern !== undefined) e.pattern = pattern;
     else {

@@ -176,6 +176,10 @@ function toKey(row: Row, idx: KeyIndex, parts: KeyParts): KmsKey {
   if (win !== undefined) k.deletionWindowDays = win;
   const usage = knownStr(row.r, 'keyUsage');
   if (usage) k.keyUsage = usage;
+  const spec = knownStr(row.r, 'keySpec', 'customerMasterKeySpec');
+  if (spec) k.keySpec = spec;
+  const store = knownStr(row.r, 'customKeyStoreId');
+  if (store) k.customKeyStore = true;
   const policyValue = propAny(row.r, 'policy', 'keyPolicy');
   let policy: PolicyDocument | undefined = parts.keyPolicyOf.get(row.r.urn);
   if (!policy && policyValue !== undefined && policyValue !== null && policyValue !== '') policy = parsePolicyDocument(policyValue);

@@ -20,7 +20,8 @@ function rateDays(expr: string | undefined): number | undefined {
   const m = /^rate\(\s*(\d+)\s+(day|days|hour|hours)\s*\)$/i.exec(expr.trim());
   if (!m) return undefined;
   const n = Number(m[1]);
-  return m[2]!.toLowerCase().startsWith('day') ? n : n % 24 === 0 ? n / 24 : undefined;
+  // Secrets Manager rotates as often as every four hours: an interval in hours is a fraction of a day.
+  return m[2]!.toLowerCase().startsWith('day') ? n : n / 24;
 }
 
 /** A secret's ARN: its `arn`, else an id that is an ARN (aws-native's id is the ARN). */

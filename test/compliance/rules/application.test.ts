@@ -136,7 +136,7 @@ function rotationSetup(opts: { grants?: (s: FixtureStack, k: Ref) => Record<stri
 
 describe('SEC-032 rotation functions can rotate their secrets', () => {
   it('is met when the role can read, write, re-stage and decrypt, and Secrets Manager may invoke the function', () => {
-    expectSubjects(finding(rotationSetup().f, 'dev', 'SEC-032'), { met: ['rotator: role can rotate its 1 secret; Secrets Manager may invoke it'] });
+    expectSubjects(finding(rotationSetup().f, 'dev', 'SEC-032'), { met: ['rotator: role can rotate its 1 secret (kms:GenerateDataKey with the customer-managed keys of the secrets is not checked); Secrets Manager may invoke it'] });
   });
 
   it('names what the role lacks', () => {
@@ -157,7 +157,7 @@ describe('SEC-032 rotation functions can rotate their secrets', () => {
 
   it('says the invoke permission is unknown when the estate records none', () => {
     expectSubjects(finding(rotationSetup({ invoke: false }).f, 'dev', 'SEC-032'), {
-      met: ['rotator: role can rotate its 1 secret; invoke permission unknown (no Lambda permission in the estate)'],
+      met: ['rotator: role can rotate its 1 secret (kms:GenerateDataKey with the customer-managed keys of the secrets is not checked); invoke permission unknown (no Lambda permission in the estate)'],
     });
   });
 

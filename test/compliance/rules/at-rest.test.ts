@@ -74,9 +74,10 @@ describe('SEC-002 secrets rotate within 90 days', () => {
     s.secret('app/dev/thirty', { rotationDays: 30, rotationLambda: fn });
     s.secret('app/dev/ninety', { rotationDays: 90, rotationLambda: fn.arn });
     s.secret('app/dev/rate', { rotationSchedule: 'rate(10 days)', rotationLambda: fn });
+    s.secret('app/dev/hours', { rotationSchedule: 'rate(4 hours)', rotationLambda: fn });
     s.secret('app/dev/later', { rotationDays: 30, rotationLambda: UNKNOWN_VALUE });
     expectSubjects(finding(f, 'dev', 'SEC-002'), {
-      met: ['app/dev/later: rotates every 30 d by a function known at deploy time', 'app/dev/ninety: rotates every 90 d by rotator', 'app/dev/rate: rotates every 10 d by rotator', 'app/dev/thirty: rotates every 30 d by rotator'],
+      met: ['app/dev/hours: rotates every 4 h by rotator', 'app/dev/later: rotates every 30 d by a function known at deploy time', 'app/dev/ninety: rotates every 90 d by rotator', 'app/dev/rate: rotates every 10 d by rotator', 'app/dev/thirty: rotates every 30 d by rotator'],
     });
   });
 
@@ -128,6 +129,16 @@ describe('SEC-003 KMS keys rotate automatically', () => {
       notMet: ['alias/later: automatic rotation could not be determined', 'alias/off: automatic rotation is off', 'alias/too-long: rotates every 400 d (more than 365 d)'],
       met: ['alias/default-period: rotates every 365 d', 'alias/half-year: rotates every 180 d'],
     });
+  });
+
+  it('leaves out keys KMS cannot rotate: asymmetric and HMAC key specs, custom key stores', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    s.key('rsa', { keySpec: 'RSA_2048', rotation: false });
+    s.key('hmac', { keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC', rotation: false });
+    s.key('cloudhsm', { customKeyStoreId: 'cks-1234567890abcdef0', rotation: false });
+    s.key('symmetric', { keySpec: 'SYMMETRIC_DEFAULT', rotation: false });
+    expectSubjects(finding(f, 'shared', 'SEC-003'), { notMet: ['alias/symmetric: automatic rotation is off'] });
   });
 
   it('judges in an environment stack the shared keys its data uses, marked with their stack, and not the others', () => {

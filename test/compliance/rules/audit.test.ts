@@ -61,6 +61,60 @@ describe('SEC-040 CloudTrail multi-region with validation', () => {
   });
 });
 
+describe('SEC-040 on trails that do not record the reads', () => {
+  it('a stopped trail, a WriteOnly one, one excluding KMS events (classic or advanced selectors), one with no management selector', () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    s.secret('app/dev/db');
+    s.trail('stopped', { props: { enableLogging: false } });
+    s.trail('writes', { props: { eventSelectors: [{ readWriteType: 'WriteOnly', includeManagementEvents: true }] } });
+    s.trail('no-kms', { props: { eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: ['kms.amazonaws.com'] }] } });
+    const mgmt = { field: 'eventCategory', equals: ['Management'] };
+    s.trail('adv-no-kms', { props: { advancedEventSelectors: [{ name: 'm', fieldSelectors: [mgmt, { field: 'eventSource', notEquals: ['kms.amazonaws.com'] }] }] } });
+    s.trail('adv-writes', { props: { advancedEventSelectors: [{ fieldSelectors: [mgmt, { field: 'readOnly', equals: ['false'] }] }] } });
+    s.trail('adv-data', { props: { advancedEventSelectors: [{ fieldSelectors: [{ field: 'eventCategory', equals: ['Data'] }, { field: 'resources.type', equals: ['AWS::S3::Object'] }] }] } });
+    s.trail('all', { props: { advancedEventSelectors: [{ fieldSelectors: [mgmt] }] } });
+    expectSubjects(finding(f, 'dev', 'SEC-040'), {
+      notMet: [
+        'adv-data: does not record management events (no selector)',
+        'adv-no-kms: does not record KMS events (excluded)',
+        'adv-writes: does not record read events (readOnly=false)',
+        'no-kms: does not record KMS events (excluded)',
+        'stopped: logging stopped (enableLogging false)',
+        'writes: does not record read events (WriteOnly)',
+      ],
+      met: ['all: multi-region, log file validation'],
+    });
+    const trail = f.estate().audit.trails.find((t) => t.name === 'adv-no-kms')!;
+    expect(trail.events).toEqual(['m: eventCategory=Management, eventSource!=kms.amazonaws.com']);
+  });
+});
+
+describe('SEC-041 on the AWS-managed S3 key', () => {
+  it('a bucket default of SSE-KMS with aws/s3 (or no key id) is not a customer-managed key', () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    s.secret('app/dev/db');
+    s.bucket('aws-key-logs', { encryption: 'alias/aws/s3' });
+    s.trail('t', { bucket: 'aws-key-logs' });
+    expectSubjects(finding(f, 'dev', 'SEC-041'), { notMet: ['t: logs encrypted with the AWS-managed key aws/s3, not a customer-managed key'] });
+  });
+});
+
+describe('SEC-042 and SEC-043 on disabled alerts', () => {
+  it('an alarm with actionsEnabled false, an event rule DISABLED: notify nobody', () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    const topic = s.topic('alerts', ['sec@example.com']);
+    s.secret('app/dev/db', { rotationDays: 30, rotationLambda: s.lambda('rotate', s.role('rotate-role', { trust: 'lambda' })) });
+    s.alarm('access-denied', { topics: [topic], props: { actionsEnabled: false } });
+    s.eventRule('rotation-failed', { pattern: ROTATION_FAILED, topics: [topic], props: { state: 'DISABLED' } });
+    s.eventRule('rotation-failed-on', { pattern: ROTATION_FAILED, topics: [topic], props: { state: 'ENABLED' } });
+    expectSubjects(finding(f, 'dev', 'SEC-042'), { notMet: ['access-denied: disabled: notifies nobody'] });
+    expectSubjects(finding(f, 'dev', 'SEC-043'), { notMet: ['rotation-failed: disabled: notifies nobody'], met: ['rotation-failed-on: notifies 1 topic'] });
+  });
+});
+
 describe('SEC-041 trail logs encrypted and private', () => {
   it('is met for a KMS-encrypted trail whose bucket blocks public access', () => {
     const f = new EstateFixture();

@@ -35,9 +35,9 @@ describe('SEC-011 key policies scope decrypt to a service', () => {
     s.key('account-id-key', { policy: [{ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'kms:*', Resource: '*' }] });
     expectSubjects(finding(f, 'shared', 'SEC-011'), {
       met: [
-        'alias/account-id-key: decrypt only for account administrators or scoped by kms:ViaService / encryption context',
-        'alias/default-key: no key policy in the estate: the AWS default (account administrators through IAM)',
-        'alias/scoped-key: decrypt only for account administrators or scoped by kms:ViaService / encryption context',
+        'alias/account-id-key: decrypt scoped by kms:ViaService / encryption context, or only for full administrators',
+        "alias/default-key: no key policy in the estate: the default delegates to the account's IAM policies; no loaded principal but a full administrator decrypts directly",
+        'alias/scoped-key: decrypt scoped by kms:ViaService / encryption context, or only for full administrators',
       ],
     });
   });
@@ -434,6 +434,52 @@ describe('SEC-025 key policies name who may use the key', () => {
     const f = new EstateFixture();
     f.stack('dev').parameter('/app/dev/token', { type: 'SecureString' });
     expectNotApplicable(finding(f, 'dev', 'SEC-025'));
+  });
+});
+
+describe('SEC-011 and SEC-025 on what the key policy delegates and what grants give', () => {
+  it('SEC-011: a role whose IAM policy allows kms:Decrypt under the root delegation, and an unconstrained grant, decrypt directly: not met', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    const k = s.key('app-key', { policy: [keyAdmin] });
+    const d = s.key('default-key');
+    const iamRole = s.role('iam-decrypter');
+    s.policy('dec', [allow('kms:Decrypt', [k.arn, d.arn])], { roles: [iamRole] });
+    const granted = s.role('granted');
+    s.grant(k, 'g', granted.arn, ['Decrypt']);
+    const scoped = s.role('scoped');
+    s.policy('sc', [allow('kms:Decrypt', [k.arn], { Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': s.paramArn('/app/x') } } })], { roles: [scoped] });
+    s.role('admin', { managed: [ADMIN] });
+    expectSubjects(finding(f, 'shared', 'SEC-011'), {
+      notMet: [
+        "alias/default-key: no key policy in the estate: the default delegates to the account's IAM policies; decrypt without ViaService or encryption context for iam-decrypter",
+        'alias/app-key: decrypt without ViaService or encryption context for granted, iam-decrypter',
+      ].sort(),
+    });
+  });
+
+  it('SEC-025: a grant to another account is named; a foreign account is never taken for this one when the resource account is not known', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    const k = s.key('granted-key', { policy: [keyAdmin] });
+    s.grant(k, 'partner', `arn:aws:iam::${OTHER_ACCOUNT}:role/reader`, ['Decrypt']);
+    s.grant(k, 'own', s.roleArn('api'), ['Decrypt']);
+    expectSubjects(finding(f, 'shared', 'SEC-025'), { notMet: [`alias/granted-key: grant partner to arn:aws:iam::${OTHER_ACCOUNT}:role/reader`] });
+    const g = new EstateFixture();
+    const t = g.stack('shared', { account: UNKNOWN_VALUE });
+    t.key('foreign-key', { policy: [{ Effect: 'Allow', Principal: { AWS: OTHER_ROOT }, Action: 'kms:*', Resource: '*' }] });
+    expectSubjects(finding(g, 'shared', 'SEC-025'), { notMet: [`alias/foreign-key: key policy allows ${OTHER_ROOT} (the resource's account is not known)`] });
+  });
+
+  it("SEC-024: ForAllValues on a single-valued key holds when the key is absent: it limits no caller", () => {
+    const f = new EstateFixture();
+    const s = f.stack('prod');
+    s.secret('app/prod/fav', { policy: [{ Effect: 'Allow', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { 'ForAllValues:StringEquals': { 'aws:PrincipalOrgID': 'o-abc123' } } }] });
+    s.secret('app/prod/any', { policy: [{ Effect: 'Allow', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { 'ForAnyValue:StringEquals': { 'aws:PrincipalOrgID': 'o-abc123' } } }] });
+    expectSubjects(finding(f, 'prod', 'SEC-024'), {
+      notMet: ['app/prod/fav: resource policy allows * (any AWS principal)'],
+      met: ['app/prod/any: resource policy allows principals of this account and of organisation o-abc123 only'],
+    });
   });
 });
 
