@@ -29,6 +29,7 @@
  */
 
 import { GeneratorError } from '../errors.ts';
+import { secretLikeName, secretLikeVariable } from './secret-names.ts';
 import { MAX_VALUE_DEPTH, REDACTED, UNKNOWN, type JsonObject, type JsonValue, type PlaintextSecret } from './types.ts';
 
 /** The key that marks a special value in Pulumi's serialized properties. */
@@ -110,6 +111,11 @@ export const SENSITIVE_FIELDS: Readonly<Record<string, readonly string[]>> = Obj
   'aws:ssm/parameter:Parameter': ['valueWo'],
   'aws:lambda/function:Function': [],
   'pulumi:providers:aws': ['accessKey', 'secretKey', 'token'],
+  'pulumi:providers:aws-native': ['accessKey', 'secretKey', 'token'],
+  'aws:kms/ciphertext:Ciphertext': ['plaintext'],
+  'aws:apigateway/apiKey:ApiKey': ['value'],
+  'aws:appsync/apiKey:ApiKey': ['key'],
+  'aws:iam/serviceSpecificCredential:ServiceSpecificCredential': ['servicePassword'],
   'pulumi:providers:kubernetes': ['kubeconfig'],
   'kubernetes:core/v1:Secret': ['data', 'stringData'],
   'tls:index/privateKey:PrivateKey': ['privateKeyPem', 'privateKeyOpenssh', 'privateKeyPemPkcs8'],
@@ -147,6 +153,10 @@ const SECRET_ID_TYPES: ReadonlySet<string> = new Set([
 
 /** Keys whose string or number values are secret at any depth (e.g. `DB_PASSWORD` in env vars). */
 const SENSITIVE_KEY = /(password|passwd|secret|token|apikey|api_key|privatekey|private_key|secretstring|secretbinary|credentials?)$/i;
+/** An environment variable's name (`STRIPE_KEY`, `DB_PASS`): judged by `secretLikeVariable`, as the exposure scan does. */
+const VARIABLE_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+/** A credential inside a string: `scheme://user:password@host` or `Password=...` / `pwd=...` of a connection string. */
+const EMBEDDED_CREDENTIAL = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@|(?:^|[;&?\s])[\w.-]*(?:password|passwd|pwd)\s*=\s*[^;&\s]/i;
 /** Keys that match SENSITIVE_KEY by their ending but carry no secret. */
 const NOT_SENSITIVE_KEYS: ReadonlySet<string> = new Set(['kind', 'type']);
 
@@ -331,7 +341,7 @@ function isReferenceValue(v: unknown): boolean {
 
 /** One member of an object: a string or number under a secret-like key is redacted, else the value is walked. */
 function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: number): JsonValue {
-  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && isSensitiveKey(key) && !isReferenceValue(v)) {
+  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && (isSensitiveKey(key) || holdsCredential(key, v)) && !isReferenceValue(v)) {
     ctx.count++;
     compareId(ctx, v);
     record(ctx, depth, 'unmarked-sensitive-field');
@@ -341,7 +351,14 @@ function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: num
 }
 
 function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEY.test(key) && !NOT_SENSITIVE_KEYS.has(key);
+  return (SENSITIVE_KEY.test(key) && !NOT_SENSITIVE_KEYS.has(key)) || (VARIABLE_NAME.test(key) && secretLikeVariable(key) !== undefined);
+}
+
+/** A string that carries a credential whatever its key: a URL with a password, a connection string's password, a kubeconfig's token. */
+function holdsCredential(key: string, v: string | number): boolean {
+  if (typeof v !== 'string' || v.length < 8) return false;
+  if (key === 'kubeconfig') return holdsKubeCredentials(v);
+  return (v.includes('@') || v.includes('=')) && EMBEDDED_CREDENTIAL.test(v);
 }
 
 /** A secret envelope: REDACTED; recorded when its value is readable (plaintext, or b64 ciphertext). */
@@ -459,11 +476,13 @@ export function redactProperties(bag: unknown, opts: RedactPropertiesOptions, ct
   const src = bag as Record<string, unknown>;
   let forced = sensitiveFieldsOf(opts.type);
   const aso = opts.additionalSecretOutputs ?? [];
-  const secureParameter = opts.type === 'aws:ssm/parameter:Parameter' && !isPlainParameter(src, opts.sibling);
+  const parameter = opts.type === 'aws:ssm/parameter:Parameter' || opts.type === 'aws-native:ssm:Parameter';
+  // A SecureString's value, and a String parameter's whose name says it is a secret (`.../db-password`).
+  const secureParameter = parameter && (!isPlainParameter(src, opts.sibling) || secretLikeParameterName(src, opts.sibling));
   if (aso.length > 0 || secureParameter) {
     const s = new Set(forced);
     for (const name of aso) s.add(name);
-    if (secureParameter) s.add('value');
+    if (secureParameter) for (const f of ['value', 'insecureValue']) s.add(f);
     forced = s;
   }
   ctx.bag = opts.bag;
@@ -494,6 +513,12 @@ export function redactProperties(bag: unknown, opts: RedactPropertiesOptions, ct
 
 function recordOf(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** A parameter whose name's last segment says it holds a secret (see `secretLikeName`). */
+function secretLikeParameterName(bag: Record<string, unknown>, sibling: unknown): boolean {
+  const name = bag.name ?? recordOf(sibling).name;
+  return typeof name === 'string' && secretLikeName(name.slice(name.lastIndexOf('/') + 1)) !== undefined;
 }
 
 /** A parameter's value is plain only when its type is known and is `String` or `StringList`. */

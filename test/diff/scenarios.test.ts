@@ -75,7 +75,7 @@ describe('a role attached to AdministratorAccess', () => {
 describe('a permissions boundary removed', () => {
   const { report, md } = review('boundary-removed');
   it('names the removed boundary and what the inline policy now grants', () => {
-    expect(md[0]).toBe('Change review: 1 principal gains read access; 1 critical new finding; 1 resource changed.');
+    expect(md[0]).toBe('Change review: 1 principal gains read access; 1 critical and 3 medium new findings; 1 resource changed.');
     const i = md.indexOf('- **role** `worker`');
     expect(md[i + 1]).toBe('  - boundary: `arn:aws:iam::111122223333:policy/worker-boundary` → none');
     expect(md[i + 2]).toBe(

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { graphFromStateDocument } from '../../diagrams/sources/state.ts';
 import { EstateFixture } from '../fixtures/estates.ts';
+import { newRedactionContext, redactProperties } from '../../diagrams/graph/redact.ts';
+import { REDACTED } from '../../diagrams/graph/types.ts';
 
 const PASSWORD = 'Gerdisch419-planted';
 
@@ -57,5 +59,33 @@ describe('unmarked values', () => {
     expect(json).not.toContain('get-token'); // redacted all the same
     const urns = new Set(g.metadata.plaintextSecrets.filter((p) => p.path.endsWith('kubeconfig')).map((p) => p.urn.split('::').pop()));
     expect([...urns]).toEqual(['static']);
+  });
+
+  it('redacts values that real states hold unmarked: variables named like secrets, credentials inside URLs, connection strings and scripts, schema-secret fields', () => {
+    const planted = (n: number) => `planted-${n}-${PASSWORD}`;
+    const { g, json } = graphOf((s) => {
+      s.lambda('fn', s.role('fn-role'), {
+        environment: { DB_PASS: planted(1), STRIPE_KEY: planted(2), JWT_SIGNING_KEY: planted(3), MYSQL_PWD: planted(4), DATABASE_URL: `postgres://app:${planted(5)}@db:5432/app`, LOG_LEVEL: 'info', KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:111122223333:key/k', REDIS_HOST: 'redis' },
+      });
+      s.add('aws:kms/ciphertext:Ciphertext', 'ct', { keyId: 'k', plaintext: planted(6), ciphertextBlob: 'AQID' });
+      s.add('aws:apigateway/apiKey:ApiKey', 'key', { name: 'partner', value: planted(7) });
+      s.add('aws:appsync/apiKey:ApiKey', 'ask', { apiId: 'a', key: planted(8) });
+      s.add('pulumi:providers:aws-native', 'native', { region: 'eu-west-1', secretKey: planted(9), accessKey: 'AKIAEXAMPLE' });
+      s.add('aws:glue/connection:Connection', 'gc', { connectionProperties: { USERNAME: 'u', JDBC_CONNECTION_URL: `jdbc:postgresql://h/db?user=u&password=${planted(10)}` } });
+      s.add('aws:ec2/instance:Instance', 'vm', { userData: `#!/bin/bash\nexport DB_PASSWORD=${planted(11)}\n` });
+      s.add('aws:ssm/parameter:Parameter', 'legacy', { name: '/app/dev/legacy/password', type: 'String', value: planted(12) });
+      s.add('aws:ssm/parameter:Parameter', 'sec', { name: '/app/dev/x', type: 'SecureString', insecureValue: planted(13) });
+      s.add('aws:ssm/parameter:Parameter', 'host', { name: '/app/dev/db/host', type: 'String', value: 'db.internal' });
+    });
+    for (let n = 1; n <= 13; n++) expect(json, `planted ${n}`).not.toContain(planted(n));
+    for (const kept of ['info', 'arn:aws:kms:eu-west-1:111122223333:key/k', 'redis', 'db.internal']) expect(json).toContain(kept);
+    const fn = g.metadata.plaintextSecrets.filter((p) => p.path.includes('environment')).map((p) => p.path.split('.').pop());
+    expect([...new Set(fn)].sort()).toEqual(['DATABASE_URL', 'DB_PASS', 'JWT_SIGNING_KEY', 'MYSQL_PWD', 'STRIPE_KEY']);
+  });
+
+  it("redacts a stack output's kubeconfig that holds a token and a connection string's password", () => {
+    const ctx = newRedactionContext();
+    const out = redactProperties({ kubeconfig: 'users:\n- name: u\n  user:\n    token: planted-kube\n', connectionString: 'Server=x;Password=planted-conn', endpoint: 'https://api.example.com' }, { type: 'pulumi:pulumi:Stack', bag: 'outputs' }, ctx);
+    expect(out).toEqual({ kubeconfig: REDACTED, connectionString: REDACTED, endpoint: 'https://api.example.com' });
   });
 });

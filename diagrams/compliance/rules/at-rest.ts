@@ -9,7 +9,7 @@ import { daysText } from '../../util/collections.ts';
 import type { Parameter, Secret } from '../../estate/model.ts';
 import { isAwsManagedKeyId } from '../../estate/store.ts';
 import type { FindingSubject } from '../types.ts';
-import { secretLikeName } from '../names.ts';
+import { secretLikeName } from '../../graph/secret-names.ts';
 import { fw, list, subject, type Rule } from './context.ts';
 
 const isUnknown = (v: string | undefined): boolean => v === UNKNOWN;

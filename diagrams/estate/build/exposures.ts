@@ -12,7 +12,7 @@ import { compareStrings } from '../../util/collections.ts';
 import { REDACTED } from '../../graph/types.ts';
 import type { JsonValue, Resource } from '../../graph/types.ts';
 import type { ExposureScan, SecretExposure } from '../model.ts';
-import { secretLikeName } from '../../compliance/names.ts';
+import { secretLikeName, secretLikeVariable } from '../../graph/secret-names.ts';
 import { arr, bool, obj, propAny } from '../props.ts';
 import { awsName, rows, type GraphCtx, type Row } from './context.ts';
 import { DATABASE_PASSWORD_FIELDS, KUBERNETES_SECRET, RANDOM_SECRETS } from './kinds.ts';
@@ -44,7 +44,14 @@ function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, 
   for (const name of Object.keys(vars).sort(compareStrings)) {
     const v = vars[name];
     if (isReference(v)) continue;
-    if (v === REDACTED && unmarked.has(name)) out.push({ name, why: 'its name says it is a secret, and its value is stored unmarked (plain text) in the state' });
+    if (v === REDACTED && unmarked.has(name)) {
+      out.push({
+        name,
+        why: secretLikeVariable(name) !== undefined || /(password|passwd|secret|token|apikey|api_key|privatekey|private_key|credentials?)$/i.test(name)
+          ? 'its name says it is a secret, and its value is stored unmarked (plain text) in the state'
+          : 'its value holds a credential (a password in a URL, a connection string or a script), stored unmarked (plain text) in the state',
+      });
+    }
     else if (v === REDACTED) out.push({ name, why: 'its value is a secret (marked secret in the program or the state)' });
     else if (secretLikeName(name) !== undefined) out.push({ name, why: `its name says "${secretLikeName(name)}"` });
   }
@@ -168,7 +175,7 @@ export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretEx
         type: r?.type ?? 'unknown',
         kind: 'plaintext-in-state',
         path: ps.path,
-        detail: ps.reason === 'plaintext-envelope' ? 'the state file holds this secret in plain text (exported with --show-secrets, or a plaintext secrets provider)' : 'a field that is secret by the resource schema or by its name is stored unmarked (plain text) in the state',
+        detail: ps.reason === 'plaintext-envelope' ? 'the state file holds this secret in plain text (exported with --show-secrets, or a plaintext secrets provider)' : 'a field that is secret by the resource schema, its name or its content is stored unmarked (plain text) in the state',
       });
     }
   }

@@ -1,10 +1,10 @@
 /**
- * Names that say a value is a secret (diagrams/compliance/names.ts): a parameter's last path segment
+ * Names that say a value is a secret (diagrams/graph/secret-names.ts): a parameter's last path segment
  * (SEC-006) and an environment variable's name (the exposure scan behind SEC-050).
  */
 
 import { describe, expect, it } from 'vitest';
-import { nameWords, secretLikeName } from '../../diagrams/compliance/names.ts';
+import { nameWords, secretLikeName } from '../../diagrams/graph/secret-names.ts';
 
 describe('nameWords', () => {
   it.each([

@@ -59,6 +59,19 @@ export function nameWords(name: string): string[] {
 }
 
 /**
+ * Whether an environment variable's name (`DB_PASS`, `STRIPE_KEY`, `MYSQL_PWD`) says it holds a
+ * secret: `secretLikeName`, or `pass` as a word (`DB_PASS`, `REDIS_PASS`), unless the last word
+ * makes it metadata.
+ */
+export function secretLikeVariable(name: string): string | undefined {
+  const hit = secretLikeName(name);
+  if (hit !== undefined) return hit;
+  const words = nameWords(name);
+  const last = words[words.length - 1];
+  return last !== undefined && !METADATA_WORDS.has(last) && words.includes('pass') ? 'pass' : undefined;
+}
+
+/**
  * Whether a parameter's last path segment says it holds a secret: a secret word anywhere
  * (`db-password`, `apiToken`), `key` as the last word (`external-api-key`, `signing-key`), or a
  * connection string; unless the last word makes it metadata (`password-min-length`, `kms-key-id`).
