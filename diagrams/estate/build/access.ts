@@ -58,6 +58,9 @@ function externalFrom(value: string, kind: 'AWS' | 'Service', resourceAccount: s
   if (kind === 'Service') return { id: `external:service:${value}`, kind: 'service', name: value, arn: value };
   if (value === '*') return { id: 'external:*', kind: 'any', name: 'any principal (*)' };
   if (estateArns.has(value)) return undefined;
+  // A session of an estate role (`arn:aws:sts::<account>:assumed-role/<role>/<session>`) is that role's.
+  const session = /^arn:[^:]+:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(value);
+  if (session && estateArns.has(`\u0000role:${session[1]}:${session[2]}`)) return undefined;
   const acct = accountOf(value);
   if (/^\d{12}$/.test(value) || /:root$/.test(value)) {
     if (acct === undefined || acct === resourceAccount) return undefined; // the resource's own account: delegation to its IAM
@@ -72,6 +75,11 @@ function externalFrom(value: string, kind: 'AWS' | 'Service', resourceAccount: s
 /** The principals outside the estate that resource policies, key policies and grants name. */
 export function externalPrincipals(e: Entities): ExternalPrincipal[] {
   const estateArns = new Set([...e.roles, ...e.users, ...e.groups].map((p) => p.arn).filter((a): a is string => a !== undefined));
+  // Roles by account and name too, for their sessions' ARNs (which drop the role's path).
+  for (const r of e.roles) {
+    const m = r.arn !== undefined ? /^arn:[^:]+:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(r.arn) : null;
+    if (m) estateArns.add(`\u0000role:${m[1]}:${m[2]}`);
+  }
   const found = new Map<string, { p: Omit<ExternalPrincipal, 'namedBy'>; by: Set<string> }>();
   const note = (p: Omit<ExternalPrincipal, 'namedBy'> | undefined, by: string): void => {
     if (p === undefined) return;

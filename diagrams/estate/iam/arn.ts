@@ -7,7 +7,7 @@
  *
  * IAM policy variables in a pattern (`${aws:username}`) are resolved from the request (`withVariables`):
  * a variable whose value is not known makes the match uncertain ('maybe'); one whose key is absent
- * from the request makes the statement match nothing.
+ * from the request makes the pattern match no resource.
  */
 
 import { REDACTED, UNKNOWN } from '../../graph/types.ts';
@@ -97,8 +97,7 @@ export type VariableLookup = (name: string) => string | null | undefined;
 /**
  * Resolves the policy variables of a pattern with what is known of the request. Returns the
  * pattern (unchanged when it has none), whether a variable stayed unresolved (not known), and
- * whether one names a key absent from the request: IAM then treats the statement as invalid, so
- * it matches nothing.
+ * whether one names a key absent from the request: the pattern then matches no resource.
  */
 export function withVariables(pattern: string, lookup: VariableLookup): { pattern: string; unresolved: boolean; absent: boolean } {
   if (!pattern.includes('${')) return { pattern, unresolved: false, absent: false };
@@ -168,6 +167,23 @@ function fieldMatcher(p: string): ((v: string | undefined) => MatchResult) | und
 }
 
 /** One compiled `Resource`/`NotResource` pattern. */
+/** The resource types of the services the engine reads, as their ARNs' resource parts begin. */
+const RESOURCE_TYPES: Readonly<Record<string, readonly string[]>> = { ssm: ['parameter/'], secretsmanager: ['secret:'], kms: ['key/', 'alias/'] };
+
+/**
+ * Whether an ARN pattern of six or more fields only makes sense with a `*` that ends a field
+ * expanding across colons, as IAM lets it ("If the * wildcard is the last character of a resource
+ * ARN segment, it can expand to match beyond the colon boundaries"): `arn:aws:secretsmanager:*:secret:*`
+ * (the account field is `secret`), `arn:aws:secretsmanager:eu-west-1:*:pay/*` (the resource part is
+ * not a secret's). A pattern whose fields read as they should is matched field by field.
+ */
+function spansColons(partition: string, service: string, region: string, account: string, resource: string): boolean {
+  if (![partition, service, region, account].some((f) => f.endsWith('*'))) return false;
+  if (!/^[\d*?]*$/.test(account)) return true;
+  const types = RESOURCE_TYPES[service.toLowerCase()];
+  return types !== undefined && !/^[*?]/.test(resource) && !types.some((t) => resource.toLowerCase().startsWith(t));
+}
+
 export class ResourcePattern {
   readonly source: string;
   /** Matches any resource (`*`). */
@@ -200,6 +216,12 @@ export class ResourcePattern {
       return;
     }
     const [, partition, service, region, account] = parts as [string, string, string, string, string];
+    if (spansColons(partition, service, region, account, parts.slice(5).join(':'))) {
+      // A `*` ending a field expands across colons (IAM): matched against the whole ARN.
+      this.resourcePattern = pattern;
+      this.resourceRe = wildcardRegex(pattern, false);
+      return;
+    }
     this.partitionM = fieldMatcher(partition);
     const serviceRe = service === '*' ? undefined : wildcardRegex(service, true);
     this.serviceM = serviceRe === undefined ? undefined : (v) => (v !== undefined && serviceRe.test(v) ? 'sure' : false);

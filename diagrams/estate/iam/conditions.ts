@@ -173,18 +173,20 @@ function matchOne(base: Base, policy: string, value: string): boolean | undefine
 }
 
 /**
- * Policy values with `${...}` variables resolved from the context: undefined when one is not known;
- * `absent` when one names a key absent from the request (IAM then treats the statement as invalid).
+ * Policy values with `${...}` variables resolved from the context: undefined when one is not known.
+ * A value whose variable names a key absent from the request has no value (null): it is left out,
+ * so that it matches no request value (IAM: a condition with it "doesn't match", while an inverted
+ * operator such as StringNotEquals "does match against a null value").
  */
-function resolveValues(values: readonly string[], ctx: RequestContext): string[] | undefined | 'absent' {
+function resolveValues(values: readonly string[], ctx: RequestContext): string[] | undefined {
   const out: string[] = [];
-  let absent = false;
   for (const v of values) {
     if (!v.includes('${')) {
       out.push(v);
       continue;
     }
     let ok = true;
+    let absent = false;
     const r = v.replace(/\$\{([^}]*)\}/g, (m, name: string) => {
       if (m === '${*}') return '*';
       if (m === '${?}') return '?';
@@ -196,9 +198,9 @@ function resolveValues(values: readonly string[], ctx: RequestContext): string[]
       return '';
     });
     if (!ok) return undefined;
-    out.push(r);
+    if (!absent) out.push(r);
   }
-  return absent ? 'absent' : out;
+  return out;
 }
 
 /** Decides one condition (one operator, one key, its values) against the context. */
@@ -221,7 +223,6 @@ export function evaluateCondition(c: Condition, ctx: RequestContext, variables =
   }
   // Policy variables only in a 2012-10-17 document; in an older (or unversioned) one `${...}` is text.
   const policy = variables ? resolveValues(c.values, ctx) : c.values;
-  if (policy === 'absent') return 'false'; // the statement is invalid: it applies to no request
   if (policy === undefined) return 'unknown';
   const values = valuesOf(raw);
   // For a value: does any policy value match it (positive reading)?

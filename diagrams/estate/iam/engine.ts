@@ -147,12 +147,12 @@ function resourceContext(r: Located): Map<string, ContextValue> {
 const EVALUATED_SERVICES: ReadonlySet<string> = new Set(['ssm', 'secretsmanager', 'kms']);
 
 /**
- * What is known to be absent from a request, not unknown: a tag that the resource or principal
- * does not have; an encryption-context pair when the whole encryption context's keys are known (a
+ * What is known to be absent from a request, not unknown: a tag that the resource or (an estate
+ * principal) the principal does not have; an encryption-context pair when the whole encryption context's keys are known (a
  * service's decrypt); a condition key of another of the evaluated services (`kms:*` in a
  * GetParameter request), except the `<service>:SourceInstanceArn` keys of instance credentials.
  */
-export function withAbsence(base: RequestContext, action: string): RequestContext {
+export function withAbsence(base: RequestContext, action: string, principalTagsKnown = true): RequestContext {
   const service = action.slice(0, action.indexOf(':')).toLowerCase();
   const ecKeys = base.get('kms:EncryptionContextKeys');
   const known = ecKeys === undefined || ecKeys === ABSENT ? undefined : new Set((typeof ecKeys === 'string' ? [ecKeys] : ecKeys).map((k) => k.toLowerCase()));
@@ -161,7 +161,7 @@ export function withAbsence(base: RequestContext, action: string): RequestContex
       const v = base.get(key);
       if (v !== undefined) return v;
       const k = key.toLowerCase();
-      if (k.startsWith('aws:resourcetag/') || k.startsWith('secretsmanager:resourcetag/') || k.startsWith('aws:principaltag/')) return ABSENT;
+      if (k.startsWith('aws:resourcetag/') || k.startsWith('secretsmanager:resourcetag/') || (principalTagsKnown && k.startsWith('aws:principaltag/'))) return ABSENT;
       if (known !== undefined && k.startsWith('kms:encryptioncontext:') && !known.has(k.slice('kms:encryptioncontext:'.length))) return ABSENT;
       const keyService = k.slice(0, k.indexOf(':'));
       if (keyService !== service && EVALUATED_SERVICES.has(keyService) && !k.endsWith(':sourceinstancearn')) return ABSENT;
@@ -422,7 +422,8 @@ class PrincipalEvaluation {
   }
 
   private request(action: string, r: Located, subject: ArnSubject, extra: Record<string, ContextValue | undefined>, tags: 'known' | 'not known'): Request {
-    const context = withAbsence(layeredContext(extra, [resourceContext(r), this.baseCtx]), action);
+    // The tags of another account's principal (or of any principal) are not in the estate: not known, never absent.
+    const context = withAbsence(layeredContext(extra, [resourceContext(r), this.baseCtx]), action, !this.p.external);
     return {
       principal: this.who,
       action,
@@ -462,7 +463,11 @@ class PrincipalEvaluation {
   }
 
   private awsManagedDecrypt(service: 'ssm' | 'secretsmanager', r: Located, extra: Record<string, ContextValue | undefined>): Decision {
-    if (this.p.external || (this.p.account !== undefined && r.account !== undefined && this.p.account !== r.account)) return DENIED;
+    // Every principal of the key's account may decrypt through the service; never another account's,
+    // nor a service principal or `*` (whose same-account principals the estate names one by one).
+    if (this.p.account !== undefined && r.account !== undefined && this.p.account !== r.account) return DENIED;
+    if (this.p.external && (this.p.kind === 'any' || this.p.kind === 'service')) return DENIED;
+    if (this.p.external && (this.p.account === undefined || r.account === undefined)) return { allowed: true, certainty: 'unknown', via: [], conditions: [] };
     const name = service === 'ssm' ? 'aws/ssm' : 'aws/secretsmanager';
     // The request's resource is the key, not the parameter or secret: an AWS-managed key has no
     // tags ("You cannot tag ... AWS managed keys", KMS Developer Guide), so aws:ResourceTag/* is
@@ -544,13 +549,16 @@ class PrincipalEvaluation {
     const own = [...this.policies.identity, this.policies.boundary === 'unknown' ? undefined : this.policies.boundary];
     const ownTags = readsContext(own, readsTag);
     const ownArn = readsContext(own, readsArn);
+    // A condition on ssm:Recursive tells a folder's direct children (either value) from deeper parameters (true only).
+    const ownRecursive = readsContext(own, (k) => k === 'ssm:recursive');
     return (p, place) => {
       const keyTarget = p.secure && p.key.kind === 'estate' ? prep.keyTargets.get(p.key.urn) : undefined;
       if ((keyTarget?.grants?.length ?? 0) > 0) return undefined;
       const matches = matchVector(own, PARAMETER_READ_ONE, p.subject);
       if (matches === undefined) return undefined;
       let folders = '';
-      for (const f of prep.paramFolderNumbers[place]!) if (grantedFolders.has(f)) folders += `${f},`;
+      const above = prep.paramFolderNumbers[place]!;
+      for (const f of above) if (grantedFolders.has(f)) folders += ownRecursive && f === above[above.length - 1] ? `${f}d,` : `${f},`;
       // The decrypt request's resource is the key (its tags are the key's); the AWS-managed key's is the parameter.
       const tags = ownTags ? tagsKey(p.tags) : '';
       const arn = p.secure && (ownArn || policyReads(keyTarget?.keyPolicy, readsArn)) ? p.urn : '';
@@ -568,11 +576,20 @@ class PrincipalEvaluation {
     for (const fk of folderKeys) {
       if (!grantedFolders.has(fk)) continue;
       const folder = fk.slice(fk.lastIndexOf('\u0000') + 1);
-      let d = folderDecisions.get(fk);
+      // A parameter below a direct child of the path comes back only with Recursive=true (ssm:Recursive);
+      // a direct child with either, as the caller chooses.
+      const direct = !p.path.slice(folder.length).includes('/');
+      const dk = `${fk}\u0000${direct ? 'direct' : 'deep'}`;
+      let d = folderDecisions.get(dk);
       if (d === undefined) {
         // The request is on the path, not on this parameter: its tags say nothing of the path's.
-        d = this.decideOn(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder), PARAMETER_TARGET, NO_EXTRA, 'not known');
-        folderDecisions.set(fk, d);
+        const on = (recursive: string): Decision => this.decideOn(PARAMETER_READ_BY_PATH, p, folderSubject(p, folder), PARAMETER_TARGET, { 'ssm:recursive': recursive }, 'not known');
+        d = on('true');
+        if (direct) {
+          const flat = on('false');
+          if (flat.allowed && (!d.allowed || stronger(flat.certainty, d.certainty) !== d.certainty)) d = flat;
+        }
+        folderDecisions.set(dk, d);
       }
       if (d.allowed) {
         decisions.push({ action: PARAMETER_READ_BY_PATH, d, folder });

@@ -13,7 +13,9 @@
  *   the boundary says). A resource policy that names only the account root delegates to IAM. A
  *   NotPrincipal Deny always denies a principal that has a boundary.
  * - A policy variable naming a key absent from the request (`${aws:username}` for a role session,
- *   an untagged principal's `${aws:PrincipalTag/x}`) makes its statement apply to nothing.
+ *   an untagged principal's `${aws:PrincipalTag/x}`) has no value: a Resource pattern with it
+ *   matches nothing (a NotResource one excludes nothing), a condition value with it matches no
+ *   request value (so an inverted operator such as StringNotEquals holds).
  * - Across accounts (and for `*`, any principal of any account): both sides, the resource policy
  *   (the principal or its account) and the principal's identity policies within its boundary.
  * - KMS keys: the key policy is required: it allows the principal itself, or the account root (then
@@ -186,6 +188,11 @@ function principalHit(p: Principals, who: RequestPrincipal): PrincipalHit {
     }
     if (v === '*') return { how: 'any', sure: true };
     if (who.arn !== undefined && v === who.arn) return { how: 'self', sure: true };
+    // One of the role's sessions: the role's requests made with that session name (not known offline).
+    if (who.kind === 'role' && who.arn !== undefined && v.startsWith(sessionPrefix(who.arn))) {
+      if (best === false) best = { how: 'self', sure: false };
+      continue;
+    }
     const acct = accountOfPrincipalValue(v);
     if (acct !== undefined && who.account !== undefined && acct === who.account) {
       // The account itself (an external account principal) is named; any other principal of it is delegated to.
@@ -242,16 +249,15 @@ function matchResource(st: CompiledStatement, req: Request): 'sure' | 'maybe' | 
   let patterns = st.resources ?? st.notResources ?? [];
   let unresolved = false;
   if (st.variablePatterns) {
-    let absent = false;
     const lookup = variableLookup(req);
-    patterns = patterns.map((p) => {
+    // A pattern whose variable names a key absent from the request matches no resource (IAM): left
+    // out, so a Resource of only such patterns applies to nothing and a NotResource excludes nothing.
+    patterns = patterns.flatMap((p) => {
       const r = withVariables(p.source, lookup);
+      if (r.absent) return [];
       unresolved ||= r.unresolved;
-      absent ||= r.absent;
-      return r.pattern === p.source ? p : new ResourcePattern(r.pattern);
+      return [r.pattern === p.source ? p : new ResourcePattern(r.pattern)];
     });
-    // A variable naming a key absent from the request makes the statement invalid: it applies to nothing.
-    if (absent) return false;
   }
   let best: 'sure' | 'maybe' | false = false;
   for (const p of patterns) {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as FIXTURES from './fixtures.ts';
 import { AWS_KEY_SECRETS, KEY, MANAGED, NOTHING, WITHOUT_CMK, a } from './fixtures.ts';
 import { A, accessOf, all, summarise, ALL_PARAMETERS, ALL_SECRETS } from './world.ts';
-import { ACCOUNT, allow, deny, EstateFixture } from '../../fixtures/estates.ts';
+import { ACCOUNT, allow, deny, EstateFixture, OTHER_ACCOUNT } from '../../fixtures/estates.ts';
 import { Store } from '../../../diagrams/estate/store.ts';
 
 describe('AWS-managed policies (evaluated from the snapshot)', () => {
@@ -462,5 +462,74 @@ describe('IAM rules an adversarial review found misread', () => {
     const e = f.estate();
     expect(reads(e, api.urn)).toEqual({ 'pay/db': 'certain' });
     expect(reads(e, other.urn)).toEqual({});
+  });
+
+  it('a policy variable with no value: StringNotEquals holds against it, a NotResource with it excludes nothing', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.secret('pay/db', { tags: { Team: 'pay' } });
+    const abac = [allow('secretsmanager:GetSecretValue', '*'), deny('secretsmanager:GetSecretValue', '*', { Condition: { StringNotEquals: { 'aws:ResourceTag/Team': '${aws:PrincipalTag/Team}' } } })];
+    const untagged = s.role('untagged', { inline: { p: abac } });
+    const payTeam = s.role('pay-team', { tags: { Team: 'pay' }, inline: { p: abac } });
+    const notRes = [allow('secretsmanager:GetSecretValue', '*'), { Effect: 'Deny', Action: 'secretsmanager:GetSecretValue', NotResource: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:\${aws:PrincipalTag/team}/*` }];
+    const untaggedNr = s.role('untagged-nr', { inline: { p: notRes } });
+    const payNr = s.role('pay-nr', { tags: { team: 'pay' }, inline: { p: notRes } });
+    const e = f.estate();
+    expect(reads(e, untagged.urn)).toEqual({});
+    expect(reads(e, payTeam.urn)).toEqual({ 'pay/db': 'certain' });
+    expect(reads(e, untaggedNr.urn)).toEqual({});
+    expect(reads(e, payNr.urn)).toEqual({ 'pay/db': 'certain' });
+  });
+
+  it("another account's principal tags are not known (never absent); a same-account principal outside the estate decrypts with the AWS-managed key", () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const partner = `arn:aws:iam::${OTHER_ACCOUNT}:root`;
+    const key = s.key('shared-key', { policy: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }, { Effect: 'Allow', Principal: { AWS: partner }, Action: 'kms:Decrypt', Resource: '*' }] });
+    s.secret('pay/tagged', { key, policy: [{ Effect: 'Allow', Principal: { AWS: partner }, Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'pay' } } }] });
+    const elsewhere = `arn:aws:iam::${ACCOUNT}:role/made-elsewhere`;
+    s.secret('pay/db', { policy: [{ Effect: 'Allow', Principal: { AWS: elsewhere }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });
+    const e = f.estate();
+    expect(reads(e, `external:account:${OTHER_ACCOUNT}`)).toEqual({ 'pay/tagged': 'conditional' });
+    // Named by pay/db's policy: certain with aws/secretsmanager; pay/tagged as far as its own (unknown) IAM policies allow.
+    expect(reads(e, `external:${elsewhere}`)).toEqual({ 'pay/db': 'certain', 'pay/tagged': 'conditional' });
+  });
+
+  it("a resource policy naming a session of an estate role is that role's (which session is not known offline)", () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const app = s.role('app');
+    s.secret('pay/db', { policy: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:sts::${ACCOUNT}:assumed-role/app/s1` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });
+    const e = f.estate();
+    expect(reads(e, app.urn)).toEqual({ 'pay/db': 'unknown' });
+    expect(e.externalPrincipals.map((x) => x.id)).toEqual([]);
+  });
+
+  it('a `*` ending an ARN field expands across colons (arn:aws:secretsmanager:*:secret:*)', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.secret('pay/db');
+    const a = s.role('a', { inline: { p: [allow('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:*:secret:*')] } });
+    const b = s.role('b', { inline: { p: [allow('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:*:pay/*')] } });
+    const c = s.role('c', { inline: { p: [allow('secretsmanager:GetSecretValue', '*'), deny('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:*:secret:*')] } });
+    const e = f.estate();
+    expect(reads(e, a.urn)).toEqual({ 'pay/db': 'certain' });
+    expect(reads(e, b.urn)).toEqual({ 'pay/db': 'certain' });
+    expect(reads(e, c.urn)).toEqual({});
+  });
+
+  it('ssm:Recursive decides GetParametersByPath: false reaches only the direct children of the path', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.parameter('/app/x');
+    s.parameter('/app/x/y');
+    const path = s.paramArn('/app');
+    const flat = s.role('flat', { inline: { p: [allow('ssm:GetParametersByPath', path, { Condition: { StringEquals: { 'ssm:Recursive': 'false' } } })] } });
+    const noDeep = s.role('no-deep', { inline: { p: [allow('ssm:GetParametersByPath', path), deny('ssm:GetParametersByPath', '*', { Condition: { Bool: { 'ssm:Recursive': 'true' } } })] } });
+    const deep = s.role('deep', { inline: { p: [allow('ssm:GetParametersByPath', path, { Condition: { Bool: { 'ssm:Recursive': 'true' } } })] } });
+    const e = f.estate();
+    expect(reads(e, flat.urn)).toEqual({ '/app/x': 'certain' });
+    expect(reads(e, noDeep.urn)).toEqual({ '/app/x': 'certain' });
+    expect(reads(e, deep.urn)).toEqual({ '/app/x': 'certain', '/app/x/y': 'certain' });
   });
 });
