@@ -32,6 +32,10 @@ export interface EntityBase {
   readonly arn?: string;
   readonly tags: Tags;
   readonly protect: boolean;
+  /** `retainOnDelete`: Pulumi leaves the cloud resource in place when it deletes it from the stack. */
+  readonly retainOnDelete?: true;
+  /** Read by the stack (`.get()`, `external` in the state), not managed by it: no rule judges it here. */
+  readonly readOnly?: true;
   readonly description?: string;
   /** The AWS account the resource lives in, where known (its ARN, else its stack's). */
   readonly account?: string;
@@ -49,6 +53,8 @@ export interface Coverage {
   readonly components: number;
   /** Custom resource types the generator does not read, with counts, sorted by type. */
   readonly unmodelled: Readonly<Record<string, number>>;
+  /** A preview's resources that the update deletes: left out of the estate (and of the counts above). */
+  readonly plannedDeletes?: number;
 }
 
 export interface StackSummary {

@@ -41,6 +41,7 @@ export interface RawResource {
   /** `<providerURN>::<id>` as in state files, or a bare provider URN. */
   readonly provider?: unknown;
   readonly protect?: unknown;
+  readonly retainOnDelete?: unknown;
   readonly external?: unknown;
   readonly inputs?: unknown;
   readonly outputs?: unknown;
@@ -67,6 +68,8 @@ export interface GraphInput {
   /** Manifest time; zero times (`0001-01-01...`) and empty strings are treated as absent. */
   readonly deployedAt?: string;
   readonly pulumiVersion?: string;
+  /** The stack's configured `aws:region` when the source carries its config (a preview). */
+  readonly region?: string;
   readonly resources: readonly RawResource[];
   /** JSON path of the resources array, for error messages, e.g. `$.deployment.resources`. */
   readonly resourcesPath?: string;
@@ -353,6 +356,7 @@ function normaliseRow(st: NormaliseState, { row, path, urn, type, name }: LiveRo
     ...(parent !== undefined ? { parent } : {}),
     ...(provider !== undefined ? { provider } : {}),
     protect: row.protect === true,
+    ...(row.retainOnDelete === true ? { retainOnDelete: true as const } : {}),
     external: row.external === true,
     inputs,
     outputs,
@@ -416,6 +420,7 @@ export function buildGraph(input: GraphInput): ResourceGraph {
       source: Object.freeze({ ...input.source }),
       ...(!isZeroTime(input.deployedAt) ? { deployedAt: input.deployedAt } : {}),
       ...(nonEmpty(input.pulumiVersion) !== undefined ? { pulumiVersion: input.pulumiVersion } : {}),
+      ...(nonEmpty(input.region) !== undefined ? { region: input.region } : {}),
       resourceCount: resources.length,
       outputs: stackOutputs,
     }),

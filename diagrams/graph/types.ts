@@ -57,6 +57,8 @@ export interface StackInfo {
   readonly deployedAt?: string;
   /** From the state manifest (`manifest.version`); absent where unknown. */
   readonly pulumiVersion?: string;
+  /** The stack's configured `aws:region` (the default provider's region) when the source carries its config: a preview. */
+  readonly region?: string;
   /** Number of live resources (the length of `resources`). */
   readonly resourceCount: number;
   /** The stack's outputs (the `pulumi:pulumi:Stack` resource's outputs), secrets redacted. */
@@ -90,6 +92,8 @@ export interface Resource {
   /** URN of the provider resource (the `::id` suffix of the state's provider reference removed). */
   readonly provider?: string;
   readonly protect: boolean;
+  /** `retainOnDelete`: Pulumi never deletes the cloud resource (only present when set). */
+  readonly retainOnDelete?: true;
   /** True for resources read, not managed (`external: true`). */
   readonly external: boolean;
   readonly inputs: JsonObject;

@@ -133,8 +133,15 @@ export function graphFromPreviewDocument(doc: unknown, location: string, opts: {
   return buildGraph({
     ...(names ? { project: names.project, stack: names.stack, projectPath: namesPath, stackPath: namesPath } : {}),
     source: { kind: 'preview', location, format: 'preview' },
+    ...configRegion(doc.config),
     resources: rows,
     resourcesPath: '$.steps',
     adoptInput: opts.adopt === true,
   });
+}
+
+/** The `aws:region` of a preview's `config` (plain text; a secret config value carries no region). */
+function configRegion(config: unknown): { region?: string } {
+  const v = isObject(config) ? config['aws:region'] : undefined;
+  return typeof v === 'string' && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(v) ? { region: v } : {};
 }

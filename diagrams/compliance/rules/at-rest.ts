@@ -143,7 +143,7 @@ export const prodDeletion: Rule = {
   rationale:
     'Deleting a prod key makes every value it encrypted unreadable, and deleting a prod secret breaks its services; `protect` stops Pulumi from deleting them and a 30-day window leaves time to cancel.',
   remediation:
-    'Set the `protect` resource option on prod keys and secrets, `deletionWindowInDays: 30` on keys and `recoveryWindowInDays: 30` on secrets (never 0).',
+    'Set the `protect` (or `retainOnDelete`) resource option on prod keys and secrets, `deletionWindowInDays: 30` on keys and `recoveryWindowInDays: 30` on secrets (never 0).',
   frameworks: fw(['A1.2', 'CC8.1'], ['A.8.13', 'A.5.30'], ['Art. 32(1)(c)']),
   evaluate(ctx) {
     const out: FindingSubject[] = [];
@@ -153,10 +153,10 @@ export const prodDeletion: Rule = {
       if (!ctx.isProdKey(k.urn)) continue;
       const window = k.deletionWindowDays ?? 30;
       const problems: string[] = [];
-      if (!k.protect) problems.push('not protected');
+      if (!k.protect && k.retainOnDelete !== true) problems.push('not protected');
       if (window < minKey) problems.push(`deletion window ${window} d (less than ${minKey} d)`);
       out.push(
-        subject(k, problems.length === 0, problems.length > 0 ? `prod key: ${problems.join(', ')}` : `protected, deletion window ${window} d`),
+        subject(k, problems.length === 0, problems.length > 0 ? `prod key: ${problems.join(', ')}` : `${k.protect ? 'protected' : 'retained on delete'}, deletion window ${window} d`),
       );
     }
     for (const s of ctx.inStack(ctx.estate.secrets)) {
@@ -164,11 +164,11 @@ export const prodDeletion: Rule = {
       if (env === undefined || !ctx.isProdEnv(env)) continue;
       const window = s.recoveryWindowDays ?? 30;
       const problems: string[] = [];
-      if (!s.protect) problems.push('not protected');
+      if (!s.protect && s.retainOnDelete !== true) problems.push('not protected');
       if (window === 0) problems.push('deleted without recovery (window 0)');
       else if (window < minSecret) problems.push(`recovery window ${window} d (less than ${minSecret} d)`);
       out.push(
-        subject(s, problems.length === 0, problems.length > 0 ? `prod secret: ${problems.join(', ')}` : `protected, recovery window ${window} d`),
+        subject(s, problems.length === 0, problems.length > 0 ? `prod secret: ${problems.join(', ')}` : `${s.protect ? 'protected' : 'retained on delete'}, recovery window ${window} d`),
       );
     }
     return out;

@@ -125,8 +125,10 @@ export class RuleContext {
 
   // Stack scoping ------------------------------------------------------------------
 
-  inStack<T extends { readonly stack: string }>(xs: readonly T[]): T[] {
-    return this.store.inStack(xs, this.stack);
+  /** The stack's own entities of a list, without those it only reads (`readOnly`: managed elsewhere, judged there). */
+  inStack<T extends { readonly stack: string; readonly readOnly?: true }>(xs: readonly T[]): T[] {
+    const own = this.store.inStack(xs, this.stack);
+    return own.some((x) => x.readOnly === true) ? own.filter((x) => x.readOnly !== true) : own;
   }
 
   /** The URN of the stack's root resource: the subject of a finding about the stack as a whole. */

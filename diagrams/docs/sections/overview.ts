@@ -42,11 +42,12 @@ export function overviewSection(c: PageContext): OverviewSection {
       : `The stack has ${plural(cov.resources, 'resource')}${cov.components ? ` and ${plural(cov.components, 'component resource')} (groupings, not counted among them)` : ''}; the generator models ${cov.modelled} of them${
           types.length ? `; the other ${cov.resources - cov.modelled}, of ${plural(types.length, 'type')} it does not read (below), are counted, not documented` : ''
         }.`;
+  const deleted = cov.plannedDeletes ? ` The preview deletes ${plural(cov.plannedDeletes, 'resource')}: ${cov.plannedDeletes === 1 ? 'it is' : 'they are'} left out, as the update leaves the stack.` : '';
   return {
     overview,
     hasReferences: s.references.length > 0,
     references: s.references.map(md).join(', '),
-    coverage,
+    coverage: coverage + deleted,
     hasUnmodelled: types.length > 0,
     unmodelledTable: table(['Not modelled', 'Resources'], types.map((t) => [code(t), String(cov.unmodelled[t])])),
   };

@@ -68,7 +68,8 @@ export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
   for (const r of graph.resources) {
     byUrn.set(r.urn, r);
     const k = kindOf(r.type);
-    if (k) {
+    // A preview documents the stack as the update leaves it: what it deletes is not extracted.
+    if (k && r.plannedOp !== 'delete') {
       let l = byKind.get(k);
       if (!l) byKind.set(k, (l = []));
       l.push(r);
@@ -124,7 +125,8 @@ export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
   };
   const account = mostCommon(accounts);
   if (account) ctx.account = account;
-  const region = mostCommon(regions);
+  // The configured default region when the source carries it (a preview's config), else the providers'.
+  const region = graph.stack.region ?? mostCommon(regions);
   if (region) ctx.region = region;
   if (environment) ctx.environment = environment;
   return ctx;
@@ -187,6 +189,8 @@ export function entityBase(row: Row, name: string, arn: string | undefined): Mut
     tags: tagsOf(row.r),
     protect: row.r.protect,
   };
+  if (row.r.retainOnDelete === true) b.retainOnDelete = true;
+  if (row.r.external) b.readOnly = true;
   if (arn !== undefined) b.arn = arn;
   const d = str(row.r, 'description', 'alarmDescription');
   if (d !== undefined && d !== '') b.description = d;

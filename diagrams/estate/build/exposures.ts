@@ -153,6 +153,7 @@ export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretEx
   }
   for (const g of ctxs) {
     for (const r of g.graph.resources) {
+      if (r.plannedOp === 'delete') continue;
       const row = { r, g };
       const db = DATABASE_PASSWORD_FIELDS[r.type];
       if (db) {

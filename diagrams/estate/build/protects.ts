@@ -53,7 +53,7 @@ export function withProtects(keys: readonly KmsKey[], ctxs: readonly GraphCtx[],
   const found = new Set<string>();
   for (const g of ctxs) {
     for (const r of g.graph.resources) {
-      if (!r.custom || r.type.startsWith('pulumi:')) continue;
+      if (!r.custom || r.type.startsWith('pulumi:') || r.plannedOp === 'delete') continue;
       const kind = kindOf(r.type);
       if (kind !== undefined && NOT_PROTECTED.has(kind)) continue;
       found.clear();

@@ -20,8 +20,13 @@ function coverageOf(c: GraphCtx): Coverage {
   let resources = 0;
   let modelled = 0;
   let components = 0;
+  let deletes = 0;
   const unmodelled = new Map<string, number>();
   for (const r of c.graph.resources) {
+    if (r.plannedOp === 'delete') {
+      if (r.custom && !r.type.startsWith('pulumi:')) deletes++;
+      continue;
+    }
     if (r.type.startsWith('pulumi:providers:')) continue;
     if (r.type === 'pulumi:pulumi:Stack') continue;
     if (r.type === 'pulumi:pulumi:StackReference') continue;
@@ -33,7 +38,7 @@ function coverageOf(c: GraphCtx): Coverage {
     if (isModelledType(r.type)) modelled++;
     else unmodelled.set(r.type, (unmodelled.get(r.type) ?? 0) + 1);
   }
-  return { resources, modelled, components, unmodelled: sortedCounts(unmodelled) };
+  return { resources, modelled, components, unmodelled: sortedCounts(unmodelled), ...(deletes > 0 ? { plannedDeletes: deletes } : {}) };
 }
 
 /**

@@ -257,6 +257,22 @@ describe('SEC-005 prod keys and secrets protected from deletion', () => {
     });
   });
 
+  it('counts retainOnDelete as protection; a secret the stack only reads (external) is judged where it is managed', () => {
+    const f = new EstateFixture();
+    const s = f.stack('prod');
+    const k = s.key('retained-key');
+    const sec = s.secret('app/prod/retained');
+    const read = s.secret('partner/prod/token');
+    const row = (urn: string) => s.rows.find((r) => r.urn === urn) as { retainOnDelete?: boolean; external?: boolean };
+    row(k.urn).retainOnDelete = true;
+    row(sec.urn).retainOnDelete = true;
+    row(read.urn).external = true;
+    expectSubjects(finding(f, 'prod', 'SEC-005'), {
+      met: ['alias/retained-key: retained on delete, deletion window 30 d', 'app/prod/retained: retained on delete, recovery window 30 d'],
+    });
+    expect(finding(f, 'prod', 'SEC-002').subjects.map((x) => x.name)).toEqual(['app/prod/retained']);
+  });
+
   it('names each problem: not protected, a short window, no recovery', () => {
     const f = new EstateFixture();
     const s = f.stack('prod');
