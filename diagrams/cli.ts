@@ -6,7 +6,8 @@
  *
  * Data goes to stdout (only `graph --json` prints data); progress and errors go to stderr. The
  * process exit code is set in exactly one place, `main().then(...)` at the bottom, from the typed
- * errors of the library (see EXIT in ./errors.ts and EXIT_CODES_HELP below).
+ * errors of the library (see EXIT in ./errors.ts and EXIT_CODES_HELP below); a reader that closes
+ * stdout early (`| head`) ends the process with the code set so far.
  */
 
 import { realpathSync } from 'node:fs';
@@ -352,6 +353,12 @@ if (invokedDirectly) {
         .finally(() => process.kill(process.pid, sig));
     });
   }
+  // A reader that stops reading (`diagrams graph --json | head`): the output is cut short on purpose,
+  // not a failure; the process ends quietly with what it has set so far.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   main(process.argv.slice(2))
     .then(
       (c) => {

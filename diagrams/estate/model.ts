@@ -256,7 +256,9 @@ export interface Trust {
     readonly namespace?: string;
     readonly serviceAccount?: string;
   };
+  /** Set when another account may assume the role (`*`: any account), whatever its kind. */
   readonly crossAccount?: {
+    /** The other account, or `*` when the trust allows any principal. */
     readonly accountId: string;
     /** True when the trust requires `sts:ExternalId`. The id itself is shown only if not secret. */
     readonly requiresExternalId: boolean;
@@ -405,6 +407,8 @@ export interface Trail extends EntityBase {
   readonly bucketEncryption: { readonly kind: 'sse-kms'; readonly keyId?: string; readonly keyUrn?: string } | { readonly kind: 'sse-s3' } | { readonly kind: 'unknown' };
   /** Event sources/names the trail's selectors record, readable (e.g. `management events (read+write)`). */
   readonly events: readonly string[];
+  /** An organization trail (`isOrganizationTrail`): it records the calls of every account of the organization. */
+  readonly organization?: true;
   /** Whether the trail is logging (`enableLogging`, true unless set false). */
   readonly logging: boolean | 'unknown';
   /**
@@ -424,8 +428,12 @@ export interface Alarm extends EntityBase {
   readonly watches: Watch;
   /** SNS topic URNs notified. */
   readonly topics: readonly string[];
+  /** Alarm actions that name an SNS topic outside the loaded stacks (an ARN, or a value not known before deployment). */
+  readonly otherTopics?: number;
   /** Whether the alarm's actions run (`actionsEnabled`, true unless set false). */
   readonly enabled: boolean | 'unknown';
+  /** The function whose `AWS/Lambda` `Errors` metric the alarm watches (its `FunctionName` dimension). */
+  readonly lambdaErrorsOf?: string;
 }
 
 export interface EventRule extends EntityBase {

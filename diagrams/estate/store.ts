@@ -321,11 +321,12 @@ export class Store {
    * regions when multi-region), whatever stack defines it: where both accounts are known, that
    * decides. Otherwise, another serving stack's piece unless it is tied to another environment.
    */
-  serves(stack: string, x: { readonly stack: string; readonly name: string; readonly tags: Readonly<Record<string, string>>; readonly account?: string; readonly region?: string; readonly multiRegion?: boolean | 'unknown' }): boolean {
+  serves(stack: string, x: { readonly stack: string; readonly name: string; readonly tags: Readonly<Record<string, string>>; readonly account?: string; readonly region?: string; readonly multiRegion?: boolean | 'unknown'; readonly organization?: true }): boolean {
     if (x.stack === stack) return true;
     const here = this.summaryByKey.get(stack);
     if (x.multiRegion !== undefined && x.account !== undefined && here?.account !== undefined) {
-      return x.account === here.account && (x.multiRegion !== false || x.region === undefined || here.region === undefined || x.region === here.region);
+      // An organization trail records the calls of the organization's other accounts too.
+      return (x.account === here.account || x.organization === true) && (x.multiRegion !== false || x.region === undefined || here.region === undefined || x.region === here.region);
     }
     if (!this.auditStacks(stack).has(x.stack)) return false;
     const mine = this.summaryByKey.get(stack)?.environment?.toLowerCase();

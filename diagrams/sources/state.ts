@@ -49,6 +49,7 @@ const SHAPES =
   'a `pulumi stack export` document `{"version": 3, "deployment": {...}}` or a checkpoint `{"version": N, "checkpoint": {"stack", "latest"}}` / `{"target", "latest"}`';
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'none';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (isObject(v)) {

@@ -52,8 +52,9 @@ export const trailRule: Rule = {
         else if (t.missedReads.length > 0) problems.push(`does not record ${t.missedReads.join(', ')}`);
         if (t.multiRegion !== true) problems.push(t.multiRegion === 'unknown' ? 'multi-region unknown' : 'single-region');
         if (t.logFileValidation !== true) problems.push(t.logFileValidation === 'unknown' ? 'log validation unknown' : 'no log file validation');
+        const org = t.organization === true && t.account !== ctx.summary.account ? `; organization trail of account ${t.account ?? '(unknown)'}: records this stack's calls if its account is in the organization` : '';
         const from = t.stack === ctx.stack ? '' : ` (from stack ${t.stack})`;
-        return subject(t, problems.length === 0, problems.length > 0 ? `${problems.join(', ')}${from}` : `multi-region, log file validation${from}`);
+        return subject(t, problems.length === 0, problems.length > 0 ? `${problems.join(', ')}${from}${org}` : `multi-region, log file validation${from}${org}`);
       });
     return auditSubjects(ctx, found, `no CloudTrail trail records access to this stack's ${heldLabel(ctx)}`);
   },
@@ -102,13 +103,15 @@ function watchRule(
 ): FindingSubject[] {
   if (!applies) return [];
   const audit = ctx.store.auditOf(ctx.stack);
-  const watchers = [...audit.alarms, ...audit.eventRules].filter((a) => a.watches === watch);
+  // A failed rotation is also an error of its function: an alarm on a rotation function's Errors metric.
+  const rotators = watch === 'rotation-failure' ? new Set(ctx.store.rotationFunctions().map((f) => f.name)) : new Set<string>();
+  const watchers = [...audit.alarms, ...audit.eventRules].filter((a) => a.watches === watch || ('lambdaErrorsOf' in a && a.lambdaErrorsOf !== undefined && rotators.has(a.lambdaErrorsOf)));
   const found = watchers.map((a) => {
     const from = a.stack === ctx.stack ? '' : ` (from stack ${a.stack})`;
     if (a.enabled !== true) return subject(a, false, `${a.enabled === 'unknown' ? 'enabled or not is unknown' : 'disabled'}: notifies nobody${from}`);
-    return a.topics.length > 0
-      ? subject(a, true, `notifies ${plural(a.topics.length, 'topic')}${from}`)
-      : subject(a, false, `notifies nobody (no SNS topic)${from}`);
+    if (a.topics.length > 0) return subject(a, true, `notifies ${plural(a.topics.length, 'topic')}${from}`);
+    const other = 'otherTopics' in a ? (a.otherTopics ?? 0) : 0;
+    return other > 0 ? subject(a, true, `notifies ${plural(other, 'SNS topic')} outside the loaded stacks${from}`) : subject(a, false, `notifies nobody (no SNS topic)${from}`);
   });
   return auditSubjects(ctx, found, missing);
 }

@@ -332,7 +332,7 @@ export const auditRoleNoSecrets: Rule = {
   evaluate(ctx) {
     return ctx
       .inStack(ctx.estate.roles)
-      .filter((r) => r.trust.kind === 'cross-account')
+      .filter((r) => r.trust.crossAccount !== undefined)
       .map((role) => {
         const reach = secretValueReach(ctx, role.urn);
         const ext = role.trust.crossAccount?.requiresExternalId === false ? '; trust has no sts:ExternalId' : '';
@@ -467,7 +467,12 @@ export const secretPolicyScope: Rule = {
     return ctx.inStack(ctx.estate.secrets).map((s) => {
       if (s.policy === undefined) return subject(s, true, 'no resource policy: only this account\'s IAM decides');
       const shared = new Set<string>();
-      for (const st of s.policy.statements) if (st.effect === 'Allow') for (const o of outsiders(st.principals, s.account, st)) shared.add(o);
+      for (const st of s.policy.statements) {
+        if (st.effect !== 'Allow') continue;
+        for (const o of outsiders(st.principals, s.account, st)) shared.add(o);
+        // A service principal acts for any account unless aws:SourceAccount / aws:SourceArn limits it.
+        if (callerLimit(st).accounts === undefined) for (const svc of st.principals?.Service ?? []) shared.add(`service ${svc} (for any account: no aws:SourceAccount or aws:SourceArn)`);
+      }
       if (shared.size > 0) return subject(s, false, `resource policy allows ${list([...shared].sort())}`);
       if (s.policy.unknown) return subject(s, false, 'resource policy could not be read completely');
       const orgs = organisations(s.policy);

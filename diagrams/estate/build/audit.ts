@@ -245,6 +245,7 @@ function buildTrail(row: Row, keys: KeyRegistry, b: BucketFacts): Trail {
     logging: bool(row.r, true, 'enableLogging', 'isLogging'),
     missedReads: missedReads(row.r),
   };
+  if (bool(row.r, false, 'isOrganizationTrail') === true) t.organization = true;
   const kms = str(row.r, 'kmsKeyId');
   if (kms !== undefined && kms !== '') t.kmsKeyId = kms;
   const keyUrn = keys.resolve(row, 'kmsKeyId');
@@ -300,6 +301,11 @@ function buildAlarm(row: Row, topics: TopicIndex, filters: readonly MetricFilter
   };
   if (metricName) a.metricName = metricName;
   if (namespace) a.namespace = namespace;
+  const actions = arr(propAny(row.r, 'alarmActions'));
+  const outside = actions.filter((v) => v === UNKNOWN || (typeof v === 'string' && /^arn:[^:]+:sns:/.test(v) && topics.byValues([v]).length === 0)).length;
+  if (a.topics.length === 0 && outside > 0) a.otherTopics = outside;
+  const fn = obj(propAny(row.r, 'dimensions'))?.['FunctionName'] ?? arr(propAny(row.r, 'dimensions')).map((d) => obj(d)).find((d) => d?.['name'] === 'FunctionName')?.['value'];
+  if (metricName === 'Errors' && namespace === 'AWS/Lambda' && typeof fn === 'string' && fn !== '' && fn !== UNKNOWN) a.lambdaErrorsOf = fn;
   return a;
 }
 

@@ -162,9 +162,13 @@ export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretEx
       }
       else if (r.type === KUBERNETES_SECRET) out.push(kubernetesExposure(row)); else if (RANDOM_SECRETS[r.type]) {
         const { fields, secretOutput } = RANDOM_SECRETS[r.type]!;
-        out.push(exposure(row, 'random-value', fields.join(', '), secretOutput
+        // The provider marks it secret, unless this state holds it unmarked (the reader found it in plain text).
+        const marked = secretOutput && !g.graph.metadata.plaintextSecrets.some((ps) => ps.urn === r.urn);
+        out.push(exposure(row, 'random-value', fields.join(', '), marked
           ? 'a generated secret value kept in the Pulumi state (encrypted there as a secret output): anyone who can export the state with --show-secrets reads it'
-          : 'a generated value kept in the Pulumi state in plain text (the provider does not mark it secret): anyone who can read the state reads it'));
+          : secretOutput
+            ? 'a generated secret value stored unmarked in this Pulumi state, in plain text: anyone who can read the state reads it'
+            : 'a generated value kept in the Pulumi state in plain text (the provider does not mark it secret): anyone who can read the state reads it'));
       }
     }
     for (const ps of g.graph.metadata.plaintextSecrets) {

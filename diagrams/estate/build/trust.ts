@@ -51,6 +51,12 @@ export function trustOf(
     conditions.push(...s.conditions);
   }
   const trust: Mutable<Trust> = { kind: 'other', principals: [...principals].sort(), conditions };
+  // Another account (or any, `*`) may assume it, whatever else does: said of every kind of trust.
+  const anyAccount = principals.has('AWS:*');
+  const foreign = aws.map((a) => (/^\d{12}$/.test(a) ? a : splitArn(a)?.account)).find((a) => a !== undefined && /^\d{12}$/.test(a) && a !== ownAccount);
+  if (foreign !== undefined || anyAccount) {
+    trust.crossAccount = { accountId: foreign ?? '*', requiresExternalId: conditions.some((c) => c.key.toLowerCase() === 'sts:externalid') };
+  }
   const setKind = (k: TrustKind): void => {
     trust.kind = k;
   };
@@ -73,12 +79,7 @@ export function trustOf(
   } else if (github || services.some((s) => s.startsWith('codebuild.'))) setKind('ci-build');
   else if (services.some((s) => s.startsWith('lambda.'))) setKind('lambda');
   else if (services.some((s) => s.startsWith('ec2.')) || inInstanceProfile) setKind('ec2');
-  else {
-    const foreign = aws.map((a) => (/^\d{12}$/.test(a) ? a : splitArn(a)?.account)).find((a) => a !== undefined && /^\d{12}$/.test(a) && a !== ownAccount);
-    if (foreign) {
-      setKind('cross-account');
-      trust.crossAccount = { accountId: foreign, requiresExternalId: conditions.some((c) => c.key.toLowerCase() === 'sts:externalid') };
-    } else if (services.length > 0) setKind('service');
-  }
+  else if (trust.crossAccount !== undefined) setKind('cross-account');
+  else if (services.length > 0) setKind('service');
   return trust;
 }

@@ -90,6 +90,39 @@ describe('SEC-040 on trails that do not record the reads', () => {
   });
 });
 
+describe('SEC-043 on an alarm on the rotation function', () => {
+  it("an alarm on the rotation function's AWS/Lambda Errors metric reports failed rotations; one on another function does not", () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    const topic = s.topic('alerts', ['sec@example.com']);
+    s.secret('app/dev/db', { rotationDays: 30, rotationLambda: s.lambda('rotate', s.role('rotate-role', { trust: 'lambda' })) });
+    s.lambda('web', s.role('web-role', { trust: 'lambda' }));
+    s.alarm('rotate-errors', { metricName: 'Errors', namespace: 'AWS/Lambda', description: 'errors', topics: [topic], props: { dimensions: { FunctionName: 'rotate' } } });
+    s.alarm('web-errors', { metricName: 'Errors', namespace: 'AWS/Lambda', description: 'errors', topics: [topic], props: { dimensions: { FunctionName: 'web' } } });
+    expectSubjects(finding(f, 'dev', 'SEC-043'), { met: ['rotate-errors: notifies 1 topic'] });
+  });
+
+  it('an alarm notifying a topic of a stack that is not loaded (its ARN) notifies someone, not nobody', () => {
+    const f = new EstateFixture();
+    const s = f.stack('dev');
+    s.secret('app/dev/db');
+    s.alarm('access-denied', { props: { alarmActions: [`arn:aws:sns:eu-west-1:${OTHER_ACCOUNT}:security-alerts`] } });
+    expectSubjects(finding(f, 'dev', 'SEC-042'), { met: ['access-denied: notifies 1 SNS topic outside the loaded stacks'] });
+  });
+});
+
+describe('SEC-040 with an organization trail', () => {
+  it("an organization trail of the management account serves a member account's stack, saying on what condition", () => {
+    const f = new EstateFixture();
+    f.stack('shared').trail('org-trail', { props: { isOrganizationTrail: true } });
+    f.stack('shared').trail('mgmt-only');
+    f.stack('member', { account: OTHER_ACCOUNT }).secret('app/member/db');
+    expectSubjects(finding(f, 'member', 'SEC-040'), {
+      met: ['org-trail: multi-region, log file validation (from stack shared); organization trail of account 111122223333: records this stack\'s calls if its account is in the organization'],
+    });
+  });
+});
+
 describe('SEC-041 on the AWS-managed S3 key', () => {
   it('a bucket default of SSE-KMS with aws/s3 (or no key id) is not a customer-managed key', () => {
     const f = new EstateFixture();

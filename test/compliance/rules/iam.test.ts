@@ -251,6 +251,23 @@ describe('SEC-021 no read across environments', () => {
   });
 });
 
+describe('SEC-022 on roles another account may assume, whatever else trusts them', () => {
+  it('a Lambda role also trusted by another account, a trust to any principal, one to any principal of an organization', () => {
+    const f = new EstateFixture();
+    const s = f.stack('prod');
+    s.secret('app/prod/db');
+    const assume = (principal: unknown, extra: Statement = {}): Statement => ({ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole', ...extra });
+    const both = s.role('both', { trust: [assume({ Service: 'lambda.amazonaws.com' }), assume({ AWS: OTHER_ROOT })] });
+    const anyone = s.role('anyone', { trust: [assume({ AWS: '*' })] });
+    const org = s.role('org', { trust: [assume('*', { Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } })] });
+    s.policy('read', [allow('secretsmanager:GetSecretValue', '*')], { roles: [both, anyone, org] });
+    expectSubjects(finding(f, 'prod', 'SEC-022'), {
+      notMet: ['anyone: can read secret values: app/prod/db; trust has no sts:ExternalId', 'both: can read secret values: app/prod/db; trust has no sts:ExternalId', 'org: can read secret values: app/prod/db; trust has no sts:ExternalId'],
+    });
+    expect(f.estate().roles.find((r) => r.name === 'both')!.trust.kind).toBe('lambda');
+  });
+});
+
 describe('SEC-022 audit role reads no secret value', () => {
   it('is met for a cross-account role that describes and lists, with an external id', () => {
     const f = new EstateFixture();
@@ -469,6 +486,17 @@ describe('SEC-011 and SEC-025 on what the key policy delegates and what grants g
     const t = g.stack('shared', { account: UNKNOWN_VALUE });
     t.key('foreign-key', { policy: [{ Effect: 'Allow', Principal: { AWS: OTHER_ROOT }, Action: 'kms:*', Resource: '*' }] });
     expectSubjects(finding(g, 'shared', 'SEC-025'), { notMet: [`alias/foreign-key: key policy allows ${OTHER_ROOT} (the resource's account is not known)`] });
+  });
+
+  it('SEC-024: a service principal without aws:SourceAccount acts for any account; with it, for this one', () => {
+    const f = new EstateFixture();
+    const s = f.stack('prod');
+    s.secret('app/prod/svc', { policy: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });
+    s.secret('app/prod/svc-own', { policy: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } }] });
+    expectSubjects(finding(f, 'prod', 'SEC-024'), {
+      notMet: ['app/prod/svc: resource policy allows service lambda.amazonaws.com (for any account: no aws:SourceAccount or aws:SourceArn)'],
+      met: ['app/prod/svc-own: resource policy allows principals of this account only'],
+    });
   });
 
   it("SEC-024: ForAllValues on a single-valued key holds when the key is absent: it limits no caller", () => {

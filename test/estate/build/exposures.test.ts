@@ -121,6 +121,7 @@ describe('Kubernetes Secrets, random values, plaintext envelopes', () => {
     s.add('random:index/randomString:RandomString', 'suffix', { length: 8 }, { id: 'abcdefgh' });
     s.add('random:index/randomBytes:RandomBytes', 'key-bytes', { length: 32 }, { id: 'bytes' });
     s.add('random:index/randomPet:RandomPet', 'pet', {}, { id: 'happy-cat' });
+    s.add('random:index/randomPassword:RandomPassword', 'plain-password', { length: 16, result: 'hunter2-random-plain' }, { id: 'none' });
     s.add('aws:ssm/parameter:Parameter', 'leaked', { name: '/app/prod/leaked', type: 'SecureString', value: plain('hunter2-envelope') }, { id: '/app/prod/leaked' });
     s.add('aws-native:lambda:Function', 'native-leak', { functionName: 'leaky-fn', environment: { variables: { MODE: plain('hunter2-envelope') } } }, { id: 'leaky-fn' });
   });
@@ -142,10 +143,13 @@ describe('Kubernetes Secrets, random values, plaintext envelopes', () => {
     expect(brief(r)).toEqual([
       ['db-password', 'random-value', 'result'],
       ['key-bytes', 'random-value', 'base64, hex'],
+      ['plain-password', 'random-value', 'result'],
       ['suffix', 'random-value', 'result'],
     ]);
-    expect(r.map((x) => x.detail.includes('encrypted there as a secret output'))).toEqual([true, true, false]);
+    // A RandomPassword the provider marks secret but this state holds unmarked: plain text, not "encrypted there".
+    expect(r.map((x) => x.detail.includes('encrypted there as a secret output'))).toEqual([true, true, false, false]);
     expect(r[2]!.detail).toContain('in plain text');
+    expect(r[3]!.detail).toContain('in plain text');
   });
 
   it('a plaintext secret envelope in the state: the resource and the paths', () => {
