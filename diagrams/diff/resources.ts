@@ -25,6 +25,7 @@ const ITEMISED = new Set([
   'aws:secretsmanager/secretRotation:SecretRotation',
   'aws:secretsmanager/secretPolicy:SecretPolicy',
   'aws:kms/key:Key',
+  'aws:kms/externalKey:ExternalKey',
   'aws:iam/policy:Policy',
   'aws:iam/rolePolicy:RolePolicy',
   'aws:iam/userPolicy:UserPolicy',

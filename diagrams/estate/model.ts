@@ -153,6 +153,8 @@ export interface KmsReplica {
   readonly stack: string;
   readonly region?: string;
   readonly arn?: string;
+  /** The replica's own key policy, when it sets one (a replica's policy need not be its primary's). */
+  readonly policy?: PolicyDocument;
 }
 
 export interface KmsKey extends EntityBase {
@@ -170,6 +172,8 @@ export interface KmsKey extends EntityBase {
   readonly keySpec?: string;
   /** The key's material is in a custom key store (`customKeyStoreId`): KMS cannot rotate it. */
   readonly customKeyStore?: boolean;
+  /** Key material imported into KMS (`aws:kms/externalKey:ExternalKey`): KMS cannot rotate it automatically. */
+  readonly importedMaterial?: boolean;
   readonly policy?: PolicyDocument;
   /** KMS grants on the key (`aws:kms/grant:Grant`), sorted by URN. */
   readonly grants: readonly KmsGrant[];

@@ -113,6 +113,7 @@ export const SENSITIVE_FIELDS: Readonly<Record<string, readonly string[]>> = Obj
   'pulumi:providers:aws': ['accessKey', 'secretKey', 'token'],
   'pulumi:providers:aws-native': ['accessKey', 'secretKey', 'token'],
   'aws:kms/ciphertext:Ciphertext': ['plaintext'],
+  'aws:kms/externalKey:ExternalKey': ['keyMaterialBase64'],
   'aws:apigateway/apiKey:ApiKey': ['value'],
   'aws:appsync/apiKey:ApiKey': ['key'],
   'aws:iam/serviceSpecificCredential:ServiceSpecificCredential': ['servicePassword'],
@@ -156,7 +157,11 @@ const SENSITIVE_KEY = /(password|passwd|secret|token|apikey|api_key|privatekey|p
 /** An environment variable's name (`STRIPE_KEY`, `DB_PASS`): judged by `secretLikeVariable`, as the exposure scan does. */
 const VARIABLE_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 /** A credential inside a string: `scheme://user:password@host` or `Password=...` / `pwd=...` of a connection string. */
-const EMBEDDED_CREDENTIAL = /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@|(?:^|[;&?\s])[\w.-]*(?:password|passwd|pwd)\s*=\s*[^;&\s]/i;
+const URL_CREDENTIAL = /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^/\s:@"',;{}?#=&]*:[^/\s:@"',;{}?#=&]+@/i;
+/** `Password=x` / `pwd=x` of a connection string (the whole key, after a separator). */
+const CONNECTION_PASSWORD = /(?:^|[;&?\s])(?:password|passwd|pwd)\s*=\s*[^;&\s]/i;
+/** `DB_PASSWORD=x` of a script (`export DB_PASSWORD=...` in user data): an upper-case variable. */
+const SCRIPT_PASSWORD = /(?:^|[\s;'"])(?:export\s+)?[A-Z][A-Z0-9]{0,40}(?:_[A-Z0-9]{1,40}){0,6}_(?:PASSWORD|PASSWD|PWD|PASS)=[^\s;'"]/;
 /** Keys that match SENSITIVE_KEY by their ending but carry no secret. */
 const NOT_SENSITIVE_KEYS: ReadonlySet<string> = new Set(['kind', 'type']);
 
@@ -303,13 +308,13 @@ export function redactValue(value: unknown, ctx: RedactionContext, depth = 0): J
   }
   // A `{name, value}` pair (an ECS container's or a Kubernetes container's environment variable):
   // the value is secret when the name says so.
-  const pairName = typeof obj.name === 'string' && typeof obj.value === 'string' && isSensitiveKey(obj.name) ? obj.name : undefined;
+  const pairName = typeof obj.name === 'string' && typeof obj.value === 'string' && isSecretVariable(obj.name) ? obj.name : undefined;
   const out = ctx.inPlace ? obj : {};
   for (const key in obj) {
     const v = obj[key];
     if (v === undefined) continue;
     keys[depth] = key;
-    out[key] = key === 'value' && pairName !== undefined ? redactMember(pairName, v, ctx, depth + 1) : redactMember(key, v, ctx, depth + 1);
+    out[key] = key === 'value' && pairName !== undefined ? redactMember(pairName, v, ctx, depth + 1, true) : redactMember(key, v, ctx, depth + 1);
   }
   return Object.freeze(out) as JsonObject;
 }
@@ -340,8 +345,9 @@ function isReferenceValue(v: unknown): boolean {
 }
 
 /** One member of an object: a string or number under a secret-like key is redacted, else the value is walked. */
-function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: number): JsonValue {
-  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && (isSensitiveKey(key) || holdsCredential(key, v)) && !isReferenceValue(v)) {
+function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: number, secretName = false): JsonValue {
+  const variable = depth >= 2 && VARIABLE_MAPS.has(ctx.keys[depth - 2]!);
+  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && (secretName || isSensitiveKey(key) || (variable && isSecretVariable(key)) || holdsCredential(key, v)) && !isReferenceValue(v)) {
     ctx.count++;
     compareId(ctx, v);
     record(ctx, depth, 'unmarked-sensitive-field');
@@ -351,14 +357,22 @@ function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: num
 }
 
 function isSensitiveKey(key: string): boolean {
-  return (SENSITIVE_KEY.test(key) && !NOT_SENSITIVE_KEYS.has(key)) || (VARIABLE_NAME.test(key) && secretLikeVariable(key) !== undefined);
+  return SENSITIVE_KEY.test(key) && !NOT_SENSITIVE_KEYS.has(key);
 }
+
+/** An environment variable's name that says secret (by the key patterns, or as the exposure scan judges names). */
+function isSecretVariable(name: string): boolean {
+  return isSensitiveKey(name) || (VARIABLE_NAME.test(name) && secretLikeVariable(name) !== undefined);
+}
+
+/** Containers whose members are environment variables (`environment.variables` of a Lambda). */
+const VARIABLE_MAPS: ReadonlySet<string | number> = new Set(['variables']);
 
 /** A string that carries a credential whatever its key: a URL with a password, a connection string's password, a kubeconfig's token. */
 function holdsCredential(key: string, v: string | number): boolean {
   if (typeof v !== 'string' || v.length < 8) return false;
   if (key === 'kubeconfig') return holdsKubeCredentials(v);
-  return (v.includes('@') || v.includes('=')) && EMBEDDED_CREDENTIAL.test(v);
+  return (v.includes('://') && v.includes('@') && URL_CREDENTIAL.test(v)) || (v.includes('=') && (CONNECTION_PASSWORD.test(v) || SCRIPT_PASSWORD.test(v)));
 }
 
 /** A secret envelope: REDACTED; recorded when its value is readable (plaintext, or b64 ciphertext). */

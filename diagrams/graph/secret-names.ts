@@ -46,7 +46,14 @@ const METADATA_WORDS: ReadonlySet<string> = new Set([
   'url',
   'endpoint',
   'region',
+  'issuer',
+  'audience',
+  'prefix',
+  'suffix',
 ]);
+
+/** Words before a last `key` that make a variable name a lookup key, not a secret (`PARTITION_KEY`, `S3_KEY`). */
+const LOOKUP_KEY_WORDS: ReadonlySet<string> = new Set(['partition', 'sort', 'hash', 'range', 'primary', 'foreign', 's3', 'object', 'bucket', 'cache', 'routing', 'idempotency', 'dedup', 'deduplication', 'kms', 'lookup', 'index', 'map', 'group', 'message', 'known', 'hosts', 'public']);
 
 /** Split a name into lower-case words on separators and camelCase boundaries (`dbPassword`, `DBPassword`). */
 export function nameWords(name: string): string[] {
@@ -60,15 +67,17 @@ export function nameWords(name: string): string[] {
 
 /**
  * Whether an environment variable's name (`DB_PASS`, `STRIPE_KEY`, `MYSQL_PWD`) says it holds a
- * secret: `secretLikeName`, or `pass` as a word (`DB_PASS`, `REDIS_PASS`), unless the last word
- * makes it metadata.
+ * secret: `secretLikeName`, or `pass` as the last word (`DB_PASS`, `REDIS_PASS`); not a lookup key
+ * (`PARTITION_KEY`, `S3_KEY`), nor a name whose last word makes it metadata.
  */
 export function secretLikeVariable(name: string): string | undefined {
-  const hit = secretLikeName(name);
-  if (hit !== undefined) return hit;
   const words = nameWords(name);
   const last = words[words.length - 1];
-  return last !== undefined && !METADATA_WORDS.has(last) && words.includes('pass') ? 'pass' : undefined;
+  if (last === undefined) return undefined;
+  if ((last === 'key' || last === 'keys') && words.length > 1 && LOOKUP_KEY_WORDS.has(words[words.length - 2]!)) return undefined;
+  const hit = secretLikeName(name);
+  if (hit !== undefined) return hit;
+  return last === 'pass' ? 'pass' : undefined;
 }
 
 /**

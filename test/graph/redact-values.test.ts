@@ -88,4 +88,27 @@ describe('unmarked values', () => {
     const out = redactProperties({ kubeconfig: 'users:\n- name: u\n  user:\n    token: planted-kube\n', connectionString: 'Server=x;Password=planted-conn', endpoint: 'https://api.example.com' }, { type: 'pulumi:pulumi:Stack', bag: 'outputs' }, ctx);
     expect(out).toEqual({ kubeconfig: REDACTED, connectionString: REDACTED, endpoint: 'https://api.example.com' });
   });
+
+  it('keeps what only looks like a credential: tags in upper case, policy JSON with a URL and an address, URLs with ports and addresses, lookup keys', () => {
+    const kept = {
+      ALLOWED_ORIGINS: 'https://app.example.com:443,mailto:ops@example.com',
+      SMTP_URL: 'smtp://mail.example.com:587?from=alerts@example.com',
+      RESET_LINK: 'https://app.example.com/account?forgot_password=1',
+      DB_URL: 'postgres://app@db.internal:5432/app?sslmode=require',
+      PARTITION_KEY: 'pk',
+      S3_KEY: 'uploads/report.csv',
+      TOKEN_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc',
+      PASS_THROUGH: 'true',
+    };
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'accounts.google.com' }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'accounts.google.com:oaud': 'https://example.com', 'accounts.google.com:email': 'ci@example.com' } } }] });
+    const { g, json } = graphOf((s) => {
+      s.lambda('fn', s.role('fn-role'), { environment: kept });
+      s.secret('app/dev/owned', { tags: { SECRET_OWNER: 'team-a', DATA_KEY: 'customers' } });
+      s.role('google', { trust: JSON.parse(trust).Statement });
+    });
+    for (const v of Object.values(kept)) expect(json).toContain(JSON.stringify(v).slice(1, -1));
+    expect(json).toContain('"SECRET_OWNER":"team-a"');
+    expect(json).toContain('ci@example.com');
+    expect(g.metadata.plaintextSecrets).toEqual([]);
+  });
 });

@@ -35,7 +35,12 @@ export const cmkEncryption: Rule = {
       return subject(x, true, `encrypted with ${x.keyId} (a key outside the estate)`);
     };
     for (const p of ctx.inStack(ctx.estate.parameters)) if (p.type === 'SecureString') out.push(check(p, 'aws/ssm'));
-    for (const s of ctx.inStack(ctx.estate.secrets)) out.push(check(s, 'aws/secretsmanager'));
+    for (const s of ctx.inStack(ctx.estate.secrets)) {
+      const own = check(s, 'aws/secretsmanager');
+      // A replica without kmsKeyId is encrypted with aws/secretsmanager of its region.
+      const managed = s.replicas.filter((r) => r.keyId === undefined || r.keyId === '' || isAwsManagedKeyId(r.keyId)).map((r) => r.region);
+      out.push(managed.length > 0 ? subject(s, false, `${own.detail}; its replica${managed.length > 1 ? 's' : ''} in ${list(managed)} with the AWS-managed aws/secretsmanager key`) : own);
+    }
     return out;
   },
 };
@@ -86,8 +91,8 @@ export const keyRotation: Rule = {
     const out: FindingSubject[] = [];
     for (const k of ctx.keysInScope()) {
       if (k.keyUsage !== undefined && k.keyUsage !== UNKNOWN && k.keyUsage !== 'ENCRYPT_DECRYPT') continue;
-      // KMS rotates only symmetric encryption keys whose material it holds (not asymmetric or HMAC keys, nor custom key stores).
-      if ((k.keySpec !== undefined && k.keySpec !== 'SYMMETRIC_DEFAULT') || k.customKeyStore === true) continue;
+      // KMS rotates only symmetric encryption keys whose material it generated (not asymmetric or HMAC keys, imported material, custom key stores).
+      if ((k.keySpec !== undefined && k.keySpec !== 'SYMMETRIC_DEFAULT') || k.customKeyStore === true || k.importedMaterial === true) continue;
       const from = ctx.fromStack(k);
       if (k.rotationEnabled === 'unknown') out.push(subject(k, false, `automatic rotation could not be determined${from}`));
       else if (!k.rotationEnabled) out.push(subject(k, false, `automatic rotation is off${from}`));

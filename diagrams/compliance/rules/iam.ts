@@ -64,7 +64,9 @@ const CERTAINTY_SUFFIX = { certain: '', conditional: ' (conditional)', unknown: 
  * or a grant. Full administrators are left out, and so is a direct decrypt that carries an
  * encryption-context condition (it is scoped).
  */
-function directDecrypters(ctx: RuleContext, keyUrn: string): string[] {
+function directDecrypters(ctx: RuleContext, keyUrn: string, grants: readonly KmsGrant[]): string[] {
+  // A grant with an encryption-context constraint is scoped, like a key policy's condition.
+  const constrained = new Set(grants.filter((g) => g.constraints.length > 0).map((g) => g.urn));
   const out: string[] = [];
   for (const r of ctx.store.readersOf(keyUrn)) {
     if (r.kind !== 'key') continue;
@@ -73,9 +75,24 @@ function directDecrypters(ctx: RuleContext, keyUrn: string): string[] {
     // Another account's principal named by the key policy is judged from its statements below.
     if (ctx.store.findPrincipal(r.principal)?.external !== undefined && !item.via.some((v) => v.kind === 'grant')) continue;
     if (item.conditions.some((c) => /^kms:EncryptionContext/i.test(c.key) && !/Not|Null/i.test(c.operator))) continue;
+    if (item.via.length > 0 && item.via.every((v) => v.kind === 'grant' && constrained.has(v.ref))) continue;
     out.push(`${ctx.entityName(r.principal)}${CERTAINTY_SUFFIX[item.certainty]}`);
   }
   return out;
+}
+
+/** The principals (other than the account's root) that key policy statements let decrypt without a service or encryption-context scope. */
+function unscopedDecrypters(statements: readonly PolicyStatement[], account: string | undefined): string[] {
+  const open: string[] = [];
+  for (const st of statements) {
+    if (grantedActions(st, [KEY_DECRYPT]).length === 0) continue;
+    if (scopedDecrypt(st)) continue;
+    const principals = [...(st.principals?.AWS ?? []), ...(st.principals?.any === true ? ['*'] : [])];
+    // The key's own account (its root, or its id) delegates to its administrators through IAM.
+    const others = principals.filter((p) => !isAccountRoot(p, account));
+    open.push(...others.map((p) => p.split('/').pop() ?? p));
+  }
+  return open;
 }
 
 // ─── SEC-011 ─────────────────────────────────────────────────────────────────────────
@@ -95,21 +112,14 @@ export const kmsViaService: Rule = {
     const out: FindingSubject[] = [];
     for (const k of ctx.keysInScope()) {
       const from = ctx.fromStack(k);
-      const direct = directDecrypters(ctx, k.urn);
+      const direct = directDecrypters(ctx, k.urn, k.grants);
       if (k.policy === undefined) {
         const dflt = 'no key policy in the estate: the default delegates to the account\'s IAM policies';
         out.push(direct.length > 0 ? subject(k, false, `${dflt}; decrypt without ViaService or encryption context for ${list(sortedUnique(direct))}${from}`) : subject(k, true, `${dflt}; no loaded principal but a full administrator decrypts directly${from}`));
         continue;
       }
-      const open: string[] = [...direct];
-      for (const st of k.policy.statements) {
-        if (grantedActions(st, [KEY_DECRYPT]).length === 0) continue;
-        if (scopedDecrypt(st)) continue;
-        const principals = [...(st.principals?.AWS ?? []), ...(st.principals?.any === true ? ['*'] : [])];
-        // The key's own account (its root, or its id) delegates to its administrators through IAM.
-        const others = principals.filter((p) => !isAccountRoot(p, k.account));
-        if (others.length > 0) open.push(...others.map((p) => p.split('/').pop() ?? p));
-      }
+      const open: string[] = [...direct, ...unscopedDecrypters(k.policy.statements, k.account)];
+      for (const r of k.replicas) if (r.policy !== undefined) open.push(...unscopedDecrypters(r.policy.statements, k.account).map((p) => `${p} (replica in ${r.region ?? 'another region'})`));
       if (k.policy.unknown && open.length === 0) out.push(subject(k, false, `key policy could not be read completely${from}`));
       else if (open.length > 0) out.push(subject(k, false, `decrypt without ViaService or encryption context for ${list(sortedUnique(open))}${from}`));
       else out.push(subject(k, true, `decrypt scoped by kms:ViaService / encryption context, or only for full administrators${from}`));
@@ -447,6 +457,11 @@ function outsideGrants(grants: readonly KmsGrant[], account: string | undefined)
   });
 }
 
+/** Whether a bounding condition names the source a service principal acts for (its account, resource ARN or organisation). */
+function limitsSource(st: PolicyStatement): boolean {
+  return st.conditions.some((c) => BOUNDING_OPERATORS.test(c.operator) && c.values.length > 0 && /^aws:Source(Account|Arn|OrgID|OrgPaths)$/i.test(c.key));
+}
+
 /** The organisations that limit the `*` statements of a policy that lets in no outsider. */
 function organisations(doc: { readonly statements: readonly PolicyStatement[] }): string[] {
   return sortedUnique(doc.statements.filter((st) => st.effect === 'Allow' && callerLimit(st).accounts === undefined).flatMap((st) => callerLimit(st).orgs ?? []));
@@ -470,8 +485,8 @@ export const secretPolicyScope: Rule = {
       for (const st of s.policy.statements) {
         if (st.effect !== 'Allow') continue;
         for (const o of outsiders(st.principals, s.account, st)) shared.add(o);
-        // A service principal acts for any account unless aws:SourceAccount / aws:SourceArn limits it.
-        if (callerLimit(st).accounts === undefined) for (const svc of st.principals?.Service ?? []) shared.add(`service ${svc} (for any account: no aws:SourceAccount or aws:SourceArn)`);
+        // A service principal acts for any account unless aws:SourceAccount, aws:SourceArn or aws:SourceOrgID/Paths limits it.
+        if (!limitsSource(st)) for (const svc of st.principals?.Service ?? []) shared.add(`service ${svc} (for any account: no aws:SourceAccount or aws:SourceArn)`);
       }
       if (shared.size > 0) return subject(s, false, `resource policy allows ${list([...shared].sort())}`);
       if (s.policy.unknown) return subject(s, false, 'resource policy could not be read completely');
@@ -498,7 +513,9 @@ export const keyPolicyPrincipals: Rule = {
   evaluate(ctx) {
     return ctx.keysInScope().map((k) => {
       const from = ctx.fromStack(k);
-      const grants = outsideGrants(k.grants, k.account);
+      // A replica's own key policy (it need not be its primary's) lets its outsiders in too.
+      const replicas = k.replicas.flatMap((r) => (r.policy === undefined ? [] : r.policy.statements.filter((st) => st.effect === 'Allow').flatMap((st) => outsiders(st.principals, k.account, st)).map((o) => `replica in ${r.region ?? 'another region'} allows ${o}`)));
+      const grants = [...outsideGrants(k.grants, k.account), ...sortedUnique(replicas)];
       if (k.policy === undefined) return grants.length > 0 ? subject(k, false, `default key policy, and ${list(grants)}${from}`) : subject(k, true, `default key policy: the account root only${from}`);
       const open = k.policy.statements.filter((st) => st.effect === 'Allow' && outsiders(st.principals, k.account, st).length > 0);
       if (open.length > 0 || grants.length > 0) {

@@ -302,7 +302,9 @@ function buildAlarm(row: Row, topics: TopicIndex, filters: readonly MetricFilter
   if (metricName) a.metricName = metricName;
   if (namespace) a.namespace = namespace;
   const actions = arr(propAny(row.r, 'alarmActions'));
-  const outside = actions.filter((v) => v === UNKNOWN || (typeof v === 'string' && /^arn:[^:]+:sns:/.test(v) && topics.byValues([v]).length === 0)).length;
+  // A value not known before deployment counts only when it comes from another stack's outputs (a StackReference).
+  const fromReference = edgeTargets(row, 'alarmActions').some((u) => row.g.byUrn.get(u)?.type === 'pulumi:pulumi:StackReference');
+  const outside = actions.filter((v) => (v === UNKNOWN && fromReference) || (typeof v === 'string' && /^arn:[^:]+:sns:/.test(v) && topics.byValues([v]).length === 0)).length;
   if (a.topics.length === 0 && outside > 0) a.otherTopics = outside;
   const fn = obj(propAny(row.r, 'dimensions'))?.['FunctionName'] ?? arr(propAny(row.r, 'dimensions')).map((d) => obj(d)).find((d) => d?.['name'] === 'FunctionName')?.['value'];
   if (metricName === 'Errors' && namespace === 'AWS/Lambda' && typeof fn === 'string' && fn !== '' && fn !== UNKNOWN) a.lambdaErrorsOf = fn;

@@ -12,7 +12,7 @@ import { compareStrings } from '../../util/collections.ts';
 import { REDACTED } from '../../graph/types.ts';
 import type { JsonValue, Resource } from '../../graph/types.ts';
 import type { ExposureScan, SecretExposure } from '../model.ts';
-import { secretLikeName, secretLikeVariable } from '../../graph/secret-names.ts';
+import { secretLikeVariable } from '../../graph/secret-names.ts';
 import { arr, bool, obj, propAny } from '../props.ts';
 import { awsName, rows, type GraphCtx, type Row } from './context.ts';
 import { DATABASE_PASSWORD_FIELDS, KUBERNETES_SECRET, RANDOM_SECRETS } from './kinds.ts';
@@ -53,7 +53,7 @@ function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, 
       });
     }
     else if (v === REDACTED) out.push({ name, why: 'its value is a secret (marked secret in the program or the state)' });
-    else if (secretLikeName(name) !== undefined) out.push({ name, why: `its name says "${secretLikeName(name)}"` });
+    else if (secretLikeVariable(name) !== undefined) out.push({ name, why: `its name says "${secretLikeVariable(name)}"` });
   }
   return out;
 }
@@ -163,7 +163,7 @@ export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretEx
       else if (r.type === KUBERNETES_SECRET) out.push(kubernetesExposure(row)); else if (RANDOM_SECRETS[r.type]) {
         const { fields, secretOutput } = RANDOM_SECRETS[r.type]!;
         // The provider marks it secret, unless this state holds it unmarked (the reader found it in plain text).
-        const marked = secretOutput && !g.graph.metadata.plaintextSecrets.some((ps) => ps.urn === r.urn);
+        const marked = secretOutput && !g.graph.metadata.plaintextSecrets.some((ps) => ps.urn === r.urn && ps.reason === 'unmarked-sensitive-field');
         out.push(exposure(row, 'random-value', fields.join(', '), marked
           ? 'a generated secret value kept in the Pulumi state (encrypted there as a secret output): anyone who can export the state with --show-secrets reads it'
           : secretOutput

@@ -87,6 +87,8 @@ function collectReplicas(ctxs: readonly GraphCtx[], idx: KeyIndex): Map<string, 
     if (region) rep.region = region;
     const arn = arnOf(row.r);
     if (arn) rep.arn = arn;
+    const policy = prop(row.r, 'policy');
+    if (policy !== undefined && policy !== null && policy !== '') rep.policy = parsePolicyDocument(policy);
     (replicasOf.get(primary) ?? replicasOf.set(primary, []).get(primary)!).push(rep);
     idx.replicaOwner.set(row.r.urn, primary);
     idx.addRef(arn, primary);
@@ -180,6 +182,7 @@ function toKey(row: Row, idx: KeyIndex, parts: KeyParts): KmsKey {
   if (spec) k.keySpec = spec;
   const store = knownStr(row.r, 'customKeyStoreId');
   if (store) k.customKeyStore = true;
+  if (row.r.type === 'aws:kms/externalKey:ExternalKey') k.importedMaterial = true;
   const policyValue = propAny(row.r, 'policy', 'keyPolicy');
   let policy: PolicyDocument | undefined = parts.keyPolicyOf.get(row.r.urn);
   if (!policy && policyValue !== undefined && policyValue !== null && policyValue !== '') policy = parsePolicyDocument(policyValue);

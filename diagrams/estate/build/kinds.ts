@@ -13,7 +13,7 @@ export const TYPES = {
   secretRotation: ['aws:secretsmanager/secretRotation:SecretRotation', 'aws-native:secretsmanager:RotationSchedule'],
   secretPolicy: ['aws:secretsmanager/secretPolicy:SecretPolicy', 'aws-native:secretsmanager:ResourcePolicy'],
   // KMS
-  key: ['aws:kms/key:Key', 'aws-native:kms:Key'],
+  key: ['aws:kms/key:Key', 'aws:kms/externalKey:ExternalKey', 'aws-native:kms:Key'],
   replicaKey: ['aws:kms/replicaKey:ReplicaKey', 'aws-native:kms:ReplicaKey'],
   alias: ['aws:kms/alias:Alias', 'aws-native:kms:Alias'],
   keyPolicy: ['aws:kms/keyPolicy:KeyPolicy'],

@@ -52,7 +52,8 @@ export function trustOf(
   }
   const trust: Mutable<Trust> = { kind: 'other', principals: [...principals].sort(), conditions };
   // Another account (or any, `*`) may assume it, whatever else does: said of every kind of trust.
-  const anyAccount = principals.has('AWS:*');
+  // A `*` statement limited to the own account (aws:PrincipalAccount, or aws:PrincipalArn of it) is not.
+  const anyAccount = doc.statements.some((s) => s.effect === 'Allow' && (s.principals?.any === true || (s.principals?.AWS ?? []).includes('*')) && !limitedToAccount(s.conditions, ownAccount));
   const foreign = aws.map((a) => (/^\d{12}$/.test(a) ? a : splitArn(a)?.account)).find((a) => a !== undefined && /^\d{12}$/.test(a) && a !== ownAccount);
   if (foreign !== undefined || anyAccount) {
     trust.crossAccount = { accountId: foreign ?? '*', requiresExternalId: conditions.some((c) => c.key.toLowerCase() === 'sts:externalid') };
@@ -82,4 +83,16 @@ export function trustOf(
   else if (trust.crossAccount !== undefined) setKind('cross-account');
   else if (services.length > 0) setKind('service');
   return trust;
+}
+
+/** Whether the conditions limit the callers to `account`: aws:PrincipalAccount equal to it, or aws:PrincipalArn values all in it. */
+function limitedToAccount(conditions: readonly Condition[], account: string | undefined): boolean {
+  if (account === undefined) return false;
+  return conditions.some((c) => {
+    if (!/^(StringEquals|StringLike|ArnEquals|ArnLike)$/i.test(c.operator) || c.values.length === 0) return false;
+    const key = c.key.toLowerCase();
+    if (key === 'aws:principalaccount') return c.values.every((v) => v === account);
+    if (key === 'aws:principalarn') return c.values.every((v) => /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(v)?.[1] === account);
+    return false;
+  });
 }

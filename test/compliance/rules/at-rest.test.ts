@@ -66,6 +66,16 @@ describe('SEC-001 secrets use a customer-managed key', () => {
   });
 });
 
+describe('SEC-001 on replica secrets', () => {
+  it('a replica without its own key is encrypted with aws/secretsmanager of its region', () => {
+    const f = new EstateFixture();
+    const s = f.stack('prod');
+    const k = s.key('app-key');
+    s.secret('app/prod/replicated', { key: k, replicaRegions: ['us-east-1'] });
+    expectSubjects(finding(f, 'prod', 'SEC-001'), { notMet: ['app/prod/replicated: encrypted with alias/app-key; its replica in us-east-1 with the AWS-managed aws/secretsmanager key'] });
+  });
+});
+
 describe('SEC-002 secrets rotate within 90 days', () => {
   it('is met by a rotation of at most 90 days by a function of the estate, or one set from an output', () => {
     const f = new EstateFixture();
@@ -129,6 +139,19 @@ describe('SEC-003 KMS keys rotate automatically', () => {
       notMet: ['alias/later: automatic rotation could not be determined', 'alias/off: automatic rotation is off', 'alias/too-long: rotates every 400 d (more than 365 d)'],
       met: ['alias/default-period: rotates every 365 d', 'alias/half-year: rotates every 180 d'],
     });
+  });
+
+  it('an ExternalKey (imported material) is a key of the estate: its policy is judged, its rotation is not asked for, its material never shown', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    const id = '0000aaaa-0000-0000-0000-000000000000';
+    const urn = s.add('aws:kms/externalKey:ExternalKey', 'imported', { keyMaterialBase64: 'cGxhbnRlZC1rZXktbWF0ZXJpYWw=', policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'kms:*', Resource: '*' }] }) }, { id, arn: s.keyArn(id) });
+    s.secret('app/shared/db', { key: { urn, arn: s.keyArn(id), id, name: 'imported' } });
+    const e = f.estate();
+    expect(e.keys.map((k) => k.name)).toEqual(['imported']);
+    expect(JSON.stringify(e)).not.toContain('cGxhbnRlZC1rZXktbWF0ZXJpYWw=');
+    expect(finding(e, 'shared', 'SEC-003').status).toBe('not-applicable');
+    expectSubjects(finding(e, 'shared', 'SEC-025'), { notMet: ['imported: key policy allows * (any AWS principal)'] });
   });
 
   it('leaves out keys KMS cannot rotate: asymmetric and HMAC key specs, custom key stores', () => {

@@ -266,6 +266,16 @@ describe('SEC-022 on roles another account may assume, whatever else trusts them
     });
     expect(f.estate().roles.find((r) => r.name === 'both')!.trust.kind).toBe('lambda');
   });
+
+  it('a trust to any principal limited to this account (aws:PrincipalAccount, aws:PrincipalArn) is not cross-account', () => {
+    const f = new EstateFixture();
+    const s = f.stack('prod');
+    s.secret('app/prod/db');
+    const own = s.role('own', { trust: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalAccount': ACCOUNT } } }] });
+    const admin = s.role('from-admin', { trust: [{ Effect: 'Allow', Principal: '*', Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': s.roleArn('admin') } } }] });
+    s.policy('read', [allow('secretsmanager:GetSecretValue', '*')], { roles: [own, admin] });
+    expectNotApplicable(finding(f, 'prod', 'SEC-022'));
+  });
 });
 
 describe('SEC-022 audit role reads no secret value', () => {
@@ -497,6 +507,31 @@ describe('SEC-011 and SEC-025 on what the key policy delegates and what grants g
       notMet: ['app/prod/svc: resource policy allows service lambda.amazonaws.com (for any account: no aws:SourceAccount or aws:SourceArn)'],
       met: ['app/prod/svc-own: resource policy allows principals of this account only'],
     });
+    const g = new EstateFixture();
+    const t = g.stack('prod');
+    const svc = (Condition: Record<string, unknown>) => [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition }];
+    t.secret('app/prod/by-arn', { policy: svc({ ArnEquals: { 'aws:SourceArn': 'arn:aws:s3:::my-bucket' } }) });
+    t.secret('app/prod/by-org', { policy: svc({ StringEquals: { 'aws:SourceOrgID': 'o-abc123' } }) });
+    expect(finding(g, 'prod', 'SEC-024').status).toBe('met');
+  });
+
+  it('SEC-011: a grant limited to an encryption context is scoped', () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    const k = s.key('app-key', { policy: [keyAdmin] });
+    s.grant(k, 'g1', s.roleArn('worker'), ['Decrypt'], [{ encryptionContextSubset: { app: 'x' } }]);
+    s.role('worker');
+    expectSubjects(finding(f, 'shared', 'SEC-011'), { met: ['alias/app-key: decrypt scoped by kms:ViaService / encryption context, or only for full administrators'] });
+  });
+
+  it("SEC-011 and SEC-025 judge a replica key's own key policy (a replica's policy need not be its primary's)", () => {
+    const f = new EstateFixture();
+    const s = f.stack('shared');
+    const k = s.key('mr-key', { multiRegion: true, policy: [keyAdmin] });
+    const open = JSON.stringify({ Version: '2012-10-17', Statement: [keyAdmin, { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }] });
+    s.add('aws:kms/replicaKey:ReplicaKey', 'mr-key-us', { primaryKeyArn: k.arn, policy: open }, { id: `${k.id}-us`, arn: k.arn.replace('eu-west-1', 'us-east-1'), provider: s.awsProvider('us', 'us-east-1') });
+    expectSubjects(finding(f, 'shared', 'SEC-011'), { notMet: ['alias/mr-key: decrypt without ViaService or encryption context for * (replica in us-east-1)'] });
+    expectSubjects(finding(f, 'shared', 'SEC-025'), { notMet: ['alias/mr-key: replica in us-east-1 allows * (any AWS principal)'] });
   });
 
   it("SEC-024: ForAllValues on a single-valued key holds when the key is absent: it limits no caller", () => {

@@ -122,6 +122,7 @@ describe('Kubernetes Secrets, random values, plaintext envelopes', () => {
     s.add('random:index/randomBytes:RandomBytes', 'key-bytes', { length: 32 }, { id: 'bytes' });
     s.add('random:index/randomPet:RandomPet', 'pet', {}, { id: 'happy-cat' });
     s.add('random:index/randomPassword:RandomPassword', 'plain-password', { length: 16, result: 'hunter2-random-plain' }, { id: 'none' });
+    s.add('random:index/randomPassword:RandomPassword', 'shown-password', { length: 16, result: plain('hunter2-shown') }, { id: 'none' });
     s.add('aws:ssm/parameter:Parameter', 'leaked', { name: '/app/prod/leaked', type: 'SecureString', value: plain('hunter2-envelope') }, { id: '/app/prod/leaked' });
     s.add('aws-native:lambda:Function', 'native-leak', { functionName: 'leaky-fn', environment: { variables: { MODE: plain('hunter2-envelope') } } }, { id: 'leaky-fn' });
   });
@@ -144,12 +145,14 @@ describe('Kubernetes Secrets, random values, plaintext envelopes', () => {
       ['db-password', 'random-value', 'result'],
       ['key-bytes', 'random-value', 'base64, hex'],
       ['plain-password', 'random-value', 'result'],
+      ['shown-password', 'random-value', 'result'],
       ['suffix', 'random-value', 'result'],
     ]);
-    // A RandomPassword the provider marks secret but this state holds unmarked: plain text, not "encrypted there".
-    expect(r.map((x) => x.detail.includes('encrypted there as a secret output'))).toEqual([true, true, false, false]);
+    // A RandomPassword the provider marks secret but this state holds unmarked: plain text, not "encrypted there";
+    // one exported with --show-secrets is still marked secret (its plain text is the export's, said apart).
+    expect(r.map((x) => x.detail.includes('encrypted there as a secret output'))).toEqual([true, true, false, true, false]);
     expect(r[2]!.detail).toContain('in plain text');
-    expect(r[3]!.detail).toContain('in plain text');
+    expect(r[4]!.detail).toContain('in plain text');
   });
 
   it('a plaintext secret envelope in the state: the resource and the paths', () => {
