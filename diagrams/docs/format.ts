@@ -52,7 +52,7 @@ export const CATEGORY_ORDER: readonly SecretCategory[] = ['database', 'applicati
 export const TRUST_LABEL: Readonly<Record<string, string>> = {
   'eks-pod': 'EKS pod (IRSA)',
   lambda: 'Lambda execution',
-  ec2: 'EC2 instance profile',
+  ec2: 'EC2 instance role',
   'cross-account': 'cross-account',
   'ci-build': 'CI build',
   service: 'AWS service',

@@ -164,14 +164,23 @@ function readingPrincipals(s: Scope): { roles: Role[]; others: PrincipalEntry[] 
   return { roles, others };
 }
 
-/** Lanes: services by name (each of their roles), then roles without a service. */
+/**
+ * Lanes: roles that read secret values first, then roles that decrypt SecureStrings with a
+ * customer-managed key, then the others (so that the lanes drawn past MAX_LANES are the ones that
+ * hold secrets); within each, services by name (each of their roles), then roles without a service.
+ */
 function sortedLanes(estate: Estate, l: Lookup, roles: readonly Role[]): Lane[] {
+  const rank = (role: Role): number => {
+    const a = l.access.get(role.urn);
+    if ((a?.secretValues.length ?? 0) > 0) return 0;
+    return a?.keys.some((k) => k.paths.includes('ssm')) ? 1 : 2;
+  };
   return roles
     .map((role) => {
       const svc = roleService(estate, l, role);
       return svc ? { service: svc.name, role } : { role };
     })
-    .sort(byString((x) => `${x.service === undefined ? 1 : 0}${x.service ?? ''}\u0000${x.role.name}`));
+    .sort(byString((x) => `${rank(x.role)}${x.service === undefined ? 1 : 0}${x.service ?? ''}\u0000${x.role.name}`));
 }
 
 /** The table: column headers, one row per lane drawn, and past MAX_LANES one row summarising the rest. */
@@ -200,7 +209,7 @@ function lanesTable(t: D2Text, s: Scope, lanes: readonly Lane[], g: Gathered): v
       b.line(`more_1: ${q(listWithMore([...new Set(hidden.map((h) => h.service ?? h.role.name))], 4).join(', '))} { shape: text; style.font-size: ${TYPE.small} }`);
       b.line('more_2: "" { style.opacity: 0; height: 20 }');
       b.line('more_3: "" { style.opacity: 0; height: 20 }');
-      g.notes.push(`${plural(lanes.length, 'role')} read ${s.env}'s configuration or secrets: the first ${shown.length} are drawn`);
+      g.notes.push(`${plural(lanes.length, 'role')} read ${s.env}'s configuration or secrets: ${shown.length} are drawn, those reading secrets first`);
     }
   });
 }
@@ -251,14 +260,18 @@ function gatherReads(lane: Lane, runtime: { cls: ClassName; rotating: boolean } 
     g.rotatingReaders.add(lane.service ?? lane.role.name);
     g.rotatingTtls.add(ttl);
   }
-  if (runtime && runtime.cls === 'secret-application') g.ttls.add(ttl);
+  if (runtime && runtime.cls === 'secret-read') g.ttls.add(ttl);
 }
 
 /** The rotation strip, once: the rotation functions -> new AWSCURRENT -> caches refresh -> the readers of rotating secrets; only when both exist. */
 function rotationStrip(t: D2Text, s: Scope, g: Gathered): void {
   const { rotatingReaders, rotatingTtls: ttls } = g;
   const rotFns = s.estate.functions.filter((f) => f.purpose === 'rotation' && s.secrets.some((x) => x.rotation.enabled && x.rotation.functionUrn === f.urn)).sort(byString((f) => f.name));
-  if (!(rotFns.length && rotatingReaders.size)) return;
+  if (!(rotFns.length && rotatingReaders.size)) {
+    // The title asks how a rotation reaches the services: say why nothing is drawn.
+    g.notes.push(rotatingReaders.size === 0 ? 'no rotation reaches these services: none of the secrets they read rotates' : 'the secrets these services read rotate by a function not in this estate');
+    return;
+  }
   t.block(`rotation: ${q('How a rotation reaches the services')}`, (b) => {
     b.line('class: group');
     b.line('icon: ${icon_lambda}');
@@ -270,7 +283,7 @@ function rotationStrip(t: D2Text, s: Scope, g: Gathered): void {
     b.line(`current: ${q('new version\nAWSPENDING → AWSCURRENT')} { class: step }`);
     const ttl = ttls.size === 1 && !ttls.has('not declared') ? `client caches expire\n(${[...ttls][0]})` : ttls.has('not declared') && ttls.size === 1 ? 'client caches refresh\n(cache: not declared)' : `client caches expire\n(${[...ttls].sort().join(', ')})`;
     b.line(`expire: ${q(ttl)} { class: step }`);
-    b.line(`readers: ${q(`next read gets the new value:\n${listWithMore([...rotatingReaders].sort(), 4).join(', ')}`)} { class: secret-application; style.font-size: ${CELL_FONT} }`);
+    b.line(`readers: ${q(`next read gets the new value:\n${listWithMore([...rotatingReaders].sort(), 4).join(', ')}`)} { class: secret-read; style.font-size: ${CELL_FONT} }`);
     b.line('fn -> current: "finishSecret" { class: caption }');
     b.line('current -> expire: { style.stroke-dash: 4 }');
     b.line('expire -> readers: "GetSecretValue" { class: caption }');
@@ -326,7 +339,7 @@ function runtimeCell(
     const rotating = n > 0;
     // Said of the secrets that rotate only: the others keep their value.
     if (rotating) lines.push(n === values.length ? 'new value after a rotation' : `new value after a rotation (${n} of ${values.length} rotate)`);
-    return { text: lines.join('\n'), cls: 'secret-application', rotating };
+    return { text: lines.join('\n'), cls: 'secret-read', rotating };
   }
   const meta = a.secretMetadata.map((e) => secretByUrn.get(e.resourceUrn)).filter((s): s is Secret => !!s);
   if (meta.length) {

@@ -128,12 +128,17 @@ function layerFacts(input: ViewInput): Record<string, string | undefined> {
   const roles = l.store.inStack(estate.roles, stack);
   const policies = l.store.inStack(estate.policies, stack);
   const secretReaders = roles.filter((r) => (l.access.get(r.urn)?.secretValues.length ?? 0) > 0);
+  // What the listed keys encrypt: this stack's SecureStrings and secrets, and any stack's under this stack's own keys.
+  const listed = new Map(keys.map((k) => [k.urn, k]));
+  const underKeys = <T extends { readonly stack: string; readonly keyUrn?: string }>(xs: readonly T[]): number =>
+    xs.filter((x) => x.keyUrn !== undefined && listed.has(x.keyUrn) && (x.stack === stack || listed.get(x.keyUrn)!.stack === stack)).length;
+  const encrypted = `encrypt ${plural(underKeys(estate.parameters.filter((p) => p.type === 'SecureString')), 'SecureString')}, ${plural(underKeys(estate.secrets), 'secret')}`;
   return {
     'in-transit': undefined,
     iam: roles.length || policies.length ? `${plural(roles.length, 'role')}, ${plural(policies.length, 'policy', 'policies')} in ${stack}` : undefined,
     application: secrets.length ? `${secrets.filter((s) => s.rotation.enabled).length} of ${plural(secrets.length, 'secret')} rotate\n${cacheFact(secretReaders)}` : undefined,
     'at-rest': keys.length
-      ? `KMS keys:\n${listWithMore(keys.map((k) => `${keyName(k)}${k.stack !== stack ? ` (stack ${k.stack})` : ''}`), 4).join('\n')}\n${params.filter((p) => p.type === 'SecureString').length} SecureStrings, ${plural(secrets.length, 'secret')}`
+      ? `KMS keys:\n${listWithMore(keys.map((k) => `${keyName(k)}${k.stack !== stack ? ` (stack ${k.stack})` : ''}`), 4).join('\n')}\n${encrypted}`
       : undefined,
   };
 }

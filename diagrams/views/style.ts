@@ -61,6 +61,8 @@ export const CLASSES = {
   'secret-application': { meaning: 'application secret', attrs: box('#F4ECF7', '#7D3C98') },
   'secret-service': { meaning: 'service secret', attrs: box('#E8F8F5', '#148F77') },
   'secret-other': { meaning: 'other secret', attrs: box('#F2F3F4', '#7F8C8D') },
+  // A role's secret reads, whatever the secrets' categories (the workflow view)
+  'secret-read': { meaning: 'secret values it may read (Secrets Manager, any category)', attrs: box('#EBEDEF', '#283747', ['style.stroke-width: 2']) },
   'secret-aggregate': {
     meaning: 'secrets drawn aggregated (prefix and count)',
     attrs: box('#F4F6F7', '#566573', ['style.multiple: true', `style.font-size: ${TYPE.cell}`]),
@@ -68,7 +70,7 @@ export const CLASSES = {
   // Trust kinds of roles
   'trust-eks-pod': { meaning: 'role: EKS pod (IRSA)', attrs: box('#FDEBD0', '#D35400', ['shape: hexagon']) },
   'trust-lambda': { meaning: 'role: Lambda execution', attrs: box('#FCF3CF', '#B7950B', ['shape: oval']) },
-  'trust-ec2': { meaning: 'role: EC2 instance profile', attrs: box('#D6EAF8', '#2471A3', ['shape: package']) },
+  'trust-ec2': { meaning: 'role: EC2 instance role', attrs: box('#D6EAF8', '#2471A3', ['shape: package']) },
   'trust-cross-account': {
     meaning: 'role: cross-account',
     attrs: box('#EBDEF0', '#6C3483', ['shape: page', 'style.stroke-dash: 4']),
@@ -157,7 +159,7 @@ export function statusClass(s: FindingStatus): ClassName {
 export const TRUST_LABEL: Readonly<Record<TrustKind, string>> = {
   'eks-pod': 'EKS pod role',
   lambda: 'Lambda role',
-  ec2: 'EC2 instance profile',
+  ec2: 'EC2 instance role',
   'cross-account': 'cross-account role',
   'ci-build': 'CI build role',
   service: 'AWS service role',

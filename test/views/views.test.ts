@@ -341,7 +341,9 @@ describe('statements of a group that hold for each member', () => {
     const w = VIEWS.application_secrets_workflow({ estate: e, stack: 'prod', findings: [] }).d2!;
     expect(w).toContain('"may read by name ×2:\\nhost\\npw *\\n2 parameters, 1 SecureString"');
     expect(w).toContain('"pay-key (direct) *"');
-    expect(w).toContain('notes: "* only under IAM conditions');
+    expect(w).toMatch(/notes: "[^"]*\* only under IAM conditions/);
+    // No secret of the stack rotates: the title's rotation question gets its answer.
+    expect(w.replace(/\\n/g, ' ')).toContain('no rotation reaches these services: none of the secrets they read rotates');
   });
 
   it('the parameter view\'s key box says which decrypts are allowed only directly, not through ssm', () => {
