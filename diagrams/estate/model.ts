@@ -55,6 +55,8 @@ export interface Coverage {
   readonly unmodelled: Readonly<Record<string, number>>;
   /** A preview's resources that the update deletes: left out of the estate (and of the counts above). */
   readonly plannedDeletes?: number;
+  /** Old copies of replaced resources that a state holds for deletion (`delete: true`): they still exist in AWS, not documented. */
+  readonly pendingDeletes?: number;
 }
 
 export interface StackSummary {

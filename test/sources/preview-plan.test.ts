@@ -53,3 +53,13 @@ describe('a preview as the update leaves the stack', () => {
     expect(e.stacks[0]!.coverage.plannedDeletes).toBeGreaterThan(10);
   });
 });
+
+describe('a state with old copies awaiting deletion', () => {
+  it('counts them on the overview (they still exist in AWS), without documenting them', async () => {
+    const { readStateFile } = await import('../../diagrams/sources/state.ts');
+    const g = await readStateFile(`${CORPUS_DIR}/private-rmq-azure-checkpoint-deletes-pendingreplacement.json`);
+    const e = buildEstate([g]);
+    expect(g.metadata.pendingDeletes.length).toBeGreaterThan(0);
+    expect(e.stacks[0]!.coverage.pendingDeletes).toBe(g.metadata.pendingDeletes.length);
+  });
+});

@@ -42,7 +42,11 @@ export function overviewSection(c: PageContext): OverviewSection {
       : `The stack has ${plural(cov.resources, 'resource')}${cov.components ? ` and ${plural(cov.components, 'component resource')} (groupings, not counted among them)` : ''}; the generator models ${cov.modelled} of them${
           types.length ? `; the other ${cov.resources - cov.modelled}, of ${plural(types.length, 'type')} it does not read (below), are counted, not documented` : ''
         }.`;
-  const deleted = cov.plannedDeletes ? ` The preview deletes ${plural(cov.plannedDeletes, 'resource')}: ${cov.plannedDeletes === 1 ? 'it is' : 'they are'} left out, as the update leaves the stack.` : '';
+  const deleted =
+    (cov.plannedDeletes ? ` The preview deletes ${plural(cov.plannedDeletes, 'resource')}: ${cov.plannedDeletes === 1 ? 'it is' : 'they are'} left out, as the update leaves the stack.` : '') +
+    (cov.pendingDeletes
+      ? ` The state also holds ${plural(cov.pendingDeletes, 'old copy', 'old copies')} of replaced resources awaiting deletion (\`delete: true\`): ${cov.pendingDeletes === 1 ? 'it still exists' : 'they still exist'} in AWS until the next update, and ${cov.pendingDeletes === 1 ? 'is' : 'are'} not documented here (what ${cov.pendingDeletes === 1 ? 'it grants' : 'they grant'} is not counted).`
+      : '');
   return {
     overview,
     hasReferences: s.references.length > 0,

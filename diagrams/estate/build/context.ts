@@ -79,6 +79,8 @@ export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
       if (region) {
         providerRegion.set(r.urn, region);
         regions.push(region);
+        // The default provider's region is the stack's (`aws:region`): it outweighs a few explicit providers.
+        if (r.name.startsWith('default')) regions.push(region, region);
       }
       for (const a of strList(propAny(r, 'allowedAccountIds'))) if (/^\d{12}$/.test(a)) accounts.push(a, a, a);
     }

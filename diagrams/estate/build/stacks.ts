@@ -38,7 +38,8 @@ function coverageOf(c: GraphCtx): Coverage {
     if (isModelledType(r.type)) modelled++;
     else unmodelled.set(r.type, (unmodelled.get(r.type) ?? 0) + 1);
   }
-  return { resources, modelled, components, unmodelled: sortedCounts(unmodelled), ...(deletes > 0 ? { plannedDeletes: deletes } : {}) };
+  const pending = c.graph.metadata.pendingDeletes.length;
+  return { resources, modelled, components, unmodelled: sortedCounts(unmodelled), ...(deletes > 0 ? { plannedDeletes: deletes } : {}), ...(pending > 0 ? { pendingDeletes: pending } : {}) };
 }
 
 /**

@@ -54,6 +54,15 @@ describe('stack account and region', () => {
     expect([s!.account, s!.region]).toEqual([OTHER_ACCOUNT, 'us-west-2']);
   });
 
+  it("the default provider's region is the stack's, over two explicit providers of another region", () => {
+    const f = new EstateFixture();
+    const s = f.stack('a', { region: 'us-west-2' });
+    s.awsProvider('dr1', 'eu-west-1');
+    s.awsProvider('dr2', 'eu-west-1');
+    s.parameter('/a/x');
+    expect(f.estate().stacks[0]!.region).toBe('us-west-2');
+  });
+
   it('an entity\'s account is its ARN\'s, else its stack\'s', () => {
     const f = new EstateFixture();
     const s = f.stack('a');
