@@ -53,7 +53,7 @@ export interface Coverage {
   readonly components: number;
   /** Custom resource types the generator does not read, with counts, sorted by type. */
   readonly unmodelled: Readonly<Record<string, number>>;
-  /** A preview's resources that the update deletes: left out of the estate (and of the counts above). */
+  /** A preview's resources that the update deletes or discards (takes out of the stack): left out of the estate (and of the counts above). */
   readonly plannedDeletes?: number;
   /** Old copies of replaced resources that a state holds for deletion (`delete: true`): they still exist in AWS, not documented. */
   readonly pendingDeletes?: number;

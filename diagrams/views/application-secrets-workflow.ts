@@ -345,7 +345,7 @@ function runtimeCell(
   if (meta.length) {
     // The actions granted (DescribeSecret, ListSecretVersionIds, ...), not a fixed pair.
     const actions = [...new Set(a.secretMetadata.filter((e) => secretByUrn.has(e.resourceUrn)).flatMap((e) => e.actions.map((x) => x.replace(/^secretsmanager:/i, ''))))].sort();
-    return { text: `${listWithMore(actions, 3).join(', ')}\non ${plural(meta.length, 'secret')}: no values`, cls: 'secret-other', rotating: false };
+    return { text: `${listWithMore(actions, 3).join(', ')}\non ${plural(meta.length, 'secret')}: no values`, cls: 'secret-describe', rotating: false };
   }
   return undefined;
 }

@@ -63,6 +63,7 @@ export const CLASSES = {
   'secret-other': { meaning: 'other secret', attrs: box('#F2F3F4', '#7F8C8D') },
   // A role's secret reads, whatever the secrets' categories (the workflow view)
   'secret-read': { meaning: 'secret values it may read (Secrets Manager, any category)', attrs: box('#EBEDEF', '#283747', ['style.stroke-width: 2']) },
+  'secret-describe': { meaning: 'secret metadata only (no values)', attrs: box('#FBFCFC', '#85929E', ['style.stroke-dash: 3']) },
   'secret-aggregate': {
     meaning: 'secrets drawn aggregated (prefix and count)',
     attrs: box('#F4F6F7', '#566573', ['style.multiple: true', `style.font-size: ${TYPE.cell}`]),

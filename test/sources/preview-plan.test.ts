@@ -12,7 +12,7 @@ const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 const urn = (type: string, name: string) => `urn:pulumi:dev::app::${type}::${name}`;
 const step = (op: string, type: string, name: string, inputs: Record<string, unknown>, outputs: Record<string, unknown> = {}) => {
   const state = { urn: urn(type, name), type, custom: true, inputs, outputs };
-  return op === 'delete' ? { op, urn: state.urn, oldState: state } : { op, urn: state.urn, newState: state };
+  return op === 'delete' || op === 'discard' ? { op, urn: state.urn, oldState: state } : { op, urn: state.urn, newState: state };
 };
 
 function preview(config: Record<string, unknown>) {
@@ -25,16 +25,17 @@ function preview(config: Record<string, unknown>) {
       step('create', 'aws:iam/role:Role', 'api', { name: 'api', assumeRolePolicy: '{}', inlinePolicies: [{ name: 'read', policy }] }, { arn: 'arn:aws:iam::111111111111:role/api' }),
       step('delete', 'aws:secretsmanager/secret:Secret', 'legacy', { name: 'app/dev/legacy' }, { arn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:app/dev/legacy-AbCdEf' }),
       step('delete', 'aws:iam/role:Role', 'legacy-role', { name: 'legacy-role', assumeRolePolicy: '{}' }, { arn: 'arn:aws:iam::111111111111:role/legacy-role' }),
+      step('discard', 'aws:secretsmanager/secret:Secret', 'handed-over', { name: 'app/dev/handed-over' }, { arn: 'arn:aws:secretsmanager:us-west-2:111111111111:secret:app/dev/handed-over-AbCdEf' }),
     ],
   };
 }
 
 describe('a preview as the update leaves the stack', () => {
-  it('leaves out what it deletes, and counts it', () => {
+  it('leaves out what it deletes or discards, and counts it', () => {
     const e = buildEstate([graphFromPreviewDocument(preview({}), 'p.json')]);
     expect(e.secrets.map((s) => s.name)).toEqual([]);
     expect(e.roles.map((r) => r.name)).toEqual(['api']);
-    expect(e.stacks[0]!.coverage.plannedDeletes).toBe(2);
+    expect(e.stacks[0]!.coverage.plannedDeletes).toBe(3);
   });
 
   it("takes the config's aws:region as the stack's: a policy for another region reaches nothing", () => {

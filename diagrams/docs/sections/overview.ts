@@ -43,7 +43,7 @@ export function overviewSection(c: PageContext): OverviewSection {
           types.length ? `; the other ${cov.resources - cov.modelled}, of ${plural(types.length, 'type')} it does not read (below), are counted, not documented` : ''
         }.`;
   const deleted =
-    (cov.plannedDeletes ? ` The preview deletes ${plural(cov.plannedDeletes, 'resource')}: ${cov.plannedDeletes === 1 ? 'it is' : 'they are'} left out, as the update leaves the stack.` : '') +
+    (cov.plannedDeletes ? ` The preview takes ${plural(cov.plannedDeletes, 'resource')} out of the stack (deletes, or discards and leaves in AWS): ${cov.plannedDeletes === 1 ? 'it is' : 'they are'} left out, as the update leaves the stack.` : '') +
     (cov.pendingDeletes
       ? ` The state also holds ${plural(cov.pendingDeletes, 'old copy', 'old copies')} of replaced resources awaiting deletion (\`delete: true\`): ${cov.pendingDeletes === 1 ? 'it still exists' : 'they still exist'} in AWS until the next update, and ${cov.pendingDeletes === 1 ? 'is' : 'are'} not documented here (what ${cov.pendingDeletes === 1 ? 'it grants' : 'they grant'} is not counted).`
       : '');

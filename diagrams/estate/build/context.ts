@@ -56,6 +56,11 @@ export function stackKeys(graphs: readonly ResourceGraph[]): string[] {
   return graphs.map((g) => (projects.size > 1 ? `${g.stack.project}/${g.stack.stack}` : g.stack.stack));
 }
 
+/** A preview's resource that the update takes out of the stack: deleted, or discarded (left in AWS, no longer managed). */
+export function leavesStack(r: Resource): boolean {
+  return r.plannedOp === 'delete' || r.plannedOp === 'discard';
+}
+
 export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
   const byKind = new Map<Kind, Resource[]>();
   const byUrn = new Map<string, Resource>();
@@ -69,7 +74,7 @@ export function graphContext(graph: ResourceGraph, key: string): GraphCtx {
     byUrn.set(r.urn, r);
     const k = kindOf(r.type);
     // A preview documents the stack as the update leaves it: what it deletes is not extracted.
-    if (k && r.plannedOp !== 'delete') {
+    if (k && !leavesStack(r)) {
       let l = byKind.get(k);
       if (!l) byKind.set(k, (l = []));
       l.push(r);

@@ -14,7 +14,7 @@ import type { JsonValue, Resource } from '../../graph/types.ts';
 import type { ExposureScan, SecretExposure } from '../model.ts';
 import { secretLikeVariable } from '../../graph/secret-names.ts';
 import { arr, bool, obj, propAny } from '../props.ts';
-import { awsName, rows, type GraphCtx, type Row } from './context.ts';
+import { awsName, leavesStack, rows, type GraphCtx, type Row } from './context.ts';
 import { DATABASE_PASSWORD_FIELDS, KUBERNETES_SECRET, RANDOM_SECRETS } from './kinds.ts';
 
 /**
@@ -153,7 +153,7 @@ export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretEx
   }
   for (const g of ctxs) {
     for (const r of g.graph.resources) {
-      if (r.plannedOp === 'delete') continue;
+      if (leavesStack(r)) continue;
       const row = { r, g };
       const db = DATABASE_PASSWORD_FIELDS[r.type];
       if (db) {

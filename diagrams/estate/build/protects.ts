@@ -11,7 +11,7 @@ import { compareStrings } from '../../util/collections.ts';
 import type { JsonValue } from '../../graph/types.ts';
 import type { KmsKey } from '../model.ts';
 import type { GraphCtx } from './context.ts';
-import { kindOf } from './context.ts';
+import { kindOf, leavesStack } from './context.ts';
 import type { KeyRegistry } from './keys.ts';
 import type { Kind } from './kinds.ts';
 
@@ -53,7 +53,7 @@ export function withProtects(keys: readonly KmsKey[], ctxs: readonly GraphCtx[],
   const found = new Set<string>();
   for (const g of ctxs) {
     for (const r of g.graph.resources) {
-      if (!r.custom || r.type.startsWith('pulumi:') || r.plannedOp === 'delete') continue;
+      if (!r.custom || r.type.startsWith('pulumi:') || leavesStack(r)) continue;
       const kind = kindOf(r.type);
       if (kind !== undefined && NOT_PROTECTED.has(kind)) continue;
       found.clear();

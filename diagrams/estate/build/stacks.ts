@@ -7,7 +7,7 @@
 import { compareStrings, type Mutable } from '../../util/collections.ts';
 import type { Coverage, StackSummary } from '../model.ts';
 import { knownStr } from '../props.ts';
-import type { GraphCtx } from './context.ts';
+import { leavesStack, type GraphCtx } from './context.ts';
 import { isModelledType } from './kinds.ts';
 
 function sortedCounts(m: ReadonlyMap<string, number>): Record<string, number> {
@@ -23,7 +23,7 @@ function coverageOf(c: GraphCtx): Coverage {
   let deletes = 0;
   const unmodelled = new Map<string, number>();
   for (const r of c.graph.resources) {
-    if (r.plannedOp === 'delete') {
+    if (leavesStack(r)) {
       if (r.custom && !r.type.startsWith('pulumi:')) deletes++;
       continue;
     }

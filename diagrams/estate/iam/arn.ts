@@ -253,6 +253,9 @@ export class ResourcePattern {
       const m = /^(.*-)[A-Za-z0-9?]{6}$/.exec(this.resourcePattern);
       const base = s.resource.slice(0, -6);
       if (m && wildcardRegex(m[1]!, false).test(base)) return 'maybe';
+      // `secret:name-Ab*`: a literal start that runs into the unknown suffix may match it.
+      const lit = literalPrefix(this.resourcePattern);
+      if (lit.length > base.length && lit.startsWith(base) && /^[A-Za-z0-9]{1,6}$/.test(lit.slice(base.length))) return 'maybe';
     }
     if (s.aliases) {
       for (const a of s.aliases) if (this.resourceRe!.test(a)) return 'maybe';
@@ -298,8 +301,9 @@ export class ResourceIndex<T> {
     if (prefix === '') {
       for (const e of this.items) consider(e);
     } else {
-      // A literal secret suffix may not be in the subject (placeholder): shorten the prefix by 7.
-      const lookup = /-[A-Za-z0-9]{6}$/.test(prefix) ? prefix.slice(0, -7) : prefix;
+      // A literal secret suffix, or the start of one (`-Ab`), may not be in the subject (placeholder): cut it off.
+      const suffix = /-[A-Za-z0-9]{1,6}$/.exec(prefix);
+      const lookup = suffix ? prefix.slice(0, suffix.index) : prefix;
       let lo = 0;
       let hi = this.items.length;
       while (lo < hi) {

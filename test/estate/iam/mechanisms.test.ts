@@ -532,4 +532,16 @@ describe('IAM rules an adversarial review found misread', () => {
     expect(reads(e, noDeep.urn)).toEqual({ '/app/x': 'certain' });
     expect(reads(e, deep.urn)).toEqual({ '/app/x': 'certain', '/app/x/y': 'certain' });
   });
+
+  it("a preview's secret (its random suffix not known yet) against `secret:pay/db-Ab*`: may match, as an Allow and as a Deny", () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod', { source: 'preview' });
+    s.add('aws:secretsmanager/secret:Secret', 'pay/db', { name: 'pay/db', tags: {} }, { outputs: {} });
+    const pattern = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:pay/db-Ab*`;
+    const a = s.role('a', { inline: { p: [allow('secretsmanager:GetSecretValue', pattern)] } });
+    const d = s.role('d', { inline: { p: [allow('secretsmanager:GetSecretValue', '*'), deny('secretsmanager:GetSecretValue', pattern)] } });
+    const e = f.estate();
+    expect(reads(e, a.urn)).toEqual({ 'pay/db': 'unknown' });
+    expect(reads(e, d.urn)).toEqual({ 'pay/db': 'unknown' });
+  });
 });
