@@ -271,10 +271,12 @@ export class ResourcePattern {
 export class ResourceIndex<T> {
   private readonly items: readonly { readonly subject: ArnSubject; readonly item: T }[];
   private readonly aliased: readonly { readonly subject: ArnSubject; readonly item: T }[];
+  private readonly unknownSuffixed: readonly { readonly subject: ArnSubject; readonly item: T }[];
 
   constructor(entries: readonly { subject: ArnSubject; item: T }[]) {
     this.items = entries.slice().sort((a, b) => (a.subject.resource < b.subject.resource ? -1 : a.subject.resource > b.subject.resource ? 1 : 0));
     this.aliased = this.items.filter((e) => (e.subject.aliases?.length ?? 0) > 0);
+    this.unknownSuffixed = this.items.filter((e) => e.subject.unknownSuffix === true);
   }
 
   get size(): number {
@@ -301,9 +303,8 @@ export class ResourceIndex<T> {
     if (prefix === '') {
       for (const e of this.items) consider(e);
     } else {
-      // A literal secret suffix, or the start of one (`-Ab`), may not be in the subject (placeholder): cut it off.
-      const suffix = /-[A-Za-z0-9]{1,6}$/.exec(prefix);
-      const lookup = suffix ? prefix.slice(0, suffix.index) : prefix;
+      // A literal secret suffix may not be in the subject (placeholder): shorten the prefix by 7.
+      const lookup = /-[A-Za-z0-9]{6}$/.test(prefix) ? prefix.slice(0, -7) : prefix;
       let lo = 0;
       let hi = this.items.length;
       while (lo < hi) {
@@ -313,6 +314,8 @@ export class ResourceIndex<T> {
       }
       for (let i = lo; i < this.items.length && this.items[i]!.subject.resource.startsWith(lookup); i++) consider(this.items[i]!);
       for (const e of this.aliased) consider(e);
+      // A subject whose secret suffix is not known yet (a preview) may match a prefix that runs into it (`-Ab*`).
+      for (const e of this.unknownSuffixed) consider(e);
     }
     return out;
   }
