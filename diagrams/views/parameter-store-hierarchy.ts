@@ -189,15 +189,16 @@ function folderCell(reads: readonly Read[], total: number): { label: string; cls
   return { label: `${r === total ? `all ${total}` : `${r} of ${total}`} by name${flags}`, cls: 'read-by-name' };
 }
 
-function readerHeader(l: Lookup, p: PrincipalEntry, stack: string, sharedService: boolean): string {
+/** A reader's title and kind; `wrap` (the matrix's narrow columns) wraps the kind line at about 16 characters. */
+function readerHeader(l: Lookup, p: PrincipalEntry, stack: string, sharedService: boolean, wrap = true): string {
   const lines = readerTitle(l, p, sharedService, 28);
-  // Wrap the kind line at about 16 characters: narrow columns.
-  lines.push(...principalLine(p).split(' ').reduce<string[]>((acc, w) => {
+  const kind = principalLine(p);
+  lines.push(...(!wrap ? [kind] : kind.split(' ').reduce<string[]>((acc, w) => {
     const last = acc[acc.length - 1];
     if (last !== undefined && last.length + 1 + w.length <= 16) acc[acc.length - 1] = `${last} ${w}`;
     else acc.push(w);
     return acc;
-  }, []));
+  }, [])));
   if (p.stack !== undefined && p.stack !== stack) lines.push(`stack ${p.stack}`);
   return lines.join('\n');
 }
@@ -380,18 +381,39 @@ function overviewReaders(d: Drawing, t: D2Text): Map<string, Set<string>> {
         if (byName) addEdge(`${d.at}readers.${id}`, `${byName === rs.length ? 'each' : plural(byName, 'principal')}: may read by name`);
       }
     } else {
+      // Each box says which folders its principal may read and how (an edge per reader ended at
+      // the whole store, its label naming no folder; a dozen of them crossed each other's labels):
+      // one edge from the readers to the store.
       for (const r of readers) {
         legend.push({ cls: principalClass(r.principal) });
         const id = readerIds.id(r.principal.id, r.principal.name);
-        b.line(`${id}: ${q(readerHeader(l, r.principal, stack, false))} { class: ${principalClass(r.principal)} }`);
-        const reads = [...r.reads.values()];
-        const s = reads.filter((x) => x.mode === 'path').length;
-        const rt = reads.length - s;
-        addEdge(`${d.at}readers.${id}`, [s ? `may read ${s} by path` : '', rt ? `may read ${rt} by name` : ''].filter(Boolean).join(', '));
+        const lines = [readerHeader(l, r.principal, stack, false, false), ...readsByUnit(d.plan, r)];
+        b.line(`${id}: ${q(lines.join('\n'))} { class: ${principalClass(r.principal)} }`);
       }
+      addEdge(`${d.at}readers`, 'may read');
     }
   });
   return edgeLabels;
+}
+
+/** Past this many folders, a reader's box in the overview names the first ones and counts the rest. */
+const MAX_READER_FOLDERS = 3;
+
+/** A reader's reads in the overview, one line per folder box of the tree it reads from: `db/: by path`, `api/: 2 of 7 by name`. */
+function readsByUnit(plan: Plan, r: Reader): string[] {
+  const lines: string[] = [];
+  const labels = new Set<string>();
+  for (const u of plan.units) {
+    const reads = u.params.map((p) => r.reads.get(p.urn)).filter((x): x is Read => x !== undefined);
+    const c = folderCell(reads, u.params.length);
+    if (!c) continue;
+    labels.add(c.label);
+    lines.push(`${u.more ? `${plural(u.folders, 'more folder')}` : clip(relative(plan.root, u.path), 24)}: ${c.label}`);
+  }
+  // The same read of every folder box of the tree: one line.
+  if (lines.length > 1 && lines.length === plan.units.length && labels.size === 1) return [`every folder: ${[...labels][0]!}`];
+  if (lines.length <= MAX_READER_FOLDERS) return lines;
+  return [...lines.slice(0, MAX_READER_FOLDERS - 1), `+ ${plural(lines.length - MAX_READER_FOLDERS + 1, 'more folder')}`];
 }
 
 /** The overview's tree: a grid of folder boxes, each with its parameters or aggregated with counts. */

@@ -359,6 +359,31 @@ describe('statements of a group that hold for each member', () => {
     expect(d2).toMatch(/kms:Decrypt via ssm:\\n[^"]*\(direct\)" \{ class: key \}/);
   });
 
+  it('the parameter overview says in each reader box which folders it may read and how, with one edge to the store', () => {
+    const f = new EstateFixture('fleet');
+    const s = f.stack('prod');
+    for (const fo of ['api', 'db', 'queue', 'cache']) for (let j = 0; j < 10; j++) s.parameter(`/fleet/prod/${fo}/p-${j}`);
+    const byPath = (fo: string) => allow(['ssm:GetParametersByPath'], [s.paramArn(`/fleet/prod/${fo}`)]);
+    const api = s.role('fleet-api', { trust: 'ec2' });
+    s.policy('api-read', [byPath('api')], { roles: [api] });
+    const db = s.role('fleet-db', { trust: 'ec2' });
+    s.policy('db-read', [allow('ssm:GetParameter', [s.paramArn('/fleet/prod/db/p-1'), s.paramArn('/fleet/prod/db/p-2')])], { roles: [db] });
+    const ops = s.role('fleet-ops', { trust: 'ec2' });
+    s.policy('ops-read', [byPath('api'), byPath('db'), byPath('queue'), byPath('cache')], { roles: [ops] });
+    const mixed = s.role('fleet-mixed', { trust: 'ec2' });
+    s.policy('mixed-read', [byPath('api'), byPath('queue'), allow('ssm:GetParameter', [s.paramArn('/fleet/prod/db/p-1'), s.paramArn('/fleet/prod/cache/p-1')])], { roles: [mixed] });
+    const d2 = VIEWS.parameter_store_hierarchy({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    // 44 rows: the overview, not the matrix.
+    expect(d2).not.toContain('read by →');
+    const box = (role: string) => d2.split('\n').find((l) => l.includes(`r_n_fleet_${role}: `))?.replace(/^[^"]*"([^"]*)".*$/, '$1').split('\\n').slice(1);
+    expect(box('api')).toEqual(['EC2 instance role', 'api/: by path']);
+    expect(box('db')).toEqual(['EC2 instance role', 'db/: 2 of 10 by name']);
+    expect(box('ops')).toEqual(['EC2 instance role', 'every folder: by path']);
+    // Past three folders: the first two, then a count.
+    expect(box('mixed')).toEqual(['EC2 instance role', 'api/: by path', 'cache/: 1 of 10 by name', '+ 2 more folders']);
+    expect(d2.split('\n').filter((l) => / -> tree\.store: /.test(l))).toEqual(['tree.readers -> tree.store: "may read" { class: caption }']);
+  });
+
   it('keys of two stacks whose names differ only in punctuation are drawn in a container each', () => {
     const f = new EstateFixture('pay');
     const ka = f.stack('shared-kms').key('a-key');
