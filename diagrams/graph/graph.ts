@@ -13,7 +13,7 @@
  */
 
 import { GeneratorError, describeInput, quoteInput } from '../errors.ts';
-import { UNKNOWN_MARKER, isSecretId, newRedactionContext, pathSegment, redactProperties, type RedactionContext } from './redact.ts';
+import { UNKNOWN_MARKER, isSecretId, newRedactionContext, pathSegment, redactProperties, referenceNames, type RedactionContext } from './redact.ts';
 import {
   GRAPH_SCHEMA_VERSION,
   REDACTED,
@@ -385,6 +385,7 @@ export function buildGraph(input: GraphInput): ResourceGraph {
   // Pass 1: validate rows, separate live ones.
   const rows = sortRows(input, subject, basePath);
   const { live, pendingDeletes, pendingReplacements } = rows;
+  redaction.references = referenceNames(live);
 
   // Pass 2: normalise resources and edges.
   const st: NormaliseState = { subject, redaction, liveByUrn: rows.liveByUrn, edges: [], providerCache: new Map() };

@@ -75,6 +75,12 @@ export interface RedactionContext {
   idIsSecret: boolean;
   /** `keys[d]`: the key or index of the value at depth d+1 on the path being walked (bag members are depth 1). */
   readonly keys: (string | number)[];
+  /**
+   * The names of the Secrets Manager secrets and SSM parameters the source declares (see
+   * `referenceNames`): an environment variable named like a secret (`DB_PASSWORD_SECRET`) whose
+   * value is one of them names the secret it reads at run time, and is not one.
+   */
+  references: ReadonlySet<string>;
 }
 
 export function newRedactionContext(opts: { inPlace?: boolean; secretsProvider?: string; subject?: string } = {}): RedactionContext {
@@ -90,7 +96,35 @@ export function newRedactionContext(opts: { inPlace?: boolean; secretsProvider?:
     id: undefined,
     idIsSecret: false,
     keys: [],
+    references: new Set(),
   };
+}
+
+/** Resource types whose `name` names a secret or a parameter that a program reads at run time. */
+const REFERENCED_TYPES: ReadonlySet<string> = new Set([
+  'aws:secretsmanager/secret:Secret',
+  'aws:ssm/parameter:Parameter',
+  'aws-native:secretsmanager:Secret',
+  'aws-native:ssm:Parameter',
+]);
+
+/**
+ * The names (and ids) of the secrets and parameters among raw rows, as plain strings: what a
+ * variable holding a reference to one of them holds. Values marked secret are never taken.
+ */
+export function referenceNames(rows: readonly { readonly type: string; readonly row: { readonly id?: unknown; readonly inputs?: unknown; readonly outputs?: unknown } }[]): Set<string> {
+  const out = new Set<string>();
+  const take = (v: unknown): void => {
+    if (typeof v === 'string' && v.length >= 3 && v !== UNKNOWN_MARKER) out.add(v);
+  };
+  for (const { type, row } of rows) {
+    if (!REFERENCED_TYPES.has(type)) continue;
+    take(row.id);
+    for (const bag of [row.inputs, row.outputs]) {
+      if (typeof bag === 'object' && bag !== null) take((bag as Record<string, unknown>).name);
+    }
+  }
+  return out;
 }
 
 const EMPTY: JsonObject = Object.freeze({});
@@ -340,14 +374,14 @@ function redactJsonText(v: string, ctx: RedactionContext, depth: number): JsonVa
  * A value that names a secret kept elsewhere rather than holding one: an ARN, a KMS alias, a
  * CloudFormation dynamic reference, a Parameter Store path.
  */
-function isReferenceValue(v: unknown): boolean {
-  return typeof v === 'string' && (/^arn:/.test(v) || /^alias\/[\w/.-]+$/.test(v) || /^\{\{resolve:/.test(v) || /^\/[\w.-]+(\/[\w.-]+)+$/.test(v));
+function isReferenceValue(v: unknown, ctx: RedactionContext): boolean {
+  return typeof v === 'string' && (/^arn:/.test(v) || /^alias\/[\w/.-]+$/.test(v) || /^\{\{resolve:/.test(v) || /^\/[\w.-]+(\/[\w.-]+)+$/.test(v) || ctx.references.has(v));
 }
 
 /** One member of an object: a string or number under a secret-like key is redacted, else the value is walked. */
 function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: number, secretName = false): JsonValue {
   const variable = depth >= 2 && VARIABLE_MAPS.has(ctx.keys[depth - 2]!);
-  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && (secretName || isSensitiveKey(key) || (variable && isSecretVariable(key)) || holdsCredential(key, v)) && !isReferenceValue(v)) {
+  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && (secretName || isSensitiveKey(key) || (variable && isSecretVariable(key)) || holdsCredential(key, v)) && !isReferenceValue(v, ctx)) {
     ctx.count++;
     compareId(ctx, v);
     record(ctx, depth, 'unmarked-sensitive-field');

@@ -21,8 +21,24 @@ import { DATABASE_PASSWORD_FIELDS, KUBERNETES_SECRET, RANDOM_SECRETS } from './k
  * A value that refers to a secret rather than holding one: an ARN, a KMS alias, a Parameter Store
  * path (`/a/b`), a dynamic reference (`{{resolve:...}}`) or a Secrets Manager reference path.
  */
-function isReference(v: JsonValue | undefined): boolean {
-  return typeof v === 'string' && (/^arn:/.test(v) || /^alias\/[\w/.-]+$/.test(v) || /^\{\{resolve:/.test(v) || /^\/?aws\/reference\//.test(v) || /^\/[\w.-]+(\/[\w.-]+)+$/.test(v));
+function isReference(v: JsonValue | undefined, names: ReadonlySet<string>): boolean {
+  return typeof v === 'string' && (/^arn:/.test(v) || /^alias\/[\w/.-]+$/.test(v) || /^\{\{resolve:/.test(v) || /^\/?aws\/reference\//.test(v) || /^\/[\w.-]+(\/[\w.-]+)+$/.test(v) || names.has(v));
+}
+
+/**
+ * The names and ids of the estate's secrets and parameters, every stack's: a variable
+ * (`DB_PASSWORD_SECRET=app/prod/db`) holding one names the secret the code reads at run time.
+ * (The reader keeps such a value when the secret is in the same state, see `referenceNames`; one
+ * naming another stack's secret was redacted there for its name, and is judged by it.)
+ */
+function referencedNames(ctxs: readonly GraphCtx[]): Set<string> {
+  const out = new Set<string>();
+  for (const kind of ['secret', 'parameter'] as const) {
+    for (const { r } of rows(ctxs, kind)) {
+      for (const v of [propAny(r, 'name'), r.id]) if (typeof v === 'string' && v.length >= 3) out.add(v);
+    }
+  }
+  return out;
 }
 
 /** The name an exposure gives its resource: its AWS name (function, task family, database identifier), else the logical name. */
@@ -38,12 +54,12 @@ function exposure(row: Row, kind: SecretExposure['kind'], path: string, detail: 
  * Environment variables that hold a secret: the value redacted by the reader (marked secret, or
  * unmarked and redacted for its name: `unmarked` names those), or the name says secret.
  */
-function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, unmarked: ReadonlySet<string> = new Set()): { name: string; why: string }[] {
+function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, names: ReadonlySet<string>, unmarked: ReadonlySet<string> = new Set()): { name: string; why: string }[] {
   if (vars === undefined) return [];
   const out: { name: string; why: string }[] = [];
   for (const name of Object.keys(vars).sort(compareStrings)) {
     const v = vars[name];
-    if (isReference(v)) continue;
+    if (isReference(v, names)) continue;
     if (v === REDACTED && unmarked.has(name)) {
       out.push({
         name,
@@ -67,12 +83,12 @@ function unmarkedPaths(row: Row): Set<string> {
   return out;
 }
 
-function lambdaExposures(row: Row): SecretExposure[] {
+function lambdaExposures(row: Row, names: ReadonlySet<string>): SecretExposure[] {
   const env = obj(arr(propAny(row.r, 'environment'))[0]);
   const vars = obj(env?.['variables']);
   const prefix = 'environment.variables.';
   const unmarked = new Set([...unmarkedPaths(row)].filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length)));
-  return secretVariables(vars, unmarked).map((v) => exposure(row, 'lambda-environment', `environment.variables.${v.name}`, `environment variable ${v.name}: ${v.why}`));
+  return secretVariables(vars, names, unmarked).map((v) => exposure(row, 'lambda-environment', `environment.variables.${v.name}`, `environment variable ${v.name}: ${v.why}`));
 }
 
 function containerDefinitions(r: Resource): readonly JsonValue[] {
@@ -88,7 +104,7 @@ function containerDefinitions(r: Resource): readonly JsonValue[] {
   return arr(raw);
 }
 
-function ecsExposures(row: Row): SecretExposure[] {
+function ecsExposures(row: Row, names: ReadonlySet<string>): SecretExposure[] {
   const out: SecretExposure[] = [];
   const unmarkedValues = unmarkedPaths(row);
   containerDefinitions(row.r).forEach((c, i) => {
@@ -104,7 +120,7 @@ function ecsExposures(row: Row): SecretExposure[] {
       vars[n] = kv['value'] ?? null;
       if (unmarkedValues.has(`containerDefinitions[${i}].environment[${j}].value`)) unmarked.add(n);
     });
-    for (const v of secretVariables(vars, unmarked)) {
+    for (const v of secretVariables(vars, names, unmarked)) {
       out.push(exposure(row, 'ecs-environment', `containerDefinitions[${cname}].environment.${v.name}`, `container ${cname}, plain environment variable ${v.name}: ${v.why}; use \`secrets\` with valueFrom`));
     }
   });
@@ -143,13 +159,14 @@ function scanned(row: Row, scope: ExposureScan['scope']): ExposureScan {
 export function buildExposures(ctxs: readonly GraphCtx[]): { exposures: SecretExposure[]; scans: ExposureScan[] } {
   const out: SecretExposure[] = [];
   const scans: ExposureScan[] = [];
+  const names = referencedNames(ctxs);
   for (const row of rows(ctxs, 'function')) {
     scans.push(scanned(row, 'environment'));
-    out.push(...lambdaExposures(row));
+    out.push(...lambdaExposures(row, names));
   }
   for (const row of rows(ctxs, 'taskDefinition')) {
     scans.push(scanned(row, 'environment'));
-    out.push(...ecsExposures(row));
+    out.push(...ecsExposures(row, names));
   }
   for (const g of ctxs) {
     for (const r of g.graph.resources) {

@@ -78,6 +78,29 @@ describe('Lambda environment', () => {
   });
 });
 
+describe('a variable that names a secret or a parameter of the state', () => {
+  it('is a reference, not a secret: kept by the reader, no exposure; a value that is no such name still is one', () => {
+    const f = new EstateFixture('app');
+    const s = f.stack('prod');
+    s.secret('app/prod/db');
+    s.parameter('app-config');
+    s.lambda('api', s.role('fn-role'), {
+      environment: { DB_PASSWORD_SECRET: 'app/prod/db', API_KEY_PARAMETER: 'app-config', DB_PASSWORD: 'hunter2-lambda' },
+    });
+    s.taskDefinition('web', [{ name: 'app', environment: { DB_SECRET: 'app/prod/db', WORDPRESS_DB_PASSWORD: 'hunter2-ecs' } }], { json: true });
+    const gs = f.graphs();
+    const text = JSON.stringify(gs);
+    for (const c of ['hunter2-lambda', 'hunter2-ecs']) expect(text).not.toContain(c);
+    expect(text).toContain('"DB_PASSWORD_SECRET":"app/prod/db"');
+    expect(text).toContain('"API_KEY_PARAMETER":"app-config"');
+    const e = f.estate();
+    expect(brief(e.exposures.filter((x) => x.kind !== 'plaintext-in-state'))).toEqual([
+      ['api', 'lambda-environment', 'environment.variables.DB_PASSWORD'],
+      ['web', 'ecs-environment', 'containerDefinitions[app].environment.WORDPRESS_DB_PASSWORD'],
+    ]);
+  });
+});
+
 describe('ECS container definitions', () => {
   it('a secret in the plain environment, not one passed through `secrets` (valueFrom)', () => {
     const e = build((s) => {
