@@ -20,6 +20,7 @@ import {
   commonPrefix,
   CONDITIONAL_NOTE,
   groupMarks,
+  keyIdName,
   keyName,
   listWithMore,
   lookup,
@@ -32,6 +33,7 @@ import {
 import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, TRUST_LABEL, trustClass, TYPE, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
+import { isAwsManagedKeyId } from '../estate/store.ts';
 
 /** Past this many lanes, the rest are summarised in one row. */
 const MAX_LANES = 10;
@@ -229,7 +231,7 @@ function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
     if (m) g.marks.add(m);
   }
   gatherReads(lane, runtime, g);
-  const keys = keysCell(a, s.l, s.keysUsed);
+  const keys = keysCell(a, s);
   const cells: (Cell | undefined)[] = [
     who,
     config,
@@ -350,15 +352,28 @@ function runtimeCell(
   return undefined;
 }
 
-function keysCell(a: PrincipalAccess, l: Lookup, used: ReadonlySet<string>): Cell | undefined {
+function keysCell(a: PrincipalAccess, s: Scope): Cell | undefined {
+  const { l } = s;
   const lines: string[] = [];
   for (const ka of [...a.keys].sort(byString((k) => k.resourceUrn))) {
-    if (!used.has(ka.resourceUrn)) continue;
+    if (!s.keysUsed.has(ka.resourceUrn)) continue;
     const k = l.keyByUrn.get(ka.resourceUrn);
     if (!k) continue;
     const via = ka.paths.filter((p) => p !== 'direct');
     lines.push(`${clip(shortKeyName(l, keyName(k)), 28)}${ka.paths.includes('direct') ? ' (direct)' : via.length ? ` (via ${via.join(', ')})` : ''}${certaintyMark(ka.certainty)}`);
   }
+  // A value it may read under an AWS-managed key (aws/secretsmanager, aws/ssm): the service
+  // decrypts with it for any principal of the account, no key permission needed.
+  const managed = new Set<string>();
+  for (const e of a.secretValues) {
+    const sec = s.secretByUrn.get(e.resourceUrn);
+    if (sec && sec.keyUrn === undefined && (sec.keyId === undefined || sec.keyId === '' || isAwsManagedKeyId(sec.keyId))) managed.add(keyIdName(sec.keyId, 'aws/secretsmanager'));
+  }
+  for (const e of a.parameters) {
+    const p = s.paramByUrn.get(e.resourceUrn);
+    if (p?.type === 'SecureString' && p.keyUrn === undefined && (p.keyId === undefined || p.keyId === '' || isAwsManagedKeyId(p.keyId))) managed.add(keyIdName(p.keyId, 'aws/ssm'));
+  }
+  lines.push(...managed);
   if (!lines.length) return undefined;
   return { text: listWithMore(lines.sort(), MAX_LINES).join('\n'), cls: 'key' };
 }

@@ -288,6 +288,26 @@ describe('the workflow view\'s runtime reads', () => {
   });
 });
 
+describe('the workflow view\'s keys column', () => {
+  it('names the AWS-managed keys of what a service may read (the service decrypts with them, no key permission), beside its own keys', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const k = s.key('pay-key');
+    const managed = s.secret('pay/prod/db');
+    const own = s.secret('pay/prod/api', { key: k });
+    s.parameter('/pay/prod/smtp/password', { type: 'SecureString' });
+    s.parameter('/pay/prod/host');
+    const api = s.role('pay-prod-api', { trust: 'ec2' });
+    s.policy('api-read', [allow('secretsmanager:GetSecretValue', [managed.arn, own.arn]), allow('kms:Decrypt', [k.arn]), allow('ssm:GetParameter', [s.paramArn('/pay/prod/*')])], { roles: [api] });
+    const web = s.role('pay-prod-web', { trust: 'ec2' });
+    s.policy('web-read', [allow('ssm:GetParameter', [s.paramArn('/pay/prod/host')])], { roles: [web] });
+    const d2 = VIEWS.application_secrets_workflow({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    const keyCells = d2.split('\n').filter((l) => l.includes('{ class: key')).map((l) => l.replace(/^[^"]*"([^"]*)".*$/, '$1'));
+    // The web role reads a String only: no key (its cell is a dash).
+    expect(keyCells).toEqual(['aws/secretsmanager (AWS managed)\\naws/ssm (AWS managed)\\npay-key (direct)']);
+  });
+});
+
 describe('statements of a group that hold for each member', () => {
   /** A rotating secret read by a role without a cache, a static one by a role with a 15 min cache, a CI role reading a SecureString, a describe-only role. */
   function mixed() {
