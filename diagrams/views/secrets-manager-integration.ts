@@ -4,9 +4,11 @@
  * groups -> the KMS keys that encrypt them (one edge per group and key, not per secret).
  */
 
-import type { Estate, KmsKey, LambdaFunction, Secret, SecretCategory } from '../estate/model.ts';
+import type { Certainty, Estate, KmsKey, LambdaFunction, Secret, SecretCategory } from '../estate/model.ts';
 import {
+  certaintyMark,
   commonPrefix,
+  CONDITIONAL_NOTE,
   intervalLabel,
   keyFacts,
   keyIdName,
@@ -19,6 +21,7 @@ import {
   servedLabel,
   StackContainers,
   type Lookup,
+  UNKNOWN_NOTE,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, TYPE, type LegendEntry } from './style.ts';
@@ -79,6 +82,8 @@ interface Drawing {
   readonly edges: string[];
   readonly legend: LegendEntry[];
   readonly notes: string[];
+  /** The certainties of the reads the boxes mark (for the legend's notes). */
+  readonly marks: Set<Certainty>;
 }
 
 function secretFacts(s: Secret, showKey: boolean, keyLabel: string): string {
@@ -125,14 +130,39 @@ function fnOf(d: Drawing, s: Secret): FnUse | undefined {
   return use;
 }
 
-/** A box per secret: its name below the prefix and its facts (the key too when the group has several). */
+/**
+ * Who outside the secret's account may read its value, as the access engine answers (its resource
+ * policy and its key's policy both let them): `444455556666 *`, `any AWS account *`, with the marks
+ * of the reads (their own IAM is not in the estate). Empty when the secret's account is not known
+ * (then only `*` counts) or nobody outside may read it.
+ */
+function outsideReaders(d: Drawing, s: Secret): string[] {
+  const best = new Map<string, Certainty>();
+  const rank: Record<Certainty, number> = { certain: 0, conditional: 1, unknown: 2 };
+  for (const r of d.l.store.readersOf(s.urn)) {
+    if (r.kind !== 'secret-value') continue;
+    const x = d.l.store.findPrincipal(r.principal)?.external;
+    if (!x) continue;
+    const who = x.id === 'external:*' ? 'any AWS account' : x.account !== undefined && s.account !== undefined && x.account !== s.account ? x.account : undefined;
+    if (who === undefined) continue;
+    const c = (r.item as { readonly certainty: Certainty }).certainty;
+    const cur = best.get(who);
+    if (cur === undefined || rank[c] < rank[cur]) best.set(who, c);
+  }
+  return [...best].sort(byString(([w]) => (w === 'any AWS account' ? '' : w))).map(([w, c]) => {
+    d.marks.add(c);
+    return `${w}${certaintyMark(c)}`;
+  });
+}
+
+/** A box per secret: its name below the prefix and its facts (the key too when the group has several), and who outside its account may read it. */
 function secretBoxes(d: Drawing, list: readonly Secret[], showKey: boolean): Box[] {
   const ids = new Ids('s_');
-  return list.map((s) => ({
-    id: ids.id(d.rel(s.name)),
-    label: `${clip(d.rel(s.name), 38)}\n${secretFacts(s, showKey, keyOf(d, s).name)}`,
-    aggregated: false,
-  }));
+  return list.map((s) => {
+    const outside = outsideReaders(d, s);
+    const line = outside.length ? `\nread from outside the account:\n${listWithMore(outside, 2).join(', ')}` : '';
+    return { id: ids.id(d.rel(s.name)), label: `${clip(d.rel(s.name), 38)}\n${secretFacts(s, showKey, keyOf(d, s).name)}${line}`, aggregated: false };
+  });
 }
 
 /**
@@ -165,9 +195,10 @@ function prefixBoxes(d: Drawing, list: readonly Secret[]): Box[] {
   const ids = new Ids('a_');
   const boxes: Box[] = keep.map((seg) => {
     const ss = bySeg.get(seg)!;
+    const outside = ss.filter((x) => outsideReaders(d, x).length > 0).length;
     return {
       id: ids.id(seg),
-      label: `${seg}\n${plural(ss.length, 'secret')} · ${rotationSummary(ss)}`,
+      label: `${seg}\n${plural(ss.length, 'secret')} · ${rotationSummary(ss)}${outside ? `\n${outside} read from outside the account` : ''}`,
       aggregated: true,
     };
   });
@@ -352,6 +383,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
     edges: [],
     legend: [],
     notes: [],
+    marks: new Set(),
   };
 
   const groupIds = new Ids('g_');
@@ -365,6 +397,9 @@ export function secretsManagerIntegration(input: ViewInput): View {
   drawKeys(d);
   for (const e of d.edges.sort()) d.t.line(e);
 
+  if (d.marks.size) d.notes.push('read from outside the account: its policy and its key\'s let them; their own account\'s IAM decides the rest');
+  if (d.marks.has('conditional')) d.notes.push(CONDITIONAL_NOTE);
+  if (d.marks.has('unknown')) d.notes.push(UNKNOWN_NOTE);
   d.notes.unshift(prefix ? `${plural(secrets.length, 'secret')} under ${prefix}` : secrets.length === 1 ? '1 secret' : `${secrets.length} secrets, no common prefix`);
   legendBlock(d.t, 'legend', { legend: d.legend, notes: d.notes, noteWidth: 40 });
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, d.t);

@@ -110,7 +110,8 @@ export const CLASSES = {
   'read-none': { meaning: 'no read', attrs: ['style.opacity: 0'] },
   folder: { meaning: 'folder (path prefix)', attrs: box('#F2F4F4', '#566573', ['style.bold: true', `style.font-size: ${TYPE.cell}`]) },
   // Building blocks
-  key: { meaning: 'KMS key', attrs: box('#FEF9E7', '#9A7D0A') },
+  // A saturated gold, two px border: the pale yellow of a Lambda function beside it reads as another thing.
+  key: { meaning: 'KMS key', attrs: box('#F9E79F', '#7D6608', ['style.stroke-width: 2']) },
   function: { meaning: 'Lambda function', attrs: box('#FCF3CF', '#B7950B') },
   note: { meaning: 'note', attrs: ['shape: text', `style.font-size: ${TYPE.small}`, 'style.font-color: "#4D5656"'] },
   external: {

@@ -14,7 +14,7 @@ import { q } from '../../diagrams/views/d2text.ts';
 import { TYPE } from '../../diagrams/views/style.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
-import { allow, EstateFixture, UNKNOWN_VALUE } from '../fixtures/estates.ts';
+import { ACCOUNT, allow, EstateFixture, OTHER_ACCOUNT, UNKNOWN_VALUE } from '../fixtures/estates.ts';
 import { conditionalDecryptEstate } from '../fixtures/foreign.ts';
 import { bigEstate, emptyEstate, monoEstate } from '../fixtures/mono.ts';
 
@@ -285,6 +285,26 @@ describe('the workflow view\'s runtime reads', () => {
     s.policy('batch-read', [allow('secretsmanager:GetSecretValue', [c.arn])], { roles: [none] });
     const d2 = VIEWS.application_secrets_workflow({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
     expect(d2.match(/new value after a rotation[^"\\]*/g)?.sort()).toEqual(['new value after a rotation', 'new value after a rotation (1 of 2 rotate)']);
+  });
+});
+
+describe('the secrets view\'s outside readers', () => {
+  it('names the accounts outside the secret\'s own that may read it (its policy and its key\'s both let them), not those a key blocks', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const root = (a: string) => ({ AWS: `arn:aws:iam::${a}:root` });
+    const k = s.key('pay-key', { policy: [{ Effect: 'Allow', Principal: root(ACCOUNT), Action: 'kms:*', Resource: '*' }, { Effect: 'Allow', Principal: root(OTHER_ACCOUNT), Action: 'kms:Decrypt', Resource: '*' }] });
+    const share = [{ Effect: 'Allow' as const, Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/partner-reader` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }];
+    s.secret('pay/prod/partner', { key: k, policy: share });
+    // The AWS-managed key cannot be used from another account: shared by its policy, read by nobody outside.
+    s.secret('pay/prod/managed', { policy: share });
+    s.secret('pay/prod/own', { key: k });
+    const d2 = VIEWS.secrets_manager_integration({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    const box = (n: string) => d2.split('\n').find((l) => l.includes(`s_n_${n}: `))!.replace(/^[^"]*"([^"]*)".*$/, '$1').split('\\n');
+    expect(box('partner').slice(-2)).toEqual(['read from outside the account:', `${OTHER_ACCOUNT} *`]);
+    expect(box('managed').join(' ')).not.toContain('outside');
+    expect(box('own').join(' ')).not.toContain('outside');
+    expect(d2.replace(/\\n/g, ' ')).toContain('their own account');
   });
 });
 
