@@ -167,13 +167,18 @@ export class RuleContext {
 
   /** The note of a key control when some key this stack uses resolves to no key of the estate. */
   unresolvedKeyNote(): string | undefined {
-    const { unresolved, unresolvedUsers } = this.store.keysUsedBy(this.stack);
-    if (unresolved.length === 0) return undefined;
-    const named = unresolved.filter((k) => k !== '[unknown]').map((k) => k.split('/').pop() ?? k);
-    const what = named.length > 0 ? `${plural(unresolved.length, 'key')} (${listWithMore(named)})` : plural(unresolved.length, 'key');
-    const notLoaded = this.missingReferences();
-    const where = notLoaded.length > 0 ? `stack ${notLoaded.join(', ')} is not loaded` : 'not defined in the loaded stacks';
-    return `${what} used by ${plural(unresolvedUsers, 'resource')} of this stack ${unresolved.length === 1 ? 'is' : 'are'} not judged here (${where}): checked where the key is defined`;
+    const { unresolved, unresolvedUsers, unknownUsers } = this.store.keysUsedBy(this.stack);
+    const notes: string[] = [];
+    if (unresolved.length > 0) {
+      const named = unresolved.filter((k) => k !== '[unknown]').map((k) => k.split('/').pop() ?? k);
+      const what = named.length > 0 ? `${plural(unresolved.length, 'key')} (${listWithMore(named)})` : plural(unresolved.length, 'key');
+      const notLoaded = this.missingReferences();
+      const where = notLoaded.length > 0 ? `stack ${notLoaded.join(', ')} is not loaded` : 'not defined in the loaded stacks';
+      notes.push(`${what} used by ${plural(unresolvedUsers, 'resource')} of this stack ${unresolved.length === 1 ? 'is' : 'are'} not judged here (${where}): checked where the key is defined`);
+    }
+    // A preview's key id not known yet, and no dependency edge that names the key: it may be any key.
+    if (unknownUsers > 0) notes.push(`the key of ${plural(unknownUsers, 'resource')} of this stack is not known before deployment (it may be any key): not judged`);
+    return notes.length ? notes.join('; ') : undefined;
   }
 
   keyLabel(urn: string | undefined, keyId: string | undefined): string {

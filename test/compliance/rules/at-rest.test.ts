@@ -208,6 +208,15 @@ describe('SEC-003 KMS keys rotate automatically', () => {
     expect(finding(g, 'dev', 'SEC-003').note).toBeUndefined();
   });
 
+  it('says a key not known before deployment (a preview, no dependency edge to the key) is not judged', () => {
+    const f = new EstateFixture();
+    const dev = f.stack('dev');
+    dev.key('k');
+    dev.secret('app/dev/a', { key: UNKNOWN_VALUE });
+    dev.parameter('/app/dev/b', { type: 'SecureString', key: UNKNOWN_VALUE });
+    expect(finding(f, 'dev', 'SEC-003').note).toBe('the key of 2 resources of this stack is not known before deployment (it may be any key): not judged');
+  });
+
   it('reads the aws-native key', () => {
     const f = new EstateFixture();
     f.stack('shared').nativeKey('native-key', { rotation: false });
