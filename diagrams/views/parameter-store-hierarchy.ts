@@ -278,6 +278,24 @@ function serviceKey(l: Lookup, r: Reader): string | undefined {
   return s ? `${s.stack}\u0000${s.id}` : undefined;
 }
 
+/** Roughly how tall the matrix is drawn, in px: its header row, its rows and the store's padding. */
+function matrixHeight(plan: Plan): number {
+  let h = heightFor(4, TYPE.cell) + 120;
+  for (const u of plan.units) {
+    h += (u.aggregated ? heightFor(unitLabel(plan.root, u).split('\n').length, TYPE.cell) : heightFor(1, TYPE.cell)) + 6;
+    if (!u.aggregated) h += u.params.length * (heightFor(2, TYPE.cell) + 6);
+  }
+  return h;
+}
+
+/** Roughly how tall the side column is drawn, in px: the key boxes in their containers, then a legend of `entries` samples and its notes. */
+function sideHeight(usedKeys: ReadonlyMap<string, KeyUse>, entries: number): number {
+  const containers = new Set([...usedKeys.values()].map((k) => k.key?.stack ?? '')).size;
+  let h = containers * 120;
+  for (const k of usedKeys.values()) h += (3 + Math.min(k.decrypters.size, 4)) * 21 + 40;
+  return h + 24 + 80 + entries * 34 + 4 * 15;
+}
+
 /**
  * The matrix: a header row (the corner, then a column per reader), then a row per folder and
  * per parameter of a detailed folder, with a cell per reader.
@@ -494,8 +512,8 @@ function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: re
  * between the cells are short and straight. D2 stretches every cell of a grid row to the row's
  * height: the overview's readers and store sit in an invisible cell of their own (`tree`), so that
  * a legend taller than them stretches that cell, not their boxes (an aggregated tree is one row of
- * folder boxes, which would otherwise sit in a store box as tall as the legend). The matrix is
- * drawn without it: it is mostly taller than the legend, and the cell's padding would widen it.
+ * folder boxes, which would otherwise sit in a store box as tall as the legend). A matrix taller
+ * than the side column is drawn without it (the cell's padding would widen it), a shorter one in it.
  */
 function layoutRow(tree: D2Text, side: D2Text, edges: readonly string[], at: Drawing['at'], withReaders: boolean): D2Text {
   const body = new D2Text();
@@ -503,7 +521,8 @@ function layoutRow(tree: D2Text, side: D2Text, edges: readonly string[], at: Dra
   // its padding.
   body.line('grid-rows: 1');
   body.line('grid-columns: 2');
-  body.line('horizontal-gap: 120');
+  // The edges to the keys cross the gap, and the padding of the invisible cells on either side.
+  body.line(`horizontal-gap: ${at === '' ? 120 : 40}`);
   if (at === '') body.embed(tree);
   else {
     body.block('tree: ""', (c) => {
@@ -547,7 +566,11 @@ export function parameterStoreHierarchy(input: ViewInput): View {
   if (plan.aggregated) legend.push({ cls: 'param-aggregate' });
   const usedKeys = keysInUse(l, params, readers);
 
-  const d: Drawing = { l, stack, plan, readers, legend, at: matrix ? '' : 'tree.' };
+  // A matrix shorter than the keys and legend beside it sits in a cell of its own, as the overview
+  // does: D2 stretches a grid row's cells to its height, and the store box would be mostly empty.
+  const principalKinds = new Set(readers.map((r) => principalClass(r.principal))).size;
+  const wrapMatrix = matrix && matrixHeight(plan) < sideHeight(usedKeys, typesPresent.length + principalKinds + 3);
+  const d: Drawing = { l, stack, plan, readers, legend, at: matrix && !wrapMatrix ? '' : 'tree.' };
   const tree = new D2Text();
   let readerEdges: string[] = [];
   if (matrix) drawMatrix(d, rows, tree);

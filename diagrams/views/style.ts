@@ -228,6 +228,9 @@ export function wrap(text: string, width: number): string {
     .join('\n');
 }
 
+/** Shapes that turn into blobs when stretched to a legend's width and 28 px of height. */
+const STRETCH_BADLY: ReadonlySet<string> = new Set(['person', 'cloud', 'circle', 'diamond']);
+
 export interface LegendBlockOptions {
   readonly legend?: readonly LegendEntry[];
   readonly legendEdges?: readonly LegendEdge[];
@@ -255,7 +258,12 @@ export function legendBlock(t: D2Text, id: string, opts: LegendBlockOptions): vo
     b.line(`grid-columns: ${Math.max(1, opts.columns ?? 1)}`);
     b.line('grid-gap: 6');
     entries.forEach((e, i) => {
-      b.line(`l${i}: ${q(e.text ?? CLASSES[e.cls].meaning)} { class: ${e.cls}; style.font-size: ${TYPE.small}; style.bold: false; height: 28 }`);
+      // A legend sample is as wide as the legend: a person, cloud, circle or diamond stretched so
+      // far is a blob. Those are drawn as boxes in their colours, the text naming the shape.
+      const shape = /^shape: (\w+)$/.exec(CLASSES[e.cls].attrs.find((a) => a.startsWith('shape: ')) ?? '')?.[1];
+      const flat = shape !== undefined && STRETCH_BADLY.has(shape);
+      const text = `${e.text ?? CLASSES[e.cls].meaning}${flat ? ` (drawn as a ${shape})` : ''}`;
+      b.line(`l${i}: ${q(text)} { class: ${e.cls};${flat ? ' shape: rectangle;' : ''} style.font-size: ${TYPE.small}; style.bold: false; height: 28 }`);
     });
     edges.forEach((e, i) => {
       b.line(`e${i}: ${q(`${e.dashed ? '- - ->' : '——>'} ${e.text}`)} { shape: text; style.font-size: ${TYPE.small} }`);

@@ -161,7 +161,11 @@ describe('view properties', () => {
     const d2 = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'prod', findings: [] }).d2!;
     expect(d2).toContain('class: principal-user');
     expect(d2).toContain('class: principal-group');
-    expect(d2).toContain('IAM user');
+    // The legend draws the person as a box (stretched to the legend's width it was a blob) and says the shape.
+    expect(d2).toMatch(/l\d+: "IAM user \(drawn as a person\)" \{ class: principal-user; shape: rectangle;/);
+    expect(d2).toMatch(/l\d+: "IAM group \(what its members get\)" \{ class: principal-group; style/);
+    // One parameter, two readers: a matrix much shorter than the legend beside it, in a cell of its own.
+    expect(d2).toMatch(/\ntree: "" \{\n(  .*\n)*  store: /);
   });
 
   it('escapes labels with quotes, dollars, braces and backslashes', () => {
