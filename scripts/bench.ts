@@ -631,7 +631,7 @@ function boughtSection(inputs: InputRun[], extra: RenderExtra): string[] {
   const pool = inputs.find((i) => i.name === 'built-in')?.child?.svgPoolMs;
   if (pool) {
     const one = stat(pool['1'] ?? []).median;
-    lines.push(`- D2 workers (built-in estate, every diagram issued at once from a fresh start, in process, rounds interleaved): ${Object.entries(pool).map(([w, t]) => `${w}: ${fmtStat(stat(t))}${w === '1' ? '' : ` (${(stat(t).median / one).toFixed(2)} of one)`}`).join('; ')}.`);
+    lines.push(`- D2 workers (built-in estate, every diagram issued at once from a fresh start, in process, rounds interleaved; a worker compiles up to 8 waiting diagrams as one document, "batch 1" each alone): ${Object.entries(pool).map(([w, t]) => `${w}: ${fmtStat(stat(t))}${w === '1' ? '' : ` (${(stat(t).median / one).toFixed(2)} of one)`}`).join('; ')}.`);
   }
   const st = extra.stacks;
   if (st) {

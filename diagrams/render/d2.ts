@@ -3,9 +3,14 @@
  *
  * One instance per run (start once, render many, close at the end). It keeps a small pool of D2
  * workers (threads), each running its own instance of the one compiled WASM module: a worker takes
- * one diagram at a time (overlapping calls into one WASM instance get each other's results), and
- * the pool renders as many diagrams at once as it has workers. Pure: returns strings, never touches
- * the file system except to read the package's own files.
+ * one request at a time (overlapping calls into one WASM instance get each other's results), and
+ * the pool works on as many requests at once as it has workers. A request is one diagram, or a
+ * batch: up to `batch` waiting diagrams that share the views' d2-config block, compiled as one
+ * document with a layer each (D2 spends a fixed ~90 ms per compile, measured in
+ * docs/benchmarks.md: shared, a diagram costs about half) and each layer rendered as the root
+ * diagram it would be alone, so the SVG bytes are the same. A batch that does not compile goes back
+ * to the queue diagram by diagram, each then getting its own error. Pure: returns strings, never
+ * touches the file system except to read the package's own files.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -26,6 +31,8 @@ export interface D2RenderOptions {
 export interface D2StartOptions {
   /** D2 workers (diagrams rendered at once). Default: 2, or 1 on a single-core machine. */
   readonly workers?: number;
+  /** Diagrams a worker compiles as one document, at most (default DEFAULT_D2_BATCH; 1: each alone). */
+  readonly batch?: number;
 }
 
 interface D2CompileError {
@@ -80,7 +87,38 @@ async function renderOne(fs, options) {
   if (r.error) throw new Error(r.error.message);
   return new TextDecoder().decode(Buffer.from(r.data, 'base64'));
 }
+// A batch: one document whose layers are the diagrams, compiled at once (D2's fixed cost per
+// compile is shared), each layer then rendered as the root diagram it would be alone (name, label
+// and config of a root: the same bytes) and posted as soon as it is drawn.
+async function renderBatch(m) {
+  const c = JSON.parse(await d2.compile(JSON.stringify({ fs: { index: m.doc }, options: m.options })));
+  if (c.error) {
+    parentPort.postMessage({ batchFailed: m.ids, error: c.error.message });
+    return;
+  }
+  const root = c.data.diagram;
+  for (let i = 0; i < m.ids.length; i++) {
+    try {
+      const layer = root.layers[i];
+      const diagram = { ...layer, name: '', config: root.config, root: { ...layer.root, label: '' } };
+      root.layers[i] = undefined;
+      const r = JSON.parse(await d2.render(JSON.stringify({ diagram, options: c.data.renderOptions })));
+      if (r.error) throw new Error(r.error.message);
+      parentPort.postMessage({ id: m.ids[i], svg: new TextDecoder().decode(Buffer.from(r.data, 'base64')) });
+    } catch (e) {
+      parentPort.postMessage({ id: m.ids[i], error: e && e.message !== undefined ? e.message : String(e) });
+    }
+  }
+}
 parentPort.on('message', async (m) => {
+  if (m.ids !== undefined) {
+    try {
+      await renderBatch(m);
+    } catch (e) {
+      parentPort.postMessage({ batchFailed: m.ids, error: e && e.message !== undefined ? e.message : String(e) });
+    }
+    return;
+  }
   try {
     parentPort.postMessage({ id: m.id, svg: await renderOne(m.fs, m.options) });
   } catch (e) {
@@ -156,7 +194,14 @@ class D2Worker {
   dead = false;
 
   private constructor(private readonly thread: Worker) {
-    thread.on('message', (m: { id?: number; svg?: string; error?: string }) => {
+    thread.on('message', (m: { id?: number; svg?: string; error?: string; batchFailed?: number[] }) => {
+      if (m.batchFailed !== undefined) {
+        for (const id of m.batchFailed) {
+          this.pending.get(id)?.reject(new BatchFailed(m.error ?? 'the batch failed'));
+          this.pending.delete(id);
+        }
+        return;
+      }
       const p = m.id === undefined ? undefined : this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id!);
@@ -202,6 +247,15 @@ class D2Worker {
     });
   }
 
+  /** Renders the diagrams of `doc` (see `batchDocument`), one promise per layer, in order; all reject with BatchFailed when the document does not compile. */
+  renderBatch(doc: string, count: number, options: Record<string, unknown>): Promise<string>[] {
+    if (this.dead) return Array.from({ length: count }, () => Promise.reject(new Error('the D2 worker exited (out of memory?)')));
+    const ids = Array.from({ length: count }, () => this.nextId++);
+    const out = ids.map((id) => new Promise<string>((resolve, reject) => this.pending.set(id, { resolve, reject })));
+    this.thread.postMessage({ ids, doc, options });
+    return out;
+  }
+
   async terminate(): Promise<void> {
     this.dead = true; // the exit event that follows is expected
     await this.thread.terminate().catch(() => 0);
@@ -214,7 +268,39 @@ interface Job {
   readonly opts: D2RenderOptions;
   resolve(svg: string): void;
   reject(e: unknown): void;
+  /** What a batch of it shares (its d2-config block and layout), or undefined: rendered alone. */
+  readonly batchKey: string | undefined;
+  /** Rendered alone from now on: its batch failed (a compile error, a crashed worker), and alone it gets its own error. */
+  solo?: boolean;
 }
+
+/** The document of a batch did not compile (or its worker failed on it): its diagrams are rendered alone. */
+class BatchFailed extends Error {}
+
+/** A source's leading `vars { d2-config { ... }` block, as the views compose it. */
+const CONFIG_BLOCK = /^vars \{\n {2}d2-config \{\n(?: {4}[^\n]*\n)*? {2}\}\n/;
+/** Boards of its own: a source with them is not put in a batch's layer. */
+const OWN_BOARDS = /^\s*(?:layers|scenarios|steps)\s*[:{]/m;
+
+/** What a batch of this source shares, or undefined when it is rendered alone. */
+export function batchKeyOf(d2: string, opts: D2RenderOptions): string | undefined {
+  const cfg = CONFIG_BLOCK.exec(d2);
+  if (!cfg || OWN_BOARDS.test(d2)) return undefined;
+  return `${opts.layout ?? ''}\u0000${cfg[0]}`;
+}
+
+/**
+ * One D2 document holding the diagrams as layers `b0`, `b1`, ...: the shared d2-config at the
+ * root, each source's own vars (its icons) and body in its layer. The sources share a batch key.
+ */
+export function batchDocument(sources: readonly string[]): string {
+  const cfg = CONFIG_BLOCK.exec(sources[0]!)![0];
+  const layers = sources.map((src, i) => `b${i}: {\n${src.replace(CONFIG_BLOCK, 'vars {\n')}\n}`);
+  return `${cfg}}\nlayers: {\n${layers.join('\n')}\n}\n`;
+}
+
+/** Diagrams a worker takes at once, at most (measured: the cost per diagram falls to about half by 8, then stays; docs/benchmarks.md). */
+export const DEFAULT_D2_BATCH = 8;
 
 /** A worker place in the pool: booting, idle or busy; `worker` undefined until booted (or after a failed boot). */
 interface Slot {
@@ -236,7 +322,14 @@ export class D2Renderer {
   private closed = false;
   private drained: (() => void) | undefined;
 
-  private constructor(workers: number) {
+  /** A pump is due (renders asked for in one burst of calls are batched together). */
+  private pumpDue = false;
+
+  private constructor(
+    workers: number,
+    /** Diagrams a worker takes at once, at most. */
+    readonly batch: number,
+  ) {
     this.slots = Array.from({ length: workers }, () => ({ worker: undefined, busy: false, unusable: false }));
   }
 
@@ -247,7 +340,9 @@ export class D2Renderer {
   static async start(opts: D2StartOptions = {}): Promise<D2Renderer> {
     const n = opts.workers ?? defaultD2Workers();
     if (!Number.isInteger(n) || n < 1) throw new GeneratorError('usage', `not a number of D2 workers: ${String(n)}`, { expected: 'a positive integer' });
-    const r = new D2Renderer(n);
+    const batch = opts.batch ?? DEFAULT_D2_BATCH;
+    if (!Number.isInteger(batch) || batch < 1) throw new GeneratorError('usage', `not a D2 batch size: ${String(batch)}`, { expected: 'a positive integer' });
+    const r = new D2Renderer(n, batch);
     openRenderers++;
     const [first, ...rest] = r.slots;
     first!.worker = D2Worker.boot();
@@ -289,41 +384,111 @@ export class D2Renderer {
   render(d2: string, name: string, opts: D2RenderOptions = {}): Promise<string> {
     if (this.closed) return Promise.reject(new GeneratorError('render', 'the D2 renderer is closed', { subject: name }));
     return new Promise<string>((resolve, reject) => {
-      this.waiting.push({ d2, name, opts, resolve, reject });
+      this.waiting.push({ d2, name, opts, resolve, reject, batchKey: this.batch > 1 ? batchKeyOf(d2, opts) : undefined });
+      this.schedulePump();
+    });
+  }
+
+  /** Pumps once the current burst of calls is over (a microtask later), so that its renders can share batches. */
+  private schedulePump(): void {
+    if (this.pumpDue) return;
+    this.pumpDue = true;
+    queueMicrotask(() => {
+      this.pumpDue = false;
       this.pump();
     });
   }
 
-  /** Gives each idle worker the next waiting job, in call order. */
+  /**
+   * Gives each idle worker the next waiting job, in call order, with the waiting jobs that share its
+   * batch key: at most `batch`, and an even share of what waits when several workers are idle.
+   */
   private pump(): void {
     for (const slot of this.slots) {
       if (this.waiting.length === 0) break;
       if (slot.busy || slot.unusable) continue;
-      const job = this.waiting.shift()!;
+      const idle = this.slots.filter((x) => !x.busy && !x.unusable).length;
+      const share = Math.min(this.batch, Math.ceil(this.waiting.length / idle));
+      const first = this.waiting.shift()!;
+      const jobs = [first];
+      if (first.batchKey !== undefined && !first.solo) {
+        for (let i = 0; i < this.waiting.length && jobs.length < share; ) {
+          const j = this.waiting[i]!;
+          if (j.batchKey === first.batchKey && !j.solo) {
+            jobs.push(j);
+            this.waiting.splice(i, 1);
+          } else i++;
+        }
+      }
       slot.busy = true;
-      this.inFlight++;
-      void this.runOn(slot, job).finally(() => {
+      this.inFlight += jobs.length;
+      void (jobs.length === 1 ? this.runOn(slot, first) : this.runBatchOn(slot, jobs)).finally(() => {
         slot.busy = false;
-        this.inFlight--;
+        this.inFlight -= jobs.length;
         if (this.inFlight === 0 && this.waiting.length === 0) this.drained?.();
         this.pump();
       });
     }
   }
 
+  /** The slot's worker, booted again if it died. */
+  private async workerOf(slot: Slot): Promise<D2Worker> {
+    let w = slot.worker ? await slot.worker.catch(() => undefined) : undefined;
+    if (!w || w.dead) {
+      await w?.terminate();
+      slot.worker = D2Worker.boot();
+      w = await slot.worker.catch((e: unknown) => {
+        slot.worker = undefined;
+        throw e;
+      });
+    }
+    return w;
+  }
+
+  /**
+   * Several diagrams as one document. When it does not compile, or the worker fails on it, the
+   * diagrams not yet drawn go back to the front of the queue to be rendered alone: each then gets
+   * its own error (line numbers of its own source), or its SVG.
+   */
+  private async runBatchOn(slot: Slot, jobs: readonly Job[]): Promise<void> {
+    let worker: D2Worker;
+    try {
+      worker = await this.workerOf(slot);
+    } catch (e) {
+      for (const j of jobs) j.reject(e);
+      return;
+    }
+    const options: Record<string, unknown> = {};
+    if (jobs[0]!.opts.layout) options.layout = jobs[0]!.opts.layout;
+    const results = worker.renderBatch(batchDocument(jobs.map((j) => j.d2)), jobs.length, options);
+    const again: Job[] = [];
+    await Promise.all(
+      results.map(async (p, i) => {
+        const job = jobs[i]!;
+        try {
+          job.resolve(await p);
+        } catch (e) {
+          if (e instanceof BatchFailed || worker.dead) {
+            job.solo = true;
+            again.push(job);
+            return;
+          }
+          const err = d2ErrorToGeneratorError(e, job.name);
+          if (err.details.line === undefined) worker.dead = true;
+          job.reject(err);
+        }
+      }),
+    );
+    if (again.length > 0) {
+      // In call order, before what waits.
+      this.waiting.unshift(...jobs.filter((j) => again.includes(j)));
+    }
+  }
+
   private async runOn(slot: Slot, job: Job): Promise<void> {
     let worker: D2Worker;
     try {
-      let w = slot.worker ? await slot.worker.catch(() => undefined) : undefined;
-      if (!w || w.dead) {
-        await w?.terminate();
-        slot.worker = D2Worker.boot();
-        w = await slot.worker.catch((e: unknown) => {
-          slot.worker = undefined;
-          throw e;
-        });
-      }
-      worker = w;
+      worker = await this.workerOf(slot);
     } catch (e) {
       job.reject(e);
       return;

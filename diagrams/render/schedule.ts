@@ -2,7 +2,8 @@
  * Scheduling of the renders of one run: D2 and the browser work at once, D2 handing each SVG to the
  * browser as soon as it is ready. The D2 queue is here: once every diagram of the run is known to
  * need D2 or not, it keeps as many renders in flight as the renderer works on at once (its
- * `concurrency`, its pool of workers; 1 when it does not say), taking the smallest waiting source
+ * `concurrency`, its pool of workers, times its `batch`, the diagrams a worker compiles as one
+ * document; 1 when it does not say), taking the smallest waiting source
  * first, so that the browser gets its first SVG sooner. The PNG queue is the renderer's own (render/png.ts, one page per browser, in
  * call order). After a failure no new render starts: those in flight finish, and the run fails with
  * the first error.
@@ -14,6 +15,8 @@ export interface SvgRenderer {
   render(d2: string, name: string): Promise<string>;
   /** Renders it works on at once (default 1). */
   readonly concurrency?: number;
+  /** Diagrams each of those takes at once, when they are waiting (default 1): the schedule keeps concurrency x batch in flight. */
+  readonly batch?: number;
 }
 export interface PngRenderer {
   render(svg: string): Promise<Buffer>;
@@ -122,7 +125,7 @@ export class RenderSchedule {
       () => undefined,
     );
     void this.svg().then(
-      (r) => this.dispatchSvg(r.concurrency ?? 1),
+      (r) => this.dispatchSvg((r.concurrency ?? 1) * (r.batch ?? 1)),
       () => this.dispatchSvg(1),
     );
   }

@@ -374,22 +374,23 @@ async function nativeOnce(bin: string, d: { -readonly [K in keyof DiagramResult]
 
 /**
  * Every diagram from a fresh D2 start, all issued at once (as the render schedule does), with 1, 2
- * and 3 workers in turn, `runs` rounds: the wall time of each (ms) per worker count.
+ * and 3 workers in turn (batches of the default size), and 2 workers compiling each diagram alone
+ * (batch 1), `runs` rounds: the wall time of each (ms) per configuration.
  */
 async function svgPool(mod: (rel: string) => Promise<unknown>, views: Record<string, { d2?: string; name: string }[]>, runs: number): Promise<Record<string, number[]>> {
   const { D2Renderer } = (await mod('diagrams/render/d2.ts')) as typeof import('../../diagrams/render/d2.ts');
   const all = Object.entries(views).flatMap(([s, vs]) => vs.filter((v) => v.d2 !== undefined).map((v) => ({ d2: v.d2!, id: `${s}/${v.name}` })));
   const res: Record<string, number[]> = {};
   for (let i = 0; i < runs; i++) {
-    for (const workers of [1, 2, 3]) {
+    for (const [label, workers, batch] of [['1', 1, undefined], ['2', 2, undefined], ['3', 3, undefined], ['2 (batch 1)', 2, 1]] as const) {
       const t0 = nowMs();
-      const r = await D2Renderer.start({ workers });
+      const r = await D2Renderer.start({ workers, ...(batch !== undefined ? { batch } : {}) });
       try {
         await Promise.all(all.map((v) => r.render(v.d2, v.id)));
       } finally {
         await r.close();
       }
-      (res[String(workers)] ??= []).push(nowMs() - t0);
+      (res[label] ??= []).push(nowMs() - t0);
     }
   }
   return res;

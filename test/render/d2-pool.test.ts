@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { D2 } from '@terrastruct/d2';
 import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
 import { GeneratorError } from '../../diagrams/errors.ts';
-import { D2Renderer, defaultD2Workers } from '../../diagrams/render/d2.ts';
+import { batchDocument, batchKeyOf, D2Renderer, defaultD2Workers } from '../../diagrams/render/d2.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
 import { monoEstate } from '../fixtures/mono.ts';
@@ -53,8 +53,48 @@ describe('D2Renderer pool', () => {
     expect(results.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
   }, 60_000);
 
+  it('batches renders asked for at once: the same bytes as each alone; a broken source in a batch gets its own error and line, the others their SVGs', async () => {
+    const solo = await D2Renderer.start({ workers: 1, batch: 1 });
+    try {
+      const all = [...views, ...DIAGRAMS.map((name) => VIEWS[name]({ estate, stack: 'dev', findings: evaluateRules(estate, 'dev') })).filter((v) => v.d2 !== undefined)];
+      expect(all.every((v) => batchKeyOf(v.d2!, {}) !== undefined)).toBe(true);
+      const alone: string[] = [];
+      for (const v of all) alone.push(await solo.render(v.d2!, v.name));
+      const one = await D2Renderer.start({ workers: 1 });
+      try {
+        expect(one.batch).toBe(8);
+        const batched = await Promise.all(all.map((v) => one.render(v.d2!, v.name)));
+        batched.forEach((svg, i) => expect(svg === alone[i], all[i]!.name).toBe(true));
+        // The third source breaks on its last line (a line of its own text, not of the batch document).
+        const broken = `${all[0]!.d2!}x: {shape: circlex}\n`;
+        expect(batchKeyOf(broken, {})).toBe(batchKeyOf(all[1]!.d2!, {}));
+        const sources = [all[1]!.d2!, all[2]!.d2!, broken, all[3]!.d2!];
+        const results = await Promise.allSettled(sources.map((src, i) => one.render(src, `d${i}`)));
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+        const err = (results[2] as PromiseRejectedResult).reason as GeneratorError;
+        expect(err.details.line).toBe(broken.split('\n').length - 1);
+        expect(err.details.subject).toBe('d2');
+        expect((results[3] as PromiseFulfilledResult<string>).value === alone[3]).toBe(true);
+      } finally {
+        await one.close();
+      }
+    } finally {
+      await solo.close();
+    }
+  }, 180_000);
+
+  it('renders alone a source without the views\' config block, or with boards of its own', () => {
+    expect(batchKeyOf('a -> b\n', {})).toBeUndefined();
+    const cfg = 'vars {\n  d2-config {\n    layout-engine: elk\n  }\n}\n';
+    expect(batchKeyOf(`${cfg}a -> b\n`, {})).toBeDefined();
+    expect(batchKeyOf(`${cfg}a -> b\n`, { layout: 'dagre' })).not.toBe(batchKeyOf(`${cfg}a -> b\n`, {}));
+    expect(batchKeyOf(`${cfg}layers: {\n  x: { a }\n}\n`, {})).toBeUndefined();
+    expect(batchDocument([`${cfg}a -> b\n`, `${cfg}c\n`])).toBe(`${cfg}layers: {\nb0: {\nvars {\n}\na -> b\n\n}\nb1: {\nvars {\n}\nc\n\n}\n}\n`);
+  });
+
   it('rejects a number of workers that is not a positive integer, and sizes the default by cores', async () => {
     for (const workers of [0, 1.5, -1]) await expect(D2Renderer.start({ workers })).rejects.toBeInstanceOf(GeneratorError);
+    for (const batch of [0, 2.5]) await expect(D2Renderer.start({ batch })).rejects.toBeInstanceOf(GeneratorError);
     expect([1, 2, 8].map((cores) => defaultD2Workers(cores))).toEqual([1, 2, 2]);
   });
 
