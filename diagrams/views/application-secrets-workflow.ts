@@ -34,6 +34,7 @@ import { byString, clip, D2Text, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, TRUST_LABEL, trustClass, TYPE, type ClassName, type LegendEntry } from './style.ts';
 import type { View, ViewInput } from './types.ts';
 import { isAwsManagedKeyId } from '../estate/store.ts';
+import { UNKNOWN } from '../graph/types.ts';
 
 /** Past this many lanes, the rest are summarised in one row. */
 const MAX_LANES = 10;
@@ -303,7 +304,9 @@ function laneTitle(lane: Lane): string {
   } else if (trust.kind === 'cross-account' && trust.crossAccount) {
     how = `cross-account ${trust.crossAccount.accountId}${trust.crossAccount.requiresExternalId ? '\n+ external id' : ''}`;
   }
-  return [lane.service ?? clip(role.name, 30), ...(lane.service ? [clip(role.name, 30)] : []), how].join('\n');
+  // A permissions boundary caps what the role's policies grant: the reads shown are within it.
+  const boundary = role.boundary ? [`boundary ${role.boundary.arn === UNKNOWN ? '(not known yet)' : clip(role.boundary.arn.replace(/^arn:[^:]+:iam::(?:\d{12}|aws):policy\/(?:.*\/)?/, ''), 28)}`] : [];
+  return [lane.service ?? clip(role.name, 30), ...(lane.service ? [clip(role.name, 30)] : []), how, ...boundary].join('\n');
 }
 
 function configCell(a: PrincipalAccess, paramByUrn: ReadonlyMap<string, Parameter>, rel: (path: string) => string): Cell | undefined {

@@ -71,7 +71,31 @@ export function keyFacts(key: KmsKey | undefined, keyId: string | undefined): st
   if (!key) return outsideKeyFacts(keyId);
   const rotation = key.rotationEnabled === true ? `rotates every ${key.rotationPeriodDays ?? 365} d` : key.rotationEnabled === 'unknown' ? 'rotation unknown' : 'NO key rotation';
   const regions = key.multiRegion ? `multi-region${key.replicas.length ? ` + ${key.replicas.map((r) => r.region ?? '?').join(', ')}` : ''}` : '';
-  return regions ? `${rotation} · ${regions}` : rotation;
+  const facts = regions ? `${rotation} · ${regions}` : rotation;
+  const grants = grantsLine(key);
+  return grants ? `${facts}\n${grants}` : facts;
+}
+
+/** A key box's name and facts; an AWS-managed key's name already says so. */
+export function keyBoxText(name: string, key: KmsKey | undefined, keyId: string | undefined): string {
+  const facts = keyFacts(key, keyId);
+  return name.endsWith('(AWS managed)') && facts === 'AWS-managed key' ? name : `${name}\n${facts}`;
+}
+
+/**
+ * A key's KMS grants, which let their grantees use it whatever its policy says: `grant to
+ * shop-batch (Decrypt)` for one, `3 grants (2 with Decrypt)` for several; '' for none.
+ */
+function grantsLine(key: KmsKey): string {
+  const gs = key.grants;
+  if (gs.length === 0) return '';
+  const decrypts = gs.filter((g) => g.operations.some((o) => /^decrypt$/i.test(o))).length;
+  if (gs.length === 1) {
+    const g = gs[0]!;
+    const who = clip(g.grantee.replace(/^arn:[^:]+:iam::\d{12}:(?:role|user)\/(?:.*\/)?/, ''), 28);
+    return `grant to ${who}${decrypts ? ' (Decrypt)' : ''}`;
+  }
+  return `${gs.length} grants${decrypts ? ` (${decrypts === gs.length ? 'each' : decrypts} with Decrypt)` : ''}`;
 }
 
 /** `mono-repo-parameter-store-key` from `alias/mono-repo-parameter-store-key`; else the key's name. */

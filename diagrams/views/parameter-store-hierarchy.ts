@@ -22,7 +22,7 @@ import {
   certaintyMark,
   CONDITIONAL_NOTE,
   groupMarks,
-  keyFacts,
+  keyBoxText,
   keyIdName,
   keyName,
   listWithMore,
@@ -498,7 +498,7 @@ function sideColumn(d: Drawing, usedKeys: ReadonlyMap<string, KeyUse>, notes: re
         const dec = [...v.decrypters].sort();
         const decLine = dec.length ? `\nkms:Decrypt via ssm:\n${listWithMore(dec, 4).join(', ')}` : '';
         const kid = keyIds.id(id, v.name);
-        b.line(`${kid}: ${q(`${clip(v.name, 36)}\n${keyFacts(v.key, v.keyId)}${decLine}`)} { class: key }`);
+        b.line(`${kid}: ${q(`${keyBoxText(clip(v.name, 36), v.key, v.keyId)}${decLine}`)} { class: key }`);
         keyEdges.push(`${d.at}store -> side.${container}.${kid}: ${q(`encrypts ${plural(v.count, 'SecureString')}`)} { class: caption }`);
       }
     });

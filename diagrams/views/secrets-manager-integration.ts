@@ -10,7 +10,7 @@ import {
   commonPrefix,
   CONDITIONAL_NOTE,
   intervalLabel,
-  keyFacts,
+  keyBoxText,
   keyIdName,
   keyName,
   listWithMore,
@@ -346,10 +346,7 @@ function drawKeys(d: Drawing): void {
       b.line(`class: ${external ? 'external' : 'group'}`);
       b.line('icon: ${icon_kms}');
       for (const k of list.sort(byString((k) => k.name))) {
-        const facts = keyFacts(k.key, k.keyId);
-        // An AWS-managed key's name already says so.
-        const label = k.name.endsWith('(AWS managed)') && facts === 'AWS-managed key' ? k.name : `${k.name}\n${facts}`;
-        b.line(`${k.id}: ${q(label)} { class: key }`);
+        b.line(`${k.id}: ${q(keyBoxText(k.name, k.key, k.keyId))} { class: key }`);
       }
     });
   }

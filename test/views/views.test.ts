@@ -292,6 +292,24 @@ describe('the workflow view\'s runtime reads', () => {
   });
 });
 
+describe('the workflow view\'s lanes', () => {
+  it('name the permissions boundary of a role that has one (its reads are within it), or say it is not known yet', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    s.parameter('/pay/prod/host');
+    const boundary = s.policy('pay-boundary', [allow('ssm:GetParameter', '*')]);
+    const api = s.role('pay-prod-api', { trust: 'ec2', boundary: boundary.arn });
+    const web = s.role('pay-prod-web', { trust: 'ec2', boundary: UNKNOWN_VALUE });
+    const ops = s.role('pay-prod-ops', { trust: 'ec2' });
+    for (const r of [api, web, ops]) s.policy(`${r.name}-read`, [allow('ssm:GetParameter', [s.paramArn('/pay/prod/host')])], { roles: [r] });
+    const d2 = VIEWS.application_secrets_workflow({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    const title = (role: string) => d2.split('\n').find((l) => l.includes(`_${role}_0: `))!.replace(/^[^"]*"([^"]*)".*$/, '$1').split('\\n');
+    expect(title('api')).toContain('boundary pay-boundary');
+    expect(title('web')).toContain('boundary (not known yet)');
+    expect(title('ops').join(' ')).not.toContain('boundary');
+  });
+});
+
 describe('the secrets view\'s outside readers', () => {
   it('names the accounts outside the secret\'s own that may read it (its policy and its key\'s both let them), not those a key blocks', () => {
     const f = new EstateFixture('pay');
@@ -479,5 +497,30 @@ describe('a key in two views', () => {
     expect(p.length).toBeGreaterThan(0);
     expect(s.length).toBeGreaterThan(0);
     for (const line of [...p, ...s]) expect(line).toMatch(/: (rotates every \d+ d|rotation unknown|NO key rotation)( · multi-region( \+ [a-z0-9-, ?]+)?)?$/);
+  });
+
+  it('says who a key\'s grants let use it, in both views; an AWS-managed key is named once', () => {
+    const f = new EstateFixture('pay');
+    const s = f.stack('prod');
+    const one = s.key('one-key');
+    const many = s.key('many-key');
+    const batch = s.role('pay-batch', { trust: 'ec2' });
+    s.grant(one, 'batch-grant', batch.arn, ['Decrypt', 'DescribeKey']);
+    s.grant(many, 'g1', batch.arn, ['Decrypt']);
+    s.grant(many, 'g2', `arn:aws:iam::${OTHER_ACCOUNT}:root`, ['Encrypt']);
+    s.grant(many, 'g3', batch.arn, ['Decrypt']);
+    s.parameter('/pay/prod/a', { type: 'SecureString', key: one });
+    s.parameter('/pay/prod/b', { type: 'SecureString', key: many });
+    s.parameter('/pay/prod/c', { type: 'SecureString' });
+    s.secret('pay/prod/x', { key: one });
+    s.secret('pay/prod/y', { key: many });
+    const e = f.estate();
+    for (const view of ['parameter_store_hierarchy', 'secrets_manager_integration'] as const) {
+      const boxes = VIEWS[view]({ estate: e, stack: 'prod', findings: [] }).d2!.split('\n').filter((l) => l.includes('{ class: key }')).map((l) => l.replace(/^[^"]*"([^"]*)".*$/, '$1').split('\\n').slice(0, 3));
+      expect(boxes, view).toContainEqual(['one-key', 'rotates every 365 d', 'grant to pay-batch (Decrypt)']);
+      expect(boxes, view).toContainEqual(['many-key', 'rotates every 365 d', '3 grants (2 with Decrypt)']);
+    }
+    const p = VIEWS.parameter_store_hierarchy({ estate: e, stack: 'prod', findings: [] }).d2!;
+    expect(p).toContain('"aws/ssm (AWS managed)" { class: key }');
   });
 });
