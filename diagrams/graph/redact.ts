@@ -29,7 +29,7 @@
  */
 
 import { GeneratorError } from '../errors.ts';
-import { secretLikeName, secretLikeVariable } from './secret-names.ts';
+import { looksLikeReferenceName, secretLikeName, secretLikeVariable } from './secret-names.ts';
 import { MAX_VALUE_DEPTH, REDACTED, UNKNOWN, type JsonObject, type JsonValue, type PlaintextSecret } from './types.ts';
 
 /** The key that marks a special value in Pulumi's serialized properties. */
@@ -374,14 +374,31 @@ function redactJsonText(v: string, ctx: RedactionContext, depth: number): JsonVa
  * A value that names a secret kept elsewhere rather than holding one: an ARN, a KMS alias, a
  * CloudFormation dynamic reference, a Parameter Store path.
  */
-function isReferenceValue(v: unknown, ctx: RedactionContext): boolean {
-  return typeof v === 'string' && (/^arn:/.test(v) || /^alias\/[\w/.-]+$/.test(v) || /^\{\{resolve:/.test(v) || /^\/[\w.-]+(\/[\w.-]+)+$/.test(v) || ctx.references.has(v));
+function isReferenceValue(v: unknown): boolean {
+  return typeof v === 'string' && (/^arn:/.test(v) || /^alias\/[\w/.-]+$/.test(v) || /^\{\{resolve:/.test(v) || /^\/[\w.-]+(\/[\w.-]+)+$/.test(v));
+}
+
+/**
+ * An environment variable's value that names a secret or parameter of the state
+ * (`DB_PASSWORD_SECRET=app/prod/db`): a reference the program looks up, not a secret. Only for
+ * variables (a field such as `password` holding a name is still a password), and only for values
+ * shaped like such a name (`looksLikeReferenceName`: a password like `postgres` that is also a
+ * secret's name stays redacted).
+ */
+function namesAReference(v: string | number, ctx: RedactionContext): boolean {
+  return typeof v === 'string' && ctx.references.has(v) && looksLikeReferenceName(v);
 }
 
 /** One member of an object: a string or number under a secret-like key is redacted, else the value is walked. */
 function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: number, secretName = false): JsonValue {
   const variable = depth >= 2 && VARIABLE_MAPS.has(ctx.keys[depth - 2]!);
-  if ((typeof v === 'string' || typeof v === 'number') && v !== '' && v !== UNKNOWN_MARKER && (secretName || isSensitiveKey(key) || (variable && isSecretVariable(key)) || holdsCredential(key, v)) && !isReferenceValue(v, ctx)) {
+  if (
+    (typeof v === 'string' || typeof v === 'number') &&
+    v !== '' &&
+    v !== UNKNOWN_MARKER &&
+    !isReferenceValue(v) &&
+    (holdsCredential(key, v) || ((secretName || isSensitiveKey(key) || (variable && isSecretVariable(key))) && !((secretName || variable) && namesAReference(v, ctx))))
+  ) {
     ctx.count++;
     compareId(ctx, v);
     record(ctx, depth, 'unmarked-sensitive-field');

@@ -99,3 +99,13 @@ export function secretLikeName(leaf: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether a value has the shape of a secret's or a parameter's name that a program looks up
+ * (`app/prod/db`, `payments-api-key`), not of a word a password could be (`postgres`, `admin`): at
+ * least 6 characters of a name, one of them a separator. Only together with the name of a secret or
+ * parameter the estate declares does it make a value a reference.
+ */
+export function looksLikeReferenceName(v: string): boolean {
+  return v.length >= 6 && v.length <= 512 && /^[\w./+=@-]+$/.test(v) && /[/._-]/.test(v);
+}

@@ -97,6 +97,15 @@ async function renderBatch(m) {
     return;
   }
   const root = c.data.diagram;
+  // Exactly the layers b0..bN and nothing else: a source whose braces do not balance can close its
+  // layer early and move diagrams between layers, or put them at the root.
+  const layers = root.layers ?? [];
+  const exact = layers.length === m.ids.length && layers.every((l, i) => l.name === 'b' + i) &&
+    !(root.shapes ?? []).length && !(root.connections ?? []).length && !(root.scenarios ?? []).length && !(root.steps ?? []).length;
+  if (!exact) {
+    parentPort.postMessage({ batchFailed: m.ids, error: 'the batch document does not hold its diagrams as one layer each' });
+    return;
+  }
   for (let i = 0; i < m.ids.length; i++) {
     try {
       const layer = root.layers[i];
@@ -115,7 +124,8 @@ parentPort.on('message', async (m) => {
     try {
       await renderBatch(m);
     } catch (e) {
-      parentPort.postMessage({ batchFailed: m.ids, error: e && e.message !== undefined ? e.message : String(e) });
+      // Not a compile error (e.g. "undefined" is not valid JSON after a WASM out-of-memory): the instance may be broken.
+      parentPort.postMessage({ batchFailed: m.ids, broken: true, error: e && e.message !== undefined ? e.message : String(e) });
     }
     return;
   }
@@ -194,8 +204,10 @@ class D2Worker {
   dead = false;
 
   private constructor(private readonly thread: Worker) {
-    thread.on('message', (m: { id?: number; svg?: string; error?: string; batchFailed?: number[] }) => {
+    thread.on('message', (m: { id?: number; svg?: string; error?: string; batchFailed?: number[]; broken?: boolean }) => {
       if (m.batchFailed !== undefined) {
+        // A fresh instance for what follows: the failure may have left this one broken.
+        if (m.broken === true) this.dead = true;
         for (const id of m.batchFailed) {
           this.pending.get(id)?.reject(new BatchFailed(m.error ?? 'the batch failed'));
           this.pending.delete(id);
@@ -279,13 +291,17 @@ class BatchFailed extends Error {}
 
 /** A source's leading `vars { d2-config { ... }` block, as the views compose it. */
 const CONFIG_BLOCK = /^vars \{\n {2}d2-config \{\n(?: {4}[^\n]*\n)*? {2}\}\n/;
-/** Boards of its own: a source with them is not put in a batch's layer. */
-const OWN_BOARDS = /^\s*(?:layers|scenarios|steps)\s*[:{]/m;
+/**
+ * What a layer would not draw as the root does: boards of its own (`layers`, `scenarios`,
+ * `steps`, also dotted), a label of the root, a second d2-config, and `**` globs (which reach
+ * into other boards). A source with any of them is rendered alone. The views write none.
+ */
+const NOT_IN_A_LAYER = [/^\s*(?:layers|scenarios|steps)\s*[.:{]/m, /^label\s*:/m, /\*\*/, /d2-config[\s\S]*d2-config/];
 
 /** What a batch of this source shares, or undefined when it is rendered alone. */
 export function batchKeyOf(d2: string, opts: D2RenderOptions): string | undefined {
   const cfg = CONFIG_BLOCK.exec(d2);
-  if (!cfg || OWN_BOARDS.test(d2)) return undefined;
+  if (!cfg || NOT_IN_A_LAYER.some((re) => re.test(d2))) return undefined;
   return `${opts.layout ?? ''}\u0000${cfg[0]}`;
 }
 

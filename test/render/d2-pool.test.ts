@@ -75,6 +75,16 @@ describe('D2Renderer pool', () => {
         expect(err.details.line).toBe(broken.split('\n').length - 1);
         expect(err.details.subject).toBe('d2');
         expect((results[3] as PromiseFulfilledResult<string>).value === alone[3]).toBe(true);
+        // A source whose braces close its layer early compiles in the batch and moves the others
+        // between layers: the batch is not trusted, each is drawn alone and gets its own result.
+        const cfg = 'vars {\n  d2-config {\n    layout-engine: elk\n  }\n}\n';
+        const unbalanced = [`${cfg}a\n}\nx: {\n`, `${cfg}p -> q\n`, `${cfg}r -> s\n`];
+        const lone = await Promise.allSettled(unbalanced.map((src, i) => solo.render(src, `u${i}`)));
+        const mixed = await Promise.allSettled(unbalanced.map((src, i) => one.render(src, `u${i}`)));
+        expect(mixed.map((r) => r.status)).toEqual(lone.map((r) => r.status));
+        expect(mixed[0]!.status).toBe('rejected');
+        expect((mixed[1] as PromiseFulfilledResult<string>).value === (lone[1] as PromiseFulfilledResult<string>).value).toBe(true);
+        expect((mixed[2] as PromiseFulfilledResult<string>).value === (lone[2] as PromiseFulfilledResult<string>).value).toBe(true);
       } finally {
         await one.close();
       }
@@ -89,6 +99,7 @@ describe('D2Renderer pool', () => {
     expect(batchKeyOf(`${cfg}a -> b\n`, {})).toBeDefined();
     expect(batchKeyOf(`${cfg}a -> b\n`, { layout: 'dagre' })).not.toBe(batchKeyOf(`${cfg}a -> b\n`, {}));
     expect(batchKeyOf(`${cfg}layers: {\n  x: { a }\n}\n`, {})).toBeUndefined();
+    for (const extra of ['layers.x: { a }\n', 'label: root\n', '**.style.stroke: red\n', 'vars: { d2-config: { sketch: true } }\n']) expect(batchKeyOf(`${cfg}${extra}`, {}), extra).toBeUndefined();
     expect(batchDocument([`${cfg}a -> b\n`, `${cfg}c\n`])).toBe(`${cfg}layers: {\nb0: {\nvars {\n}\na -> b\n\n}\nb1: {\nvars {\n}\nc\n\n}\n}\n`);
   });
 

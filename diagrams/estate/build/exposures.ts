@@ -9,10 +9,10 @@
  */
 
 import { compareStrings } from '../../util/collections.ts';
-import { REDACTED } from '../../graph/types.ts';
+import { REDACTED, UNKNOWN } from '../../graph/types.ts';
 import type { JsonValue, Resource } from '../../graph/types.ts';
 import type { ExposureScan, SecretExposure } from '../model.ts';
-import { secretLikeVariable } from '../../graph/secret-names.ts';
+import { looksLikeReferenceName, secretLikeVariable } from '../../graph/secret-names.ts';
 import { arr, bool, obj, propAny } from '../props.ts';
 import { awsName, leavesStack, rows, type GraphCtx, type Row } from './context.ts';
 import { DATABASE_PASSWORD_FIELDS, KUBERNETES_SECRET, RANDOM_SECRETS } from './kinds.ts';
@@ -35,7 +35,8 @@ function referencedNames(ctxs: readonly GraphCtx[]): Set<string> {
   const out = new Set<string>();
   for (const kind of ['secret', 'parameter'] as const) {
     for (const { r } of rows(ctxs, kind)) {
-      for (const v of [propAny(r, 'name'), r.id]) if (typeof v === 'string' && v.length >= 3) out.add(v);
+      // A name marked secret was redacted by the reader, a preview's may be unknown: neither names anything.
+      for (const v of [propAny(r, 'name'), r.id]) if (typeof v === 'string' && v !== REDACTED && v !== UNKNOWN && looksLikeReferenceName(v)) out.add(v);
     }
   }
   return out;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Estate, SecretExposure } from '../../../diagrams/estate/model.ts';
-import { EstateFixture, type FixtureStack } from '../../fixtures/estates.ts';
+import { EstateFixture, UNKNOWN_VALUE, type FixtureStack } from '../../fixtures/estates.ts';
 
 const SIG = '4dabf18193072939515e22adb298388d';
 const SECRET = '1b47061264138c4ac30d75fd1eb44270';
@@ -97,6 +97,32 @@ describe('a variable that names a secret or a parameter of the state', () => {
     expect(brief(e.exposures.filter((x) => x.kind !== 'plaintext-in-state'))).toEqual([
       ['api', 'lambda-environment', 'environment.variables.DB_PASSWORD'],
       ['web', 'ecs-environment', 'containerDefinitions[app].environment.WORDPRESS_DB_PASSWORD'],
+    ]);
+  });
+});
+
+describe('a value that only looks like a reference', () => {
+  it('stays redacted and flagged: a password that is also a bare secret name, a name in a field that is not a variable; names marked secret or not known name nothing', () => {
+    const f = new EstateFixture('app');
+    const s = f.stack('prod');
+    s.secret('postgres');
+    s.secret('app/prod/db');
+    s.lambda('api', s.role('fn-role'), { environment: { POSTGRES_PASSWORD: 'postgres' } });
+    s.add('aws:mq/broker:Broker', 'mq', { brokerName: 'mq', users: [{ username: 'u', password: 'app/prod/db' }] });
+    const dev = f.stack('dev');
+    // A parameter whose name is marked secret (redacted by the reader), and one not known yet.
+    dev.add('aws:ssm/parameter:Parameter', 'hidden', { name: { [SIG]: SECRET, ciphertext: 'v1:AAAA' }, type: 'String' });
+    dev.add('aws:ssm/parameter:Parameter', 'later', { name: UNKNOWN_VALUE, type: 'String' });
+    dev.lambda('worker', dev.role('worker-role'), { environment: { DB_PASSWORD: cipher('v1:DDDD'), API_TOKEN: UNKNOWN_VALUE } });
+    const text = JSON.stringify(f.graphs());
+    expect(text).not.toContain('"POSTGRES_PASSWORD":"postgres"');
+    expect(text).not.toContain('"password":"app/prod/db"');
+    const e = f.estate();
+    // dev first (stacks by name), then prod.
+    expect(brief(e.exposures.filter((x) => x.kind !== 'plaintext-in-state'))).toEqual([
+      ['worker', 'lambda-environment', 'environment.variables.API_TOKEN'],
+      ['worker', 'lambda-environment', 'environment.variables.DB_PASSWORD'],
+      ['api', 'lambda-environment', 'environment.variables.POSTGRES_PASSWORD'],
     ]);
   });
 });
