@@ -12,7 +12,7 @@
  * `SecretCacheTtl` tag); otherwise the view says "cache: not declared".
  */
 
-import type { Estate, Parameter, PrincipalAccess, Role, Secret } from '../estate/model.ts';
+import type { Certainty, Estate, Parameter, PrincipalAccess, Role, Secret } from '../estate/model.ts';
 import type { PrincipalEntry } from '../estate/store.ts';
 import {
   cacheTtlLabel,
@@ -367,16 +367,22 @@ function keysCell(a: PrincipalAccess, s: Scope): Cell | undefined {
   }
   // A value it may read under an AWS-managed key (aws/secretsmanager, aws/ssm): the service
   // decrypts with it for any principal of the account, no key permission needed.
-  const managed = new Set<string>();
+  // Marked as the surest read under it is (a key used only by conditional reads is conditional).
+  const managed = new Map<string, Certainty>();
+  const rank: Record<Certainty, number> = { certain: 0, conditional: 1, unknown: 2 };
+  const use = (name: string, c: Certainty): void => {
+    const cur = managed.get(name);
+    if (cur === undefined || rank[c] < rank[cur]) managed.set(name, c);
+  };
   for (const e of a.secretValues) {
     const sec = s.secretByUrn.get(e.resourceUrn);
-    if (sec && sec.keyUrn === undefined && (sec.keyId === undefined || sec.keyId === '' || isAwsManagedKeyId(sec.keyId))) managed.add(keyIdName(sec.keyId, 'aws/secretsmanager'));
+    if (sec && sec.keyUrn === undefined && (sec.keyId === undefined || sec.keyId === '' || isAwsManagedKeyId(sec.keyId))) use(keyIdName(sec.keyId, 'aws/secretsmanager'), e.certainty);
   }
   for (const e of a.parameters) {
     const p = s.paramByUrn.get(e.resourceUrn);
-    if (p?.type === 'SecureString' && p.keyUrn === undefined && (p.keyId === undefined || p.keyId === '' || isAwsManagedKeyId(p.keyId))) managed.add(keyIdName(p.keyId, 'aws/ssm'));
+    if (p?.type === 'SecureString' && p.keyUrn === undefined && (p.keyId === undefined || p.keyId === '' || isAwsManagedKeyId(p.keyId))) use(keyIdName(p.keyId, 'aws/ssm'), e.certainty);
   }
-  lines.push(...managed);
+  for (const [name, c] of managed) lines.push(`${name}${certaintyMark(c)}`);
   if (!lines.length) return undefined;
   return { text: listWithMore(lines.sort(), MAX_LINES).join('\n'), cls: 'key' };
 }

@@ -419,19 +419,26 @@ const MAX_READER_FOLDERS = 3;
 
 /** A reader's reads in the overview, one line per folder box of the tree it reads from: `db/: by path`, `api/: 2 of 7 by name`. */
 function readsByUnit(plan: Plan, r: Reader): string[] {
-  const lines: string[] = [];
-  const labels = new Set<string>();
+  const rows: { line: string; folders: number; reads: Read[]; complete: boolean }[] = [];
   for (const u of plan.units) {
     const reads = u.params.map((p) => r.reads.get(p.urn)).filter((x): x is Read => x !== undefined);
     const c = folderCell(reads, u.params.length);
     if (!c) continue;
-    labels.add(c.label);
-    lines.push(`${u.more ? `${plural(u.folders, 'more folder')}` : clip(relative(plan.root, u.path), 24)}: ${c.label}`);
+    // Folders as the tree's boxes count them: one per box, the "+ N more folders" box its N.
+    rows.push({ line: `${u.more ? `${plural(u.folders, 'more folder')}` : clip(relative(plan.root, u.path), 24)}: ${c.label}`, folders: u.more ? u.folders : 1, reads, complete: reads.length === u.params.length });
   }
-  // The same read of every folder box of the tree: one line.
-  if (lines.length > 1 && lines.length === plan.units.length && labels.size === 1) return [`every folder: ${[...labels][0]!}`];
-  if (lines.length <= MAX_READER_FOLDERS) return lines;
-  return [...lines.slice(0, MAX_READER_FOLDERS - 1), `+ ${plural(lines.length - MAX_READER_FOLDERS + 1, 'more folder')}`];
+  const marks = (reads: readonly Read[]): string => groupMarks(reads.length, reads.filter((x) => x.conditional).length, reads.filter((x) => x.unknown).length);
+  // Every parameter of the tree, all read one way: one line.
+  const all = rows.flatMap((x) => x.reads);
+  if (rows.length > 1 && rows.length === plan.units.length && rows.every((x) => x.complete)) {
+    if (all.every((x) => x.mode === 'path')) return [`every folder: by path${marks(all)}`];
+    if (all.every((x) => x.mode === 'name')) return [`every parameter: by name${marks(all)}`];
+  }
+  if (rows.length <= MAX_READER_FOLDERS) return rows.map((x) => x.line);
+  // The rest counted as folder boxes (the "+ N more folders" box as its N), with their marks.
+  const hidden = rows.slice(MAX_READER_FOLDERS - 1);
+  const hiddenReads = hidden.flatMap((x) => x.reads);
+  return [...rows.slice(0, MAX_READER_FOLDERS - 1).map((x) => x.line), `+ ${plural(hidden.reduce((n, x) => n + x.folders, 0), 'more folder')}${marks(hiddenReads)}`];
 }
 
 /** The overview's tree: a grid of folder boxes, each with its parameters or aggregated with counts. */

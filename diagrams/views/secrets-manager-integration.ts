@@ -21,7 +21,6 @@ import {
   servedLabel,
   StackContainers,
   type Lookup,
-  UNKNOWN_NOTE,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, TYPE, type LegendEntry } from './style.ts';
@@ -141,9 +140,11 @@ function outsideReaders(d: Drawing, s: Secret): string[] {
   const rank: Record<Certainty, number> = { certain: 0, conditional: 1, unknown: 2 };
   for (const r of d.l.store.readersOf(s.urn)) {
     if (r.kind !== 'secret-value') continue;
-    const x = d.l.store.findPrincipal(r.principal)?.external;
-    if (!x) continue;
-    const who = x.id === 'external:*' ? 'any AWS account' : x.account !== undefined && s.account !== undefined && x.account !== s.account ? x.account : undefined;
+    const p = d.l.store.findPrincipal(r.principal);
+    if (!p) continue;
+    // Outside the estate (named by a policy), or a principal of a loaded stack of another account.
+    const account = p.external ? p.external.account : (p.role ?? p.user ?? p.group)?.account ?? /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(p.arn ?? '')?.[1];
+    const who = p.external?.id === 'external:*' ? 'any AWS account' : account !== undefined && s.account !== undefined && account !== s.account ? account : undefined;
     if (who === undefined) continue;
     const c = (r.item as { readonly certainty: Certainty }).certainty;
     const cur = best.get(who);
@@ -396,7 +397,8 @@ export function secretsManagerIntegration(input: ViewInput): View {
 
   if (d.marks.size) d.notes.push('read from outside the account: its policy and its key\'s let them; their own account\'s IAM decides the rest');
   if (d.marks.has('conditional')) d.notes.push(CONDITIONAL_NOTE);
-  if (d.marks.has('unknown')) d.notes.push(UNKNOWN_NOTE);
+  // Here a read is unknown also when a key or policy it needs is in a stack that is not loaded.
+  if (d.marks.has('unknown')) d.notes.push('? not known from the loaded stacks: a value not known before deployment, or a key or policy they do not hold');
   d.notes.unshift(prefix ? `${plural(secrets.length, 'secret')} under ${prefix}` : secrets.length === 1 ? '1 secret' : `${secrets.length} secrets, no common prefix`);
   legendBlock(d.t, 'legend', { legend: d.legend, notes: d.notes, noteWidth: 40 });
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, d.t);

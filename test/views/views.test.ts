@@ -328,6 +328,17 @@ describe('the secrets view\'s outside readers', () => {
     expect(box('own').join(' ')).not.toContain('outside');
     expect(d2.replace(/\\n/g, ' ')).toContain('their own account');
   });
+
+  it('counts a role of a loaded stack in another account', () => {
+    const f = new EstateFixture('app');
+    const ops = f.stack('ops', { account: OTHER_ACCOUNT });
+    const reader = ops.role('reader', { trust: 'lambda', inline: { p: [allow(['secretsmanager:GetSecretValue', 'kms:Decrypt'], '*')] } });
+    const s = f.stack('prod');
+    const k = s.key('k', { policy: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }, { Effect: 'Allow', Principal: { AWS: reader.arn }, Action: 'kms:Decrypt', Resource: '*' }] });
+    s.secret('app/db', { key: k, policy: [{ Effect: 'Allow', Principal: { AWS: reader.arn }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });
+    const d2 = VIEWS.secrets_manager_integration({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    expect(d2).toContain(`read from outside the account:\\n${OTHER_ACCOUNT}"`);
+  });
 });
 
 describe('the workflow view\'s keys column', () => {
@@ -345,6 +356,13 @@ describe('the workflow view\'s keys column', () => {
     s.policy('web-read', [allow('ssm:GetParameter', [s.paramArn('/pay/prod/host')])], { roles: [web] });
     const d2 = VIEWS.application_secrets_workflow({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
     const keyCells = d2.split('\n').filter((l) => l.includes('{ class: key')).map((l) => l.replace(/^[^"]*"([^"]*)".*$/, '$1'));
+    // A read only under a condition marks the AWS-managed key it uses too.
+    const g = new EstateFixture('pay');
+    const t = g.stack('prod');
+    t.secret('pay/prod/db');
+    const fn = t.role('pay-prod-fn', { trust: 'lambda', inline: { p: [allow('secretsmanager:GetSecretValue', '*', { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })] } });
+    t.lambda('pay-prod-fn', fn);
+    expect(VIEWS.application_secrets_workflow({ estate: g.estate(), stack: 'prod', findings: [] }).d2!).toContain('"aws/secretsmanager (AWS managed) *" { class: key');
     // The web role reads a String only: no key (its cell is a dash).
     expect(keyCells).toEqual(['aws/secretsmanager (AWS managed)\\naws/ssm (AWS managed)\\npay-key (direct)']);
   });
@@ -444,6 +462,24 @@ describe('statements of a group that hold for each member', () => {
     // Past three folders: the first two, then a count.
     expect(box('mixed')).toEqual(['EC2 instance role', 'api/: by path', 'cache/: 1 of 10 by name', '+ 2 more folders']);
     expect(d2.split('\n').filter((l) => / -> tree\.store: /.test(l))).toEqual(['tree.readers -> tree.store: "may read" { class: caption }']);
+  });
+
+  it('the overview\'s reader boxes count hidden folders as the tree\'s boxes do, keep their marks, and say when every parameter is read one way', () => {
+    const f = new EstateFixture('app');
+    const s = f.stack('prod');
+    // 75 top folders of two sub-folders: aggregated, 59 boxes and a "+ 16 more folders" box.
+    for (let i = 0; i < 75; i++) for (let j = 0; j < 2; j++) s.parameter(`/app/f${String(i).padStart(2, '0')}/sub${j}/p${j}`);
+    const all = s.role('all', { trust: 'lambda', inline: { p: [allow('ssm:GetParameter', '*')] } });
+    const ip = { Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } };
+    const some = s.role('some', { trust: 'lambda', inline: { p: [allow('ssm:GetParametersByPath', [s.paramArn('/app/f01/sub0'), s.paramArn('/app/f02')]), allow('ssm:GetParameter', [s.paramArn('/app/f03/sub1/p1'), s.paramArn('/app/f29/*'), s.paramArn('/app/f5*')], ip)] } });
+    for (const r of [all, some]) s.lambda(r.name, r);
+    for (let k = 0; k < 11; k++) s.lambda(`r${k}`, s.role(`r${k}`, { trust: 'lambda', inline: { p: [allow('ssm:GetParameter', s.paramArn(`/app/f0${k % 10}/*`))] } }));
+    const d2 = VIEWS.parameter_store_hierarchy({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    expect(d2).toContain('"+ 16 more folders\\n32 parameters');
+    const box = (role: string) => d2.split('\n').find((l) => l.includes(`r_n_${role}: `))!.replace(/^[^"]*"([^"]*)".*$/, '$1').split('\\n').slice(2);
+    expect(box('all')).toEqual(['every parameter: by name']);
+    // f03, f29, f50-f58 and the 16 of the last box: 27, each read only under the IP condition.
+    expect(box('some')).toEqual(['f01/: by path 1 of 2', 'f02/: by path', '+ 27 more folders *']);
   });
 
   it('keys of two stacks whose names differ only in punctuation are drawn in a container each', () => {

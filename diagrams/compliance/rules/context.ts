@@ -177,7 +177,7 @@ export class RuleContext {
       notes.push(`${what} used by ${plural(unresolvedUsers, 'resource')} of this stack ${unresolved.length === 1 ? 'is' : 'are'} not judged here (${where}): checked where the key is defined`);
     }
     // A preview's key id not known yet, and no dependency edge that names the key: it may be any key.
-    if (unknownUsers > 0) notes.push(`the key of ${plural(unknownUsers, 'resource')} of this stack is not known before deployment (it may be any key): not judged`);
+    if (unknownUsers > 0) notes.push(unknownUsers === 1 ? 'the key of 1 resource of this stack is not known before deployment (it may be any key): not judged' : `the keys of ${unknownUsers} resources of this stack are not known before deployment (they may be any key): not judged`);
     return notes.length ? notes.join('; ') : undefined;
   }
 

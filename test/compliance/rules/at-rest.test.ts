@@ -214,7 +214,7 @@ describe('SEC-003 KMS keys rotate automatically', () => {
     dev.key('k');
     dev.secret('app/dev/a', { key: UNKNOWN_VALUE });
     dev.parameter('/app/dev/b', { type: 'SecureString', key: UNKNOWN_VALUE });
-    expect(finding(f, 'dev', 'SEC-003').note).toBe('the key of 2 resources of this stack is not known before deployment (it may be any key): not judged');
+    expect(finding(f, 'dev', 'SEC-003').note).toBe('the keys of 2 resources of this stack are not known before deployment (they may be any key): not judged');
   });
 
   it('reads the aws-native key', () => {
