@@ -1,10 +1,11 @@
 /**
  * What one diagram costs in CPU, SVG and PNG apart: the floor under a cold run of many stacks.
  * `node --import tsx scripts/bench/diagram-cost.ts <repo> <dir of .d2 files> <limit>` renders up to
- * `limit` D2 sources (sorted by path) one at a time, first every SVG with one warm D2 worker (the CPU
- * of this process, worker thread included), then every PNG with one warm browser (the CPU of the
- * browser's processes, read from /proc, and of this process); it prints one JSON line:
- * `{ diagrams, svgCpuMs, pngCpuMs, pngMegapixels }`, each a mean per diagram.
+ * `limit` D2 sources (sorted by path), first every SVG with one warm D2 worker one at a time, then
+ * all at once as a run asks for them (batched, render/d2.ts) (the CPU of this process, worker thread
+ * included), then every PNG with one warm browser (the CPU of the browser's processes, read from
+ * /proc, and of this process); it prints one JSON line:
+ * `{ diagrams, svgCpuMs, svgBatchedCpuMs, pngCpuMs, pngMegapixels }`, each a mean per diagram.
  *
  * Run by scripts/bench/organisation-bench.ts, in a process of its own, after the organisation's cold
  * run: the cores are otherwise idle, so the figures are what a diagram costs, not what it waits for.
@@ -56,11 +57,16 @@ const { PngRenderer } = (await mod('diagrams/render/png.ts')) as typeof import('
 const d2 = await D2Renderer.start({ workers: 1 });
 const svgs: string[] = [];
 let svgCpu: number;
+let svgBatchedCpu: number;
 try {
   await d2.render(sources[0]!, 'warm-up');
   const c0 = ownCpu();
   for (const [i, s] of sources.entries()) svgs.push(await d2.render(s, `sample ${i}`));
   svgCpu = ownCpu() - c0;
+  // All at once, as a run asks for them: the worker compiles them in batches (render/d2.ts).
+  const c1 = ownCpu();
+  await Promise.all(sources.map((s, i) => d2.render(s, `sample ${i}`)));
+  svgBatchedCpu = ownCpu() - c1;
 } finally {
   await d2.close();
 }
@@ -82,4 +88,4 @@ try {
 }
 
 const n = sources.length;
-process.stdout.write(JSON.stringify({ diagrams: n, svgCpuMs: svgCpu / n, pngCpuMs: pngCpu / n, pngMegapixels: pixels / n / 1e6 }) + '\n');
+process.stdout.write(JSON.stringify({ diagrams: n, svgCpuMs: svgCpu / n, svgBatchedCpuMs: svgBatchedCpu / n, pngCpuMs: pngCpu / n, pngMegapixels: pixels / n / 1e6 }) + '\n');
