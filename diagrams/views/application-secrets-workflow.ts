@@ -272,7 +272,13 @@ function rotationStrip(t: D2Text, s: Scope, g: Gathered): void {
   const rotFns = s.estate.functions.filter((f) => f.purpose === 'rotation' && s.secrets.some((x) => x.rotation.enabled && x.rotation.functionUrn === f.urn)).sort(byString((f) => f.name));
   if (!(rotFns.length && rotatingReaders.size)) {
     // The title asks how a rotation reaches the services: say why nothing is drawn.
-    g.notes.push(rotatingReaders.size === 0 ? 'no rotation reaches these services: none of the secrets they read rotates' : 'the secrets these services read rotate by a function not in this estate');
+    g.notes.push(
+      rotatingReaders.size > 0
+        ? 'the secrets these services read rotate by a function not in this estate'
+        : g.ttls.size === 0
+          ? 'no rotation reaches these services: they read no Secrets Manager secret values'
+          : 'no rotation reaches these services: none of the secrets they read rotates',
+    );
     return;
   }
   t.block(`rotation: ${q('How a rotation reaches the services')}`, (b) => {

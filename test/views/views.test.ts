@@ -307,6 +307,8 @@ describe('the workflow view\'s lanes', () => {
     expect(title('api')).toContain('boundary pay-boundary');
     expect(title('web')).toContain('boundary (not known yet)');
     expect(title('ops').join(' ')).not.toContain('boundary');
+    // They read parameters only: no rotation reaches them, and not because their secrets do not rotate.
+    expect(d2.replace(/\\n/g, ' ')).toContain('no rotation reaches these services: they read no Secrets Manager secret values');
   });
 });
 
@@ -355,6 +357,7 @@ describe('the workflow view\'s keys column', () => {
     const web = s.role('pay-prod-web', { trust: 'ec2' });
     s.policy('web-read', [allow('ssm:GetParameter', [s.paramArn('/pay/prod/host')])], { roles: [web] });
     const d2 = VIEWS.application_secrets_workflow({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    expect(d2.replace(/\\n/g, ' ')).toContain('no rotation reaches these services: none of the secrets they read rotates');
     const keyCells = d2.split('\n').filter((l) => l.includes('{ class: key')).map((l) => l.replace(/^[^"]*"([^"]*)".*$/, '$1'));
     // A read only under a condition marks the AWS-managed key it uses too.
     const g = new EstateFixture('pay');
@@ -422,8 +425,8 @@ describe('statements of a group that hold for each member', () => {
     expect(w).toContain('"may read by name ×2:\\nhost\\npw *\\n2 parameters, 1 SecureString"');
     expect(w).toContain('"pay-key (direct) *"');
     expect(w).toMatch(/notes: "[^"]*\* only under IAM conditions/);
-    // No secret of the stack rotates: the title's rotation question gets its answer.
-    expect(w.replace(/\\n/g, ' ')).toContain('no rotation reaches these services: none of the secrets they read rotates');
+    // They read no secret: the title's rotation question gets its answer.
+    expect(w.replace(/\\n/g, ' ')).toContain('no rotation reaches these services: they read no Secrets Manager secret values');
   });
 
   it('the parameter view\'s key box says which decrypts are allowed only directly, not through ssm', () => {
