@@ -298,10 +298,32 @@ const CONFIG_BLOCK = /^vars \{\n {2}d2-config \{\n(?: {4}[^\n]*\n)*? {2}\}\n/;
  */
 const NOT_IN_A_LAYER = [/^\s*(?:layers|scenarios|steps)\s*[.:{]/m, /^label\s*:/m, /\*\*/, /d2-config[\s\S]*d2-config/];
 
+/**
+ * Whether a source's braces balance outside quoted strings and comments, never closing more than
+ * it opened: only then does it stay inside its layer (a source that closes its layer early can
+ * reopen another one, and D2 merges the two). A block string (`|...|`) is not followed: a source
+ * with one is rendered alone.
+ */
+export function balancedBraces(src: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      // A quoted string, to its closing quote (escapes skipped) or the end of the line.
+      for (i++; i < src.length && src.charCodeAt(i) !== c && src.charCodeAt(i) !== 10; i++) if (src.charCodeAt(i) === 92) i++;
+    } else if (c === 35) {
+      while (i < src.length && src.charCodeAt(i) !== 10) i++;
+    } else if (c === 124) return false;
+    else if (c === 123) depth++;
+    else if (c === 125 && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
 /** What a batch of this source shares, or undefined when it is rendered alone. */
 export function batchKeyOf(d2: string, opts: D2RenderOptions): string | undefined {
   const cfg = CONFIG_BLOCK.exec(d2);
-  if (!cfg || NOT_IN_A_LAYER.some((re) => re.test(d2))) return undefined;
+  if (!cfg || NOT_IN_A_LAYER.some((re) => re.test(d2)) || !balancedBraces(d2)) return undefined;
   return `${opts.layout ?? ''}\u0000${cfg[0]}`;
 }
 

@@ -60,6 +60,9 @@ function height(text: string, fontSize = CELL_FONT): number {
 interface Scope {
   readonly estate: Estate;
   readonly l: Lookup;
+  /** The stack drawn (its key), and its account where known. */
+  readonly stack: string;
+  readonly account: string | undefined;
   readonly env: string;
   readonly params: readonly Parameter[];
   readonly secrets: readonly Secret[];
@@ -146,6 +149,8 @@ function stackScope(input: ViewInput): Scope {
   return {
     estate,
     l,
+    stack,
+    account: l.store.findStack(stack)?.account,
     env,
     params,
     secrets,
@@ -223,7 +228,7 @@ function laneRow(b: D2Text, s: Scope, lane: Lane, ids: Ids, g: Gathered): void {
   const a = s.l.access.get(role.urn)!;
   const build = role.trust.kind === 'ci-build';
   const readsSecure = a.parameters.some((e) => s.paramByUrn.get(e.resourceUrn)?.type === 'SecureString');
-  const who: Cell = { text: laneTitle(lane), cls: trustClass(role.trust.kind) };
+  const who: Cell = { text: laneTitle(lane, s.stack, s.account), cls: trustClass(role.trust.kind) };
   g.legendEntries.push({ cls: who.cls });
   const config = configCell(a, s.paramByUrn, s.relParam);
   const runtime = runtimeCell(a, s.secretByUrn, s.relSecret, cacheTtlLabel(role));
@@ -300,7 +305,7 @@ function rotationStrip(t: D2Text, s: Scope, g: Gathered): void {
   g.legendEntries.push({ cls: 'function' });
 }
 
-function laneTitle(lane: Lane): string {
+function laneTitle(lane: Lane, stack: string, account: string | undefined): string {
   const role = lane.role;
   const trust = role.trust;
   let how: string = TRUST_LABEL[trust.kind];
@@ -312,7 +317,9 @@ function laneTitle(lane: Lane): string {
   }
   // A permissions boundary caps what the role's policies grant: the reads shown are within it.
   const boundary = role.boundary ? [`boundary ${role.boundary.arn === UNKNOWN ? '(not known yet)' : clip(role.boundary.arn.replace(/^arn:[^:]+:iam::(?:\d{12}|aws):policy\/(?:.*\/)?/, ''), 28)}`] : [];
-  return [lane.service ?? clip(role.name, 30), ...(lane.service ? [clip(role.name, 30)] : []), how, ...boundary].join('\n');
+  // A reader from another stack (a shared stack's role, another account's) is said so, as the parameter view does.
+  const elsewhere = role.stack !== stack ? [`stack ${clip(role.stack, 30)}${role.account !== undefined && account !== undefined && role.account !== account ? `, account ${role.account}` : ''}`] : [];
+  return [lane.service ?? clip(role.name, 30), ...(lane.service ? [clip(role.name, 30)] : []), how, ...boundary, ...elsewhere].join('\n');
 }
 
 function configCell(a: PrincipalAccess, paramByUrn: ReadonlyMap<string, Parameter>, rel: (path: string) => string): Cell | undefined {

@@ -255,7 +255,8 @@ function envOrder(a: string, b: string): number {
 
 /** The marks of access that is not certain, as every view writes them after a name, and their legend notes. */
 export const CONDITIONAL_NOTE = '* only under IAM conditions that cannot be decided offline';
-export const UNKNOWN_NOTE = '? not known before deployment';
+/** What `?` means: the engine's `unknown`, a value not known before deployment or something it needs that the loaded stacks do not hold. */
+export const UNKNOWN_NOTE = '? not known from the loaded stacks: a value not known before deployment, or a policy, key or boundary they do not hold';
 
 /** ` *` (conditional), ` ?` (not known before deployment) or nothing. */
 export function certaintyMark(c: Certainty): string {

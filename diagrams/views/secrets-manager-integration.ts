@@ -21,6 +21,7 @@ import {
   servedLabel,
   StackContainers,
   type Lookup,
+  UNKNOWN_NOTE,
 } from './common.ts';
 import { byString, clip, D2Text, gridColumns, Ids, plural, q } from './d2text.ts';
 import { compose, legendBlock, SECRET_CATEGORY_LABEL, secretClass, TRUST_LABEL, TYPE, type LegendEntry } from './style.ts';
@@ -397,8 +398,7 @@ export function secretsManagerIntegration(input: ViewInput): View {
 
   if (d.marks.size) d.notes.push('read from outside the account: its policy and its key\'s let them; their own account\'s IAM decides the rest');
   if (d.marks.has('conditional')) d.notes.push(CONDITIONAL_NOTE);
-  // Here a read is unknown also when a key or policy it needs is in a stack that is not loaded.
-  if (d.marks.has('unknown')) d.notes.push('? not known from the loaded stacks: a value not known before deployment, or a key or policy they do not hold');
+  if (d.marks.has('unknown')) d.notes.push(UNKNOWN_NOTE);
   d.notes.unshift(prefix ? `${plural(secrets.length, 'secret')} under ${prefix}` : secrets.length === 1 ? '1 secret' : `${secrets.length} secrets, no common prefix`);
   legendBlock(d.t, 'legend', { legend: d.legend, notes: d.notes, noteWidth: 40 });
   const d2 = compose({ title, direction: 'right', layout: 'elk', pad: 20 }, d.t);

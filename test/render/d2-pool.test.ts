@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { D2 } from '@terrastruct/d2';
 import { evaluateRules } from '../../diagrams/compliance/rules/index.ts';
 import { GeneratorError } from '../../diagrams/errors.ts';
-import { batchDocument, batchKeyOf, D2Renderer, defaultD2Workers } from '../../diagrams/render/d2.ts';
+import { balancedBraces, batchDocument, batchKeyOf, D2Renderer, defaultD2Workers } from '../../diagrams/render/d2.ts';
 import { VIEWS } from '../../diagrams/views/index.ts';
 import { DIAGRAMS } from '../../diagrams/views/types.ts';
 import { monoEstate } from '../fixtures/mono.ts';
@@ -100,6 +100,10 @@ describe('D2Renderer pool', () => {
     expect(batchKeyOf(`${cfg}a -> b\n`, { layout: 'dagre' })).not.toBe(batchKeyOf(`${cfg}a -> b\n`, {}));
     expect(batchKeyOf(`${cfg}layers: {\n  x: { a }\n}\n`, {})).toBeUndefined();
     for (const extra of ['layers.x: { a }\n', 'label: root\n', '**.style.stroke: red\n', 'vars: { d2-config: { sketch: true } }\n']) expect(batchKeyOf(`${cfg}${extra}`, {}), extra).toBeUndefined();
+    // A source that closes its layer and reopens another (D2 merges the two): drawn alone.
+    for (const escape of ['x\n}\nb1: {\ny\n', 'x\n}\nb1: {\ny\n}\nb0: {\nq\n', 'a: |md # x { |\n']) expect(batchKeyOf(`${cfg}${escape}`, {}), escape).toBeUndefined();
+    expect(balancedBraces('a: "}{" # }\nb: { c: \'{\' }\n')).toBe(true);
+    expect(balancedBraces('a: { b\n')).toBe(false);
     expect(batchDocument([`${cfg}a -> b\n`, `${cfg}c\n`])).toBe(`${cfg}layers: {\nb0: {\nvars {\n}\na -> b\n\n}\nb1: {\nvars {\n}\nc\n\n}\n}\n`);
   });
 

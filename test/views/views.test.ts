@@ -307,8 +307,35 @@ describe('the workflow view\'s lanes', () => {
     expect(title('api')).toContain('boundary pay-boundary');
     expect(title('web')).toContain('boundary (not known yet)');
     expect(title('ops').join(' ')).not.toContain('boundary');
+    // The boundary outside the loaded stacks makes a read unknown: the note says what '?' covers.
+    expect(d2.replace(/\\n/g, ' ')).toMatch(/\? not known from the loaded stacks: a value not known before deployment, or a policy, key or boundary they do not hold/);
     // They read parameters only: no rotation reaches them, and not because their secrets do not rotate.
     expect(d2.replace(/\\n/g, ' ')).toContain('no rotation reaches these services: they read no Secrets Manager secret values');
+  });
+});
+
+describe('the workflow view\'s readers from other stacks', () => {
+  it('say their stack, and their account when it is another', () => {
+    const f = new EstateFixture('pay');
+    const sh = f.stack('shared', { account: OTHER_ACCOUNT });
+    const ops = sh.role('shared-ops', { trust: 'ec2' });
+    const dev = f.stack('dev');
+    const api = dev.role('dev-api', { trust: 'lambda' });
+    const s = f.stack('prod');
+    s.parameter('/pay/prod/host');
+    const own = s.role('pay-prod-web', { trust: 'ec2' });
+    const read = [allow('ssm:GetParameter', [s.paramArn('/pay/prod/host')])];
+    s.policy('web-read', read, { roles: [own] });
+    dev.policy('api-read', read, { roles: [api] });
+    // Another account's role reads a secret its policy and its key's share with it.
+    const k = s.key('k', { policy: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }, { Effect: 'Allow', Principal: { AWS: ops.arn }, Action: 'kms:Decrypt', Resource: '*' }] });
+    s.secret('pay/prod/db', { key: k, policy: [{ Effect: 'Allow', Principal: { AWS: ops.arn }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });
+    sh.policy('ops-read', [allow(['secretsmanager:GetSecretValue', 'kms:Decrypt'], '*')], { roles: [ops] });
+    const d2 = VIEWS.application_secrets_workflow({ estate: f.estate(), stack: 'prod', findings: [] }).d2!;
+    const title = (role: string) => d2.split('\n').find((l) => l.includes(`_${role}_0: `))?.replace(/^[^"]*"([^"]*)".*$/, '$1').split('\\n');
+    expect(title('web')?.join(' ')).not.toContain('stack');
+    expect(title('api')).toContain('stack dev');
+    expect(title('ops')).toContain(`stack shared, account ${OTHER_ACCOUNT}`);
   });
 });
 
