@@ -27,6 +27,7 @@ import {
   roleService,
   servedLabel,
   shortKeyName,
+  surer,
   UNKNOWN_NOTE,
   type Lookup,
 } from './common.ts';
@@ -382,11 +383,7 @@ function keysCell(a: PrincipalAccess, s: Scope): Cell | undefined {
   // decrypts with it for any principal of the account, no key permission needed.
   // Marked as the surest read under it is (a key used only by conditional reads is conditional).
   const managed = new Map<string, Certainty>();
-  const rank: Record<Certainty, number> = { certain: 0, conditional: 1, unknown: 2 };
-  const use = (name: string, c: Certainty): void => {
-    const cur = managed.get(name);
-    if (cur === undefined || rank[c] < rank[cur]) managed.set(name, c);
-  };
+  const use = (name: string, c: Certainty): void => void managed.set(name, surer(managed.get(name), c));
   for (const e of a.secretValues) {
     const sec = s.secretByUrn.get(e.resourceUrn);
     if (sec && sec.keyUrn === undefined && (sec.keyId === undefined || sec.keyId === '' || isAwsManagedKeyId(sec.keyId))) use(keyIdName(sec.keyId, 'aws/secretsmanager'), e.certainty);

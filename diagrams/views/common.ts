@@ -258,6 +258,13 @@ export const CONDITIONAL_NOTE = '* only under IAM conditions that cannot be deci
 /** What `?` means: the engine's `unknown`, a value not known before deployment or something it needs that the loaded stacks do not hold. */
 export const UNKNOWN_NOTE = '? not known from the loaded stacks: a value not known before deployment, or a policy, key or boundary they do not hold';
 
+const CERTAINTY_RANK: Readonly<Record<Certainty, number>> = { certain: 0, conditional: 1, unknown: 2 };
+
+/** The surer of two certainties (certain before conditional before unknown); `b` when `a` is not given. */
+export function surer(a: Certainty | undefined, b: Certainty): Certainty {
+  return a === undefined || CERTAINTY_RANK[b] < CERTAINTY_RANK[a] ? b : a;
+}
+
 /** ` *` (conditional), ` ?` (not known before deployment) or nothing. */
 export function certaintyMark(c: Certainty): string {
   return c === 'conditional' ? ' *' : c === 'unknown' ? ' ?' : '';

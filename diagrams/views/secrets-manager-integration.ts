@@ -20,6 +20,7 @@ import {
   roleService,
   servedLabel,
   StackContainers,
+  surer,
   type Lookup,
   UNKNOWN_NOTE,
 } from './common.ts';
@@ -138,7 +139,6 @@ function fnOf(d: Drawing, s: Secret): FnUse | undefined {
  */
 function outsideReaders(d: Drawing, s: Secret): string[] {
   const best = new Map<string, Certainty>();
-  const rank: Record<Certainty, number> = { certain: 0, conditional: 1, unknown: 2 };
   for (const r of d.l.store.readersOf(s.urn)) {
     if (r.kind !== 'secret-value') continue;
     const p = d.l.store.findPrincipal(r.principal);
@@ -147,9 +147,7 @@ function outsideReaders(d: Drawing, s: Secret): string[] {
     const account = p.external ? p.external.account : (p.role ?? p.user ?? p.group)?.account ?? /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(p.arn ?? '')?.[1];
     const who = p.external?.id === 'external:*' ? 'any AWS account' : account !== undefined && s.account !== undefined && account !== s.account ? account : undefined;
     if (who === undefined) continue;
-    const c = (r.item as { readonly certainty: Certainty }).certainty;
-    const cur = best.get(who);
-    if (cur === undefined || rank[c] < rank[cur]) best.set(who, c);
+    best.set(who, surer(best.get(who), (r.item as { readonly certainty: Certainty }).certainty));
   }
   return [...best].sort(byString(([w]) => (w === 'any AWS account' ? '' : w))).map(([w, c]) => {
     d.marks.add(c);
