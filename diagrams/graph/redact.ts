@@ -29,7 +29,7 @@
  */
 
 import { GeneratorError } from '../errors.ts';
-import { looksLikeReferenceName, secretLikeName, secretLikeVariable } from './secret-names.ts';
+import { looksLikeReferenceName, looksLikeSecretPath, secretLikeName, secretLikeVariable } from './secret-names.ts';
 import { MAX_VALUE_DEPTH, REDACTED, UNKNOWN, type JsonObject, type JsonValue, type PlaintextSecret } from './types.ts';
 
 /** The key that marks a special value in Pulumi's serialized properties. */
@@ -259,8 +259,8 @@ function pathOf(prefix: string, keys: readonly (string | number)[], depth: numbe
   return p;
 }
 
-function record(ctx: RedactionContext, depth: number, reason: Reason): void {
-  ctx.plaintext.push({ urn: ctx.urn, path: pathOf(ctx.bag, ctx.keys, depth, PATH_LIMIT), reason });
+function record(ctx: RedactionContext, depth: number, reason: Reason, nameShaped = false): void {
+  ctx.plaintext.push({ urn: ctx.urn, path: pathOf(ctx.bag, ctx.keys, depth, PATH_LIMIT), reason, ...(nameShaped ? { nameShaped: true as const } : {}) });
 }
 
 function tooDeep(ctx: RedactionContext, depth: number): never {
@@ -401,7 +401,7 @@ function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: num
   ) {
     ctx.count++;
     compareId(ctx, v);
-    record(ctx, depth, 'unmarked-sensitive-field');
+    record(ctx, depth, 'unmarked-sensitive-field', (secretName || variable) && typeof v === 'string' && looksLikeSecretPath(v));
     return REDACTED;
   }
   return redactValue(v, ctx, depth);

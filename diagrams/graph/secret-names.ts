@@ -109,3 +109,12 @@ export function secretLikeName(leaf: string): string | undefined {
 export function looksLikeReferenceName(v: string): boolean {
   return v.length >= 6 && v.length <= 512 && /^[\w./+=@-]+$/.test(v) && /[/._-]/.test(v);
 }
+
+/**
+ * Whether a value has the shape of a Secrets Manager path (`shared/stripe/api-key`): lower-case
+ * segments of a name, at least two. Said of a redacted variable that names no secret of its own
+ * state: it may name another stack's (the finding says so, and stays a finding).
+ */
+export function looksLikeSecretPath(v: string): boolean {
+  return v.length <= 512 && /^[a-z0-9][a-z0-9._-]+(?:\/[a-z0-9][a-z0-9._-]+)+$/.test(v);
+}

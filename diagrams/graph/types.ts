@@ -134,6 +134,12 @@ export interface PlaintextSecret {
    */
   readonly path: string;
   readonly reason: 'plaintext-envelope' | 'unmarked-sensitive-field';
+  /**
+   * An environment variable's value redacted for its name that has the shape of a Secrets Manager
+   * path (`shared/stripe/api-key`) but names no secret or parameter of this state: it may name one
+   * of another state (a reference, not a secret), which the reader, judging one state, cannot tell.
+   */
+  readonly nameShaped?: true;
 }
 
 /** Rows of the state that are not part of the live graph, kept so nothing is silently lost. */

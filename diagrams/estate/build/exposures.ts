@@ -55,7 +55,7 @@ function exposure(row: Row, kind: SecretExposure['kind'], path: string, detail: 
  * Environment variables that hold a secret: the value redacted by the reader (marked secret, or
  * unmarked and redacted for its name: `unmarked` names those), or the name says secret.
  */
-function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, names: ReadonlySet<string>, unmarked: ReadonlySet<string> = new Set()): { name: string; why: string }[] {
+function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, names: ReadonlySet<string>, unmarked: ReadonlyMap<string, boolean> = new Map()): { name: string; why: string }[] {
   if (vars === undefined) return [];
   const out: { name: string; why: string }[] = [];
   for (const name of Object.keys(vars).sort(compareStrings)) {
@@ -65,7 +65,7 @@ function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, 
       out.push({
         name,
         why: secretLikeVariable(name) !== undefined || /(password|passwd|secret|token|apikey|api_key|privatekey|private_key|credentials?)$/i.test(name)
-          ? 'its name says it is a secret, and its value is stored unmarked (plain text) in the state'
+          ? `its name says it is a secret, and its value is stored unmarked (plain text) in the state${unmarked.get(name) === true ? "; the value has the shape of a secret's name (a path): if it names a secret of another stack, it is a reference, not a secret (the reader judges each state alone)" : ''}`
           : 'its value holds a credential (a password in a URL, a connection string or a script), stored unmarked (plain text) in the state',
       });
     }
@@ -75,11 +75,13 @@ function secretVariables(vars: Readonly<Record<string, JsonValue>> | undefined, 
   return out;
 }
 
-/** Property paths (without `inputs.`/`outputs.`) of a resource that the reader found unmarked in the state and redacted. */
-function unmarkedPaths(row: Row): Set<string> {
-  const out = new Set<string>();
+/** Property paths (without `inputs.`/`outputs.`) of a resource that the reader found unmarked in the state and redacted, each with whether its value had the shape of a name (`nameShaped`). */
+function unmarkedPaths(row: Row): Map<string, boolean> {
+  const out = new Map<string, boolean>();
   for (const ps of row.g.graph.metadata.plaintextSecrets) {
-    if (ps.urn === row.r.urn && ps.reason === 'unmarked-sensitive-field') out.add(ps.path.replace(/^(?:inputs|outputs)\./, ''));
+    if (ps.urn !== row.r.urn || ps.reason !== 'unmarked-sensitive-field') continue;
+    const p = ps.path.replace(/^(?:inputs|outputs)\./, '');
+    out.set(p, (out.get(p) ?? false) || ps.nameShaped === true);
   }
   return out;
 }
@@ -88,7 +90,7 @@ function lambdaExposures(row: Row, names: ReadonlySet<string>): SecretExposure[]
   const env = obj(arr(propAny(row.r, 'environment'))[0]);
   const vars = obj(env?.['variables']);
   const prefix = 'environment.variables.';
-  const unmarked = new Set([...unmarkedPaths(row)].filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length)));
+  const unmarked = new Map([...unmarkedPaths(row)].filter(([p]) => p.startsWith(prefix)).map(([p, shaped]) => [p.slice(prefix.length), shaped] as const));
   return secretVariables(vars, names, unmarked).map((v) => exposure(row, 'lambda-environment', `environment.variables.${v.name}`, `environment variable ${v.name}: ${v.why}`));
 }
 
@@ -113,13 +115,14 @@ function ecsExposures(row: Row, names: ReadonlySet<string>): SecretExposure[] {
     if (!o) return;
     const cname = typeof o['name'] === 'string' ? o['name'] : `#${i}`;
     const vars: Record<string, JsonValue> = {};
-    const unmarked = new Set<string>();
+    const unmarked = new Map<string, boolean>();
     arr(o['environment']).forEach((e, j) => {
       const kv = obj(e);
       const n = kv?.['name'];
       if (!kv || typeof n !== 'string') return;
       vars[n] = kv['value'] ?? null;
-      if (unmarkedValues.has(`containerDefinitions[${i}].environment[${j}].value`)) unmarked.add(n);
+      const shaped = unmarkedValues.get(`containerDefinitions[${i}].environment[${j}].value`);
+      if (shaped !== undefined) unmarked.set(n, shaped);
     });
     for (const v of secretVariables(vars, names, unmarked)) {
       out.push(exposure(row, 'ecs-environment', `containerDefinitions[${cname}].environment.${v.name}`, `container ${cname}, plain environment variable ${v.name}: ${v.why}; use \`secrets\` with valueFrom`));

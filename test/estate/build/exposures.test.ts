@@ -101,6 +101,22 @@ describe('a variable that names a secret or a parameter of the state', () => {
   });
 });
 
+describe('a variable that may name another stack\'s secret', () => {
+  it('is still redacted and flagged (the reader judges one state), and the detail says it may be a reference', () => {
+    const f = new EstateFixture('app');
+    const shared = f.stack('shared');
+    shared.secret('shared/stripe/api-key');
+    const s = f.stack('prod');
+    s.lambda('api', s.role('fn-role'), { environment: { STRIPE_API_KEY_SECRET: 'shared/stripe/api-key', DB_PASSWORD: 'hunter2-lambda' } });
+    const text = JSON.stringify(f.graphs());
+    expect(text).not.toContain('"STRIPE_API_KEY_SECRET":"shared/stripe/api-key"');
+    const e = f.estate();
+    const why = (v: string) => e.exposures.find((x) => x.path === `environment.variables.${v}`)!.detail;
+    expect(why('STRIPE_API_KEY_SECRET')).toContain("the value has the shape of a secret's name (a path): if it names a secret of another stack, it is a reference");
+    expect(why('DB_PASSWORD')).not.toContain('shape');
+  });
+});
+
 describe('a value that only looks like a reference', () => {
   it('stays redacted and flagged: a password that is also a bare secret name, a name in a field that is not a variable; names marked secret or not known name nothing', () => {
     const f = new EstateFixture('app');
