@@ -396,8 +396,9 @@ function redactMember(key: string, v: unknown, ctx: RedactionContext, depth: num
     (typeof v === 'string' || typeof v === 'number') &&
     v !== '' &&
     v !== UNKNOWN_MARKER &&
-    !isReferenceValue(v) &&
-    (holdsCredential(key, v) || ((secretName || isSensitiveKey(key) || (variable && isSecretVariable(key))) && !((secretName || variable) && namesAReference(v, ctx))))
+    // The cheap tests first: this runs for every member of every resource.
+    (holdsCredential(key, v) || ((secretName || isSensitiveKey(key) || (variable && isSecretVariable(key))) && !((secretName || variable) && namesAReference(v, ctx)))) &&
+    !isReferenceValue(v)
   ) {
     ctx.count++;
     compareId(ctx, v);
